@@ -119,7 +119,10 @@ def safety_factor_fill_rate(fill_rate, order_qty, sigma_p):
         target = q * (1 - b) / s
     k = inverse_normal_loss(target)
     valid = (b > 0) & (b < 1) & (q > 0) & (s > 0)
-    return np.where(valid, k, np.nan) if np.ndim(k) else k
+    k = np.where(valid, k, np.nan)
+    if b.ndim == 0 and q.ndim == 0 and s.ndim == 0:
+        return float(k[0])
+    return k
 
 
 def fill_rate_from_safety_factor(k, order_qty, sigma_p):
