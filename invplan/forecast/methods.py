@@ -1,0 +1,1081 @@
+"""Forecasting methods vectorised across series.
+
+Every method takes an items x periods matrix ``y`` (oldest period first, NaN for a missing
+or censored period) and works on all rows at once: the only Python loops run over time
+steps, over a small parameter grid, or over blocks of rows that bound memory. Each method
+is a small class with the same interface:
+
+``fit(y) -> params``
+    Smoothing parameters chosen per series by a vectorised grid search that minimises the
+    in-sample one-step sum of squared errors (SSE), then a local refinement of the
+    level parameter; initial states from the start of ``y``.
+``predict(y, params, h, origins=None) -> MethodResult``
+    Runs the recursions with fixed parameters over ``y`` and returns the h-step forecasts
+    after the last period, the in-sample one-step fitted values and, for every origin
+    ``o`` asked for, the forecasts made after period ``o - 1`` (this is what the
+    rolling-origin back-test uses: parameters fixed, states updated).
+``forecast(y, h, origins=None) -> MethodResult``
+    ``predict(y, fit(y), h, origins)``.
+
+A missing period (NaN) contributes no error and the states are carried through it (the
+level moves by the trend, the seasonal index is kept). Series with no data, one point,
+all zeros or a constant get a finite forecast and a status, never NaN and never an
+exception (see :data:`invplan.forecast.METHOD_STATUSES`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import (
+    MethodResult,
+    as_matrix,
+    check_horizon,
+    check_origins,
+    finish,
+    first_k_mean,
+    valid_mask,
+)
+
+#: Rows x grid points x state size processed at once by the smoothing kernels.
+_BLOCK_ELEMENTS = 1 << 21
+
+_ALPHA_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 0.95])
+_ALPHA_GRID_TREND = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
+_BETA_GRID = np.array([0.01, 0.05, 0.1, 0.2, 0.4])
+_PHI_GRID = np.array([0.8, 0.88, 0.94, 0.98])
+_GAMMA_GRID = np.array([0.01, 0.05, 0.1, 0.3])
+_ALPHA_GRID_SEASONAL = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7])
+_BETA_GRID_SEASONAL = np.array([0.005, 0.02, 0.05, 0.15, 0.3])
+_REFINE = np.array([0.7, 0.85, 1.0, 1.18, 1.4])
+_CROSTON_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
+_TSB_ALPHA_GRID = np.array([0.05, 0.1, 0.2, 0.3, 0.5])
+_TSB_BETA_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.3])
+_TINY = 1e-12
+
+
+# =========================================================================== helpers
+def _prepare(y):
+    """(y matrix, valid mask, y transposed with missing as 0, float mask transposed or None)."""
+    y = as_matrix(y)
+    valid = valid_mask(y)
+    yT = np.ascontiguousarray(np.where(valid, y, 0.0).T)
+    wT = None if valid.all() else np.ascontiguousarray(valid.T.astype(float))
+    return y, valid, yT, wT
+
+
+def _blocks(m: int, per_row: int):
+    """Row slices such that rows x per_row stays near :data:`_BLOCK_ELEMENTS`."""
+    size = max(1, _BLOCK_ELEMENTS // max(per_row, 1))
+    for start in range(0, max(m, 1), size):
+        yield slice(start, min(start + size, m))
+
+
+def _refine_grid(best: np.ndarray, lo: float = 0.005, hi: float = 0.995) -> np.ndarray:
+    """Local multiplicative grid (len(_REFINE), m) around each series' best value."""
+    return np.clip(best[None, :] * _REFINE[:, None], lo, hi)
+
+
+def _pick(grid_values: np.ndarray, sse: np.ndarray) -> np.ndarray:
+    """Per-series value of the grid point with the least SSE (grid is (G, 1) or (G, m))."""
+    idx = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=0)
+    g = np.broadcast_to(grid_values, sse.shape)
+    return g[idx, np.arange(sse.shape[1])]
+
+
+def _last_valid(y: np.ndarray, valid: np.ndarray, upto: int, default: float = 0.0):
+    """Last valid value of each row among periods < upto (``default`` if none)."""
+    if upto <= 0:
+        return np.full(y.shape[0], default)
+    v = valid[:, :upto]
+    idx = np.where(v, np.arange(upto), -1).max(axis=1)
+    out = y[np.arange(y.shape[0]), np.maximum(idx, 0)]
+    return np.where(idx >= 0, out, default)
+
+
+def _ffill_prev(y: np.ndarray, valid: np.ndarray, default: np.ndarray) -> np.ndarray:
+    """(m, T+1): column t holds the last valid value before period t (default if none)."""
+    m, T = y.shape
+    idx = np.where(valid, np.arange(T), -1)
+    idx = np.maximum.accumulate(idx, axis=1)
+    vals = np.take_along_axis(y, np.maximum(idx, 0), axis=1)
+    vals = np.where(idx >= 0, vals, default[:, None])
+    return np.concatenate([default[:, None], vals], axis=1)
+
+
+# =========================================================================== ES kernel
+def _es_kernel(
+    yT,
+    wT,
+    alpha,
+    beta,
+    phi,
+    gamma,
+    l0,
+    b0,
+    s0,
+    multiplicative: bool = False,
+    origins=(),
+    h: int = 0,
+    keep: bool = False,
+):
+    """Run exponential smoothing in error-correction form for many series at once.
+
+    With one-step forecast :math:`\\hat y_t` and error :math:`e_t = y_t - \\hat y_t`, the
+    additive-seasonal recursions (Hyndman & Athanasopoulos, *Forecasting: Principles and
+    Practice*, 3rd ed. (FPP3), sections 8.1-8.3; Holt 1957, Winters 1960, damping after
+    Gardner & McKenzie 1985) are
+
+    .. math::
+
+        \\hat y_t = \\ell_{t-1} + \\phi b_{t-1} + s_{t-m}, \\quad
+        \\ell_t = \\ell_{t-1} + \\phi b_{t-1} + \\alpha e_t, \\quad
+        b_t = \\phi b_{t-1} + \\alpha\\beta e_t, \\quad
+        s_t = s_{t-m} + \\gamma e_t
+
+    which are algebraically the component forms
+    :math:`\\ell_t = \\alpha(y_t - s_{t-m}) + (1-\\alpha)(\\ell_{t-1} + \\phi b_{t-1})`,
+    :math:`b_t = \\beta(\\ell_t - \\ell_{t-1}) + (1-\\beta)\\phi b_{t-1}`,
+    :math:`s_t = \\gamma(y_t - \\ell_{t-1} - \\phi b_{t-1}) + (1-\\gamma)s_{t-m}`.
+    Multiplicative seasonality uses :math:`\\hat y_t = (\\ell_{t-1} + \\phi b_{t-1})s_{t-m}`
+    and the relative error :math:`u_t = e_t / s_{t-m}` in the level and trend updates,
+    :math:`s_t = s_{t-m} + \\gamma e_t / (\\ell_{t-1} + \\phi b_{t-1})`.
+    ``beta=None`` drops the trend, ``gamma=None`` the season. A missing period has
+    :math:`e_t = 0`, which carries every state through.
+
+    Parameters broadcast to a common shape ``(G, m)`` or ``(m,)`` (G grid points).
+    Returns ``(sse, fitted (T, m) | None, origin forecasts (n_o, h, m), forecast (h, m))``.
+    """
+    T, m = yT.shape
+    trend = beta is not None
+    seasonal = gamma is not None
+    shape = np.broadcast_shapes(
+        np.shape(alpha),
+        (m,),
+        np.shape(beta) if trend else (),
+        np.shape(phi) if trend else (),
+        np.shape(gamma) if seasonal else (),
+    )
+    level = np.array(np.broadcast_to(l0, shape), dtype=float)
+    b = np.array(np.broadcast_to(b0, shape), dtype=float) if trend else None
+    ab = alpha * beta if trend else None
+    damped = trend and np.any(np.asarray(phi) != 1.0)
+    if seasonal:
+        s_len = s0.shape[0]
+        S = np.array(np.broadcast_to(s0.reshape((s_len,) + (1,) * (len(shape) - 1) + (m,)),
+                                     (s_len,) + shape), dtype=float)  # fmt: skip
+    sse = np.zeros(shape)
+    fitted = np.empty((T, m)) if keep else None
+    where = {int(o): i for i, o in enumerate(origins)}
+    ofc = np.empty((len(where), h, m)) if where else np.empty((0, h, m))
+    dsum = None
+    if h and trend:
+        k = np.arange(1, h + 1).reshape((h,) + (1,) * len(shape))
+        ph = np.broadcast_to(np.asarray(phi, dtype=float), shape)
+        dsum = k * 1.0 if not damped else np.cumsum(ph[None] ** k, axis=0)
+
+    def horizon(t):
+        base = level[None] + (b[None] * dsum if trend else 0.0)
+        if seasonal:
+            idx = (t + np.arange(h)) % s_len
+            sea = S[idx]
+            return base * sea if multiplicative else base + sea
+        return np.broadcast_to(base, (h,) + shape)
+
+    for t in range(T):
+        if t in where:
+            ofc[where[t]] = horizon(t)
+        if trend:
+            base = level + phi * b if damped else level + b
+        else:
+            base = level
+        if seasonal:
+            j = t % s_len
+            sea = S[j]
+            f = base * sea if multiplicative else base + sea
+        else:
+            f = base
+        if keep:
+            fitted[t] = f
+        e = yT[t] - f
+        if wT is not None:
+            e *= wT[t]
+        sse += e * e
+        if seasonal and multiplicative:
+            u = e / np.where(np.abs(sea) > _TINY, sea, _TINY)
+            S[j] = sea + gamma * e / np.where(np.abs(base) > _TINY, base, _TINY)
+        else:
+            u = e
+            if seasonal:
+                S[j] = sea + gamma * e
+        level = base + alpha * u
+        if trend:
+            b = (phi * b if damped else b) + ab * u
+    fc = horizon(T) if h else np.empty((0, m))
+    return sse, fitted, ofc, fc
+
+
+# =========================================================================== base class
+class ForecastMethod:
+    """Common interface: ``fit(y)``, ``predict(y, params, h, origins)``, ``forecast(y, h)``."""
+
+    name = "method"
+    #: Minimum number of periods this method needs before a back-test origin.
+    min_train = 2
+
+    def fit(self, y) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:  # pragma: no cover
+        raise NotImplementedError
+
+    def forecast(self, y, h: int, origins=None) -> MethodResult:
+        """Fit on ``y`` and forecast ``h`` periods ahead (plus origin forecasts if asked)."""
+        y = as_matrix(y)
+        return self.predict(y, self.fit(y), h, origins)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+# =========================================================================== naive family
+class Naive(ForecastMethod):
+    """Naive: the forecast is the last observed value.
+
+    .. math:: \\hat y_{T+k|T} = y_T
+
+    (FPP3 section 5.2, "Naïve method"). With missing periods, the last valid value.
+    """
+
+    name = "naive"
+    min_train = 1
+
+    def fit(self, y) -> dict:
+        return {}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y = as_matrix(y)
+        h = check_horizon(h)
+        m, T = y.shape
+        valid = valid_mask(y)
+        first = _first_valid(y, valid)
+        prev = _ffill_prev(np.where(valid, y, 0.0), valid, first)  # (m, T+1)
+        o = check_origins(origins, T)
+        ofc = np.repeat(prev[:, o][:, :, None], h, axis=2) if o.size else None
+        fc = np.repeat(prev[:, T][:, None], h, axis=1)
+        return finish(self.name, y, valid, fc, prev[:, :T], {}, None, ofc)
+
+
+def _first_valid(y, valid):
+    idx = np.argmax(valid, axis=1)
+    out = y[np.arange(y.shape[0]), idx]
+    return np.where(valid.any(axis=1), out, 0.0)
+
+
+class SeasonalNaive(ForecastMethod):
+    """Seasonal naive: the forecast is the value of the same season one cycle earlier.
+
+    .. math:: \\hat y_{T+k|T} = y_{T+k-m(\\lfloor (k-1)/m \\rfloor + 1)}
+
+    (FPP3 section 5.2, "Seasonal naïve method"), m the season length. A missing value
+    takes the last valid value of the same season; with no earlier value of that season,
+    the naive forecast (status ``short_history`` when the history is shorter than m).
+    """
+
+    name = "seasonal_naive"
+
+    def __init__(self, season_length: int):
+        if int(season_length) < 1:
+            raise ValueError(f"season_length: expected >= 1, got {season_length!r}")
+        self.season_length = int(season_length)
+        self.min_train = self.season_length
+
+    def __repr__(self) -> str:
+        return f"SeasonalNaive(season_length={self.season_length})"
+
+    def fit(self, y) -> dict:
+        return {}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y = as_matrix(y)
+        h = check_horizon(h)
+        m, T = y.shape
+        s = self.season_length
+        valid = valid_mask(y)
+        yz = np.where(valid, y, 0.0)
+        first = _first_valid(y, valid)
+        prev = _ffill_prev(yz, valid, first)  # naive fallback
+        # g[:, t]: value at the most recent valid t' <= t in the same phase as t (NaN if none)
+        g = np.where(valid, yz, np.nan)
+        for t in range(s, T):
+            miss = ~valid[:, t]
+            if miss.any():
+                g[miss, t] = g[miss, t - s]
+
+        def at(origin: int) -> np.ndarray:
+            tau = origin + np.arange(h)
+            src = tau - s * ((tau - origin) // s + 1)
+            vals = np.where(src >= 0, g[:, np.maximum(src, 0)], np.nan)
+            return np.where(np.isfinite(vals), vals, prev[:, origin][:, None])
+
+        fitted = np.where(
+            np.arange(T) >= s,
+            np.concatenate([np.full((m, s), np.nan), g[:, : max(T - s, 0)]], axis=1)[:, :T],
+            np.nan,
+        )
+        fitted = np.where(np.isfinite(fitted), fitted, prev[:, :T])
+        o = check_origins(origins, T)
+        ofc = np.stack([at(int(oo)) for oo in o], axis=1) if o.size else None
+        status = np.where(T < s, "short_history", "ok").astype(object)
+        status = np.broadcast_to(status, (m,)).copy()
+        return finish(self.name, y, valid, at(T), fitted, {}, status, ofc)
+
+
+class MovingAverage(ForecastMethod):
+    """Simple moving average over the last w periods, w chosen per series.
+
+    .. math:: \\hat y_{T+k|T} = \\frac{1}{w} \\sum_{j=0}^{w-1} y_{T-j}
+
+    (FPP3 section 3.3 for moving averages; used as a forecast it is the "moving average
+    method" of Brown, *Statistical Forecasting for Inventory Control*, 1959). The window
+    is chosen per series from ``windows`` by the least in-sample one-step SSE. Missing
+    periods in the window are left out of the average (all missing: the last valid value).
+    """
+
+    name = "moving_average"
+
+    def __init__(self, windows=(2, 3, 4, 6, 8, 12, 16, 26, 52)):
+        self.windows = np.asarray(sorted({int(w) for w in windows if int(w) >= 1}))
+        if not self.windows.size:
+            raise ValueError("windows: expected at least one positive window")
+
+    def _sums(self, y, valid):
+        c = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(np.where(valid, y, 0.0), 1)], 1)
+        n = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(valid, 1)], 1)
+        return c, n
+
+    def fit(self, y) -> dict:
+        y = as_matrix(y)
+        m, T = y.shape
+        valid = valid_mask(y)
+        c, n = self._sums(y, valid)
+        yz = np.where(valid, y, 0.0)
+        best = np.full(m, np.inf)
+        window = np.full(m, float(self.windows[0]))
+        usable = [w for w in self.windows if w < max(T, 2)] or [int(self.windows[0])]
+        for w in usable:
+            lo = np.maximum(np.arange(T) - w, 0)
+            cnt = n[:, np.arange(T)] - n[:, lo]
+            mean = (c[:, np.arange(T)] - c[:, lo]) / np.maximum(cnt, 1)
+            ok = valid & (cnt > 0) & (np.arange(T) >= w)
+            sse = np.where(ok, (yz - mean) ** 2, 0.0).sum(axis=1) / np.maximum(ok.sum(1), 1)
+            better = sse < best - 1e-12
+            best = np.where(better, sse, best)
+            window = np.where(better, float(w), window)
+        return {"window": window}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y = as_matrix(y)
+        h = check_horizon(h)
+        m, T = y.shape
+        valid = valid_mask(y)
+        w = np.asarray(params["window"], dtype=np.int64).reshape(-1)
+        c, n = self._sums(y, valid)
+        prev = _ffill_prev(np.where(valid, y, 0.0), valid, _first_valid(y, valid))
+        t = np.arange(T + 1)
+        lo = np.maximum(t[None, :] - w[:, None], 0)
+        cnt = n - np.take_along_axis(n, lo, axis=1)
+        mean = (c - np.take_along_axis(c, lo, axis=1)) / np.maximum(cnt, 1)
+        mean = np.where(cnt > 0, mean, prev)  # (m, T+1): forecast made at each origin
+        o = check_origins(origins, T)
+        ofc = np.repeat(mean[:, o][:, :, None], h, axis=2) if o.size else None
+        fc = np.repeat(mean[:, T][:, None], h, axis=1)
+        return finish(self.name, y, valid, fc, mean[:, :T], {"window": w}, None, ofc)
+
+
+# =========================================================================== ES family
+class SES(ForecastMethod):
+    """Simple exponential smoothing with alpha optimised per series.
+
+    .. math::
+
+        \\hat y_{T+k|T} = \\ell_T, \\qquad
+        \\ell_t = \\alpha y_t + (1-\\alpha)\\ell_{t-1}
+
+    (FPP3 section 8.1; Brown 1959). :math:`\\alpha` minimises the in-sample one-step SSE
+    over a grid evaluated for all series at once, then a local grid around the best
+    value. Initial level :math:`\\ell_0` = mean of the first ``init_periods`` valid
+    values (returned in ``params['l0']``; pass ``alpha`` to fix it).
+    """
+
+    name = "ses"
+    min_train = 2
+
+    def __init__(self, alpha: float | None = None, init_periods: int = 10):
+        self.alpha = alpha
+        self.init_periods = int(init_periods)
+
+    def _init(self, y, valid):
+        n = valid.sum(axis=1)
+        k = np.clip(np.minimum(n, self.init_periods), 1, None)
+        l0, _, _ = first_k_mean(y, valid, k)
+        return l0
+
+    def fit(self, y) -> dict:
+        y, valid, yT, wT = _prepare(y)
+        m, T = y.shape
+        l0 = self._init(y, valid)
+        if self.alpha is not None:
+            return {"alpha": np.full(m, float(self.alpha)), "l0": l0}
+        alpha = np.empty(m)
+        G = _ALPHA_GRID.size
+        for sl in _blocks(m, G):
+            w = None if wT is None else wT[:, sl]
+            sse = _es_kernel(yT[:, sl], w, _ALPHA_GRID[:, None], None, None, None,
+                             l0[sl], None, None)[0]  # fmt: skip
+            a = _pick(_ALPHA_GRID[:, None], sse)
+            grid = _refine_grid(a)
+            sse = _es_kernel(yT[:, sl], w, grid, None, None, None, l0[sl], None, None)[0]
+            alpha[sl] = _pick(grid, sse)
+        return {"alpha": alpha, "l0": l0}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y, valid, yT, wT = _prepare(y)
+        h = check_horizon(h)
+        o = check_origins(origins, y.shape[1])
+        _, fitted, ofc, fc = _es_kernel(yT, wT, params["alpha"], None, None, None,
+                                        params["l0"], None, None, origins=o, h=h, keep=True)  # fmt: skip
+        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
+class Holt(ForecastMethod):
+    """Holt's linear trend method, optionally damped, parameters optimised per series.
+
+    .. math::
+
+        \\hat y_{T+k|T} = \\ell_T + (\\phi + \\phi^2 + \\dots + \\phi^k) b_T, \\quad
+        \\ell_t = \\alpha y_t + (1-\\alpha)(\\ell_{t-1} + \\phi b_{t-1}), \\quad
+        b_t = \\beta(\\ell_t - \\ell_{t-1}) + (1-\\beta)\\phi b_{t-1}
+
+    Holt (1957) for :math:`\\phi = 1` (FPP3 section 8.2, "Holt's linear trend method");
+    damped trend :math:`0 < \\phi < 1` after Gardner & McKenzie (1985), *Management
+    Science* 31(10) (FPP3 section 8.2, "Damped trend methods"). :math:`\\beta` has the
+    statsmodels / FPP3 meaning (``smoothing_trend``). Grid: :math:`\\alpha \\times \\beta`
+    jointly, then :math:`\\phi` (damped), then a local refinement of :math:`\\alpha`.
+    Initial states: :math:`b_0` = slope between the means of the first two blocks of
+    ``init_periods`` valid values, :math:`\\ell_0` = first-block mean moved back to t = 0.
+    """
+
+    name = "holt"
+    min_train = 4
+
+    def __init__(
+        self,
+        damped: bool = False,
+        alpha: float | None = None,
+        beta: float | None = None,
+        phi: float | None = None,
+        init_periods: int = 10,
+    ):
+        self.damped = bool(damped)
+        self.alpha, self.beta, self.phi = alpha, beta, phi
+        self.init_periods = int(init_periods)
+        if self.damped:
+            self.name = "holt_damped"
+
+    def __repr__(self) -> str:
+        return f"Holt(damped={self.damped})"
+
+    def _init(self, y, valid):
+        n = valid.sum(axis=1)
+        k = np.clip(np.minimum(n // 2, self.init_periods), 1, None)
+        m1, c1, p1 = first_k_mean(y, valid, k)
+        m2, c2, p2 = first_k_mean(y, valid, k, skip=k)
+        both = (c1 > 0) & (c2 > 0) & (p2 > p1)
+        b0 = np.where(both, (m2 - m1) / np.where(both, p2 - p1, 1.0), 0.0)
+        l0 = m1 - b0 * (p1 + 1.0)
+        return l0, b0
+
+    def fit(self, y) -> dict:
+        y, valid, yT, wT = _prepare(y)
+        m, T = y.shape
+        l0, b0 = self._init(y, valid)
+        p = {"l0": l0, "b0": b0}
+        fixed_phi = 1.0 if not self.damped else self.phi
+        if self.alpha is not None and self.beta is not None and fixed_phi is not None:
+            p.update(alpha=np.full(m, float(self.alpha)), beta=np.full(m, float(self.beta)),
+                     phi=np.full(m, float(fixed_phi)))  # fmt: skip
+            return p
+        A = _ALPHA_GRID_TREND if self.alpha is None else np.array([float(self.alpha)])
+        B = _BETA_GRID if self.beta is None else np.array([float(self.beta)])
+        aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+        alpha, beta, phi = np.empty(m), np.empty(m), np.empty(m)
+        phi0 = 0.94 if fixed_phi is None else fixed_phi
+        for sl in _blocks(m, aa.size * 2):
+            w = None if wT is None else wT[:, sl]
+            ys = yT[:, sl]
+
+            def run(a, b_, f, ys=ys, w=w, sl=sl):
+                return _es_kernel(ys, w, a, b_, f, None, l0[sl], b0[sl], None)[0]
+
+            sse = run(aa, bb, phi0)
+            a, b_ = _pick(aa, sse), _pick(bb, sse)
+            f = np.full(a.size, phi0)
+            if fixed_phi is None:
+                sse = run(a[None], b_[None], _PHI_GRID[:, None])
+                f = _pick(_PHI_GRID[:, None], sse)
+            if self.alpha is None:
+                grid = _refine_grid(a)
+                sse = run(grid, b_[None], f[None])
+                a = _pick(grid, sse)
+            alpha[sl], beta[sl], phi[sl] = a, b_, f
+        p.update(alpha=alpha, beta=beta, phi=phi)
+        return p
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y, valid, yT, wT = _prepare(y)
+        h = check_horizon(h)
+        o = check_origins(origins, y.shape[1])
+        _, fitted, ofc, fc = _es_kernel(
+            yT, wT, params["alpha"], params["beta"], params["phi"], None,
+            params["l0"], params["b0"], None, origins=o, h=h, keep=True,
+        )  # fmt: skip
+        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
+class HoltWinters(ForecastMethod):
+    """Holt-Winters seasonal method, additive or multiplicative, parameters per series.
+
+    Additive (FPP3 section 8.3, "Holt-Winters' additive method"; Winters 1960,
+    *Management Science* 6(3); Holt 1957):
+
+    .. math::
+
+        \\hat y_{T+k|T} = \\ell_T + (\\phi + \\dots + \\phi^k) b_T + s_{T+k-m(q+1)},\\;
+        q = \\lfloor (k-1)/m \\rfloor
+
+    with :math:`\\ell_t = \\alpha(y_t - s_{t-m}) + (1-\\alpha)(\\ell_{t-1} + \\phi b_{t-1})`,
+    :math:`b_t = \\beta(\\ell_t - \\ell_{t-1}) + (1-\\beta)\\phi b_{t-1}`,
+    :math:`s_t = \\gamma(y_t - \\ell_{t-1} - \\phi b_{t-1}) + (1-\\gamma)s_{t-m}`.
+    Multiplicative ("Holt-Winters' multiplicative method", same section): the season
+    multiplies, :math:`\\ell_t = \\alpha y_t / s_{t-m} + \\dots`,
+    :math:`s_t = \\gamma y_t / (\\ell_{t-1} + \\phi b_{t-1}) + (1-\\gamma)s_{t-m}`.
+    ``damped=True`` adds :math:`\\phi` (Gardner & McKenzie 1985); otherwise
+    :math:`\\phi = 1`.
+
+    Initial states (classical decomposition-style, from the first two cycles): the trend
+    is the slope between the first two cycle means (0 with one cycle), the level the first
+    cycle mean moved back to t = 0, the seasonal indices the first cycle's deviations
+    (ratios) from that line, normalised to sum 0 (mean 1). Series shorter than one cycle
+    plus two periods run without season (status ``short_history``); a multiplicative fit
+    on a series with a zero or negative value runs additive (status ``not_applicable``).
+    """
+
+    def __init__(
+        self,
+        season_length: int,
+        seasonal: str = "add",
+        damped: bool = False,
+        alpha: float | None = None,
+        beta: float | None = None,
+        gamma: float | None = None,
+        phi: float | None = None,
+    ):
+        if int(season_length) < 2:
+            raise ValueError(f"season_length: expected >= 2, got {season_length!r}")
+        if seasonal not in ("add", "mul"):
+            raise ValueError(f"seasonal: expected 'add' or 'mul', got {seasonal!r}")
+        self.season_length = int(season_length)
+        self.seasonal = seasonal
+        self.damped = bool(damped)
+        self.alpha, self.beta, self.gamma, self.phi = alpha, beta, gamma, phi
+        self.name = f"holt_winters_{seasonal}" + ("_damped" if damped else "")
+        self.min_train = self.season_length + 2
+
+    def __repr__(self) -> str:
+        return (
+            f"HoltWinters(season_length={self.season_length}, seasonal={self.seasonal!r}, "
+            f"damped={self.damped})"
+        )
+
+    def _init(self, y, valid):
+        m, T = y.shape
+        s = self.season_length
+        mul = self.seasonal == "mul"
+        k = np.full(m, s)
+        m1, c1, p1 = _window_mean(y, valid, 0, s)
+        m2, c2, p2 = _window_mean(y, valid, s, 2 * s)
+        both = (c1 > 0) & (c2 > 0) & (p2 > p1)
+        b0 = np.where(both, (m2 - m1) / np.where(both, p2 - p1, 1.0), 0.0)
+        l0 = m1 - b0 * (p1 + 1.0)
+        j = np.arange(min(s, T))
+        line = l0[:, None] + b0[:, None] * (j + 1.0)
+        v = valid[:, : j.size]
+        yy = y[:, : j.size]
+        if mul:
+            ok = v & (np.abs(line) > _TINY)
+            raw = np.where(ok, yy / np.where(ok, line, 1.0), np.nan)
+        else:
+            ok = v
+            raw = np.where(ok, yy - line, np.nan)
+        season = np.full((m, s), 1.0 if mul else 0.0)
+        season[:, : j.size] = np.where(ok, raw, 1.0 if mul else 0.0)
+        cnt = ok.sum(axis=1)
+        if mul:
+            mean = np.where(cnt > 0, np.where(ok, raw, 0.0).sum(1) / np.maximum(cnt, 1), 1.0)
+            mean = np.where(np.abs(mean) > _TINY, mean, 1.0)
+            season = np.where(np.concatenate([ok, np.zeros((m, s - j.size), bool)], 1),
+                              season / mean[:, None], 1.0)  # fmt: skip
+        else:
+            mean = np.where(cnt > 0, np.where(ok, raw, 0.0).sum(1) / np.maximum(cnt, 1), 0.0)
+            season = np.where(np.concatenate([ok, np.zeros((m, s - j.size), bool)], 1),
+                              season - mean[:, None], 0.0)  # fmt: skip
+        short = (T < s + 2) | (c1 < 2)
+        del k
+        return l0, b0, season, short
+
+    def fit(self, y) -> dict:
+        y, valid, yT, wT = _prepare(y)
+        m, T = y.shape
+        s = self.season_length
+        l0, b0, season, short = self._init(y, valid)
+        mul_ok = ~(valid & ~(y > 0)).any(axis=1) & valid.any(axis=1)
+        add_rows = (~mul_ok) if self.seasonal == "mul" else np.ones(m, bool)
+        p = {"l0": l0, "b0": b0}
+        for i in range(s):
+            p[f"s0_{i}"] = season[:, i]
+        alpha, beta, gamma = np.empty(m), np.empty(m), np.empty(m)
+        phi = np.full(m, 1.0 if not self.damped else (self.phi or 0.94))
+        A = _ALPHA_GRID_SEASONAL if self.alpha is None else np.array([float(self.alpha)])
+        C = _GAMMA_GRID if self.gamma is None else np.array([float(self.gamma)])
+        aa, cc = (g.reshape(-1, 1) for g in np.meshgrid(A, C, indexing="ij"))
+        if self.seasonal == "mul":
+            # additive fallback rows need additive seasonal indices
+            alt = HoltWinters(s, "add")._init(y, valid)[2]
+            season_add = alt
+        for mul_flag in (False, True):
+            rows = ~add_rows if mul_flag else add_rows
+            if not rows.any():
+                continue
+            idx = np.flatnonzero(rows)
+            s0 = (season_add if (self.seasonal == "mul" and not mul_flag) else season)[idx]
+            for bs in _blocks(idx.size, aa.size * (s + 4)):
+                r = idx[bs]
+                ys = yT[:, r]
+                w = None if wT is None else wT[:, r]
+                s0b = np.ascontiguousarray(s0[bs].T)
+
+                def run(a, b_, f, g, ys=ys, w=w, r=r, s0b=s0b, mul_flag=mul_flag):
+                    return _es_kernel(ys, w, a, b_, f, g, l0[r], b0[r], s0b,
+                                      multiplicative=mul_flag)[0]  # fmt: skip
+
+                b_fix = 0.05 if self.beta is None else float(self.beta)
+                f0 = phi[r]
+                sse = run(aa, b_fix, f0, cc)
+                a, g = _pick(aa, sse), _pick(cc, sse)
+                b_ = np.full(r.size, b_fix)
+                if self.beta is None:
+                    sse = run(a[None], _BETA_GRID_SEASONAL[:, None], f0, g[None])
+                    b_ = _pick(_BETA_GRID_SEASONAL[:, None], sse)
+                if self.damped and self.phi is None:
+                    sse = run(a[None], b_[None], _PHI_GRID[:, None], g[None])
+                    f0 = _pick(_PHI_GRID[:, None], sse)
+                if self.alpha is None:
+                    grid = _refine_grid(a)
+                    sse = run(grid, b_[None], f0[None], g[None])
+                    a = _pick(grid, sse)
+                alpha[r], beta[r], gamma[r], phi[r] = a, b_, g, f0
+        if self.seasonal == "mul":
+            for i in range(s):
+                p[f"s0_{i}"] = np.where(add_rows, season_add[:, i], season[:, i])
+        gamma = np.where(short, 0.0, gamma)
+        for i in range(s):
+            zero = 1.0 if self.seasonal == "mul" else 0.0
+            p[f"s0_{i}"] = np.where(short & ~add_rows, zero, p[f"s0_{i}"])
+            p[f"s0_{i}"] = np.where(short & add_rows, 0.0, p[f"s0_{i}"])
+        p.update(alpha=alpha, beta=beta, gamma=gamma, phi=phi,
+                 multiplicative=(~add_rows).astype(float), short=short.astype(float))  # fmt: skip
+        return p
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y, valid, yT, wT = _prepare(y)
+        h = check_horizon(h)
+        m, T = y.shape
+        s = self.season_length
+        o = check_origins(origins, T)
+        mul = np.asarray(params.get("multiplicative", np.zeros(m))) > 0
+        s0 = np.stack([params[f"s0_{i}"] for i in range(s)], axis=0)
+        fitted = np.empty((T, m))
+        fc = np.empty((h, m))
+        ofc = np.empty((o.size, h, m))
+        for mul_flag in (False, True):
+            r = np.flatnonzero(mul == mul_flag)
+            if not r.size:
+                continue
+            sel = {k: np.asarray(v)[r] for k, v in params.items() if np.ndim(v) == 1}
+            _, fi, of, f = _es_kernel(
+                yT[:, r], None if wT is None else wT[:, r], sel["alpha"], sel["beta"],
+                sel["phi"], sel["gamma"], sel["l0"], sel["b0"], s0[:, r],
+                multiplicative=mul_flag, origins=o, h=h, keep=True,
+            )  # fmt: skip
+            fitted[:, r], fc[:, r] = fi, f
+            if o.size:
+                ofc[:, :, r] = of
+        status = np.full(m, "ok", dtype=object)
+        if self.seasonal == "mul":
+            status[~mul] = "not_applicable"
+        short = np.asarray(params.get("short", np.zeros(m))) > 0
+        status[short] = "short_history"
+        return finish(self.name, y, valid, fc.T, fitted.T, params, status,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
+def _window_mean(y, valid, lo, hi):
+    """Mean, count and mean position of the valid values in periods lo .. hi - 1."""
+    T = y.shape[1]
+    lo, hi = min(lo, T), min(hi, T)
+    v = valid[:, lo:hi]
+    cnt = v.sum(axis=1)
+    s = np.where(v, y[:, lo:hi], 0.0).sum(axis=1)
+    pos = (v * np.arange(lo, hi)).sum(axis=1)
+    safe = np.maximum(cnt, 1)
+    return np.where(cnt > 0, s / safe, 0.0), cnt, np.where(cnt > 0, pos / safe, 0.0)
+
+
+# =========================================================================== intermittent
+def _intermittent_init(y, valid):
+    """Mean non-zero demand size, mean inter-demand interval, demand probability."""
+    nz = valid & (y > 0)
+    k = nz.sum(axis=1)
+    n = valid.sum(axis=1)
+    size = np.where(k > 0, np.where(nz, y, 0.0).sum(1) / np.maximum(k, 1), 0.0)
+    interval = np.where(k > 0, n / np.maximum(k, 1), 1.0)
+    prob = np.where(n > 0, k / np.maximum(n, 1), 0.0)
+    return size, np.maximum(interval, 1.0), prob
+
+
+def _intervals(valid, demand):
+    """(T, m) inter-demand interval at each demand period (valid periods counted)."""
+    T, m = valid.shape
+    q = np.zeros((T, m))
+    c = np.zeros(m)
+    for t in range(T):
+        c += valid[t]
+        q[t] = c
+        c = np.where(demand[t], 0.0, c)
+    return q
+
+
+def _croston_kernel(yT, wT, dT, qT, alpha, z0, p0, sba: bool, origins=(), h=0, keep=False):
+    """Croston / SBA recursions (see :class:`Croston`), all series and grid points at once."""
+    T, m = yT.shape
+    shape = np.broadcast_shapes(np.shape(alpha), (m,))
+    z = np.array(np.broadcast_to(z0, shape), dtype=float)
+    p = np.array(np.broadcast_to(p0, shape), dtype=float)
+    factor = (1.0 - alpha / 2.0) if sba else 1.0
+    sse = np.zeros(shape)
+    fitted = np.empty((T, m)) if keep else None
+    where = {int(o): i for i, o in enumerate(origins)}
+    ofc = np.empty((len(where), h, m))
+    for t in range(T):
+        f = factor * z / p
+        if t in where:
+            ofc[where[t]] = f
+        if keep:
+            fitted[t] = f
+        e = yT[t] - f
+        if wT is not None:
+            e *= wT[t]
+        sse += e * e
+        d = dT[t]
+        if d.any():
+            z = np.where(d, z + alpha * (yT[t] - z), z)
+            p = np.where(d, p + alpha * (qT[t] - p), p)
+    fc = np.broadcast_to(factor * z / p, (h,) + shape) if h else None
+    return sse, fitted, ofc, fc
+
+
+class Croston(ForecastMethod):
+    """Croston's method for intermittent demand, alpha optimised per series.
+
+    Demand sizes :math:`z` and inter-demand intervals :math:`p` are smoothed only in
+    periods with demand (Croston, J.D. (1972), "Forecasting and stock control for
+    intermittent demands", *Operational Research Quarterly* 23(3), 289-303; FPP3 section
+    13.7):
+
+    .. math::
+
+        z_t = z_{t-1} + \\alpha (y_t - z_{t-1}), \\quad
+        p_t = p_{t-1} + \\alpha (q_t - p_{t-1}) \\quad \\text{if } y_t > 0,
+        \\qquad \\hat y_{T+k|T} = z_T / p_T
+
+    with :math:`q_t` the number of valid periods since the previous demand (since the
+    start for the first one). Initial :math:`z_0` = mean non-zero demand,
+    :math:`p_0` = valid periods / demand periods, both over the fitted history. The same
+    :math:`\\alpha` smooths both, chosen per series from a grid by in-sample one-step SSE.
+    """
+
+    name = "croston"
+    sba = False
+    min_train = 4
+
+    def __init__(self, alpha: float | None = None):
+        self.alpha = alpha
+
+    def _data(self, y):
+        y, valid, yT, wT = _prepare(y)
+        dT = np.ascontiguousarray((valid & (y > 0)).T)
+        qT = _intervals(np.ascontiguousarray(valid.T), dT)
+        return y, valid, yT, wT, dT, qT
+
+    def fit(self, y) -> dict:
+        y, valid, yT, wT, dT, qT = self._data(y)
+        m = y.shape[0]
+        z0, p0, _ = _intermittent_init(y, valid)
+        if self.alpha is not None:
+            return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
+        alpha = np.empty(m)
+        for sl in _blocks(m, _CROSTON_GRID.size * 2):
+            w = None if wT is None else wT[:, sl]
+            sse = _croston_kernel(yT[:, sl], w, dT[:, sl], qT[:, sl], _CROSTON_GRID[:, None],
+                                  z0[sl], p0[sl], self.sba)[0]  # fmt: skip
+            alpha[sl] = _pick(_CROSTON_GRID[:, None], sse)
+        return {"alpha": alpha, "z0": z0, "p0": p0}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y, valid, yT, wT, dT, qT = self._data(y)
+        h = check_horizon(h)
+        o = check_origins(origins, y.shape[1])
+        _, fitted, ofc, fc = _croston_kernel(yT, wT, dT, qT, params["alpha"], params["z0"],
+                                             params["p0"], self.sba, o, h, True)  # fmt: skip
+        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
+class SBA(Croston):
+    """Syntetos-Boylan approximation: Croston's estimate debiased by (1 - alpha/2).
+
+    .. math:: \\hat y_{T+k|T} = \\left(1 - \\frac{\\alpha}{2}\\right) \\frac{z_T}{p_T}
+
+    Syntetos, A.A. & Boylan, J.E. (2005), "The accuracy of intermittent demand
+    estimates", *International Journal of Forecasting* 21(2), 303-314. Recursions,
+    initial states and the alpha search as in :class:`Croston`.
+    """
+
+    name = "sba"
+    sba = True
+
+
+class TSB(ForecastMethod):
+    """Teunter-Syntetos-Babai: smooth the demand probability every period.
+
+    .. math::
+
+        d_t = d_{t-1} + \\beta (\\mathbb 1[y_t > 0] - d_{t-1}), \\quad
+        z_t = z_{t-1} + \\alpha (y_t - z_{t-1}) \\text{ if } y_t > 0, \\quad
+        \\hat y_{T+k|T} = d_T z_T
+
+    Teunter, R.H., Syntetos, A.A. & Babai, M.Z. (2011), "Intermittent demand: linking
+    forecasting to inventory obsolescence", *European Journal of Operational Research*
+    214(3), 606-615. The probability decays through runs of zeros, so an item that stops
+    selling is forecast towards zero. Initial :math:`z_0` = mean non-zero demand,
+    :math:`d_0` = share of valid periods with demand; :math:`(\\alpha, \\beta)` from a joint
+    grid by in-sample one-step SSE.
+    """
+
+    name = "tsb"
+    min_train = 4
+
+    def __init__(self, alpha: float | None = None, beta: float | None = None):
+        self.alpha, self.beta = alpha, beta
+
+    @staticmethod
+    def _kernel(yT, wT, dT, vT, alpha, beta, z0, d0, origins=(), h=0, keep=False):
+        T, m = yT.shape
+        shape = np.broadcast_shapes(np.shape(alpha), np.shape(beta), (m,))
+        z = np.array(np.broadcast_to(z0, shape), dtype=float)
+        d = np.array(np.broadcast_to(d0, shape), dtype=float)
+        sse = np.zeros(shape)
+        fitted = np.empty((T, m)) if keep else None
+        where = {int(o): i for i, o in enumerate(origins)}
+        ofc = np.empty((len(where), h, m))
+        for t in range(T):
+            f = d * z
+            if t in where:
+                ofc[where[t]] = f
+            if keep:
+                fitted[t] = f
+            e = yT[t] - f
+            if wT is not None:
+                e *= wT[t]
+            sse += e * e
+            dem = dT[t]
+            z = np.where(dem, z + alpha * (yT[t] - z), z)
+            step = beta * (dem - d)
+            d = d + (step if wT is None else step * vT[t])
+        fc = np.broadcast_to(d * z, (h,) + shape) if h else None
+        return sse, fitted, ofc, fc
+
+    def _data(self, y):
+        y, valid, yT, wT = _prepare(y)
+        dT = np.ascontiguousarray((valid & (y > 0)).T)
+        vT = np.ascontiguousarray(valid.T)
+        return y, valid, yT, wT, dT, vT
+
+    def fit(self, y) -> dict:
+        y, valid, yT, wT, dT, vT = self._data(y)
+        m = y.shape[0]
+        z0, _, d0 = _intermittent_init(y, valid)
+        A = _TSB_ALPHA_GRID if self.alpha is None else np.array([float(self.alpha)])
+        B = _TSB_BETA_GRID if self.beta is None else np.array([float(self.beta)])
+        aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+        alpha, beta = np.empty(m), np.empty(m)
+        for sl in _blocks(m, aa.size * 2):
+            w = None if wT is None else wT[:, sl]
+            sse = self._kernel(yT[:, sl], w, dT[:, sl], vT[:, sl], aa, bb, z0[sl], d0[sl])[0]
+            alpha[sl], beta[sl] = _pick(aa, sse), _pick(bb, sse)
+        return {"alpha": alpha, "beta": beta, "z0": z0, "d0": d0}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y, valid, yT, wT, dT, vT = self._data(y)
+        h = check_horizon(h)
+        o = check_origins(origins, y.shape[1])
+        _, fitted, ofc, fc = self._kernel(yT, wT, dT, vT, params["alpha"], params["beta"],
+                                          params["z0"], params["d0"], o, h, True)  # fmt: skip
+        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
+class ADIDA(ForecastMethod):
+    """ADIDA: temporal aggregation, SES on the aggregate, disaggregation.
+
+    The series is summed over non-overlapping buckets of :math:`k` periods ending at the
+    forecast origin, the bucket totals are forecast by :class:`SES` (alpha optimised), and
+    the per-period forecast is the bucket forecast divided by :math:`k`:
+
+    .. math:: \\hat y_{T+j|T} = \\hat Y^{(k)}_{T/k+1} / k
+
+    Nikolopoulos, K., Syntetos, A.A., Boylan, J.E., Petropoulos, F. & Assimakopoulos, V.
+    (2011), "An aggregate-disaggregate intermittent demand approach (ADIDA) to
+    forecasting", *Journal of the Operational Research Society* 62(3), 544-554. The
+    bucket size is the mean inter-demand interval rounded (at least 1, at most a third of
+    the history), so a bucket holds about one demand. A bucket with missing periods is
+    scaled up to k periods; a bucket with none is missing.
+    """
+
+    name = "adida"
+    min_train = 6
+
+    def __init__(self, k: int | None = None):
+        self.k = k
+
+    def _choose_k(self, y, valid):
+        m, T = y.shape
+        if self.k is not None:
+            return np.full(m, int(self.k))
+        _, interval, _ = _intermittent_init(y, valid)
+        return np.clip(np.rint(interval), 1, max(1, T // 3)).astype(np.int64)
+
+    @staticmethod
+    def _aggregate(y, valid, k, upto):
+        """Buckets of k periods ending at ``upto`` (oldest partial bucket dropped)."""
+        n = upto // k
+        if n == 0:
+            return np.full((y.shape[0], 1), np.nan), 0
+        seg = y[:, upto - n * k : upto].reshape(y.shape[0], n, k)
+        vs = valid[:, upto - n * k : upto].reshape(y.shape[0], n, k)
+        cnt = vs.sum(axis=2)
+        tot = np.where(vs, seg, 0.0).sum(axis=2)
+        agg = np.where(cnt > 0, tot * k / np.maximum(cnt, 1), np.nan)
+        return agg, upto - n * k
+
+    def fit(self, y) -> dict:
+        y = as_matrix(y)
+        valid = valid_mask(y)
+        m, T = y.shape
+        k = self._choose_k(y, valid)
+        alpha = np.full(m, 0.1)
+        for kk in np.unique(k):
+            r = np.flatnonzero(k == kk)
+            agg, _ = self._aggregate(y[r], valid[r], int(kk), T)
+            alpha[r] = SES().fit(agg)["alpha"]
+        return {"k": k.astype(float), "alpha": alpha}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y = as_matrix(y)
+        h = check_horizon(h)
+        valid = valid_mask(y)
+        m, T = y.shape
+        o = check_origins(origins, T)
+        k = np.asarray(params["k"]).astype(np.int64)
+        alpha = np.asarray(params["alpha"], dtype=float)
+        fc = np.zeros((m, h))
+        fitted = np.zeros((m, T))
+        ofc = np.zeros((m, o.size, h)) if o.size else None
+        for kk in np.unique(k):
+            r = np.flatnonzero(k == kk)
+            kk = int(kk)
+            ses = SES()
+            agg, start = self._aggregate(y[r], valid[r], kk, T)
+            res = ses.predict(agg, {"alpha": alpha[r], "l0": ses._init(agg, valid_mask(agg))}, 1)
+            fc[r] = res.forecast[:, :1] / kk
+            per = np.repeat(res.fitted / kk, kk, axis=1)
+            fitted[r, start:] = per[:, : T - start]
+            fitted[r, :start] = per[:, :1]
+            for i, oo in enumerate(o):
+                agg_o, _ = self._aggregate(y[r], valid[r], kk, int(oo))
+                l0 = ses._init(agg_o, valid_mask(agg_o))
+                ro = ses.predict(agg_o, {"alpha": alpha[r], "l0": l0}, 1)
+                ofc[r, i, :] = ro.forecast[:, :1] / kk
+        return finish(self.name, y, valid, fc, fitted, params, None, ofc)
+
+
+class Zero(ForecastMethod):
+    """The zero forecast, for items with no demand in the history."""
+
+    name = "zero"
+    min_train = 1
+
+    def fit(self, y) -> dict:
+        return {}
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        y = as_matrix(y)
+        h = check_horizon(h)
+        m, T = y.shape
+        o = check_origins(origins, T)
+        ofc = np.zeros((m, o.size, h)) if o.size else None
+        return finish(self.name, y, valid_mask(y), np.zeros((m, h)), np.zeros((m, T)), {},
+                      None, ofc)  # fmt: skip
+
+
+def make_method(name: str, season_length: int | None = None) -> ForecastMethod:
+    """A method instance from its name (the names :func:`forecast_batch` reports)."""
+    seasonal = {
+        "seasonal_naive": lambda s: SeasonalNaive(s),
+        "holt_winters_add": lambda s: HoltWinters(s, "add"),
+        "holt_winters_mul": lambda s: HoltWinters(s, "mul"),
+        "holt_winters_add_damped": lambda s: HoltWinters(s, "add", damped=True),
+        "holt_winters_mul_damped": lambda s: HoltWinters(s, "mul", damped=True),
+    }
+    plain = {
+        "naive": Naive,
+        "moving_average": MovingAverage,
+        "ses": SES,
+        "holt": Holt,
+        "holt_damped": lambda: Holt(damped=True),
+        "croston": Croston,
+        "sba": SBA,
+        "tsb": TSB,
+        "adida": ADIDA,
+        "zero": Zero,
+    }
+    if name in seasonal:
+        if not season_length or int(season_length) < 2:
+            raise ValueError(f"method {name!r} needs season_length >= 2")
+        return seasonal[name](int(season_length))
+    if name in plain:
+        return plain[name]()
+    raise ValueError(f"unknown method {name!r}; expected one of {sorted(plain) + sorted(seasonal)}")
