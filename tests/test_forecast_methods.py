@@ -97,7 +97,7 @@ def test_holt_winters_fixed_params_match_statsmodels(seasonal_rows, seasonal, da
         regular = k % SEASON != 0
         np.testing.assert_allclose(res.forecast[i][regular], sm.forecast(h)[regular], atol=1e-6)
         phi = 0.9 if damped else 1.0
-        damp = np.cumsum(phi ** k)
+        damp = np.cumsum(phi**k)
         trend = sm.level[-1] + damp * sm.trend[-1]
         season = np.asarray(sm.season)[-SEASON:][(k - 1) % SEASON]
         expected = trend * season if seasonal == "mul" else trend + season
