@@ -1,0 +1,137 @@
+"""Speed and accuracy of the batch methods against statsforecast's twins (run by hand).
+
+    python benchmarks/forecast_speed.py [--n-series 10000] [--length 730] [--h 28]
+
+statsforecast is not a project dependency: install it to run this. Both run in this
+process on the same generated daily series; the last ``h`` days are the holdout. The
+statsforecast models are compiled with numba on first call: each is warmed up on a tiny
+set first and the compile time is excluded. Prints per method our time, theirs, the time
+ratio (theirs / ours), MASE and WAPE on the holdout, and the MASE ratio (ours / theirs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from invplan import accuracy
+from invplan.forecast import ADIDA, SBA, SES, TSB, Croston, Holt, forecast_batch
+
+
+def generate(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Half smooth (weekly season, some trend), half intermittent daily series."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    n_s = n // 2
+    level = rng.uniform(20, 200, (n_s, 1))
+    season = 1 + rng.uniform(0, 0.4, (n_s, 1)) * np.sin(
+        2 * np.pi * t / 7 + rng.uniform(0, 6, (n_s, 1))
+    )
+    slope = rng.normal(0, 0.02, (n_s, 1)) * level / 100
+    smooth = np.maximum(
+        level * season + slope * t + rng.normal(0, 1, (n_s, length)) * level * 0.15, 0
+    )
+    p = rng.uniform(0.05, 0.5, (n - n_s, 1))
+    inter = rng.poisson(rng.uniform(1, 10, (n - n_s, 1)), (n - n_s, length)) * (
+        rng.random((n - n_s, length)) < p
+    )
+    return np.rint(smooth), inter.astype(float)
+
+
+def scores(actual, fc, train):
+    scale = accuracy.naive_scale(train)
+    ok = scale > 0
+    mase = accuracy.mase(actual[ok], fc[ok], scale=scale[ok]).mean()
+    wape = np.abs(actual - fc).sum() / np.abs(actual).sum()
+    return mase, wape
+
+
+def to_long(y):
+    n, T = y.shape
+    return pd.DataFrame(
+        {"unique_id": np.repeat(np.arange(n), T), "ds": np.tile(np.arange(T), n), "y": y.ravel()}
+    )
+
+
+def run_theirs(model, train, h):
+    from statsforecast import StatsForecast
+
+    sf = StatsForecast(models=[model], freq=1, n_jobs=1)
+    warm = to_long(train[:2, :60])
+    sf.forecast(df=warm, h=h)  # numba compile, excluded from timing
+    df = to_long(train)
+    t0 = time.perf_counter()
+    out = sf.forecast(df=df, h=h)
+    el = time.perf_counter() - t0
+    col = [c for c in out.columns if c not in ("unique_id", "ds")][0]
+    fc = out.sort_values(["unique_id", "ds"])[col].to_numpy().reshape(train.shape[0], h)
+    return fc, el
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-series", type=int, default=10_000)
+    ap.add_argument("--length", type=int, default=730)
+    ap.add_argument("--h", type=int, default=28)
+    ap.add_argument("--auto-series", type=int, default=500,
+                    help="series for the AutoETS vs automatic selection row")  # fmt: skip
+    args = ap.parse_args(argv)
+    try:
+        import statsforecast
+        from statsforecast import models as sfm
+    except ImportError:
+        print("statsforecast is not installed: pip install statsforecast (benchmark only).")
+        return 1
+    smooth, inter = generate(args.n_series, args.length)
+    h = args.h
+    print(f"statsforecast {statsforecast.__version__}; {args.n_series} daily series x "
+          f"{args.length} days (half smooth weekly-seasonal, half intermittent), holdout "
+          f"h={h}; cores={os.cpu_count()}; one process; numba compile time excluded "
+          f"(warm-up on 2 tiny series first).")  # fmt: skip
+    rows = []
+    cases = [
+        ("SES optimised", SES(), sfm.SimpleExponentialSmoothingOptimized(), smooth),
+        ("Holt", Holt(), sfm.Holt(season_length=7), smooth),
+        ("Croston", Croston(), sfm.CrostonClassic(), inter),
+        ("SBA", SBA(), sfm.CrostonSBA(), inter),
+        ("TSB", TSB(), sfm.TSB(alpha_d=0.2, alpha_p=0.2), inter),
+        ("ADIDA", ADIDA(), sfm.ADIDA(), inter),
+    ]
+    for label, ours, theirs, y in cases:
+        train, test = y[:, :-h], y[:, -h:]
+        t0 = time.perf_counter()
+        fc = ours.forecast(train, h).forecast
+        el = time.perf_counter() - t0
+        fc2, el2 = run_theirs(theirs, train, h)
+        m1, w1 = scores(test, fc, train)
+        m2, w2 = scores(test, fc2, train)
+        rows.append((label, y.shape[0], el, el2, m1, m2, w1, w2))
+    # automatic selection vs AutoETS on a subset (AutoETS fits every config per series)
+    k = max(2, args.auto_series // 2)
+    y = np.vstack([smooth[:k], inter[:k]])
+    train, test = y[:, :-h], y[:, -h:]
+    t0 = time.perf_counter()
+    fc = forecast_batch(train, h, season_length=7).forecast
+    el = time.perf_counter() - t0
+    fc2, el2 = run_theirs(sfm.AutoETS(season_length=7), train, h)
+    m1, w1 = scores(test, fc, train)
+    m2, w2 = scores(test, np.maximum(fc2, 0), train)
+    rows.append(("auto selection vs AutoETS", y.shape[0], el, el2, m1, m2, w1, w2))
+    out = pd.DataFrame(rows, columns=["method", "series", "ours_s", "theirs_s", "ours_mase",
+                                      "theirs_mase", "ours_wape", "theirs_wape"])  # fmt: skip
+    out["speedup"] = out["theirs_s"] / out["ours_s"]
+    out["mase_ratio"] = out["ours_mase"] / out["theirs_mase"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(out.round(3).to_string(index=False))
+    print("speedup = their time / our time (target >= 3); mase_ratio = ours / theirs "
+          "(target <= 1.01).")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
