@@ -25,7 +25,12 @@ def test_abc_cutoffs_configurable_and_ties_deterministic():
     # ties broken by id ascending: a, b first
     order = res.sort_values("rank")["item"].tolist()
     assert order == ["a", "b", "c", "d"]
-    assert dict(zip(res["item"], res["abc"])) == {"a": "A", "b": "A", "c": "B", "d": "C"}
+    assert dict(zip(res["item"], res["abc"], strict=True)) == {
+        "a": "A",
+        "b": "A",
+        "c": "B",
+        "d": "C",
+    }
     again = C.classify_abc([10, 10, 10, 10], cutoffs=(0.5, 0.75), ids=["d", "c", "b", "a"])
     pd.testing.assert_frame_equal(res, again)
 

@@ -1,0 +1,162 @@
+"""Tier-2 runner: install every addon of ``addons/`` with demo data in a fresh database of
+a real Odoo 19 and run their tests; skip with one line when no Odoo is found.
+
+How Odoo is found (first that applies):
+
+1. ``ODOO_PATH``: an Odoo 19 source tree (the folder holding the ``odoo`` package);
+2. an ``odoo`` package importable by ``ODOO_PYTHON`` (default: this interpreter), as in
+   the official ``odoo:19`` image.
+
+``ODOO_PYTHON`` is the interpreter with Odoo's requirements installed (default: this
+one). ``ODOO_ADDONS_PATH`` adds addon folders (default: the tree's ``addons`` folders).
+PostgreSQL comes from the standard ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``
+variables (default 127.0.0.1:5432, user ``odoo``: Odoo refuses ``postgres``).
+``ODOO_TEMPLATE_DB``, when set, names a prepared database (stock, purchase, sale, mrp
+installed with demo data) that is copied instead of building one from scratch.
+
+Prints ``tier2: N passed, N failed`` and exits non-zero on any failure or error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS = ROOT / "addons"
+
+
+def skip(reason: str) -> int:
+    print(f"tier 2 skipped: {reason}")
+    return 0
+
+
+def find_odoo(python: str) -> tuple[str | None, str]:
+    """Return (source tree or None for an importable package, description)."""
+    path = os.environ.get("ODOO_PATH")
+    if path:
+        if not (Path(path) / "odoo" / "__init__.py").is_file():
+            raise SystemExit(f"ODOO_PATH={path} has no odoo/__init__.py: not an Odoo source tree")
+        return path, f"source tree {path}"
+    probe = subprocess.run(
+        [python, "-c", "import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode == 0 and probe.stdout.strip():
+        return probe.stdout.strip(), "importable odoo package"
+    return None, ""
+
+
+def our_addons() -> list[str]:
+    if not ADDONS.is_dir():
+        return []
+    return sorted(p.parent.name for p in ADDONS.glob("*/__manifest__.py"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PGHOST", "127.0.0.1")
+    env.setdefault("PGPORT", "5432")
+    env.setdefault("PGUSER", "odoo")
+    return env
+
+
+def main() -> int:
+    python = os.environ.get("ODOO_PYTHON", sys.executable)
+    addons = our_addons()
+    if not addons:
+        return skip("no addon in addons/ yet")
+    tree, how = find_odoo(python)
+    if tree is None:
+        return skip(
+            "no Odoo 19 found (set ODOO_PATH to an Odoo 19 source tree, "
+            "or make the odoo package importable; see README.md)"
+        )
+    env = pg_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [tree, str(ROOT), env.get("PYTHONPATH")]))
+    extra = os.environ.get("ODOO_ADDONS_PATH")
+    paths = [str(ADDONS)]
+    if extra:
+        paths += extra.split(",")
+    else:
+        paths += [
+            str(p) for p in (Path(tree) / "addons", Path(tree) / "odoo" / "addons") if p.is_dir()
+        ]
+    db = f"invplan_t2_{os.getpid()}"
+    template = os.environ.get("ODOO_TEMPLATE_DB")
+    print(f"tier 2: Odoo from {how}; database {db}; addons {', '.join(addons)}")
+    if template:
+        subprocess.run(["createdb", "-T", template, db], env=env, check=True)
+    cmd = [
+        python,
+        "-m",
+        "odoo",
+        "server",
+        "-d",
+        db,
+        f"--db_host={env['PGHOST']}",
+        f"--db_port={env['PGPORT']}",
+        f"--db_user={env['PGUSER']}",
+        f"--addons-path={','.join(paths)}",
+        "-i",
+        ",".join(addons),
+        "--with-demo",
+        "--test-enable",
+        "--test-tags",
+        ",".join(f"/{a}" for a in addons),
+        "--stop-after-init",
+        "--http-port",
+        str(free_port()),
+        "--log-level",
+        "test",
+        "--max-cron-threads",
+        "0",
+    ]
+    if env.get("PGPASSWORD"):
+        cmd.append(f"--db_password={env['PGPASSWORD']}")
+    started = time.time()
+    log_lines: list[str] = []
+    try:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log_lines.append(line)
+            if re.search(r"(ERROR|CRITICAL|FAIL:|ERROR:|Ran \d+ tests|tests when loading)", line):
+                sys.stdout.write(line)
+        rc = proc.wait()
+    finally:
+        subprocess.run(["dropdb", "--if-exists", db], env=env, check=False)
+    log = "".join(log_lines)
+    Path(ROOT / ".tier2.log").write_text(log)
+    ran = sum(int(n) for n in re.findall(r"Ran (\d+) tests?", log))
+    summary = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", log)
+    failed = sum(int(f) + int(e) for f, e, _ in summary)
+    total = sum(int(t) for _, _, t in summary) or ran
+    errors = len(re.findall(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", log, re.M))
+    if not summary and errors:
+        failed = max(failed, errors)
+    passed = max(total - failed, 0)
+    print(f"tier2 ({time.time() - started:.0f} s, log in .tier2.log):")
+    print(f"{passed} passed, {failed} failed")
+    if rc != 0 or failed or errors or total == 0:
+        print(f"tier 2 FAILED: exit code {rc}, {errors} error lines, {total} tests")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
