@@ -1,0 +1,340 @@
+"""The end-to-end planning run on plain tables: classify, assign segments, forecast, policy.
+
+This is the engine's "nightly run" without Odoo: the CLI (``python -m invplan``) and the
+tests use it; the Odoo addons do the same steps in batches on database extracts.
+
+Input tables (the CSV columns of ``python -m invplan plan``; see README.md):
+
+history
+    ``product, warehouse, date, quantity`` and optionally ``stockout`` (0/1: the
+    quantity of that row understates demand because the item was out of stock).
+items
+    ``product, warehouse, unit_cost, unit_price, lead_time_days`` and optionally
+    ``lead_time_std_days, ordering_cost, moq, pack_multiple, category``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import classify, policy
+from .forecast import bucket_demand, forecast_batch
+
+#: Default segments: service targets and policies per ABC x XYZ cell, plus the cells
+#: handled apart (lumpy demand, end of life, no demand).
+DEFAULT_SEGMENTS = pd.DataFrame(
+    [
+        # code, name, metric, target, policy, review_days, holding_rate
+        ("AX", "A items, steady demand", "fill_rate", 0.98, "sQ", 0, 0.20),
+        ("AY", "A items, variable demand", "fill_rate", 0.97, "sQ", 0, 0.20),
+        ("AZ", "A items, erratic demand", "csl", 0.95, "sS", 0, 0.20),
+        ("BX", "B items, steady demand", "fill_rate", 0.96, "sQ", 0, 0.22),
+        ("BY", "B items, variable demand", "csl", 0.95, "sS", 0, 0.22),
+        ("BZ", "B items, erratic demand", "csl", 0.92, "RS", 7, 0.22),
+        ("CX", "C items, steady demand", "csl", 0.93, "RS", 14, 0.25),
+        ("CY", "C items, variable demand", "csl", 0.92, "RS", 14, 0.25),
+        ("CZ", "C items, erratic demand", "csl", 0.90, "RS", 28, 0.25),
+        ("LUMPY", "Lumpy demand", "csl", 0.90, "sS", 0, 0.25),
+        ("EOL", "End of life / obsolete", "csl", 0.50, "mto", 0, 0.25),
+        ("NODEMAND", "No demand in the window", "csl", 0.50, "manual", 0, 0.25),
+    ],
+    columns=[
+        "code",
+        "name",
+        "service_metric",
+        "service_target",
+        "policy",
+        "review_days",
+        "holding_rate",
+    ],
+)
+
+#: Ordered rules (first match wins; None matches anything).
+DEFAULT_RULES = pd.DataFrame(
+    [
+        {"lifecycle": "obsolete", "segment": "EOL"},
+        {"pattern": "no_demand", "segment": "NODEMAND"},
+        {"pattern": "lumpy", "abc": "C", "segment": "LUMPY"},
+        *({"abc": a, "xyz": x, "segment": a + x} for a in "ABC" for x in "XYZ"),
+    ]
+)
+
+HISTORY_COLUMNS = {"product": "text", "warehouse": "text", "date": "date", "quantity": "number"}
+HISTORY_OPTIONAL = {"stockout": "flag"}
+ITEM_COLUMNS = {
+    "product": "text",
+    "warehouse": "text",
+    "unit_cost": "number",
+    "unit_price": "number",
+    "lead_time_days": "number",
+}
+ITEM_OPTIONAL = {
+    "lead_time_std_days": "number",
+    "ordering_cost": "number",
+    "moq": "number",
+    "pack_multiple": "number",
+    "category": "text",
+}
+
+
+class InputError(ValueError):
+    """A bad input file: the message names the file, row and column."""
+
+
+def validate_table(df: pd.DataFrame, name: str, required: dict, optional: dict) -> pd.DataFrame:
+    """Check and convert a raw (all-text) table; raise :class:`InputError` naming row and column.
+
+    Row numbers are those a spreadsheet shows: the header is row 1.
+    """
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{name}: missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})"
+        )
+    out = pd.DataFrame(index=df.index)
+    for col, kind in {**required, **{k: v for k, v in optional.items() if k in df.columns}}.items():
+        raw = df[col].astype("string").str.strip()
+        empty = raw.isna() | (raw == "")
+        if kind == "text":
+            if col in required and empty.any():
+                _bad(name, df, empty, col, "is empty")
+            out[col] = raw.fillna("").astype(str)
+        elif kind == "number":
+            num = pd.to_numeric(raw, errors="coerce")
+            bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0)))
+            if bad.any():
+                _bad(name, df, bad, col, "is not a number")
+            if col in required and empty.any():
+                _bad(name, df, empty, col, "is empty")
+            out[col] = num.astype(float)
+        elif kind == "date":
+            dt = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+            bad = dt.isna()
+            if bad.any():
+                _bad(name, df, bad, col, "is not a date (expected YYYY-MM-DD)")
+            out[col] = dt
+        elif kind == "flag":
+            low = raw.fillna("0").str.lower()
+            ok = low.isin(["0", "1", "true", "false", "yes", "no", ""])
+            if (~ok).any():
+                _bad(name, df, ~ok, col, "is not 0/1")
+            out[col] = low.isin(["1", "true", "yes"])
+    return out
+
+
+def _bad(name, df, mask, col, what):
+    pos = int(np.flatnonzero(mask.to_numpy())[0])
+    value = df[col].iloc[pos]
+    raise InputError(f"{name}: row {pos + 2}, column '{col}': {value!r} {what}")
+
+
+@dataclass
+class PlanResult:
+    """Everything one planning run produced, one DataFrame per step."""
+
+    classification: pd.DataFrame
+    forecast: pd.DataFrame
+    policy: pd.DataFrame
+    summary: pd.DataFrame
+    matrix: pd.DataFrame
+    exceptions: pd.DataFrame
+    segments: pd.DataFrame = field(default_factory=lambda: DEFAULT_SEGMENTS.copy())
+
+
+def run_plan(
+    history: pd.DataFrame,
+    items: pd.DataFrame,
+    segments: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    bucket: str = "week",
+    window_days: int = 730,
+    horizon: int = 13,
+    abc_measure: str = "revenue",
+) -> PlanResult:
+    """Classify, segment, forecast and compute a policy for every product x warehouse item.
+
+    ``history`` and ``items`` are validated tables (:func:`validate_table`). Items with
+    no history get no demand; history rows of unknown items are reported as exceptions.
+    ``abc_measure`` is ``revenue`` (quantity x price), ``margin`` (quantity x (price -
+    cost)), ``cost`` (consumption value at cost) or ``lines`` (number of history rows).
+    """
+    segments = DEFAULT_SEGMENTS.copy() if segments is None else segments
+    rules = DEFAULT_RULES.copy() if rules is None else rules
+    period_days = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}[bucket]
+    end = history["date"].max() if len(history) else pd.Timestamp.today().normalize()
+    start = end - pd.Timedelta(days=window_days - 1)
+    hist = history[history["date"] >= start]
+    if "stockout" not in hist.columns:
+        hist = hist.assign(stockout=False)
+
+    keys = items[["product", "warehouse"]].astype(str)
+    key = keys["product"] + "@" + keys["warehouse"]
+    hist_key = hist["product"].astype(str) + "@" + hist["warehouse"].astype(str)
+    unknown = sorted(set(hist_key) - set(key))
+    buckets = bucket_demand(
+        pd.DataFrame(
+            {
+                "item": hist_key,
+                "date": hist["date"],
+                "quantity": hist["quantity"],
+                "stockout": hist["stockout"],
+            }
+        ),
+        freq=bucket,
+        key="item",
+        censored="stockout",
+        start=start,
+        end=end,
+    )
+    T = len(buckets.periods)
+    pos = pd.Index(buckets.keys).get_indexer(key)
+    demand = np.zeros((len(items), T))
+    censored = np.zeros((len(items), T), dtype=bool)
+    found = pos >= 0
+    demand[found] = buckets.demand[pos[found]]
+    censored[found] = buckets.censored[pos[found]]
+
+    price = items["unit_price"].to_numpy(float)
+    cost = items["unit_cost"].to_numpy(float)
+    qty_total = demand.sum(axis=1)
+    n_lines = hist_key.value_counts().reindex(key).fillna(0).to_numpy(float)
+    value = {
+        "revenue": qty_total * price,
+        "margin": qty_total * (price - cost),
+        "cost": qty_total * cost,
+        "lines": n_lines,
+    }[abc_measure]
+
+    cls = classify.classify_items(
+        value, demand, censored, period_days=period_days, ids=key.to_numpy()
+    )
+    cls.insert(1, "product", keys["product"].to_numpy())
+    cls.insert(2, "warehouse", keys["warehouse"].to_numpy())
+    if "category" in items.columns:
+        cls["category"] = items["category"].to_numpy()
+    seg = classify.assign_segments(cls, rules, default="UNASSIGNED")
+    cls["segment"] = seg["segment"].to_numpy()
+
+    segs = segments.set_index("code")
+    seg_rows = segs.reindex(cls["segment"])
+    review_days = seg_rows["review_days"].fillna(0).to_numpy(float)
+    lt_days = items["lead_time_days"].to_numpy(float)
+    lt_std_days = (
+        items.get("lead_time_std_days", pd.Series(0.0, index=items.index)).fillna(0).to_numpy(float)
+    )
+
+    # Forecast in buckets; sigma over the protection interval lead time (+ review).
+    prot_periods = (
+        np.where(np.isfinite(lt_days), np.maximum(lt_days, 0), 0) + review_days
+    ) / period_days
+    h_sigma = np.clip(np.ceil(prot_periods), 1, max(T // 3, 1)).astype(int)
+    y = np.where(censored, np.nan, demand)
+    fc = forecast_batch(
+        y,
+        h=horizon,
+        pattern=cls["pattern"].to_numpy(),
+        horizon_for_sigma=h_sigma,
+        ids=key.to_numpy(),
+    )
+    ftab = fc.table.copy()
+    ftab["forecast_per_period"] = fc.forecast.mean(axis=1)
+    ftab["forecast_total"] = fc.forecast.sum(axis=1)
+
+    # Policy per day: demand rate and forecast-error sigma scaled to the protection interval.
+    d_day = ftab["forecast_per_period"].to_numpy() / period_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(np.where(h_sigma > 0, prot_periods / h_sigma, 1.0))
+    sigma_p = ftab["sigma_h"].to_numpy() * scale
+    ordering = (
+        items.get("ordering_cost", pd.Series(np.nan, index=items.index))
+        .fillna(25.0)
+        .to_numpy(float)
+    )
+    pol = policy.compute_policy(
+        d_day,
+        cls["demand_std"].to_numpy() / np.sqrt(period_days),
+        lt_days,
+        lt_std_days,
+        policy=seg_rows["policy"].fillna("manual").to_numpy(object),
+        service_metric=seg_rows["service_metric"].fillna("csl").to_numpy(object),
+        service_target=seg_rows["service_target"].fillna(0.9).to_numpy(float),
+        review_period=review_days,
+        unit_cost=cost,
+        holding_rate=seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
+        ordering_cost=ordering,
+        error_std=sigma_p,
+        error_std_is_horizon=True,
+        moq=items.get("moq", pd.Series(0.0, index=items.index)).fillna(0).to_numpy(float),
+        pack_multiple=items.get("pack_multiple", pd.Series(0.0, index=items.index))
+        .fillna(0)
+        .to_numpy(float),
+        periods_per_year=365.0,
+    )
+    pol.insert(0, "item", key.to_numpy())
+    pol.insert(1, "segment", cls["segment"].to_numpy())
+    pol.insert(2, "forecast_method", ftab["method"].to_numpy())
+    pol["demand_per_day"] = np.where(np.isfinite(d_day), d_day, 0.0)
+    pol["safety_stock_value"] = np.maximum(pol["safety_stock"], 0) * np.where(cost > 0, cost, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(d_day > 0, pol["avg_stock"] / d_day, 0.0)
+    pol["coverage_days"] = np.where(np.isfinite(cover), cover, 0.0)
+
+    summary = _summary(cls, pol, segments)
+    matrix = (
+        cls.pivot_table(index="abc", columns="xyz", values="item", aggfunc="count", fill_value=0)
+        .reindex(index=list("ABC"), columns=list("XYZ"), fill_value=0)
+        .astype(int)
+    )
+    exceptions = _exceptions(cls, ftab, pol, unknown)
+    return PlanResult(cls, ftab, pol, summary, matrix, exceptions, segments)
+
+
+def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "segment": pol["segment"],
+            "items": 1,
+            "value": cls["value"],
+            "ok": pol["status"].eq("ok"),
+            "fill": pol["expected_fill_rate"],
+            "ss_value": pol["safety_stock_value"],
+            "avg_value": pol["avg_stock_value"],
+        }
+    )
+    g = df.groupby("segment", sort=True)
+    out = pd.DataFrame(
+        {
+            "items": g["items"].sum(),
+            "annual_value": g["value"].sum(),
+            "planned_items": g["ok"].sum(),
+            "safety_stock_value": g["ss_value"].sum(),
+            "avg_stock_value": g["avg_value"].sum(),
+        }
+    )
+    fill = df[df["ok"]].groupby("segment")["fill"].mean()
+    out["mean_expected_fill_rate"] = fill.reindex(out.index).fillna(0.0)
+    seg = segments.set_index("code")
+    out["policy"] = seg["policy"].reindex(out.index).fillna("")
+    out["service_target"] = seg["service_target"].reindex(out.index).fillna(0.0)
+    return out.reset_index()
+
+
+def _exceptions(cls, ftab, pol, unknown) -> pd.DataFrame:
+    rows = []
+    for item, status in zip(pol["item"], pol["status"], strict=True):
+        if status not in ("ok", "make_to_order", "manual", "no_demand"):
+            rows.append((item, "policy", status))
+    for item, status in zip(cls["item"], cls["status"], strict=True):
+        if status in ("negative_value", "nan_input"):
+            rows.append((item, "classification", status))
+    for item, status in zip(ftab["item"], ftab["status"], strict=True):
+        if status not in ("ok",):
+            rows.append((item, "forecast", status))
+    for item in unknown:
+        rows.append((item, "history", "unknown_item"))
+    return pd.DataFrame(rows, columns=["item", "step", "status"])

@@ -1,0 +1,161 @@
+"""The main job end to end: demo run, CSV plan run, bad files."""
+
+import subprocess
+import sys
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from invplan import policy
+from invplan.demo import generate_catalogue
+from invplan.planning import (
+    HISTORY_COLUMNS,
+    HISTORY_OPTIONAL,
+    ITEM_COLUMNS,
+    ITEM_OPTIONAL,
+    run_plan,
+    validate_table,
+)
+
+SHEETS = ["Summary", "ABC-XYZ", "Classification", "Forecast", "Policy", "Exceptions", "Segments"]
+
+
+def _run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "invplan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def test_demo_end_to_end(tmp_path):
+    out = tmp_path / "demo.xlsx"
+    res = _run("demo", "--out", str(out), "--products", "60")
+    assert res.returncode == 0, res.stderr
+    assert "Plan by segment" in res.stdout and "ABC x XYZ" in res.stdout
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == SHEETS
+    assert len(wb["ABC-XYZ"]._charts) == 1
+    policy_rows = list(wb["Policy"].values)
+    header = policy_rows[0]
+    assert len(policy_rows) - 1 == 120  # 60 products x 2 warehouses
+    status = [r[header.index("status")] for r in policy_rows[1:]]
+    assert status.count("ok") > 60
+    assert wb["Policy"].freeze_panes == "A2"
+
+
+def test_plan_from_csv(tmp_path):
+    history, items = generate_catalogue(n_products=20, seed=3)
+    history.to_csv(tmp_path / "h.csv", index=False)
+    items.to_csv(tmp_path / "i.csv", index=False)
+    out = tmp_path / "plan.xlsx"
+    res = _run(
+        "plan",
+        "--history",
+        str(tmp_path / "h.csv"),
+        "--items",
+        str(tmp_path / "i.csv"),
+        "--out",
+        str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    wb = openpyxl.load_workbook(out)
+    assert len(list(wb["Classification"].values)) == 41
+
+
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (
+            lambda h, i: h.assign(quantity=["abc"] + list(h["quantity"][1:])),
+            "history: row 2, column 'quantity'",
+        ),
+        (
+            lambda h, i: h.assign(date=list(h["date"][:4]) + ["31/02/2026"] + list(h["date"][5:])),
+            "history: row 6, column 'date'",
+        ),
+        (lambda h, i: h.drop(columns=["warehouse"]), "history: missing column(s) warehouse"),
+        (
+            lambda h, i: i.assign(
+                unit_cost=list(i["unit_cost"][:2]) + ["n/a"] + list(i["unit_cost"][3:])
+            ),
+            "items: row 4, column 'unit_cost'",
+        ),
+    ],
+)
+def test_bad_file_names_row_and_column(tmp_path, mutate, message):
+    history, items = generate_catalogue(n_products=5, seed=1)
+    history = history.astype(str)
+    items = items.astype(str)
+    h2 = mutate(history, items)
+    if h2 is not None and "product" in h2.columns and "unit_cost" in h2.columns:
+        items, h2 = h2, history
+    h2.to_csv(tmp_path / "h.csv", index=False)
+    items.to_csv(tmp_path / "i.csv", index=False)
+    res = _run(
+        "plan",
+        "--history",
+        str(tmp_path / "h.csv"),
+        "--items",
+        str(tmp_path / "i.csv"),
+        "--out",
+        str(tmp_path / "x.xlsx"),
+    )
+    assert res.returncode == 2
+    assert message in res.stderr
+
+
+def test_plan_handles_bad_items_as_exceptions():
+    """No history, zero cost, negative stock-like returns, NaN lead time: exception rows, no NaN."""
+    history = pd.DataFrame(
+        {
+            "product": ["A", "A", "B", "C", "C"],
+            "warehouse": ["W"] * 5,
+            "date": ["2026-01-05", "2026-01-12", "2026-01-05", "2026-01-05", "2026-02-02"],
+            "quantity": ["10", "12", "-4", "5", "7"],
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "product": ["A", "B", "C", "D"],
+            "warehouse": ["W"] * 4,
+            "unit_cost": ["2", "3", "0", "4"],
+            "unit_price": ["3", "4", "1", "5"],
+            "lead_time_days": ["7", "7", "7", "0"],
+        }
+    )
+    h = validate_table(history, "history", HISTORY_COLUMNS, HISTORY_OPTIONAL)
+    i = validate_table(items, "items", ITEM_COLUMNS, ITEM_OPTIONAL)
+    res = run_plan(h, i, window_days=120)
+    numeric = res.policy.select_dtypes("number").to_numpy(float)
+    assert np.isfinite(numeric).all()
+    st = dict(zip(res.policy["item"], res.policy["status"], strict=True))
+    assert st["C@W"] == "invalid_cost"
+    # D has no history at all: classified no_demand and left to a manual decision
+    assert st["D@W"] == "manual"
+    cls = res.classification.set_index("item")
+    assert cls.loc["D@W", "pattern"] == "no_demand"
+    assert set(res.exceptions["item"]) >= {"C@W"}
+
+
+def test_plan_policy_equals_direct_engine_call():
+    """The run's policy numbers are the engine's, for the same inputs (no hidden maths)."""
+    history, items = generate_catalogue(n_products=20, seed=5)
+    h = validate_table(history.astype(str), "history", HISTORY_COLUMNS, HISTORY_OPTIONAL)
+    i = validate_table(items.astype(str), "items", ITEM_COLUMNS, ITEM_OPTIONAL)
+    res = run_plan(h, i)
+    seg = res.segments.set_index("code")
+    pol = res.policy
+    normal = pol[(pol["status"] == "ok") & (pol["method"] == "normal")]
+    assert len(normal) > 3
+    for _, row in normal.iterrows():
+        s = seg.loc[row["segment"]]
+        assert row["order_up_to"] >= row["reorder_point"]
+        assert row["reorder_point"] == pytest.approx(row["demand_mean_p"] + row["safety_stock"])
+        if s["service_metric"] == "csl":
+            k = policy.safety_factor_cycle(s["service_target"])
+            assert row["safety_stock"] == pytest.approx(k * row["demand_sigma_p"])
