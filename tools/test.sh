@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
 
 echo "== lint (ruff)"
-"$PY" -m ruff check invplan tests benchmarks tools addons
-"$PY" -m ruff format --check invplan tests benchmarks tools addons
+LINT=()
+for d in invplan tests benchmarks tools addons; do [ -d "$d" ] && LINT+=("$d"); done
+"$PY" -m ruff check "${LINT[@]}"
+"$PY" -m ruff format --check "${LINT[@]}"
 
 echo "== tier 1 (pytest tests/)"
 "$PY" -m pytest tests/ -q -p no:cacheprovider
