@@ -1,0 +1,848 @@
+import logging
+import math
+from datetime import datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, split_every
+
+from invplan.classify import (
+    assign_segments,
+    classify_abc,
+    classify_demand_pattern,
+    classify_xyz,
+    suggest_lifecycle,
+)
+
+from .product_template import DECIDED_STAGES, ENGINE_TO_PRODUCT_STAGE, LIFECYCLE_STAGES
+
+_logger = logging.getLogger(__name__)
+
+ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
+DEMAND_PATTERNS = [
+    ("smooth", "Smooth"),
+    ("erratic", "Erratic"),
+    ("intermittent", "Intermittent"),
+    ("lumpy", "Lumpy"),
+    ("no_demand", "No demand"),
+    ("insufficient_history", "Insufficient history"),
+]
+PERIOD_DAYS = 7  # classification works on weekly demand buckets
+MANAGER_GROUP = "stock_segment.group_planning_manager"
+LOCK_FIELDS = ("segment_id", "segment_locked", "segment_lock_reason")
+
+# Columns the classification writes, with their SQL cast; floats are rounded before the
+# comparison so a second run on unchanged data finds nothing to write.
+CLASSIFICATION_COLUMNS = {
+    "abc_class": "varchar",
+    "xyz_class": "varchar",
+    "demand_pattern": "varchar",
+    "lifecycle_stage_suggested": "varchar",
+    "segment_id": "int4",
+    "segment_rule_id": "int4",
+    "annual_value": "float8",
+    "annual_revenue": "float8",
+    "annual_margin": "float8",
+    "annual_consumption_value": "float8",
+    "order_line_count": "int4",
+    "value_share": "float8",
+    "value_cum_share": "float8",
+    "demand_mean": "float8",
+    "demand_std": "float8",
+    "demand_cv": "float8",
+    "demand_adi": "float8",
+    "demand_cv2": "float8",
+    "demand_period_count": "int4",
+    "days_since_last_demand": "int4",
+    "classification_status": "varchar",
+}
+FLOAT_DIGITS = 6
+
+
+class StockPlanningProfile(models.Model):
+    _name = "stock.planning.profile"
+    _description = "Planning Profile (product x warehouse)"
+    _inherit = ["mail.thread"]
+    _order = "annual_value desc, id"
+    _check_company_auto = True
+
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        domain=[("is_storable", "=", True)],
+    )
+    product_tmpl_id = fields.Many2one(
+        related="product_id.product_tmpl_id", store=True, index=True, string="Product Template"
+    )
+    categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Product Category")
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(
+        related="warehouse_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    active = fields.Boolean(default=True)
+
+    # Segment
+    segment_id = fields.Many2one(
+        "stock.segment",
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Segment from the first matching rule, or set by a manager with a lock.",
+    )
+    segment_rule_id = fields.Many2one(
+        "stock.segment.rule", "Matched Rule", readonly=True, ondelete="set null"
+    )
+    segment_locked = fields.Boolean(
+        "Segment Locked",
+        tracking=True,
+        help="A locked segment is kept by the nightly classification.",
+    )
+    segment_lock_reason = fields.Char("Lock Reason", tracking=True)
+    segment_locked_by_id = fields.Many2one("res.users", "Locked By", readonly=True)
+    segment_locked_date = fields.Datetime("Locked On", readonly=True)
+
+    # Classification
+    abc_class = fields.Selection(ABC_CLASSES, "ABC", readonly=True, index=True)
+    xyz_class = fields.Selection(XYZ_CLASSES, "XYZ", readonly=True, index=True)
+    demand_pattern = fields.Selection(DEMAND_PATTERNS, readonly=True, index=True)
+    lifecycle_stage = fields.Selection(
+        related="product_tmpl_id.lifecycle_stage", store=True, string="Lifecycle Stage"
+    )
+    lifecycle_stage_suggested = fields.Selection(
+        LIFECYCLE_STAGES,
+        "Suggested Stage",
+        readonly=True,
+        help="Stage the demand history of this warehouse suggests.",
+    )
+    classification_date = fields.Date(
+        "Classified On", readonly=True, help="Date the classification of this plan last changed."
+    )
+    classification_status = fields.Char(
+        readonly=True, help="ok, or why a class fell back to a default (e.g. no_demand)."
+    )
+
+    # Inputs of the classification (annualised over the window)
+    annual_value = fields.Float(
+        readonly=True, help="ABC measure per year (revenue, margin, consumption or lines)."
+    )
+    annual_revenue = fields.Float(
+        readonly=True, help="Customer deliveries valued at the sale price, per year."
+    )
+    annual_margin = fields.Float(readonly=True, help="Revenue minus cost of sales, per year.")
+    annual_consumption_value = fields.Float(
+        readonly=True, help="Manufacturing consumption valued at cost, per year."
+    )
+    order_line_count = fields.Integer(
+        "Order Lines", readonly=True, help="Demand lines in the window."
+    )
+    value_share = fields.Float("Value Share", readonly=True, digits=(16, 6))
+    value_cum_share = fields.Float("Cumulative Share", readonly=True, digits=(16, 6))
+    demand_mean = fields.Float("Mean Weekly Demand", readonly=True, digits="Product Unit")
+    demand_std = fields.Float("Weekly Demand Std. Dev.", readonly=True, digits="Product Unit")
+    demand_cv = fields.Float(
+        "Demand CV", readonly=True, digits=(16, 3), help="Std. dev. / mean of weekly demand."
+    )
+    demand_adi = fields.Float(
+        "ADI", readonly=True, digits=(16, 3), help="Average inter-demand interval, in weeks."
+    )
+    demand_cv2 = fields.Float(
+        "CV²", readonly=True, digits=(16, 3), help="Squared CV of the non-zero demand sizes."
+    )
+    demand_period_count = fields.Integer("Weeks of History", readonly=True)
+    days_since_last_demand = fields.Integer(readonly=True)
+    migration_ids = fields.One2many("stock.segment.migration", "profile_id", "Migrations")
+
+    _product_warehouse_uniq = models.Constraint(
+        "unique (product_id, warehouse_id)",
+        "A product has one planning profile per warehouse.",
+    )
+
+    @api.depends("product_id", "warehouse_id")
+    def _compute_display_name(self):
+        for profile in self:
+            profile.display_name = (
+                f"{profile.product_id.display_name} @ {profile.warehouse_id.code or ''}"
+            )
+
+    @api.constrains("segment_locked", "segment_lock_reason", "segment_id")
+    def _check_lock_reason(self):
+        for profile in self:
+            if profile.segment_locked and not (
+                profile.segment_id and (profile.segment_lock_reason or "").strip()
+            ):
+                raise ValidationError(
+                    _(
+                        "Locking the segment of %s needs a segment and a reason.",
+                        profile.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(k in vals for vals in vals_list for k in ("segment_locked", "segment_lock_reason")):
+            self._check_planning_manager()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if any(k in vals for k in LOCK_FIELDS):
+            self._check_planning_manager()
+            return self._write_with_migration_log(vals)
+        return super().write(vals)
+
+    def _write_with_migration_log(self, vals):
+        if vals.get("segment_locked"):
+            vals = dict(
+                vals,
+                segment_locked_by_id=self.env.uid,
+                segment_locked_date=fields.Datetime.now(),
+            )
+        old = {p.id: p.segment_id for p in self}
+        res = super().write(vals)
+        logs = [
+            {
+                "profile_id": p.id,
+                "change_type": "segment",
+                "old_value": old[p.id].code or False,
+                "new_value": p.segment_id.code or False,
+                "old_segment_id": old[p.id].id,
+                "new_segment_id": p.segment_id.id,
+                "cause": "manual_lock" if p.segment_locked else "rule",
+                "reason": p.segment_lock_reason,
+            }
+            for p in self
+            if old[p.id] != p.segment_id
+        ]
+        if logs:
+            self.env["stock.segment.migration"].sudo().create(logs)
+        return res
+
+    # ------------------------------------------------------------------ actions
+    def action_unlock_segment(self):
+        self.write({"segment_locked": False, "segment_lock_reason": False})
+        return True
+
+    @api.model
+    def action_classify_now(self):
+        """Classify the current companies now, in this transaction."""
+        self._check_planning_manager()
+        self.sudo().with_context(stock_segment_no_commit=True)._run_classification(
+            companies=self.env.companies
+        )
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def _check_planning_manager(self):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        raise AccessError(_("Only a Planning Manager can set, lock or unlock plan segments."))
+
+    # ------------------------------------------------------------------ nightly job
+    @api.model
+    def _cron_classify(self):
+        self._run_classification()
+
+    @api.model
+    def _run_classification(self, companies=None, date_to=None, batch_size=None):
+        """Classify every product x warehouse plan of ``companies`` and assign segments.
+
+        Returns per company a dict of counters (pairs, batches, changed, failed).
+        """
+        companies = companies or self.env["res.company"].search([])
+        stats = {}
+        for company in companies:
+            stats[company.id] = self.with_company(company)._classify_company(
+                company, date_to=date_to, batch_size=batch_size
+            )
+        return stats
+
+    def _classification_params(self):
+        icp = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default, cast):
+            try:
+                return cast(icp.get_param(f"stock_segment.{key}", default))
+            except (TypeError, ValueError):
+                return default
+
+        return {
+            "window_days": max(param("window_days", 365, int), PERIOD_DAYS),
+            "abc_measure": param("abc_measure", "revenue", str),
+            "abc_cutoffs": (
+                param("abc_cutoff_a", 80.0, float) / 100.0,
+                param("abc_cutoff_b", 95.0, float) / 100.0,
+            ),
+            "xyz_thresholds": (
+                param("xyz_threshold_x", 0.5, float),
+                param("xyz_threshold_y", 1.0, float),
+            ),
+            "new_days": param("lifecycle_new_days", 90, int),
+            "dormant_days": param("lifecycle_dormant_days", 180, int),
+            "obsolete_days": param("lifecycle_obsolete_days", 365, int),
+            "auto_apply": param("lifecycle_auto_apply", "False", str) in ("True", "1", "true"),
+            "batch_size": max(param("batch_size", 2000, int), 1),
+        }
+
+    def _may_commit(self):
+        return not (
+            modules.module.current_test
+            or self.env.context.get("stock_segment_no_commit")
+            or self.env.context.get("install_mode")
+        )
+
+    def _classify_company(self, company, date_to=None, batch_size=None):
+        params = self._classification_params()
+        if batch_size:
+            params["batch_size"] = batch_size
+        # Whole weeks ending at the next midnight: runs of the same day see the same buckets.
+        if date_to is None:
+            date_to = datetime.combine(fields.Date.today() + timedelta(days=1), time.min)
+        n_periods = math.ceil(params["window_days"] / PERIOD_DAYS)
+        date_from = date_to - timedelta(days=n_periods * PERIOD_DAYS)
+        ctx = {
+            "company": company,
+            "params": params,
+            "date_from": date_from,
+            "date_to": date_to,
+            "n_periods": n_periods,
+            "today": date_to.date() - timedelta(days=1),
+        }
+
+        # 1. The whole population and its value measure, in one aggregate query, so that
+        #    ABC is computed over the company and not per batch.
+        measures = self._extract_value_measures(ctx)
+        if not measures:
+            return {"pairs": 0, "batches": 0, "changed": 0, "failed": 0}
+        keys = np.array([(r[0], r[1]) for r in measures], dtype=np.int64)
+        annualise = 365.0 / (n_periods * PERIOD_DAYS)
+        revenue = np.array([r[2] for r in measures], dtype=float) * annualise
+        cost = np.array([r[3] for r in measures], dtype=float) * annualise
+        consumption = np.array([r[4] for r in measures], dtype=float) * annualise
+        lines = np.array([r[5] for r in measures], dtype=float)
+        measure = {
+            "revenue": revenue,
+            "margin": revenue - cost,
+            "consumption_value": consumption,
+            "order_lines": lines * annualise,
+        }.get(params["abc_measure"], revenue)
+        abc = classify_abc(measure, params["abc_cutoffs"], ids=np.arange(len(keys)))
+        ctx["population"] = {
+            (int(p), int(w)): {
+                "abc_class": abc_class,
+                "annual_value": float(value),
+                "annual_revenue": float(rev),
+                "annual_margin": float(rev - cst),
+                "annual_consumption_value": float(cons),
+                "order_line_count": int(nb),
+                "value_share": float(share),
+                "value_cum_share": float(cum),
+            }
+            for (p, w), abc_class, value, rev, cst, cons, nb, share, cum in zip(
+                keys,
+                abc["abc"],
+                abc["value"],
+                revenue,
+                cost,
+                consumption,
+                lines,
+                abc["share"],
+                abc["cum_share"],
+                strict=True,
+            )
+        }
+        ctx["rules"] = self._segment_rules_frame(company)
+
+        # 2. Per batch of products: demand series, engine, bulk write, commit.
+        product_ids = sorted({int(p) for p in keys[:, 0]})
+        batches = list(split_every(params["batch_size"], product_ids, list))
+        stats = {"pairs": len(keys), "batches": len(batches), "changed": 0, "failed": 0}
+        may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=len(product_ids))
+        for batch in batches:
+            try:
+                with self.env.cr.savepoint():
+                    stats["changed"] += self._classify_batch(ctx, batch)
+            except Exception:
+                _logger.exception(
+                    "Classification batch of %d products failed; retrying one by one", len(batch)
+                )
+                self.env.invalidate_all()
+                for product_id in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            stats["changed"] += self._classify_batch(ctx, [product_id])
+                    except Exception:
+                        self.env.invalidate_all()
+                        stats["failed"] += 1
+                        _logger.exception(
+                            "Classification of product id %s in %s skipped",
+                            product_id,
+                            company.name,
+                        )
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        _logger.info(
+            "Classification of %s: %d plans in %d batches, %d changed, %d failed",
+            company.name,
+            stats["pairs"],
+            stats["batches"],
+            stats["changed"],
+            stats["failed"],
+        )
+        return stats
+
+    # ------------------------------------------------------------------ extraction
+    def _demand_moves_sql(self, ctx, product_ids=None):
+        """Done demand moves of the window: customer deliveries and manufacturing
+        consumption (positive), customer returns (negative), in the product's unit."""
+        company = ctx["company"]
+        product_filter = (
+            SQL("AND m.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
+        )
+        return SQL(
+            """
+            SELECT m.id, m.product_id, m.date, m.sale_line_id,
+                   CASE WHEN ls.usage = 'internal' THEN ls.warehouse_id
+                        ELSE ld.warehouse_id END AS warehouse_id,
+                   CASE WHEN ld.usage = 'production' THEN 'consumption' ELSE 'sale' END AS kind,
+                   CASE WHEN ls.usage = 'internal' THEN 1 ELSE -1 END
+                     * m.quantity * COALESCE(m.product_qty / NULLIF(m.product_uom_qty, 0), 1)
+                     AS qty
+              FROM stock_move m
+              JOIN stock_location ls ON ls.id = m.location_id
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+             WHERE m.state = 'done'
+               AND m.company_id = %(company)s
+               AND m.date >= %(date_from)s AND m.date < %(date_to)s
+               AND ((ls.usage = 'internal' AND ld.usage IN ('customer', 'production'))
+                    OR (ls.usage = 'customer' AND ld.usage = 'internal'))
+               %(product_filter)s
+            """,
+            company=company.id,
+            date_from=ctx["date_from"],
+            date_to=ctx["date_to"],
+            product_filter=product_filter,
+        )
+
+    def _extract_value_measures(self, ctx):
+        """One row per product x warehouse of the population: (product, warehouse,
+        revenue, cost of sales, consumption value, order lines), sorted by key.
+
+        The population is every storable product with demand in the window, a reorder
+        rule, or an existing plan, in a warehouse of the company."""
+        company = ctx["company"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH demand AS (%(moves)s),
+            valued AS (
+                SELECT d.product_id, d.warehouse_id, d.kind, d.qty, d.sale_line_id,
+                       d.qty * COALESCE(
+                           sol.price_subtotal / NULLIF(sol.product_uom_qty, 0),
+                           pt.list_price, 0) AS sale_value,
+                       d.qty * COALESCE((pp.standard_price ->> %(company_key)s)::float8, 0)
+                           AS cost_value
+                  FROM demand d
+                  JOIN product_product pp ON pp.id = d.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             LEFT JOIN sale_order_line sol ON sol.id = d.sale_line_id
+                 WHERE pt.is_storable AND d.warehouse_id IS NOT NULL
+            ),
+            measures AS (
+                SELECT product_id, warehouse_id,
+                       SUM(sale_value) FILTER (WHERE kind = 'sale') AS revenue,
+                       SUM(cost_value) FILTER (WHERE kind = 'sale') AS cost_of_sales,
+                       SUM(cost_value) FILTER (WHERE kind = 'consumption') AS consumption,
+                       COUNT(DISTINCT sale_line_id) FILTER (WHERE qty > 0)
+                         + COUNT(*) FILTER (WHERE qty > 0 AND sale_line_id IS NULL) AS lines
+                  FROM valued
+              GROUP BY product_id, warehouse_id
+            ),
+            pairs AS (
+                SELECT product_id, warehouse_id FROM measures
+                 UNION
+                SELECT op.product_id, op.warehouse_id
+                  FROM stock_warehouse_orderpoint op
+                  JOIN product_product pp ON pp.id = op.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE op.active AND op.company_id = %(company)s
+                   AND pt.is_storable AND pp.active
+                 UNION
+                SELECT product_id, warehouse_id FROM stock_planning_profile
+                 WHERE company_id = %(company)s
+            )
+            SELECT p.product_id, p.warehouse_id,
+                   COALESCE(m.revenue, 0), COALESCE(m.cost_of_sales, 0),
+                   COALESCE(m.consumption, 0), COALESCE(m.lines, 0)
+              FROM pairs p
+              JOIN stock_warehouse w ON w.id = p.warehouse_id AND w.company_id = %(company)s
+         LEFT JOIN measures m
+                ON m.product_id = p.product_id AND m.warehouse_id = p.warehouse_id
+          ORDER BY p.product_id, p.warehouse_id
+            """,
+                moves=self._demand_moves_sql(ctx),
+                company=company.id,
+                company_key=str(company.id),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _extract_demand_series(self, ctx, product_ids):
+        """Weekly net demand per product x warehouse of the batch, in one query:
+        rows (product, warehouse, bucket index, quantity)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH demand AS (%(moves)s)
+            SELECT product_id, warehouse_id,
+                   FLOOR(EXTRACT(EPOCH FROM (date - %(date_from)s)) / %(period)s)::int AS bucket,
+                   SUM(qty)
+              FROM demand
+             WHERE warehouse_id IS NOT NULL
+          GROUP BY 1, 2, 3
+            """,
+                moves=self._demand_moves_sql(ctx, product_ids),
+                date_from=ctx["date_from"],
+                period=PERIOD_DAYS * 86400,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _segment_rules_frame(self, company):
+        """Active rules of the company as the engine's decision table (first hit wins)."""
+        rules = (
+            self.env["stock.segment.rule"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", [company.id, False]),
+                    ("segment_id.active", "=", True),
+                ],
+                order="sequence, id",
+            )
+        )
+        categories = rules.categ_id
+        children = {}
+        if categories:
+            for categ in categories:
+                children[categ.id] = frozenset(
+                    self.env["product.category"]
+                    .with_context(active_test=False)
+                    .search([("id", "child_of", categ.id)])
+                    .ids
+                )
+        frame = pd.DataFrame(
+            {
+                "segment": [r.segment_id.id for r in rules],
+                "rule_id": rules.ids,
+                "abc": [r.abc_class or None for r in rules],
+                "xyz": [r.xyz_class or None for r in rules],
+                "pattern": [r.demand_pattern or None for r in rules],
+                "lifecycle": [r.lifecycle_stage or None for r in rules],
+                "category": [children.get(r.categ_id.id) for r in rules],
+                "warehouse": [r.warehouse_id.id or None for r in rules],
+            }
+        )
+        return frame
+
+    # ------------------------------------------------------------------ one batch
+    def _classify_batch(self, ctx, product_ids):
+        """Classify the plans of ``product_ids``; return the number of plans changed.
+
+        A constant number of queries whatever the batch size: one for the demand
+        series, one for the products, one for the current plans, one bulk insert of
+        missing plans, grouped writes of lifecycle suggestions, one bulk update, one
+        bulk insert of migrations."""
+        params = ctx["params"]
+        population = ctx["population"]
+        n_periods = ctx["n_periods"]
+        batch = set(product_ids)
+        keys = [k for k in population if k[0] in batch]
+        if not keys:
+            return 0
+        index = {k: i for i, k in enumerate(keys)}
+
+        demand = np.zeros((len(keys), n_periods))
+        for product_id, warehouse_id, bucket, qty in self._extract_demand_series(ctx, product_ids):
+            row = index.get((product_id, warehouse_id))
+            if row is not None and 0 <= bucket < n_periods:
+                demand[row, bucket] += qty or 0.0
+
+        products = self._fetch_products(product_ids)
+        profiles = self._fetch_or_create_profiles(ctx, keys)
+
+        xyz = classify_xyz(demand, thresholds=params["xyz_thresholds"])
+        pattern = classify_demand_pattern(demand)
+        life_kwargs = {
+            "new_days": params["new_days"],
+            "dormant_days": params["dormant_days"],
+            "obsolete_days": params["obsolete_days"],
+        }
+        life = suggest_lifecycle(demand, PERIOD_DAYS, **life_kwargs)
+
+        # Product-level lifecycle from the demand of all its warehouses together.
+        templates = sorted({products[p]["tmpl_id"] for p, _w in keys})
+        tmpl_row = {t: i for i, t in enumerate(templates)}
+        tmpl_demand = np.zeros((len(templates), n_periods))
+        rows_by_tmpl = np.array([tmpl_row[products[p]["tmpl_id"]] for p, _w in keys])
+        np.add.at(tmpl_demand, rows_by_tmpl, np.where(demand > 0, demand, 0.0))
+        tmpl_life = suggest_lifecycle(tmpl_demand, PERIOD_DAYS, **life_kwargs)
+        stages = self._apply_lifecycle_suggestions(
+            ctx, templates, tmpl_life["lifecycle"].to_numpy(), products
+        )
+
+        items = pd.DataFrame(
+            {
+                "abc": [population[k]["abc_class"] for k in keys],
+                "xyz": xyz["xyz"].to_numpy(),
+                "pattern": pattern["pattern"].to_numpy(),
+                "lifecycle": [stages.get(products[p]["tmpl_id"]) for p, _w in keys],
+                "category": [products[p]["categ_id"] for p, _w in keys],
+                "warehouse": [w for _p, w in keys],
+            }
+        )
+        rules = ctx["rules"]
+        if len(rules):
+            assigned = assign_segments(items, rules.drop(columns=["rule_id"]))
+            rule_pos = assigned["rule_index"].to_numpy()
+            rule_ids = rules["rule_id"].to_numpy()
+            segment_ids = [int(s) if s is not None else None for s in assigned["segment"]]
+            matched_rules = [int(rule_ids[i]) if i >= 0 else None for i in rule_pos]
+        else:
+            segment_ids = matched_rules = [None] * len(keys)
+
+        status = np.where(
+            xyz["status"].to_numpy() == "ok",
+            pattern["status"].to_numpy(),
+            xyz["status"].to_numpy(),
+        )
+        rounded = {
+            "demand_mean": np.round(xyz["demand_mean"].to_numpy(), FLOAT_DIGITS),
+            "demand_std": np.round(xyz["demand_std"].to_numpy(), FLOAT_DIGITS),
+            "demand_cv": np.round(xyz["demand_cv"].to_numpy(), FLOAT_DIGITS),
+            "demand_adi": np.round(pattern["adi"].to_numpy(), FLOAT_DIGITS),
+            "demand_cv2": np.round(pattern["cv2"].to_numpy(), FLOAT_DIGITS),
+        }
+        updates, migrations = [], []
+        stage_before = {p["tmpl_id"]: p["stage"] for p in products.values()}
+        lifecycle_changed = {t for t, s in stages.items() if s != stage_before.get(t)}
+        for i, key in enumerate(keys):
+            old = profiles[key]
+            values = dict(population[key])
+            for fname in (
+                "annual_value",
+                "annual_revenue",
+                "annual_margin",
+                "annual_consumption_value",
+                "value_share",
+                "value_cum_share",
+            ):
+                values[fname] = round(values[fname], FLOAT_DIGITS)
+            values.update(
+                {
+                    "xyz_class": xyz["xyz"].iat[i],
+                    "demand_pattern": pattern["pattern"].iat[i],
+                    "lifecycle_stage_suggested": ENGINE_TO_PRODUCT_STAGE.get(
+                        life["lifecycle"].iat[i]
+                    ),
+                    "demand_period_count": int(xyz["n_periods"].iat[i]),
+                    "days_since_last_demand": int(life["days_since_last_demand"].iat[i]),
+                    "classification_status": str(status[i]),
+                    "segment_rule_id": matched_rules[i],
+                    "segment_id": segment_ids[i],
+                }
+            )
+            for fname, column in rounded.items():
+                values[fname] = float(column[i])
+            if old["segment_locked"]:
+                values["segment_id"] = old["segment_id"]
+                values["segment_rule_id"] = old["segment_rule_id"]
+            changed = {f: v for f, v in values.items() if not _same(old[f], v)}
+            if not changed:
+                continue
+            updates.append((old["id"], values))
+            for fname, change_type in (
+                ("abc_class", "abc"),
+                ("xyz_class", "xyz"),
+                ("demand_pattern", "pattern"),
+            ):
+                if fname in changed and old[fname]:
+                    migrations.append(
+                        {
+                            "profile_id": old["id"],
+                            "change_type": change_type,
+                            "old_value": old[fname],
+                            "new_value": values[fname],
+                            "cause": "classification",
+                        }
+                    )
+            if "segment_id" in changed and old["segment_id"]:
+                class_changed = any(
+                    f in changed for f in ("abc_class", "xyz_class", "demand_pattern")
+                )
+                tmpl = products[key[0]]["tmpl_id"]
+                cause = "lifecycle" if tmpl in lifecycle_changed and not class_changed else "rule"
+                migrations.append(
+                    {
+                        "profile_id": old["id"],
+                        "change_type": "segment",
+                        "old_segment_id": old["segment_id"],
+                        "new_segment_id": values["segment_id"],
+                        "cause": cause,
+                    }
+                )
+        self._write_classification(updates, ctx["today"])
+        self._log_migrations(migrations)
+        return len(updates)
+
+    def _fetch_products(self, product_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT pp.id, pp.product_tmpl_id, pt.categ_id, pt.lifecycle_stage,
+                   pt.lifecycle_stage_suggested
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE pp.id = ANY(%s)
+            """,
+                list(product_ids),
+            )
+        )
+        return {
+            row[0]: {
+                "tmpl_id": row[1],
+                "categ_id": row[2],
+                "stage": row[3],
+                "suggested": row[4],
+            }
+            for row in self.env.cr.fetchall()
+        }
+
+    def _fetch_or_create_profiles(self, ctx, keys):
+        """Current values of the plans of ``keys``, creating the missing plans in bulk."""
+        columns = ["id", "product_id", "warehouse_id", "segment_locked"] + list(
+            CLASSIFICATION_COLUMNS
+        )
+        product_ids = sorted({p for p, _w in keys})
+
+        def fetch():
+            self.env.cr.execute(
+                SQL(
+                    "SELECT %s FROM stock_planning_profile WHERE product_id = ANY(%s)",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    product_ids,
+                )
+            )
+            return {(r["product_id"], r["warehouse_id"]): r for r in self.env.cr.dictfetchall()}
+
+        self.env.flush_all()
+        found = fetch()
+        missing = [k for k in keys if k not in found]
+        if missing:
+            self.sudo().with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+            ).create([{"product_id": p, "warehouse_id": w} for p, w in missing])
+            self.env.flush_all()
+            found = fetch()
+        return found
+
+    def _apply_lifecycle_suggestions(self, ctx, templates, engine_stages, products):
+        """Store the product-level suggestion; auto-apply it when configured.
+
+        Writes are grouped by stage, so their number does not grow with the batch.
+        Returns the confirmed stage per template after this step."""
+        by_tmpl = {}
+        for product in products.values():
+            by_tmpl[product["tmpl_id"]] = product
+        suggested = {
+            t: ENGINE_TO_PRODUCT_STAGE.get(s) for t, s in zip(templates, engine_stages, strict=True)
+        }
+        confirmed = {t: by_tmpl[t]["stage"] for t in templates}
+        Template = self.env["product.template"].sudo().with_context(active_test=False)
+        to_suggest, to_apply = {}, {}
+        for tmpl, stage in suggested.items():
+            if stage != by_tmpl[tmpl]["suggested"]:
+                to_suggest.setdefault(stage, []).append(tmpl)
+            current = confirmed[tmpl]
+            if (
+                ctx["params"]["auto_apply"]
+                and stage
+                and stage != current
+                and (current not in DECIDED_STAGES or stage == "obsolete")
+            ):
+                to_apply.setdefault(stage, []).append(tmpl)
+                confirmed[tmpl] = stage
+        for stage, ids in to_suggest.items():
+            Template.browse(ids).write(
+                {"lifecycle_stage_suggested": stage, "lifecycle_suggestion_date": ctx["today"]}
+            )
+        for stage, ids in to_apply.items():
+            Template.browse(ids).write({"lifecycle_stage": stage})
+        return confirmed
+
+    def _write_classification(self, updates, today):
+        """One UPDATE ... FROM (VALUES ...) for all changed plans of the batch."""
+        if not updates:
+            return
+        columns = list(CLASSIFICATION_COLUMNS)
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
+            for pid, vals in updates
+        )
+        assignments = SQL(", ").join(
+            SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
+            for c, cast in CLASSIFICATION_COLUMNS.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile p
+               SET %(assignments)s,
+                   classification_date = %(today)s,
+                   write_date = now() AT TIME ZONE 'UTC',
+                   write_uid = %(uid)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE p.id = v.id
+            """,
+                assignments=assignments,
+                today=today,
+                uid=self.env.uid,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.planning.profile"].invalidate_model()
+
+    def _log_migrations(self, migrations):
+        if not migrations:
+            return
+        segments = self.env["stock.segment"].sudo().with_context(active_test=False)
+        codes = {
+            s.id: s.code
+            for s in segments.browse(
+                {m[f] for m in migrations for f in ("old_segment_id", "new_segment_id") if m.get(f)}
+            )
+        }
+        for m in migrations:
+            if m["change_type"] == "segment":
+                m["old_value"] = codes.get(m["old_segment_id"])
+                m["new_value"] = codes.get(m["new_segment_id"])
+        self.env["stock.segment.migration"].sudo().create(migrations)
+
+
+def _same(old, new):
+    if isinstance(new, float) or isinstance(old, float):
+        if old is None or new is None:
+            return old is None and new is None
+        return math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-9)
+    return (old or None) == (new or None) if not isinstance(new, int | float) else old == new
