@@ -86,12 +86,20 @@ def valid_mask(y: np.ndarray) -> np.ndarray:
 
 def series_status(y: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Status of each series from its data alone (no_data, single_point, all_zero, ...)."""
-    m = y.shape[0]
+    m, T = y.shape
+    status = np.full(m, "ok", dtype=object)
+    if T and valid.all():
+        # complete data: two reductions instead of masked copies
+        big, small = y.max(axis=1), y.min(axis=1)
+        status[(T > 1) & (big == small)] = "constant"
+        status[(big == 0) & (small == 0)] = "all_zero"
+        if T == 1:
+            status[:] = "single_point"
+        return status
     n = valid.sum(axis=1)
     yz = np.where(valid, y, 0.0)
     big = np.where(valid, y, -np.inf).max(axis=1, initial=-np.inf)
     small = np.where(valid, y, np.inf).min(axis=1, initial=np.inf)
-    status = np.full(m, "ok", dtype=object)
     constant = (n > 1) & (big == small)
     status[constant] = "constant"
     status[(n > 0) & ~(np.abs(yz) > 0).any(axis=1)] = "all_zero"
@@ -116,8 +124,15 @@ def first_k_mean(y: np.ndarray, valid: np.ndarray, k: np.ndarray, skip: np.ndarr
 
     Returns (mean, count, mean position of those values).
     """
-    rank = np.cumsum(valid, axis=1)  # 1-based rank of each valid value
     lo = np.zeros_like(k) if skip is None else skip
+    # only a prefix of the periods can hold those values: widen it until it does
+    T = y.shape[1]
+    need = int((lo + k).max(initial=0))
+    width = min(T, max(need, 1))
+    while width < T and (valid[:, :width].sum(axis=1) < lo + k).any():
+        width = min(T, 2 * width)
+    y, valid = y[:, :width], valid[:, :width]
+    rank = np.cumsum(valid, axis=1)  # 1-based rank of each valid value
     sel = valid & (rank > lo[:, None]) & (rank <= (lo + k)[:, None])
     cnt = sel.sum(axis=1)
     s = np.where(sel, y, 0.0).sum(axis=1)
@@ -146,17 +161,24 @@ def finish(
     status = series_status(y, valid)
     if method_status is not None:
         status = merge_status(status, method_status)
-    mean = masked_mean(y, valid)
-    bad = ~np.isfinite(forecast).all(axis=1) | ~np.isfinite(fitted).all(axis=1)
-    if origin_forecasts is not None:
-        bad |= ~np.isfinite(origin_forecasts).all(axis=(1, 2))
-        origin_forecasts = finite_or(origin_forecasts, mean)
+    ok_fc = np.isfinite(forecast).all(axis=1)
+    ok_fit = np.isfinite(fitted).all(axis=1)
+    ok_o = None if origin_forecasts is None else np.isfinite(origin_forecasts).all(axis=(1, 2))
+    bad = ~ok_fc | ~ok_fit
+    if ok_o is not None:
+        bad |= ~ok_o
     if bad.any():
+        # only then pay for the fallback mean and the masked copies
+        mean = masked_mean(y, valid)
         status[bad & np.isin(status, ("ok", "constant"))] = "numerical_fallback"
+        forecast = finite_or(forecast, mean) if not ok_fc.all() else forecast
+        fitted = finite_or(fitted, mean) if not ok_fit.all() else fitted
+        if ok_o is not None and not ok_o.all():
+            origin_forecasts = finite_or(origin_forecasts, mean)
     return MethodResult(
         method=name,
-        forecast=finite_or(forecast, mean),
-        fitted=finite_or(fitted, mean),
+        forecast=np.array(forecast, dtype=float),  # small; never a read-only broadcast view
+        fitted=fitted,
         params={k: np.asarray(v) for k, v in params.items()},
         status=status,
         origin_forecasts=origin_forecasts,

@@ -49,19 +49,70 @@ _ALPHA_GRID_SEASONAL = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7])
 _BETA_GRID_SEASONAL = np.array([0.005, 0.02, 0.05, 0.15, 0.3])
 _REFINE = np.array([0.7, 0.85, 1.0, 1.18, 1.4])
 _CROSTON_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
+#: Coarse-to-fine searches: a coarse grid, then rounds of multiplicative steps around each
+#: series' best value (each round evaluated for all series and steps in one kernel pass).
+_SES_COARSE = np.array([0.01, 0.03, 0.08, 0.16, 0.3, 0.5, 0.75, 0.97])
+_SES_ROUNDS = (np.array([0.62, 0.8, 1.25, 1.6]), np.array([0.89, 0.945, 1.06, 1.12]))
+_CROSTON_COARSE = np.array([0.02, 0.05, 0.1, 0.18, 0.3, 0.5])
+_CROSTON_ROUNDS = (np.array([0.7, 0.84, 1.2, 1.42]),)
+_HOLT_ALPHA_COARSE = np.array([1e-4, 2e-3, 0.01, 0.04, 0.12, 0.3, 0.6, 0.9])
+_HOLT_BETA_COARSE = np.array([1e-3, 0.01, 0.05, 0.2, 0.6, 1.0])
+_HOLT_ROUNDS = (np.array([0.5, 1.0, 2.0]), np.array([0.75, 1.0, 1.33]), np.array([0.9, 1.0, 1.11]))
+_TSB_ALPHA_COARSE = np.array([0.05, 0.15, 0.4])
+_TSB_BETA_COARSE = np.array([0.01, 0.04, 0.15])
+_TSB_ROUNDS = (np.array([0.6, 1.0, 1.6]), np.array([0.8, 1.0, 1.25]))
 _TSB_ALPHA_GRID = np.array([0.05, 0.1, 0.2, 0.3, 0.5])
 _TSB_BETA_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.3])
 _TINY = 1e-12
 
 
 # =========================================================================== helpers
+#: Rows transposed at once by :func:`_time_major` (a block of rows stays in cache).
+_TRANSPOSE_ROWS = 256
+
+
+def _time_major(a: np.ndarray, dtype=float) -> np.ndarray:
+    """Contiguous (T, m) copy of an (m, T) matrix.
+
+    The kernels step through time and touch one period of every series per step, so the
+    period must be a contiguous row; copying blocks of rows keeps the transpose in cache
+    (several times faster than one strided copy of the whole matrix).
+    """
+    m, T = a.shape
+    out = np.empty((T, m), dtype=dtype)
+    for start in range(0, m, _TRANSPOSE_ROWS):
+        out[:, start : start + _TRANSPOSE_ROWS] = a[start : start + _TRANSPOSE_ROWS].T
+    return out
+
+
+class _Prepared:
+    """A demand matrix with the layouts the kernels need, built once per forecast call.
+
+    ``y`` (m, T) as given, ``valid`` its finite mask, ``complete`` whether every period is
+    valid, ``yT`` the time-major copy with missing periods as 0 and ``wT`` the time-major
+    float mask (None when complete). ``cache`` holds method-specific layouts.
+    """
+
+    __slots__ = ("y", "valid", "complete", "yT", "wT", "cache")
+
+    def __init__(self, y):
+        self.y = as_matrix(y)
+        self.valid = valid_mask(self.y)
+        self.complete = bool(self.valid.all())
+        yz = self.y if self.complete else np.where(self.valid, self.y, 0.0)
+        self.yT = _time_major(yz)
+        self.wT = None if self.complete else _time_major(self.valid, float)
+        self.cache = {}
+
+    @classmethod
+    def of(cls, y) -> _Prepared:
+        return y if isinstance(y, cls) else cls(y)
+
+
 def _prepare(y):
-    """(y matrix, valid mask, y transposed with missing as 0, float mask transposed or None)."""
-    y = as_matrix(y)
-    valid = valid_mask(y)
-    yT = np.ascontiguousarray(np.where(valid, y, 0.0).T)
-    wT = None if valid.all() else np.ascontiguousarray(valid.T.astype(float))
-    return y, valid, yT, wT
+    """(y matrix, valid mask, y time-major with missing as 0, float mask time-major or None)."""
+    d = _Prepared.of(y)
+    return d.y, d.valid, d.yT, d.wT
 
 
 def _blocks(m: int, per_row: int):
@@ -81,6 +132,34 @@ def _pick(grid_values: np.ndarray, sse: np.ndarray) -> np.ndarray:
     idx = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=0)
     g = np.broadcast_to(grid_values, sse.shape)
     return g[idx, np.arange(sse.shape[1])]
+
+
+def _best_of(grid: np.ndarray, sse: np.ndarray, best, best_sse, *extra):
+    """Fold a (G, m) evaluation into the running best (value, sse, extra per-point arrays)."""
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    idx = np.argmin(sse, axis=0)
+    cols = np.arange(sse.shape[1])
+    cand_sse = sse[idx, cols]
+    better = cand_sse < best_sse
+    out = [np.where(better, np.broadcast_to(grid, sse.shape)[idx, cols], best),
+           np.where(better, cand_sse, best_sse)]  # fmt: skip
+    for new, old in extra:
+        out.append(np.where(better, np.broadcast_to(new, sse.shape)[idx, cols], old))
+    return out
+
+
+def _search_1d(evaluate, coarse, rounds, m: int, lo: float, hi: float):
+    """Per-series minimiser of ``evaluate(grid (G, m) or (G, 1)) -> sse (G, m)``.
+
+    A coarse grid first, then for each round the best value times each step factor
+    (clipped to [lo, hi]): every round is one call, all series and points together.
+    """
+    best, best_sse = _best_of(coarse[:, None], evaluate(coarse[:, None]), np.zeros(m),
+                              np.full(m, np.inf))  # fmt: skip
+    for steps in rounds:
+        grid = np.clip(best[None, :] * steps[:, None], lo, hi)
+        best, best_sse = _best_of(grid, evaluate(grid), best, best_sse)
+    return best, best_sse
 
 
 def _last_valid(y: np.ndarray, valid: np.ndarray, upto: int, default: float = 0.0):
@@ -104,6 +183,55 @@ def _ffill_prev(y: np.ndarray, valid: np.ndarray, default: np.ndarray) -> np.nda
 
 
 # =========================================================================== ES kernel
+def _ses_kernel(yT, wT, alpha, l0, want_sse=True, keep=False, origins=(), active=None):
+    """Simple exponential smoothing for many series (and grid points) at once.
+
+    Error-correction form :math:`\\ell_t = \\ell_{t-1} + \\alpha (y_t - \\ell_{t-1})`
+    (FPP3 section 8.1), one-step forecast :math:`\\ell_{t-1}`. ``alpha`` broadcasts with
+    ``(m,)`` to ``(m,)`` or ``(G, m)``; ``yT`` is time-major (T, m). The step does four
+    in-place ufunc calls on contiguous rows. ``active[t]`` (optional, non-increasing) is the
+    number of leading columns still running at step t: ragged series sorted by length
+    share one pass, each stopping at its own end with its final level kept.
+
+    Returns ``(sse, fitted (T, m) | None, origin levels (n_o, m), final level)``.
+    """
+    T, m = yT.shape
+    shape = np.broadcast_shapes(np.shape(alpha), (m,))
+    level = np.array(np.broadcast_to(l0, shape), dtype=float)
+    a = np.broadcast_to(np.asarray(alpha, dtype=float), shape)
+    sse = np.zeros(shape) if want_sse else None
+    e = np.empty(shape)
+    sq = np.empty(shape) if want_sse else None
+    fitted = np.empty((T, m)) if keep else None
+    where = {int(o): i for i, o in enumerate(origins)}
+    olev = np.empty((len(where),) + shape)
+    for t in range(T):
+        if t in where:
+            olev[where[t]] = level
+        if keep:
+            fitted[t] = level
+        if active is None:
+            lv, ee, aa, ss, qq = level, e, a, sse, sq
+            yt = yT[t]
+        else:
+            n = int(active[t])
+            if n == 0:
+                break
+            lv, ee, aa = level[..., :n], e[..., :n], a[..., :n]
+            ss = sse[..., :n] if want_sse else None
+            qq = sq[..., :n] if want_sse else None
+            yt = yT[t, :n]
+        np.subtract(yt, lv, out=ee)
+        if wT is not None:
+            ee *= wT[t] if active is None else wT[t, :n]
+        if want_sse:
+            np.multiply(ee, ee, out=qq)
+            ss += qq
+        ee *= aa
+        lv += ee
+    return sse, fitted, olev, level
+
+
 def _es_kernel(
     yT,
     wT,
@@ -229,9 +357,12 @@ class ForecastMethod:
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:  # pragma: no cover
         raise NotImplementedError
 
+    #: Whether fit / predict accept a :class:`_Prepared` matrix (built once by forecast).
+    _prepared_input = False
+
     def forecast(self, y, h: int, origins=None) -> MethodResult:
         """Fit on ``y`` and forecast ``h`` periods ahead (plus origin forecasts if asked)."""
-        y = as_matrix(y)
+        y = _Prepared.of(y) if self._prepared_input else as_matrix(y)
         return self.predict(y, self.fit(y), h, origins)
 
     def __repr__(self) -> str:
@@ -421,6 +552,8 @@ class SES(ForecastMethod):
         l0, _, _ = first_k_mean(y, valid, k)
         return l0
 
+    _prepared_input = True
+
     def fit(self, y) -> dict:
         y, valid, yT, wT = _prepare(y)
         m, T = y.shape
@@ -428,25 +561,26 @@ class SES(ForecastMethod):
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "l0": l0}
         alpha = np.empty(m)
-        G = _ALPHA_GRID.size
-        for sl in _blocks(m, G):
+        for sl in _blocks(m, _SES_COARSE.size):
             w = None if wT is None else wT[:, sl]
-            sse = _es_kernel(yT[:, sl], w, _ALPHA_GRID[:, None], None, None, None,
-                             l0[sl], None, None)[0]  # fmt: skip
-            a = _pick(_ALPHA_GRID[:, None], sse)
-            grid = _refine_grid(a)
-            sse = _es_kernel(yT[:, sl], w, grid, None, None, None, l0[sl], None, None)[0]
-            alpha[sl] = _pick(grid, sse)
+            ys, l0s = yT[:, sl], l0[sl]
+
+            def sse(grid, ys=ys, w=w, l0s=l0s):
+                return _ses_kernel(ys, w, grid, l0s)[0]
+
+            alpha[sl] = _search_1d(sse, _SES_COARSE, _SES_ROUNDS, ys.shape[1], 0.001, 0.999)[0]
         return {"alpha": alpha, "l0": l0}
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
         y, valid, yT, wT = _prepare(y)
         h = check_horizon(h)
         o = check_origins(origins, y.shape[1])
-        _, fitted, ofc, fc = _es_kernel(yT, wT, params["alpha"], None, None, None,
-                                        params["l0"], None, None, origins=o, h=h, keep=True)  # fmt: skip
-        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
-                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+        _, fitted, olev, level = _ses_kernel(yT, wT, params["alpha"], params["l0"],
+                                             want_sse=False, keep=True, origins=o)  # fmt: skip
+        m = y.shape[0]
+        fc = np.broadcast_to(level[:, None], (m, h))
+        ofc = np.broadcast_to(olev.T[:, :, None], (m, o.size, h)).copy() if o.size else None
+        return finish(self.name, y, valid, fc, fitted.T, params, None, ofc)
 
 
 class Holt(ForecastMethod):
