@@ -162,7 +162,8 @@ def finish(
     if method_status is not None:
         status = merge_status(status, method_status)
     ok_fc = np.isfinite(forecast).all(axis=1)
-    ok_fit = np.isfinite(fitted).all(axis=1)
+    # one whole-array check first (memory order); per-row only when something is off
+    ok_fit = np.isfinite(fitted).all(axis=1) if not np.isfinite(fitted).all() else ok_fc | True
     ok_o = None if origin_forecasts is None else np.isfinite(origin_forecasts).all(axis=(1, 2))
     bad = ~ok_fc | ~ok_fit
     if ok_o is not None:

@@ -879,56 +879,164 @@ def _window_mean(y, valid, lo, hi):
 
 
 # =========================================================================== intermittent
-def _intermittent_init(y, valid):
+def _intermittent_init(y, valid, d: _Prepared | None = None):
     """Mean non-zero demand size, mean inter-demand interval, demand probability."""
-    nz = valid & (y > 0)
-    k = nz.sum(axis=1)
-    n = valid.sum(axis=1)
-    size = np.where(k > 0, np.where(nz, y, 0.0).sum(1) / np.maximum(k, 1), 0.0)
+    if d is not None:
+        # time-major reductions on the prepared copies (missing periods are 0 there)
+        dem = d.cache.get("demand")
+        if dem is None:
+            dem = d.cache["demand"] = d.yT > 0
+        k = np.count_nonzero(dem, axis=0)
+        n = np.full(d.y.shape[0], d.y.shape[1]) if d.wT is None else d.wT.sum(axis=0)
+        tot = np.maximum(d.yT, 0.0).sum(axis=0)
+    else:
+        nz = valid & (y > 0)
+        k = nz.sum(axis=1)
+        n = valid.sum(axis=1)
+        tot = np.where(nz, y, 0.0).sum(1)
+    size = np.where(k > 0, tot / np.maximum(k, 1), 0.0)
     interval = np.where(k > 0, n / np.maximum(k, 1), 1.0)
     prob = np.where(n > 0, k / np.maximum(n, 1), 0.0)
     return size, np.maximum(interval, 1.0), prob
 
 
-def _intervals(valid, demand):
-    """(T, m) inter-demand interval at each demand period (valid periods counted)."""
-    T, m = valid.shape
-    q = np.zeros((T, m))
-    c = np.zeros(m)
-    for t in range(T):
-        c += valid[t]
-        q[t] = c
-        c = np.where(demand[t], 0.0, c)
-    return q
+def _croston_kernel(yT, wT, dT, alpha, z0, p0, sba: bool, origins=(), h=0, keep=False):
+    """Croston / SBA recursions with fixed parameters (see :class:`Croston`).
 
-
-def _croston_kernel(yT, wT, dT, qT, alpha, z0, p0, sba: bool, origins=(), h=0, keep=False):
-    """Croston / SBA recursions (see :class:`Croston`), all series and grid points at once."""
+    Time-major, one period per step, nine in-place ufunc calls on contiguous rows. The
+    interval count ``c`` (valid periods since the last demand, this one included) runs
+    in the loop; the size and interval states move by ``alpha * demand_t``, which is 0
+    in periods without demand (a multiply instead of a masked select).
+    Returns ``(fitted (T, m) | None, origin forecasts (n_o, m), final forecast (m,))``.
+    """
     T, m = yT.shape
-    shape = np.broadcast_shapes(np.shape(alpha), (m,))
-    z = np.array(np.broadcast_to(z0, shape), dtype=float)
-    p = np.array(np.broadcast_to(p0, shape), dtype=float)
-    factor = (1.0 - alpha / 2.0) if sba else 1.0
-    sse = np.zeros(shape)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (m,))
+    z = np.array(np.broadcast_to(z0, (m,)), dtype=float)
+    p = np.array(np.broadcast_to(p0, (m,)), dtype=float)
+    factor = (1.0 - alpha / 2.0) if sba else None
+    c = np.zeros(m)
+    tmp = np.empty(m)
+    gain = np.empty(m)
+    keep_c = np.empty(m)
+    f = np.empty(m)
     fitted = np.empty((T, m)) if keep else None
     where = {int(o): i for i, o in enumerate(origins)}
-    ofc = np.empty((len(where), h, m))
+    ofc = np.empty((len(where), m))
     for t in range(T):
-        f = factor * z / p
-        if t in where:
-            ofc[where[t]] = f
-        if keep:
-            fitted[t] = f
-        e = yT[t] - f
-        if wT is not None:
-            e *= wT[t]
-        sse += e * e
+        if keep or t in where:
+            out = fitted[t] if keep else f
+            np.divide(z, p, out=out)
+            if sba:
+                out *= factor
+            if t in where:
+                ofc[where[t]] = out
+        if wT is None:
+            c += 1.0
+        else:
+            c += wT[t]
         d = dT[t]
-        if d.any():
-            z = np.where(d, z + alpha * (yT[t] - z), z)
-            p = np.where(d, p + alpha * (qT[t] - p), p)
-    fc = np.broadcast_to(factor * z / p, (h,) + shape) if h else None
-    return sse, fitted, ofc, fc
+        np.multiply(alpha, d, out=gain)
+        np.subtract(yT[t], z, out=tmp)
+        tmp *= gain
+        z += tmp
+        np.subtract(c, p, out=tmp)
+        tmp *= gain
+        p += tmp
+        np.logical_not(d, out=keep_c)
+        c *= keep_c
+    fc = z / p
+    if sba:
+        fc *= factor
+    return fitted, ofc, fc
+
+
+def _occurrences(d: _Prepared):
+    """Demand occurrences of each series in a ragged, time-major layout (cached on ``d``).
+
+    Returns ``(order, active, X, Q, tail)``: series ``order[j]`` is column j, columns sorted
+    by number of demands (most first); ``X[k, j]`` / ``Q[k, j]`` are the size and the
+    interval (valid periods since the previous demand, this one included) of the (k+1)-th
+    demand; ``active[k]`` the number of columns with more than k demands; ``tail`` the
+    valid periods after the last demand (all valid periods if none).
+    """
+    if "occurrences" in d.cache:
+        return d.cache["occurrences"]
+    y, valid = d.y, d.valid
+    m, T = y.shape
+    rows, cols = np.nonzero(valid & (y > 0))
+    counts = np.bincount(rows, minlength=m)
+    if d.complete:
+        pos = cols + 1  # valid periods up to and including the demand
+        n_valid = np.full(m, T)
+    else:
+        cv = np.cumsum(valid, axis=1)
+        pos = cv[rows, cols]
+        n_valid = cv[:, -1] if T else np.zeros(m, np.int64)
+    start = np.cumsum(counts) - counts
+    rank = np.arange(rows.size) - start[rows]
+    q = pos - np.where(rank > 0, np.roll(pos, 1), 0)
+    last = np.zeros(m, np.int64)
+    has = counts > 0
+    last[has] = pos[start[has] + counts[has] - 1]
+    tail = (n_valid - last).astype(float)
+    order = np.argsort(-counts, kind="stable")
+    col = np.empty(m, np.int64)
+    col[order] = np.arange(m)
+    K = int(counts.max(initial=0))
+    X = np.zeros((K, m))
+    Q = np.zeros((K, m))
+    X[rank, col[rows]] = y[rows, cols]
+    Q[rank, col[rows]] = q
+    active = np.searchsorted(-counts[order], -np.arange(K), side="right")
+    d.cache["occurrences"] = out = (order, active, X, Q, tail[order])
+    return out
+
+
+def _croston_sse(occ, alpha, z0, p0, sba: bool):
+    """In-sample one-step SSE of Croston / SBA for grid values ``alpha`` (G, 1) or (G, m).
+
+    The forecast only changes at demands, so the SSE is summed per demand instead of per
+    period: before the k-th demand the forecast :math:`f` stood for :math:`q_k - 1` valid
+    zero periods and then met :math:`x_k`, adding :math:`(q_k - 1) f^2 + (x_k - f)^2`;
+    after the last demand it stood for the ``tail`` periods. Work is proportional to the
+    number of demands, not periods.
+    """
+    order, active, X, Q, tail = occ
+    m = order.size
+    G = alpha.shape[0]
+    a = np.ascontiguousarray(np.broadcast_to(alpha, (G, m))[:, order])
+    z = np.ascontiguousarray(np.broadcast_to(z0[order], (G, m)))
+    p = np.ascontiguousarray(np.broadcast_to(p0[order], (G, m)))
+    fac = 1.0 - a / 2.0 if sba else None
+    sse = np.zeros((G, m))
+    f = np.empty((G, m))
+    e = np.empty((G, m))
+    for k in range(X.shape[0]):
+        n = int(active[k])
+        zk, pk, fk, ek, ak = z[:, :n], p[:, :n], f[:, :n], e[:, :n], a[:, :n]
+        x, q = X[k, :n], Q[k, :n]
+        np.divide(zk, pk, out=fk)
+        if sba:
+            fk *= fac[:, :n]
+        np.subtract(x, fk, out=ek)
+        ek *= ek
+        sse[:, :n] += ek
+        fk *= fk
+        fk *= q - 1.0
+        sse[:, :n] += fk
+        np.subtract(x, zk, out=ek)
+        ek *= ak
+        zk += ek
+        np.subtract(q, pk, out=ek)
+        ek *= ak
+        pk += ek
+    np.divide(z, p, out=f)
+    if sba:
+        f *= fac
+    sse += tail * f * f
+    out = np.empty_like(sse)
+    out[:, order] = sse
+    return out
 
 
 class Croston(ForecastMethod):
@@ -958,34 +1066,38 @@ class Croston(ForecastMethod):
     def __init__(self, alpha: float | None = None):
         self.alpha = alpha
 
-    def _data(self, y):
-        y, valid, yT, wT = _prepare(y)
-        dT = np.ascontiguousarray((valid & (y > 0)).T)
-        qT = _intervals(np.ascontiguousarray(valid.T), dT)
-        return y, valid, yT, wT, dT, qT
+    _prepared_input = True
+
+    @staticmethod
+    def _demand_mask(d: _Prepared):
+        if "demand" not in d.cache:
+            d.cache["demand"] = d.yT > 0  # missing periods are 0 in yT: never a demand
+        return d.cache["demand"]
 
     def fit(self, y) -> dict:
-        y, valid, yT, wT, dT, qT = self._data(y)
-        m = y.shape[0]
-        z0, p0, _ = _intermittent_init(y, valid)
+        d = _Prepared.of(y)
+        m = d.y.shape[0]
+        z0, p0, _ = _intermittent_init(d.y, d.valid, d)
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
-        alpha = np.empty(m)
-        for sl in _blocks(m, _CROSTON_GRID.size * 2):
-            w = None if wT is None else wT[:, sl]
-            sse = _croston_kernel(yT[:, sl], w, dT[:, sl], qT[:, sl], _CROSTON_GRID[:, None],
-                                  z0[sl], p0[sl], self.sba)[0]  # fmt: skip
-            alpha[sl] = _pick(_CROSTON_GRID[:, None], sse)
+        occ = _occurrences(d)
+
+        def sse(grid):
+            return _croston_sse(occ, grid, z0, p0, self.sba)
+
+        alpha = _search_1d(sse, _CROSTON_COARSE, _CROSTON_ROUNDS, m, 0.01, 0.7)[0]
         return {"alpha": alpha, "z0": z0, "p0": p0}
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
-        y, valid, yT, wT, dT, qT = self._data(y)
+        d = _Prepared.of(y)
         h = check_horizon(h)
-        o = check_origins(origins, y.shape[1])
-        _, fitted, ofc, fc = _croston_kernel(yT, wT, dT, qT, params["alpha"], params["z0"],
-                                             params["p0"], self.sba, o, h, True)  # fmt: skip
-        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
-                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+        o = check_origins(origins, d.y.shape[1])
+        fitted, ofc, fc = _croston_kernel(d.yT, d.wT, self._demand_mask(d), params["alpha"],
+                                          params["z0"], params["p0"], self.sba, o, h, True)  # fmt: skip
+        m = d.y.shape[0]
+        ofc = np.broadcast_to(ofc.T[:, :, None], (m, o.size, h)).copy() if o.size else None
+        return finish(self.name, d.y, d.valid, np.broadcast_to(fc[:, None], (m, h)), fitted.T,
+                      params, None, ofc)  # fmt: skip
 
 
 class SBA(Croston):
