@@ -11,6 +11,7 @@ How Odoo is found (first that applies):
 one). ``ODOO_ADDONS_PATH`` adds addon folders (default: the tree's ``addons`` folders).
 PostgreSQL comes from the standard ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``
 variables (default 127.0.0.1:5432, user ``odoo``: Odoo refuses ``postgres``).
+``TIER2_ADDONS`` (comma-separated) restricts the run to some addons.
 ``ODOO_TEMPLATE_DB``, when set, names a prepared database (stock, purchase, sale, mrp
 installed with demo data) that is copied instead of building one from scratch.
 
@@ -40,8 +41,9 @@ def find_odoo(python: str) -> tuple[str | None, str]:
     """Return (source tree or None for an importable package, description)."""
     path = os.environ.get("ODOO_PATH")
     if path:
-        if not (Path(path) / "odoo" / "__init__.py").is_file():
-            raise SystemExit(f"ODOO_PATH={path} has no odoo/__init__.py: not an Odoo source tree")
+        # Odoo 19's odoo package is a namespace package: look for release.py, not __init__.py.
+        if not (Path(path) / "odoo" / "release.py").is_file():
+            raise SystemExit(f"ODOO_PATH={path} has no odoo/release.py: not an Odoo source tree")
         return path, f"source tree {path}"
     probe = subprocess.run(
         [python, "-c", "import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))"],
@@ -54,9 +56,17 @@ def find_odoo(python: str) -> tuple[str | None, str]:
 
 
 def our_addons() -> list[str]:
+    """Every addon of addons/, or the comma-separated subset named by TIER2_ADDONS."""
     if not ADDONS.is_dir():
         return []
-    return sorted(p.parent.name for p in ADDONS.glob("*/__manifest__.py"))
+    found = sorted(p.parent.name for p in ADDONS.glob("*/__manifest__.py"))
+    wanted = [a.strip() for a in os.environ.get("TIER2_ADDONS", "").split(",") if a.strip()]
+    if wanted:
+        unknown = sorted(set(wanted) - set(found))
+        if unknown:
+            raise SystemExit(f"TIER2_ADDONS names unknown addons: {', '.join(unknown)}")
+        return wanted
+    return found
 
 
 def free_port() -> int:

@@ -1,0 +1,237 @@
+import statistics
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import DATE_TO, StockSegmentCommon
+
+LOGGER = "odoo.addons.stock_segment.models.stock_planning_profile"
+
+
+def expected_abc(values, cutoffs=(0.80, 0.95)):
+    """Pareto classes computed here, independently of the engine: rank by value, the
+    class is read from the cumulative share before the item."""
+    total = sum(v for v in values.values() if v > 0)
+    ranked = sorted(values, key=lambda k: (-values[k], k))
+    result, before = {}, 0.0
+    for key in ranked:
+        value = values[key]
+        if value <= 0:
+            result[key] = "C"
+            continue
+        share = before / total
+        result[key] = "A" if share < cutoffs[0] else "B" if share < cutoffs[1] else "C"
+        before += value
+    return result
+
+
+def expected_xyz(series):
+    mean = statistics.fmean(series)
+    if mean <= 0:
+        return "Z", 0.0
+    cv = statistics.stdev(series) / mean
+    return ("X" if cv < 0.5 else "Y" if cv < 1.0 else "Z"), cv
+
+
+def expected_pattern(series):
+    sizes = [q for q in series if q > 0]
+    if not sizes:
+        return "no_demand"
+    if len(sizes) < 2:
+        return "insufficient_history"
+    adi = len(series) / len(sizes)
+    cv2 = (statistics.pstdev(sizes) / statistics.fmean(sizes)) ** 2
+    if adi < 1.32:
+        return "smooth" if cv2 < 0.49 else "erratic"
+    return "intermittent" if cv2 < 0.49 else "lumpy"
+
+
+@tagged("post_install", "-at_install")
+class TestClassification(StockSegmentCommon):
+    def test_classes_match_independent_computation(self):
+        stats = self.classify()
+        # A pair without any demand and without a reorder rule is not planned.
+        series = {key: s for key, s in self.series.items() if any(s)}
+        self.assertEqual(stats["pairs"], len(series))
+        self.assertEqual(stats["failed"], 0)
+        prices = {p.id: p.list_price for p in self.products.values()}
+        revenue = {key: sum(s) * prices[key[0]] for key, s in series.items()}
+        abc = expected_abc(revenue)
+        self.assertEqual(set(abc.values()), {"A", "B", "C"}, "the fixture spans all classes")
+        for key, weekly in series.items():
+            profile = self.Profile.search(
+                [("product_id", "=", key[0]), ("warehouse_id", "=", key[1])]
+            )
+            self.assertEqual(len(profile), 1)
+            xyz, cv = expected_xyz(weekly)
+            self.assertEqual(profile.abc_class, abc[key], profile.display_name)
+            self.assertEqual(profile.xyz_class, xyz, profile.display_name)
+            self.assertAlmostEqual(profile.demand_cv, cv, places=5)
+            self.assertAlmostEqual(profile.demand_mean, statistics.fmean(weekly), places=5)
+            self.assertEqual(profile.demand_pattern, expected_pattern(weekly))
+            self.assertAlmostEqual(profile.annual_revenue, revenue[key] * 365 / 364, delta=1e-3)
+            self.assertEqual(profile.classification_date, (DATE_TO - timedelta(days=1)).date())
+
+    def test_rules_assign_segments(self):
+        special = self.env["stock.segment"].create(
+            {"name": "Child category", "code": "TCHILD", "company_id": self.company.id}
+        )
+        self.env["stock.segment.rule"].create(
+            {
+                "sequence": 1,
+                "categ_id": self.categ_parent.id,
+                "xyz_class": "X",
+                "warehouse_id": self.wh1.id,
+                "segment_id": special.id,
+                "company_id": self.company.id,
+            }
+        )
+        self.classify()
+        steady = self.profile(self.products["steady"], self.wh1)
+        self.assertEqual(steady.xyz_class, "X")
+        # The rule names the parent category: the child category matches too.
+        self.assertEqual(steady.segment_id, special)
+        self.assertEqual(
+            self.profile(self.products["steady"], self.wh2).segment_id.code,
+            f"{self.profile(self.products['steady'], self.wh2).abc_class}X",
+            "the warehouse criterion keeps the rule out of the other warehouse",
+        )
+        for profile in self.Profile.search([("company_id", "=", self.company.id)]):
+            self.assertTrue(profile.segment_id, profile.display_name)
+            self.assertTrue(profile.segment_rule_id)
+
+    def test_manual_lock_survives_reclassification(self):
+        self.classify()
+        profile = self.profile(self.products["wobbly"], self.wh1)
+        eol = self.env.ref("stock_segment.segment_eol")
+        self.assertNotEqual(profile.segment_id, eol)
+        profile.with_user(self.manager).write(
+            {"segment_id": eol.id, "segment_locked": True, "segment_lock_reason": "Supplier exit"}
+        )
+        log = profile.migration_ids.filtered(lambda m: m.cause == "manual_lock")
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.new_value, log.reason, log.user_id), ("EOL", "Supplier exit", self.manager)
+        )
+        self.classify()
+        self.assertEqual(profile.segment_id, eol)
+        self.assertTrue(profile.segment_locked)
+        profile.with_user(self.manager).action_unlock_segment()
+        self.classify()
+        self.assertNotEqual(profile.segment_id, eol, "unlocked: the rules apply again")
+
+    def test_migrations_logged(self):
+        self.classify()
+        tiny = self.profile(self.products["tiny"], self.wh1)
+        self.assertEqual(tiny.abc_class, "C")
+        old_segment = tiny.segment_id
+        # A year of heavy steady demand makes it an A-X item.
+        self.insert_moves(
+            [(self.products["tiny"], self.wh1, self.week_date(w), 5000.0, "out") for w in range(52)]
+        )
+        self.classify()
+        self.assertEqual((tiny.abc_class, tiny.xyz_class), ("A", "X"))
+        logs = tiny.migration_ids
+        abc_log = logs.filtered(lambda m: m.change_type == "abc")
+        self.assertEqual((abc_log.old_value, abc_log.new_value), ("C", "A"))
+        self.assertEqual(abc_log.cause, "classification")
+        seg_log = logs.filtered(lambda m: m.change_type == "segment")
+        self.assertEqual(seg_log.old_segment_id, old_segment)
+        self.assertEqual(seg_log.new_segment_id.code, "AX")
+        self.assertEqual(seg_log.cause, "rule")
+        self.assertTrue(seg_log.date and seg_log.user_id)
+
+    def test_second_run_changes_nothing(self):
+        first = self.classify()
+        self.assertEqual(first["changed"], first["pairs"])
+        profiles = self.Profile.search([("company_id", "=", self.company.id)])
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
+        )
+        before = dict(self.env.cr.fetchall())
+        n_logs = self.env["stock.segment.migration"].search_count([])
+        second = self.classify()
+        self.assertEqual(second["changed"], 0)
+        self.env.cr.execute(
+            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
+        )
+        self.assertEqual(dict(self.env.cr.fetchall()), before)
+        self.assertEqual(self.env["stock.segment.migration"].search_count([]), n_logs)
+
+    def test_batches_match_single_batch(self):
+        """ABC is computed over the company, not per batch: any batch size, same classes."""
+        self.classify(batch_size=1)
+        profiles = self.Profile.search([("company_id", "=", self.company.id)])
+        small = {p.id: (p.abc_class, p.xyz_class, p.segment_id.id) for p in profiles}
+        self.env["stock.planning.profile"].search([]).unlink()
+        stats = self.classify(batch_size=1000)
+        self.assertEqual(stats["batches"], 1)
+        profiles = self.Profile.search([("company_id", "=", self.company.id)])
+        large = {(p.product_id.id, p.warehouse_id.id): (p.abc_class, p.xyz_class) for p in profiles}
+        self.assertEqual(sorted(v[:2] for v in small.values()), sorted(large.values()))
+
+    def test_bad_records_are_isolated(self):
+        no_cost = self._create_product("no cost", 10.0, None)
+        archived = self._create_product("archived", 10.0, 3.0)
+        broken = self._create_product("broken", 10.0, 3.0)
+        rows = [
+            (p, self.wh1, self.week_date(w), 7.0, "out")
+            for p in (no_cost, archived, broken)
+            for w in range(0, 52, 2)
+        ]
+        rows += [
+            (no_cost, self.wh1, self.week_date(3), -40.0, "out"),  # negative quantity
+            (archived, self.wh1, self.week_date(5), 2.0, "return"),
+            (no_cost, self.wh2, self.week_date(8), 3.0, "consume"),
+        ]
+        self.insert_moves(rows)
+        archived.active = False
+        model_class = type(self.Profile)
+        original = model_class._classify_batch
+
+        def failing(records, ctx, product_ids):
+            if broken.id in product_ids:
+                raise ValueError("corrupt record")
+            return original(records, ctx, product_ids)
+
+        with patch.object(model_class, "_classify_batch", failing), mute_logger(LOGGER):
+            stats = self.classify(batch_size=4)
+        self.assertEqual(stats["failed"], 1)
+        self.assertFalse(self.profile(broken, self.wh1).abc_class, "the failing product is skipped")
+        for product in (no_cost, archived, self.products["steady"]):
+            profile = self.Profile.with_context(active_test=False).search(
+                [("product_id", "=", product.id), ("warehouse_id", "=", self.wh1.id)]
+            )
+            self.assertTrue(profile.abc_class, product.name)
+            self.assertTrue(profile.segment_id, product.name)
+        no_cost_profile = self.profile(no_cost, self.wh1)
+        self.assertEqual(no_cost_profile.annual_margin, no_cost_profile.annual_revenue)
+        self.assertGreater(self.profile(no_cost, self.wh2).annual_consumption_value, -1e-9)
+
+    def test_lifecycle_suggestion_and_auto_apply(self):
+        steady = self.products["steady"].product_tmpl_id
+        rare = self.products["tiny"].product_tmpl_id
+        self.classify()
+        self.assertEqual(steady.lifecycle_stage_suggested, "mature")
+        self.assertFalse(steady.lifecycle_stage, "suggestions wait for confirmation")
+        steady.action_confirm_lifecycle_suggestion()
+        self.assertEqual(steady.lifecycle_stage, "mature")
+        self.assertTrue(steady.lifecycle_stage_date)
+        # A year later without new demand, auto-apply turns the products obsolete,
+        # except a phase-out decided by people.
+        rare.lifecycle_stage = "phase_out"
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment.lifecycle_auto_apply", "True"
+        )
+        self.env["ir.config_parameter"].sudo().set_param("stock_segment.window_days", 728)
+        self.classify(date_to=DATE_TO + timedelta(days=400))
+        self.assertEqual(steady.lifecycle_stage, "obsolete")
+        self.assertEqual(rare.lifecycle_stage_suggested, "obsolete")
+        self.assertEqual(rare.lifecycle_stage, "obsolete", "obsolete overrides phase-out")
+        profile = self.profile(self.products["wobbly"], self.wh1)
+        self.assertEqual(profile.segment_id.code, "EOL")
+        seg_log = profile.migration_ids.filtered(lambda m: m.change_type == "segment")
+        self.assertTrue(seg_log)
