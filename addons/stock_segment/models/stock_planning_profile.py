@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
-from odoo import _, api, fields, models, modules
+from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
 
@@ -102,11 +102,11 @@ class StockPlanningProfile(models.Model):
         "stock.segment.rule", "Matched Rule", readonly=True, ondelete="set null"
     )
     segment_locked = fields.Boolean(
-        "Segment Locked",
+        "Locked",
         tracking=True,
         help="A locked segment is kept by the nightly classification.",
     )
-    segment_lock_reason = fields.Char("Lock Reason", tracking=True)
+    segment_lock_reason = fields.Char("Reason for the Lock", tracking=True)
     segment_locked_by_id = fields.Many2one("res.users", "Locked By", readonly=True)
     segment_locked_date = fields.Datetime("Locked On", readonly=True)
 
@@ -127,7 +127,7 @@ class StockPlanningProfile(models.Model):
         "Classified On", readonly=True, help="Date the classification of this plan last changed."
     )
     classification_status = fields.Char(
-        readonly=True, help="ok, or why a class fell back to a default (e.g. no_demand)."
+        "Status", readonly=True, help="ok, or why a class fell back to a default (e.g. no_demand)."
     )
 
     # Inputs of the classification (annualised over the window)
@@ -144,7 +144,7 @@ class StockPlanningProfile(models.Model):
     order_line_count = fields.Integer(
         "Order Lines", readonly=True, help="Demand lines in the window."
     )
-    value_share = fields.Float("Value Share", readonly=True, digits=(16, 6))
+    value_share = fields.Float("Share of Value", readonly=True, digits=(16, 6))
     value_cum_share = fields.Float("Cumulative Share", readonly=True, digits=(16, 6))
     demand_mean = fields.Float("Mean Weekly Demand", readonly=True, digits="Product Unit")
     demand_std = fields.Float("Weekly Demand Std. Dev.", readonly=True, digits="Product Unit")
@@ -180,7 +180,7 @@ class StockPlanningProfile(models.Model):
                 profile.segment_id and (profile.segment_lock_reason or "").strip()
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Locking the segment of %s needs a segment and a reason.",
                         profile.display_name,
                     )
@@ -194,12 +194,9 @@ class StockPlanningProfile(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if any(k in vals for k in LOCK_FIELDS):
-            self._check_planning_manager()
-            return self._write_with_migration_log(vals)
-        return super().write(vals)
-
-    def _write_with_migration_log(self, vals):
+        if not any(k in vals for k in LOCK_FIELDS):
+            return super().write(vals)
+        self._check_planning_manager()
         if vals.get("segment_locked"):
             vals = dict(
                 vals,
@@ -243,7 +240,9 @@ class StockPlanningProfile(models.Model):
     def _check_planning_manager(self):
         if self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
-        raise AccessError(_("Only a Planning Manager can set, lock or unlock plan segments."))
+        raise AccessError(
+            self.env._("Only a Planning Manager can set, lock or unlock plan segments.")
+        )
 
     # ------------------------------------------------------------------ nightly job
     @api.model
@@ -256,7 +255,12 @@ class StockPlanningProfile(models.Model):
 
         Returns per company a dict of counters (pairs, batches, changed, failed).
         """
-        companies = companies or self.env["res.company"].search([])
+        if not companies:
+            # Every company with a warehouse.
+            companies = self.env["res.company"].browse(
+                company.id
+                for (company,) in self.env["stock.warehouse"].sudo()._read_group([], ["company_id"])
+            )
         stats = {}
         for company in companies:
             stats[company.id] = self.with_company(company)._classify_company(
