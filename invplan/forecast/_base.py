@@ -88,7 +88,7 @@ def series_status(y: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Status of each series from its data alone (no_data, single_point, all_zero, ...)."""
     m, T = y.shape
     status = np.full(m, "ok", dtype=object)
-    if T and valid.all():
+    if T and (valid is None or valid.all()):
         # complete data: two reductions instead of masked copies
         big, small = y.max(axis=1), y.min(axis=1)
         status[(T > 1) & (big == small)] = "constant"
@@ -157,20 +157,23 @@ def finish(
     method_status: np.ndarray | None,
     origin_forecasts: np.ndarray | None,
 ) -> MethodResult:
-    """Attach statuses and replace any non-finite output by the series mean (flagged)."""
+    """Attach statuses and replace any non-finite output by the series mean (flagged).
+
+    ``valid`` may be None when every period of ``y`` is valid.
+    """
     status = series_status(y, valid)
     if method_status is not None:
         status = merge_status(status, method_status)
     ok_fc = np.isfinite(forecast).all(axis=1)
     # one whole-array check first (memory order); per-row only when something is off
-    ok_fit = np.isfinite(fitted).all(axis=1) if not np.isfinite(fitted).all() else ok_fc | True
+    ok_fit = ok_fc | True if np.isfinite(fitted.sum()) else np.isfinite(fitted).all(axis=1)
     ok_o = None if origin_forecasts is None else np.isfinite(origin_forecasts).all(axis=(1, 2))
     bad = ~ok_fc | ~ok_fit
     if ok_o is not None:
         bad |= ~ok_o
     if bad.any():
         # only then pay for the fallback mean and the masked copies
-        mean = masked_mean(y, valid)
+        mean = masked_mean(y, valid_mask(y) if valid is None else valid)
         status[bad & np.isin(status, ("ok", "constant"))] = "numerical_fallback"
         forecast = finite_or(forecast, mean) if not ok_fc.all() else forecast
         fitted = finite_or(fitted, mean) if not ok_fit.all() else fitted

@@ -53,6 +53,8 @@ _CROSTON_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
 #: series' best value (each round evaluated for all series and steps in one kernel pass).
 _SES_COARSE = np.array([0.01, 0.03, 0.08, 0.16, 0.3, 0.5, 0.75, 0.97])
 _SES_ROUNDS = (np.array([0.62, 0.8, 1.25, 1.6]), np.array([0.89, 0.945, 1.06, 1.12]))
+#: ADIDA's bucket series are short (T / k points): a coarser first grid is enough.
+_ADIDA_COARSE = np.array([0.02, 0.06, 0.15, 0.3, 0.55, 0.9])
 _CROSTON_COARSE = np.array([0.02, 0.05, 0.1, 0.18, 0.3, 0.5])
 _CROSTON_ROUNDS = (np.array([0.7, 0.84, 1.2, 1.42]),)
 _HOLT_ALPHA_COARSE = np.array([1e-4, 2e-3, 0.01, 0.04, 0.12, 0.3, 0.6, 0.9])
@@ -93,16 +95,44 @@ class _Prepared:
     float mask (None when complete). ``cache`` holds method-specific layouts.
     """
 
-    __slots__ = ("y", "valid", "complete", "yT", "wT", "cache")
+    __slots__ = ("y", "complete", "cache", "_valid", "_yT", "_wT")
 
     def __init__(self, y):
         self.y = as_matrix(y)
-        self.valid = valid_mask(self.y)
-        self.complete = bool(self.valid.all())
-        yz = self.y if self.complete else np.where(self.valid, self.y, 0.0)
-        self.yT = _time_major(yz)
-        self.wT = None if self.complete else _time_major(self.valid, float)
+        # a finite total means every value is finite (an overflow only costs the full check)
+        self.complete = bool(np.isfinite(self.y.sum())) or bool(np.isfinite(self.y).all())
+        self._valid = self._yT = self._wT = None
         self.cache = {}
+
+    @property
+    def valid(self) -> np.ndarray:
+        if self._valid is None:
+            self._valid = valid_mask(self.y)
+        return self._valid
+
+    @property
+    def yT(self) -> np.ndarray:
+        if self._yT is None:
+            yz = self.y if self.complete else np.where(self.valid, self.y, 0.0)
+            self._yT = _time_major(yz)
+        return self._yT
+
+    @property
+    def wT(self):
+        if self._wT is None and not self.complete:
+            self._wT = _time_major(self.valid, float)
+        return self._wT
+
+    def yT32(self) -> np.ndarray:
+        """float32 time-major copy for parameter searches (cached)."""
+        if "yT32" not in self.cache:
+            self.cache["yT32"] = self.yT.astype(np.float32)
+        return self.cache["yT32"]
+
+    @property
+    def valid_or_none(self):
+        """The mask, or None when every period is valid (lets :func:`finish` skip it)."""
+        return None if self.complete else self.valid
 
     @classmethod
     def of(cls, y) -> _Prepared:
@@ -183,7 +213,8 @@ def _ffill_prev(y: np.ndarray, valid: np.ndarray, default: np.ndarray) -> np.nda
 
 
 # =========================================================================== ES kernel
-def _ses_kernel(yT, wT, alpha, l0, want_sse=True, keep=False, origins=(), active=None):
+def _ses_kernel(yT, wT, alpha, l0, want_sse=True, keep=False, origins=(), active=None,
+                dtype=float):  # fmt: skip
     """Simple exponential smoothing for many series (and grid points) at once.
 
     Error-correction form :math:`\\ell_t = \\ell_{t-1} + \\alpha (y_t - \\ell_{t-1})`
@@ -193,15 +224,18 @@ def _ses_kernel(yT, wT, alpha, l0, want_sse=True, keep=False, origins=(), active
     number of leading columns still running at step t: ragged series sorted by length
     share one pass, each stopping at its own end with its final level kept.
 
+    ``dtype=np.float32`` (with a float32 ``yT``) halves the memory traffic of a parameter
+    search, where only the ranking of the SSEs matters; forecasts run in float64.
+
     Returns ``(sse, fitted (T, m) | None, origin levels (n_o, m), final level)``.
     """
     T, m = yT.shape
     shape = np.broadcast_shapes(np.shape(alpha), (m,))
-    level = np.array(np.broadcast_to(l0, shape), dtype=float)
-    a = np.broadcast_to(np.asarray(alpha, dtype=float), shape)
-    sse = np.zeros(shape) if want_sse else None
-    e = np.empty(shape)
-    sq = np.empty(shape) if want_sse else None
+    level = np.array(np.broadcast_to(l0, shape), dtype=dtype)
+    a = np.broadcast_to(np.asarray(alpha, dtype=dtype), shape)
+    sse = np.zeros(shape, dtype) if want_sse else None
+    e = np.empty(shape, dtype)
+    sq = np.empty(shape, dtype) if want_sse else None
     fitted = np.empty((T, m)) if keep else None
     where = {int(o): i for i, o in enumerate(origins)}
     olev = np.empty((len(where),) + shape)
@@ -547,6 +581,9 @@ class SES(ForecastMethod):
         self.init_periods = int(init_periods)
 
     def _init(self, y, valid):
+        if valid is None:  # every period valid: the first columns
+            k = min(y.shape[1], self.init_periods)
+            return y[:, :k].mean(axis=1) if k else np.zeros(y.shape[0])
         n = valid.sum(axis=1)
         k = np.clip(np.minimum(n, self.init_periods), 1, None)
         l0, _, _ = first_k_mean(y, valid, k)
@@ -555,24 +592,27 @@ class SES(ForecastMethod):
     _prepared_input = True
 
     def fit(self, y) -> dict:
-        y, valid, yT, wT = _prepare(y)
+        d = _Prepared.of(y)
+        y, wT = d.y, d.wT
         m, T = y.shape
-        l0 = self._init(y, valid)
+        l0 = self._init(y, d.valid_or_none)
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "l0": l0}
         alpha = np.empty(m)
+        y32 = d.yT32()
         for sl in _blocks(m, _SES_COARSE.size):
             w = None if wT is None else wT[:, sl]
-            ys, l0s = yT[:, sl], l0[sl]
+            ys, l0s = y32[:, sl], l0[sl]
 
             def sse(grid, ys=ys, w=w, l0s=l0s):
-                return _ses_kernel(ys, w, grid, l0s)[0]
+                return _ses_kernel(ys, w, grid, l0s, dtype=np.float32)[0].astype(float)
 
             alpha[sl] = _search_1d(sse, _SES_COARSE, _SES_ROUNDS, ys.shape[1], 0.001, 0.999)[0]
         return {"alpha": alpha, "l0": l0}
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
-        y, valid, yT, wT = _prepare(y)
+        d = _Prepared.of(y)
+        y, valid, yT, wT = d.y, d.valid_or_none, d.yT, d.wT
         h = check_horizon(h)
         o = check_origins(origins, y.shape[1])
         _, fitted, olev, level = _ses_kernel(yT, wT, params["alpha"], params["l0"],
@@ -881,7 +921,12 @@ def _window_mean(y, valid, lo, hi):
 # =========================================================================== intermittent
 def _intermittent_init(y, valid, d: _Prepared | None = None):
     """Mean non-zero demand size, mean inter-demand interval, demand probability."""
-    if d is not None:
+    if d is not None and d.complete and d._yT is None:
+        # every period valid and no time-major copy yet: row reductions on y
+        k = np.count_nonzero(d.y > 0, axis=1)
+        n = np.full(d.y.shape[0], d.y.shape[1])
+        tot = np.maximum(d.y, 0.0).sum(axis=1)
+    elif d is not None:
         # time-major reductions on the prepared copies (missing periods are 0 there)
         dem = d.cache.get("demand")
         if dem is None:
@@ -987,7 +1032,7 @@ def _occurrences(d: _Prepared):
     Q = np.zeros((K, m))
     X[rank, col[rows]] = y[rows, cols]
     Q[rank, col[rows]] = q
-    active = np.searchsorted(-counts[order], -np.arange(K), side="right")
+    active = np.searchsorted(-counts[order], -np.arange(K), side="left")
     d.cache["occurrences"] = out = (order, active, X, Q, tail[order])
     return out
 
@@ -1077,7 +1122,7 @@ class Croston(ForecastMethod):
     def fit(self, y) -> dict:
         d = _Prepared.of(y)
         m = d.y.shape[0]
-        z0, p0, _ = _intermittent_init(d.y, d.valid, d)
+        z0, p0, _ = _intermittent_init(d.y, None, d)
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
         occ = _occurrences(d)
@@ -1096,7 +1141,7 @@ class Croston(ForecastMethod):
                                           params["z0"], params["p0"], self.sba, o, h, True)  # fmt: skip
         m = d.y.shape[0]
         ofc = np.broadcast_to(ofc.T[:, :, None], (m, o.size, h)).copy() if o.size else None
-        return finish(self.name, d.y, d.valid, np.broadcast_to(fc[:, None], (m, h)), fitted.T,
+        return finish(self.name, d.y, d.valid_or_none, np.broadcast_to(fc[:, None], (m, h)), fitted.T,
                       params, None, ofc)  # fmt: skip
 
 
@@ -1137,61 +1182,95 @@ class TSB(ForecastMethod):
     def __init__(self, alpha: float | None = None, beta: float | None = None):
         self.alpha, self.beta = alpha, beta
 
+    _prepared_input = True
+
     @staticmethod
-    def _kernel(yT, wT, dT, vT, alpha, beta, z0, d0, origins=(), h=0, keep=False):
+    def _kernel(yT, wT, dT, alpha, beta, z0, d0, want_sse=True, origins=(), keep=False):
+        """TSB recursions, time-major and in place; parameters broadcast to (m,) or (G, m).
+
+        Returns ``(sse | None, fitted (T, m) | None, origin forecasts (n_o, ...), final)``.
+        """
         T, m = yT.shape
         shape = np.broadcast_shapes(np.shape(alpha), np.shape(beta), (m,))
+        a = np.broadcast_to(np.asarray(alpha, dtype=float), shape)
+        b = np.broadcast_to(np.asarray(beta, dtype=float), shape)
         z = np.array(np.broadcast_to(z0, shape), dtype=float)
         d = np.array(np.broadcast_to(d0, shape), dtype=float)
-        sse = np.zeros(shape)
+        sse = np.zeros(shape) if want_sse else None
+        e = np.empty(shape)
+        tmp = np.empty(shape)
+        gain = np.empty(shape)
         fitted = np.empty((T, m)) if keep else None
         where = {int(o): i for i, o in enumerate(origins)}
-        ofc = np.empty((len(where), h, m))
+        ofc = np.empty((len(where),) + shape)
         for t in range(T):
-            f = d * z
-            if t in where:
-                ofc[where[t]] = f
-            if keep:
-                fitted[t] = f
-            e = yT[t] - f
-            if wT is not None:
-                e *= wT[t]
-            sse += e * e
             dem = dT[t]
-            z = np.where(dem, z + alpha * (yT[t] - z), z)
-            step = beta * (dem - d)
-            d = d + (step if wT is None else step * vT[t])
-        fc = np.broadcast_to(d * z, (h,) + shape) if h else None
-        return sse, fitted, ofc, fc
-
-    def _data(self, y):
-        y, valid, yT, wT = _prepare(y)
-        dT = np.ascontiguousarray((valid & (y > 0)).T)
-        vT = np.ascontiguousarray(valid.T)
-        return y, valid, yT, wT, dT, vT
+            yt = yT[t]
+            if want_sse or keep or t in where:
+                f = fitted[t] if keep else e
+                np.multiply(d, z, out=f)
+                if t in where:
+                    ofc[where[t]] = f
+                if want_sse:
+                    np.subtract(yt, f, out=e)
+                    if wT is not None:
+                        e *= wT[t]
+                    e *= e
+                    sse += e
+            np.multiply(a, dem, out=gain)
+            np.subtract(yt, z, out=tmp)
+            tmp *= gain
+            z += tmp
+            np.subtract(dem, d, out=tmp)
+            tmp *= b
+            if wT is not None:
+                tmp *= wT[t]
+            d += tmp
+        return sse, fitted, ofc, d * z
 
     def fit(self, y) -> dict:
-        y, valid, yT, wT, dT, vT = self._data(y)
-        m = y.shape[0]
-        z0, _, d0 = _intermittent_init(y, valid)
-        A = _TSB_ALPHA_GRID if self.alpha is None else np.array([float(self.alpha)])
-        B = _TSB_BETA_GRID if self.beta is None else np.array([float(self.beta)])
-        aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+        dd = _Prepared.of(y)
+        m = dd.y.shape[0]
+        z0, _, d0 = _intermittent_init(dd.y, None, dd)
+        dT = Croston._demand_mask(dd)
+        if self.alpha is not None and self.beta is not None:
+            return {"alpha": np.full(m, float(self.alpha)), "beta": np.full(m, float(self.beta)),
+                    "z0": z0, "d0": d0}  # fmt: skip
+        A = _TSB_ALPHA_COARSE if self.alpha is None else np.array([float(self.alpha)])
+        B = _TSB_BETA_COARSE if self.beta is None else np.array([float(self.beta)])
         alpha, beta = np.empty(m), np.empty(m)
-        for sl in _blocks(m, aa.size * 2):
-            w = None if wT is None else wT[:, sl]
-            sse = self._kernel(yT[:, sl], w, dT[:, sl], vT[:, sl], aa, bb, z0[sl], d0[sl])[0]
-            alpha[sl], beta[sl] = _pick(aa, sse), _pick(bb, sse)
+        for sl in _blocks(m, A.size * B.size):
+            w = None if dd.wT is None else dd.wT[:, sl]
+            ys, ds, z0s, d0s = dd.yT[:, sl], dT[:, sl], z0[sl], d0[sl]
+            n = ys.shape[1]
+
+            def sse(aa, bb, ys=ys, ds=ds, w=w, z0s=z0s, d0s=d0s):
+                return self._kernel(ys, w, ds, aa, bb, z0s, d0s)[0]
+
+            aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+            a, best, b = _best_of(aa, sse(aa, bb), np.zeros(n), np.full(n, np.inf),
+                                  (bb, np.zeros(n)))  # fmt: skip
+            for steps in _TSB_ROUNDS:
+                fa = steps if self.alpha is None else np.ones(1)
+                fb = steps if self.beta is None else np.ones(1)
+                ga, gb = (g.reshape(-1, 1) for g in np.meshgrid(fa, fb, indexing="ij"))
+                ga = np.clip(ga * a[None], 0.01, 0.9)
+                gb = np.clip(gb * b[None], 0.002, 0.9)
+                a, best, b = _best_of(ga, sse(ga, gb), a, best, (gb, b))
+            alpha[sl], beta[sl] = a, b
         return {"alpha": alpha, "beta": beta, "z0": z0, "d0": d0}
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
-        y, valid, yT, wT, dT, vT = self._data(y)
+        dd = _Prepared.of(y)
         h = check_horizon(h)
-        o = check_origins(origins, y.shape[1])
-        _, fitted, ofc, fc = self._kernel(yT, wT, dT, vT, params["alpha"], params["beta"],
-                                          params["z0"], params["d0"], o, h, True)  # fmt: skip
-        return finish(self.name, y, valid, fc.T, fitted.T, params, None,
-                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+        m, T = dd.y.shape
+        o = check_origins(origins, T)
+        _, fitted, ofc, fc = self._kernel(dd.yT, dd.wT, Croston._demand_mask(dd),
+                                          params["alpha"], params["beta"], params["z0"],
+                                          params["d0"], want_sse=False, origins=o, keep=True)  # fmt: skip
+        ofc = np.broadcast_to(ofc.T[:, :, None], (m, o.size, h)).copy() if o.size else None
+        return finish(self.name, dd.y, dd.valid_or_none, np.broadcast_to(fc[:, None], (m, h)),
+                      fitted.T, params, None, ofc)  # fmt: skip
 
 
 class ADIDA(ForecastMethod):
@@ -1217,11 +1296,17 @@ class ADIDA(ForecastMethod):
     def __init__(self, k: int | None = None):
         self.k = k
 
-    def _choose_k(self, y, valid):
+    _prepared_input = True
+
+    def _choose_k(self, y, valid, d: _Prepared | None = None):
         m, T = y.shape
         if self.k is not None:
             return np.full(m, int(self.k))
-        _, interval, _ = _intermittent_init(y, valid)
+        if d is not None and d.complete:  # only the demand count is needed
+            k = np.count_nonzero(y > 0, axis=1)
+            interval = np.where(k > 0, T / np.maximum(k, 1), 1.0)
+            return np.clip(np.rint(interval), 1, max(1, T // 3)).astype(np.int64)
+        _, interval, _ = _intermittent_init(y, valid, d)
         return np.clip(np.rint(interval), 1, max(1, T // 3)).astype(np.int64)
 
     @staticmethod
@@ -1231,18 +1316,65 @@ class ADIDA(ForecastMethod):
         if n == 0:
             return np.full((y.shape[0], 1), np.nan), 0
         seg = y[:, upto - n * k : upto].reshape(y.shape[0], n, k)
+        if valid is None:  # every period valid
+            return seg.sum(axis=2), upto - n * k
         vs = valid[:, upto - n * k : upto].reshape(y.shape[0], n, k)
         cnt = vs.sum(axis=2)
         tot = np.where(vs, seg, 0.0).sum(axis=2)
         agg = np.where(cnt > 0, tot * k / np.maximum(cnt, 1), np.nan)
         return agg, upto - n * k
 
+    @staticmethod
+    def _ragged(d: _Prepared, k: np.ndarray):
+        """All series' bucket totals in one left-aligned, time-major matrix (complete data).
+
+        Column j holds series ``order[j]``; columns are sorted by number of buckets (most
+        first) so ``active[i]`` leading columns have a bucket i, and one SES pass over the
+        matrix runs every series to its own end. Returns ``(order, active, A, n)``.
+        """
+        key = ("adida_buckets", k.tobytes())
+        if key in d.cache:
+            return d.cache[key]
+        m, T = d.y.shape
+        n = T // k
+        order = np.argsort(-n, kind="stable")
+        col = np.empty(m, np.int64)
+        col[order] = np.arange(m)
+        A = np.zeros((int(n.max(initial=0)), m))
+        for kk in np.unique(k):
+            r = np.flatnonzero(k == kk)
+            kk = int(kk)
+            # bucket sums without reshaping a copy: add.reduceat over the bucket starts
+            agg = np.add.reduceat(d.y[r], np.arange(T - (T // kk) * kk, T, kk), axis=1)
+            A[: agg.shape[1], col[r]] = agg.T
+        active = np.searchsorted(-n[order], -np.arange(A.shape[0]), side="left")
+        d.cache[key] = out = (order, active, A, n)
+        return out
+
+    @staticmethod
+    def _ragged_l0(A, n_sorted, init_periods: int = 10):
+        """SES initial level of each column: mean of its first buckets (as :class:`SES`)."""
+        kk = np.clip(np.minimum(n_sorted, init_periods), 1, None)
+        return A[:init_periods].sum(axis=0) / kk
+
     def fit(self, y) -> dict:
-        y = as_matrix(y)
-        valid = valid_mask(y)
+        d = _Prepared.of(y)
+        y = d.y
         m, T = y.shape
-        k = self._choose_k(y, valid)
+        k = self._choose_k(y, None, d)
         alpha = np.full(m, 0.1)
+        if d.complete and m and T:
+            order, active, A, n = self._ragged(d, k)
+            l0 = self._ragged_l0(A, n[order])
+
+            A32 = A.astype(np.float32)
+
+            def sse(grid):
+                return _ses_kernel(A32, None, grid, l0, active=active, dtype=np.float32)[0]
+
+            alpha[order] = _search_1d(sse, _ADIDA_COARSE, _SES_ROUNDS, m, 0.001, 0.999)[0]
+            return {"k": k.astype(float), "alpha": alpha}
+        valid = d.valid
         for kk in np.unique(k):
             r = np.flatnonzero(k == kk)
             agg, _ = self._aggregate(y[r], valid[r], int(kk), T)
@@ -1250,9 +1382,9 @@ class ADIDA(ForecastMethod):
         return {"k": k.astype(float), "alpha": alpha}
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
-        y = as_matrix(y)
+        d = _Prepared.of(y)
+        y = d.y
         h = check_horizon(h)
-        valid = valid_mask(y)
         m, T = y.shape
         o = check_origins(origins, T)
         k = np.asarray(params["k"]).astype(np.int64)
@@ -1260,6 +1392,24 @@ class ADIDA(ForecastMethod):
         fc = np.zeros((m, h))
         fitted = np.zeros((m, T))
         ofc = np.zeros((m, o.size, h)) if o.size else None
+        if d.complete and not o.size and m and T and (T // k >= 1).all():
+            order, active, A, n = self._ragged(d, k)
+            l0 = self._ragged_l0(A, n[order])
+            _, fit_b, _, level = _ses_kernel(A, None, alpha[order], l0, want_sse=False,
+                                             keep=True, active=active)  # fmt: skip
+            fc[order] = (level / k[order])[:, None]
+            col = np.empty(m, np.int64)
+            col[order] = np.arange(m)
+            for kk in np.unique(k):
+                r = np.flatnonzero(k == kk)
+                kk = int(kk)
+                nb = T // kk
+                start = T - nb * kk
+                per = np.repeat(fit_b[:nb, col[r]].T / kk, kk, axis=1)
+                fitted[r, start:] = per
+                fitted[r, :start] = per[:, :1]
+            return finish(self.name, y, None, fc, fitted, params, None, None)
+        valid = d.valid
         for kk in np.unique(k):
             r = np.flatnonzero(k == kk)
             kk = int(kk)
