@@ -377,6 +377,66 @@ def _es_kernel(
     return sse, fitted, ofc, fc
 
 
+def _holt_ls_kernel(yT, alpha, beta, phi):
+    """Holt SSE per grid point with the SSE-minimising initial level and trend.
+
+    With data :math:`y` and the states started at 0, the one-step errors are
+    :math:`e^0_t`; the errors from a start :math:`(\\ell_0, b_0)` are
+    :math:`e_t = e^0_t - g_t \\ell_0 - k_t b_0`, where :math:`g_t, k_t` are the one-step
+    forecasts of the same recursions run on zero data from (1, 0) and (0, 1) (the
+    recursions are linear in the start and the data). So
+    :math:`\\mathrm{SSE}(\\ell_0, b_0)` is quadratic; its minimum solves
+    :math:`\\begin{pmatrix}\\sum g^2 & \\sum gk \\\\ \\sum gk & \\sum k^2\\end{pmatrix}
+    \\binom{\\ell_0}{b_0} = \\binom{\\sum e^0 g}{\\sum e^0 k}` and equals
+    :math:`\\sum (e^0)^2 - \\ell_0 \\sum e^0 g - b_0 \\sum e^0 k`. The responses do not
+    depend on the data, so they cost one row per grid point. Complete data only (a missing
+    period would make the responses differ per series).
+
+    ``alpha``, ``beta``, ``phi`` broadcast to ``(G, 1)`` or ``(G, m)``; ``yT`` (T, m).
+    Returns ``(sse, l0, b0)``, each ``(G, m)``.
+    """
+    T, m = yT.shape
+    pshape = np.broadcast_shapes(np.shape(alpha), np.shape(beta), np.shape(phi))
+    shape = np.broadcast_shapes(pshape, (m,))
+    a = np.broadcast_to(np.asarray(alpha, dtype=float), pshape)
+    ph = np.broadcast_to(np.asarray(phi, dtype=float), pshape)
+    ab = a * np.asarray(beta, dtype=float)
+    level, b = np.zeros(shape), np.zeros(shape)
+    base, e, tmp = np.empty(shape), np.empty(shape), np.empty(shape)
+    see, seg, sek = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    gl, gb, kl, kb = np.ones(pshape), np.zeros(pshape), np.zeros(pshape), np.ones(pshape)
+    sgg, sgk, skk = np.zeros(pshape), np.zeros(pshape), np.zeros(pshape)
+    for t in range(T):
+        np.multiply(b, ph, out=b)
+        np.add(level, b, out=base)
+        np.subtract(yT[t], base, out=e)
+        g = gl + ph * gb
+        k = kl + ph * kb
+        np.multiply(e, e, out=tmp)
+        see += tmp
+        np.multiply(e, g, out=tmp)
+        seg += tmp
+        np.multiply(e, k, out=tmp)
+        sek += tmp
+        sgg += g * g
+        sgk += g * k
+        skk += k * k
+        np.multiply(e, a, out=tmp)
+        np.add(base, tmp, out=level)
+        np.multiply(e, ab, out=tmp)
+        b += tmp
+        # zero data: the error is minus the forecast
+        gl, gb = (1.0 - a) * g, ph * gb - ab * g
+        kl, kb = (1.0 - a) * k, ph * kb - ab * k
+    det = sgg * skk - sgk * sgk
+    ok = np.broadcast_to(det > 1e-12 * np.maximum(sgg * skk, _TINY), shape)
+    safe = np.where(det > 0, det, 1.0)
+    l0 = np.where(ok, (skk * seg - sgk * sek) / safe, 0.0)
+    b0 = np.where(ok, (sgg * sek - sgk * seg) / safe, 0.0)
+    sse = np.maximum(see - l0 * seg - b0 * sek, 0.0)
+    return sse, l0, b0
+
+
 # =========================================================================== base class
 class ForecastMethod:
     """Common interface: ``fit(y)``, ``predict(y, params, h, origins)``, ``forecast(y, h)``."""
@@ -635,10 +695,20 @@ class Holt(ForecastMethod):
     Holt (1957) for :math:`\\phi = 1` (FPP3 section 8.2, "Holt's linear trend method");
     damped trend :math:`0 < \\phi < 1` after Gardner & McKenzie (1985), *Management
     Science* 31(10) (FPP3 section 8.2, "Damped trend methods"). :math:`\\beta` has the
-    statsmodels / FPP3 meaning (``smoothing_trend``). Grid: :math:`\\alpha \\times \\beta`
-    jointly, then :math:`\\phi` (damped), then a local refinement of :math:`\\alpha`.
-    Initial states: :math:`b_0` = slope between the means of the first two blocks of
-    ``init_periods`` valid values, :math:`\\ell_0` = first-block mean moved back to t = 0.
+    statsmodels / FPP3 meaning (``smoothing_trend``).
+
+    Search (all series and grid points in one kernel pass per stage): a coarse
+    :math:`\\alpha \\times \\beta` grid from 1e-4 (a nearly fixed line) to 0.9, then
+    :math:`\\phi` (damped), then rounds of joint multiplicative steps around each series'
+    best :math:`(\\alpha, \\beta)`. For every grid point the initial states are the ones
+    that minimise the SSE: the one-step errors are linear in :math:`(\\ell_0, b_0)`, so
+    the optimum is a 2 x 2 least-squares solve from sums gathered in the same pass (see
+    :func:`_holt_ls_kernel`); minimising the SSE over parameters and initial states is the
+    maximum-likelihood fit of the additive-error ETS(A,A,N) / ETS(A,Ad,N) model (Hyndman,
+    Koehler, Ord & Snyder, *Forecasting with Exponential Smoothing*, 2008, ch. 5).
+    Series with missing periods use the heuristic start instead: :math:`b_0` = slope
+    between the means of the first two blocks of ``init_periods`` valid values,
+    :math:`\\ell_0` = first-block mean moved back to t = 0.
     """
 
     name = "holt"
@@ -671,44 +741,66 @@ class Holt(ForecastMethod):
         l0 = m1 - b0 * (p1 + 1.0)
         return l0, b0
 
+    _prepared_input = True
+
     def fit(self, y) -> dict:
-        y, valid, yT, wT = _prepare(y)
+        d = _Prepared.of(y)
+        y = d.y
         m, T = y.shape
-        l0, b0 = self._init(y, valid)
-        p = {"l0": l0, "b0": b0}
+        l0, b0 = self._init(y, d.valid)
         fixed_phi = 1.0 if not self.damped else self.phi
-        if self.alpha is not None and self.beta is not None and fixed_phi is not None:
-            p.update(alpha=np.full(m, float(self.alpha)), beta=np.full(m, float(self.beta)),
-                     phi=np.full(m, float(fixed_phi)))  # fmt: skip
-            return p
-        A = _ALPHA_GRID_TREND if self.alpha is None else np.array([float(self.alpha)])
-        B = _BETA_GRID if self.beta is None else np.array([float(self.beta)])
-        aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+        phi0 = 0.94 if fixed_phi is None else float(fixed_phi)
         alpha, beta, phi = np.empty(m), np.empty(m), np.empty(m)
-        phi0 = 0.94 if fixed_phi is None else fixed_phi
-        for sl in _blocks(m, aa.size * 2):
-            w = None if wT is None else wT[:, sl]
-            ys = yT[:, sl]
+        complete = d.valid.all(axis=1) & (T >= 4)
+        for rows_complete in (True, False):
+            idx = np.flatnonzero(complete == rows_complete)
+            if not idx.size:
+                continue
+            ys = d.yT if idx.size == m else d.yT[:, idx]
+            ws = None if d.wT is None else (d.wT if idx.size == m else d.wT[:, idx])
+            for bs in _blocks(idx.size, _HOLT_ALPHA_COARSE.size * _HOLT_BETA_COARSE.size * 4):
+                r = idx[bs]
+                res = self._search(ys[:, bs], None if ws is None else ws[:, bs], l0[r], b0[r],
+                                   phi0, fixed_phi, rows_complete)  # fmt: skip
+                alpha[r], beta[r], phi[r], l0[r], b0[r] = res
+        return {"l0": l0, "b0": b0, "alpha": alpha, "beta": beta, "phi": phi}
 
-            def run(a, b_, f, ys=ys, w=w, sl=sl):
-                return _es_kernel(ys, w, a, b_, f, None, l0[sl], b0[sl], None)[0]
+    def _search(self, ys, ws, l0h, b0h, phi0, fixed_phi, ls: bool):
+        """Coarse grid, phi, then joint refinement rounds; see the class docstring."""
+        n = ys.shape[1]
 
-            sse = run(aa, bb, phi0)
-            a, b_ = _pick(aa, sse), _pick(bb, sse)
-            f = np.full(a.size, phi0)
-            if fixed_phi is None:
-                sse = run(a[None], b_[None], _PHI_GRID[:, None])
-                f = _pick(_PHI_GRID[:, None], sse)
-            if self.alpha is None:
-                grid = _refine_grid(a)
-                sse = run(grid, b_[None], f[None])
-                a = _pick(grid, sse)
-            alpha[sl], beta[sl], phi[sl] = a, b_, f
-        p.update(alpha=alpha, beta=beta, phi=phi)
-        return p
+        def evaluate(a, b_, f):
+            if ls:
+                return _holt_ls_kernel(ys, a, b_, f)
+            sse = _es_kernel(ys, ws, a, b_, f, None, l0h, b0h, None)[0]
+            return sse, l0h, b0h
+
+        A = _HOLT_ALPHA_COARSE if self.alpha is None else np.array([float(self.alpha)])
+        B = _HOLT_BETA_COARSE if self.beta is None else np.array([float(self.beta)])
+        aa, bb = (g.reshape(-1, 1) for g in np.meshgrid(A, B, indexing="ij"))
+        sse, L, Bt = evaluate(aa, bb, phi0)
+        z = np.zeros(n)
+        a, best, b_, l0, b0 = _best_of(aa, sse, z, np.full(n, np.inf), (bb, z), (L, z), (Bt, z))
+        f = np.full(n, phi0)
+        if fixed_phi is None:
+            grid = _PHI_GRID[:, None]
+            sse, L, Bt = evaluate(a[None], b_[None], grid)
+            f, best, l0, b0 = _best_of(grid, sse, f, best, (L, l0), (Bt, b0))
+        for steps in _HOLT_ROUNDS:
+            if self.alpha is not None and self.beta is not None:
+                break
+            fa = steps if self.alpha is None else np.ones(1)
+            fb = steps if self.beta is None else np.ones(1)
+            ga, gb = (g.reshape(-1, 1) for g in np.meshgrid(fa, fb, indexing="ij"))
+            ga = np.clip(ga * a[None], 1e-4, 0.999)
+            gb = np.clip(gb * b_[None], 1e-4, 1.0)
+            sse, L, Bt = evaluate(ga, gb, f[None])
+            a, best, b_, l0, b0 = _best_of(ga, sse, a, best, (gb, b_), (L, l0), (Bt, b0))
+        return a, b_, f, l0, b0
 
     def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
-        y, valid, yT, wT = _prepare(y)
+        d = _Prepared.of(y)
+        y, valid, yT, wT = d.y, d.valid_or_none, d.yT, d.wT
         h = check_horizon(h)
         o = check_origins(origins, y.shape[1])
         _, fitted, ofc, fc = _es_kernel(
