@@ -269,3 +269,86 @@ def test_bad_arguments_raise():
         make_method("holt_winters_add")
     with pytest.raises(ValueError):
         SES().forecast(np.ones((2, 5)), 0)
+
+
+# --------------------------------------------------------------------------- fast paths
+def _one_step_sse(y, fitted):
+    ok = np.isfinite(y)
+    return np.where(ok, (np.where(ok, y, 0.0) - fitted) ** 2, 0.0).sum(axis=1)
+
+
+@pytest.mark.parametrize("sba", [False, True])
+def test_croston_sse_per_demand_equals_sse_per_period(intermittent_rows, sba):
+    from invplan.forecast.methods import _croston_sse, _occurrences, _Prepared
+
+    y = np.vstack([intermittent_rows, np.zeros(80), np.r_[np.zeros(79), 3.0]])
+    d = _Prepared(y)
+    z0, p0 = Croston().fit(y)["z0"], Croston().fit(y)["p0"]
+    grid = np.array([[0.05], [0.3]])
+    sse = _croston_sse(_occurrences(d), grid, z0, p0, sba)
+    for g, a in enumerate(grid[:, 0]):
+        params = {"alpha": np.full(y.shape[0], a), "z0": z0, "p0": p0}
+        fitted = (SBA() if sba else Croston()).predict(y, params, 1).fitted
+        np.testing.assert_allclose(sse[g], _one_step_sse(y, fitted), rtol=1e-9, atol=1e-9)
+
+
+def test_holt_initial_states_minimise_sse(seasonal_rows):
+    y = seasonal_rows
+    method = Holt(alpha=0.3, beta=0.1)
+    params = method.fit(y)
+    base = _one_step_sse(y, method.predict(y, params, 1).fitted)
+    # the errors are linear in (l0, b0): least squares on three runs gives the optimum
+    runs = []
+    for l0, b0 in [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)]:
+        p = dict(params, l0=np.full(3, l0), b0=np.full(3, b0))
+        runs.append(y - method.predict(y, p, 1).fitted)
+    for i in range(3):
+        X = np.column_stack([runs[0][i] - runs[1][i], runs[0][i] - runs[2][i]])
+        sol = np.linalg.lstsq(X, runs[0][i], rcond=None)[0]
+        np.testing.assert_allclose([params["l0"][i], params["b0"][i]], sol, rtol=1e-6)
+        for dl, db in [(0.5, 0.0), (0.0, 0.05), (-0.5, -0.05)]:
+            p = dict(params, l0=params["l0"] + dl, b0=params["b0"] + db)
+            assert _one_step_sse(y, method.predict(y, p, 1).fitted)[i] > base[i]
+
+
+def test_holt_on_a_noisy_line_extrapolates_the_line():
+    rng = np.random.default_rng(4)
+    t = np.arange(300)
+    y = 20 + 0.5 * t + rng.normal(0, 5, (4, 300))
+    res = Holt().forecast(y, 10)
+    truth = 20 + 0.5 * np.arange(300, 310)
+    assert np.abs(res.forecast - truth).max() < 3.0
+    assert (res.params["alpha"] < 0.05).all()
+
+
+def test_adida_one_pass_path_equals_per_bucket_size_path():
+    rng = np.random.default_rng(8)
+    y = rng.poisson(3, (30, 120)) * (rng.random((30, 120)) < rng.uniform(0.05, 0.6, (30, 1)))
+    y = y.astype(float)
+    method = ADIDA()
+    params = method.fit(y)
+    assert len(np.unique(params["k"])) > 2
+    fast = method.predict(y, params, 3)
+    slow = method.predict(y, params, 3, origins=[120])  # origins take the per-k path
+    np.testing.assert_allclose(slow.origin_forecasts[:, 0], fast.forecast, atol=1e-9)
+    np.testing.assert_allclose(slow.fitted, fast.fitted, atol=1e-9)
+    np.testing.assert_allclose(slow.forecast, fast.forecast, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["ses", "holt", "croston", "sba", "tsb", "adida"])
+def test_forecast_equals_predict_of_fit(intermittent_rows, seasonal_rows, name):
+    y = intermittent_rows if name in ("croston", "sba", "tsb", "adida") else seasonal_rows
+    method = make_method(name)
+    one = method.forecast(y, 4)
+    two = method.predict(y, method.fit(y), 4)
+    np.testing.assert_allclose(one.forecast, two.forecast, atol=1e-12)
+    np.testing.assert_allclose(one.fitted, two.fitted, atol=1e-12)
+
+
+def test_statuses_of_complete_matrices():
+    y = np.vstack([np.zeros(20), np.full(20, 3.0), np.arange(20.0)])
+    for name in ("ses", "croston", "tsb", "adida", "holt"):
+        res = make_method(name).forecast(y, 2)
+        assert res.status.tolist() == ["all_zero", "constant", "ok"], name
+    single = make_method("ses").forecast(np.array([[0.0], [2.0]]), 1)
+    assert single.status.tolist() == ["single_point", "single_point"]
