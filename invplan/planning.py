@@ -62,6 +62,17 @@ DEFAULT_RULES = pd.DataFrame(
     ]
 )
 
+#: Forecast candidates per demand pattern for planning. The naive forecast is left out:
+#: one period's demand is too noisy a base for a reorder point, however it back-tests.
+PLANNING_CANDIDATES = {
+    "smooth": ("moving_average", "ses", "holt", "holt_damped"),
+    "erratic": ("moving_average", "ses", "holt_damped"),
+    "intermittent": ("croston", "sba", "tsb", "adida"),
+    "lumpy": ("croston", "sba", "tsb", "adida"),
+    "no_demand": ("zero",),
+    "insufficient_history": ("moving_average", "ses"),
+}
+
 HISTORY_COLUMNS = {"product": "text", "warehouse": "text", "date": "date", "quantity": "number"}
 HISTORY_OPTIONAL = {"stockout": "flag"}
 ITEM_COLUMNS = {
@@ -155,6 +166,8 @@ def run_plan(
     window_days: int = 730,
     horizon: int = 13,
     abc_measure: str = "revenue",
+    methods=None,
+    sigma_source: str = "forecast",
 ) -> PlanResult:
     """Classify, segment, forecast and compute a policy for every product x warehouse item.
 
@@ -162,6 +175,9 @@ def run_plan(
     no history get no demand; history rows of unknown items are reported as exceptions.
     ``abc_measure`` is ``revenue`` (quantity x price), ``margin`` (quantity x (price -
     cost)), ``cost`` (consumption value at cost) or ``lines`` (number of history rows).
+    ``methods`` overrides the forecast candidates (default :data:`PLANNING_CANDIDATES`).
+    A segment table with an ``order_cover_days`` column orders that many days of demand
+    per order instead of the economic order quantity.
     """
     segments = DEFAULT_SEGMENTS.copy() if segments is None else segments
     rules = DEFAULT_RULES.copy() if rules is None else rules
@@ -238,6 +254,7 @@ def run_plan(
         y,
         h=horizon,
         pattern=cls["pattern"].to_numpy(),
+        methods=PLANNING_CANDIDATES if methods is None else methods,
         horizon_for_sigma=h_sigma,
         ids=key.to_numpy(),
     )
@@ -249,7 +266,25 @@ def run_plan(
     d_day = ftab["forecast_per_period"].to_numpy() / period_days
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.sqrt(np.where(h_sigma > 0, prot_periods / h_sigma, 1.0))
-    sigma_p = ftab["sigma_h"].to_numpy() * scale
+    sigma_fc = ftab["sigma_h"].to_numpy() * scale
+    # Demand variability over the protection interval, from the whole uncensored history.
+    sigma_dem = cls["demand_std"].to_numpy() * np.sqrt(prot_periods)
+    if sigma_source == "forecast":
+        sigma_p = sigma_fc
+    elif sigma_source == "demand":
+        sigma_p = sigma_dem
+    elif sigma_source == "max":
+        sigma_p = np.maximum(sigma_fc, sigma_dem)
+    elif sigma_source == "blend":
+        sigma_p = np.sqrt(0.5 * sigma_fc**2 + 0.5 * sigma_dem**2)
+    else:
+        raise ValueError(
+            f"sigma_source: expected forecast, demand, max or blend, got {sigma_source!r}"
+        )
+    if "order_cover_days" in seg_rows.columns:
+        cover_days = seg_rows["order_cover_days"].to_numpy(float)
+    else:
+        cover_days = np.full(len(items), np.nan)
     ordering = (
         items.get("ordering_cost", pd.Series(np.nan, index=items.index))
         .fillna(25.0)
@@ -273,6 +308,7 @@ def run_plan(
         pack_multiple=items.get("pack_multiple", pd.Series(0.0, index=items.index))
         .fillna(0)
         .to_numpy(float),
+        days_of_cover=cover_days,
         periods_per_year=365.0,
     )
     pol.insert(0, "item", key.to_numpy())
