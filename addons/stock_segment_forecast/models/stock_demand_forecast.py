@@ -1,0 +1,130 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+BUCKETS = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+LINE_STATES = [
+    ("forecast", "Forecast"),
+    ("frozen", "Frozen (bucket started)"),
+    ("closed", "Closed (actual known)"),
+]
+
+
+class StockDemandForecast(models.Model):
+    """Forecast of one plan for one bucket.
+
+    Lines of future buckets are refreshed by the nightly job. When a bucket starts its
+    line is frozen: the figures it held are the snapshot the accuracy is measured on.
+    When the bucket ends the actual demand is filled in and the line is closed."""
+
+    _name = "stock.demand.forecast"
+    _description = "Demand Forecast Line"
+    _order = "profile_id, date_start"
+    _rec_name = "profile_id"
+
+    profile_id = fields.Many2one(
+        "stock.planning.profile", "Plan", required=True, index=True, ondelete="cascade"
+    )
+    product_id = fields.Many2one("product.product", readonly=True, index=True)
+    warehouse_id = fields.Many2one("stock.warehouse", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    segment_id = fields.Many2one(
+        "stock.segment", readonly=True, index=True, help="Segment when the line was written."
+    )
+    bucket = fields.Selection(BUCKETS, required=True, readonly=True)
+    date_start = fields.Date("Bucket Start", required=True, readonly=True, index=True)
+    date_end = fields.Date("Bucket End", required=True, readonly=True, help="Exclusive.")
+    state = fields.Selection(LINE_STATES, required=True, default="forecast", index=True)
+    statistical_qty = fields.Float("Statistical Forecast", digits="Product Unit", readonly=True)
+    override_qty = fields.Float("Override", digits="Product Unit", readonly=True)
+    has_override = fields.Boolean(readonly=True, index=True)
+    override_id = fields.Many2one(
+        "stock.demand.override", "Applied Override", readonly=True, ondelete="set null"
+    )
+    final_qty = fields.Float(
+        "Final Forecast",
+        digits="Product Unit",
+        readonly=True,
+        help="Override if any, otherwise the statistical forecast.",
+    )
+    method = fields.Char(readonly=True, help="Forecast method chosen by the back-test.")
+    sigma_qty = fields.Float(
+        "Error Sigma",
+        digits="Product Unit",
+        readonly=True,
+        help="Standard deviation of the one-bucket-ahead forecast error in the back-test.",
+    )
+    forecast_date = fields.Date("Forecast On", readonly=True)
+    actual_qty = fields.Float("Actual Demand", digits="Product Unit", readonly=True)
+    error_qty = fields.Float(
+        "Error", digits="Product Unit", readonly=True, help="Actual minus final forecast."
+    )
+    abs_error_qty = fields.Float("Absolute Error", digits="Product Unit", readonly=True)
+    abs_error_statistical_qty = fields.Float(
+        "Absolute Error (statistical)", digits="Product Unit", readonly=True
+    )
+    value_added_qty = fields.Float(
+        "Forecast Value Added",
+        digits="Product Unit",
+        readonly=True,
+        help="Absolute error of the statistical forecast minus that of the final one: "
+        "positive when the override improved the forecast.",
+    )
+
+    _profile_bucket_uniq = models.Constraint(
+        "unique (profile_id, bucket, date_start)",
+        "One forecast line per plan and bucket.",
+    )
+
+    @api.model
+    def _override_map(self, profile_ids):
+        """Approved overrides in force for ``profile_ids``, latest approval first:
+        {profile id: [(override id, date_from, date_to, type, quantity, percent)]}."""
+        if not profile_ids:
+            return {}
+        self.env["stock.demand.override"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT profile_id, id, date_from, date_to, override_type, quantity, percent
+              FROM stock_demand_override
+             WHERE state = 'approved' AND profile_id = ANY(%s)
+          ORDER BY approved_date DESC NULLS LAST, id DESC
+            """,
+                list(profile_ids),
+            )
+        )
+        result = {}
+        for row in self.env.cr.fetchall():
+            result.setdefault(row[0], []).append(row[1:])
+        return result
+
+    @staticmethod
+    def _apply_override(overrides, date_start, statistical):
+        """(override id, override qty) for one bucket, or (False, None)."""
+        for oid, date_from, date_to, otype, quantity, percent in overrides or ():
+            if date_from <= date_start <= date_to:
+                if otype == "percent":
+                    return oid, max(statistical * (1.0 + (percent or 0.0) / 100.0), 0.0)
+                return oid, max(quantity or 0.0, 0.0)
+        return False, None
+
+    @api.model
+    def _refresh_overrides(self, profile_ids):
+        """Re-derive override and final figures of the open lines of ``profile_ids``
+        after an override was approved, cancelled or expired."""
+        overrides = self._override_map(profile_ids)
+        lines = self.sudo().search(
+            [("profile_id", "in", list(profile_ids)), ("state", "=", "forecast")]
+        )
+        for line in lines:
+            oid, qty = self._apply_override(
+                overrides.get(line.profile_id.id), line.date_start, line.statistical_qty
+            )
+            vals = {
+                "override_id": oid,
+                "has_override": bool(oid),
+                "override_qty": qty if oid else 0.0,
+                "final_qty": qty if oid else line.statistical_qty,
+            }
+            if any((line[k].id if k == "override_id" else line[k]) != v for k, v in vals.items()):
+                line.write(vals)

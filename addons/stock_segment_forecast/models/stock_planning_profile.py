@@ -1,0 +1,1271 @@
+import json
+import logging
+import math
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
+
+SOURCE = "forecast"
+FORECAST_EXCEPTION_TYPES = (
+    "tracking_signal",
+    "bias",
+    "forecast_error",
+    "demand_spike",
+    "no_history",
+    "method_fallback",
+    "data_quality",
+    "job_failure",
+)
+FALLBACK_STATUSES = (
+    "numerical_fallback",
+    "not_applicable",
+    "fit_failed_fallback",
+    "budget_exhausted_fallback",
+)
+BUCKET_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+SEASON = {"day": 7, "week": 52, "month": 12}
+MIN_ACCURACY_BUCKETS = 4
+DIGITS = 6
+# Profile columns the job writes, with their SQL cast (change detection skips the rest).
+PROFILE_COLUMNS = {
+    "forecast_method": "varchar",
+    "forecast_status": "varchar",
+    "forecast_bucket": "varchar",
+    "avg_daily_demand": "float8",
+    "forecast_sigma": "float8",
+    "forecast_sigma_horizon": "float8",
+    "demand_sigma_daily": "float8",
+    "forecast_horizon_qty": "float8",
+    "forecast_backtest_mase": "float8",
+    "forecast_wape": "float8",
+    "forecast_mase": "float8",
+    "forecast_bias": "float8",
+    "forecast_tracking_signal": "float8",
+    "forecast_accuracy_count": "int4",
+    "forecast_date": "date",
+    "demand_history": "jsonb",
+    "demand_history_flags": "jsonb",
+    "demand_history_start": "date",
+    "demand_history_bucket": "varchar",
+}
+
+
+def bucket_start(day, bucket):
+    """First day of the bucket holding ``day`` (ISO weeks start on Monday)."""
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def bucket_shift(start, bucket, k):
+    """Start of the bucket ``k`` buckets after the one starting at ``start``."""
+    if bucket == "week":
+        return start + timedelta(weeks=k)
+    if bucket == "month":
+        return start + relativedelta(months=k)
+    return start + timedelta(days=k)
+
+
+def bucket_calendar(bucket, today, history_days, horizon_days):
+    """History buckets (complete, before the current one) and forecast buckets
+    (the current one first), as lists of start dates."""
+    per = BUCKET_DAYS[bucket]
+    n_hist = max(int(math.ceil(history_days / per)), 4)
+    h = max(int(math.ceil(horizon_days / per)), 1)
+    current = bucket_start(today, bucket)
+    history = [bucket_shift(current, bucket, k) for k in range(-n_hist, 0)]
+    future = [bucket_shift(current, bucket, k) for k in range(h + 1)]
+    return history, future[:-1], future[1:]
+
+
+class StockPlanningProfile(models.Model):
+    _inherit = "stock.planning.profile"
+
+    forecast_ids = fields.One2many("stock.demand.forecast", "profile_id", "Forecast Lines")
+    override_ids = fields.One2many("stock.demand.override", "profile_id", "Overrides")
+    planning_exception_ids = fields.One2many("stock.planning.exception", "profile_id", "Exceptions")
+    forecast_method = fields.Char(readonly=True, help="Method the back-test chose at the last run.")
+    forecast_status = fields.Char(
+        readonly=True, help="Engine status of the last forecast (ok, all_zero, fallbacks...)."
+    )
+    forecast_bucket = fields.Char(readonly=True)
+    forecast_date = fields.Date("Forecast On", readonly=True, index=True)
+    avg_daily_demand = fields.Float(
+        "Average Daily Demand",
+        readonly=True,
+        digits="Product Unit",
+        help="Mean demand per day over the uncensored history, events excluded.",
+    )
+    forecast_sigma = fields.Float(
+        "Forecast Error Sigma (bucket)",
+        readonly=True,
+        digits="Product Unit",
+        help="Root mean square of the one-bucket-ahead back-test errors.",
+    )
+    forecast_sigma_horizon = fields.Float(
+        "Forecast Error Sigma (horizon)",
+        readonly=True,
+        digits="Product Unit",
+        help="Standard deviation of the error of the cumulated forecast over the horizon.",
+    )
+    demand_sigma_daily = fields.Float(
+        "Demand Sigma (daily)",
+        readonly=True,
+        digits="Product Unit",
+        help="Bucket error sigma scaled to one day (divided by the square root of the "
+        "days in a bucket).",
+    )
+    forecast_horizon_qty = fields.Float(
+        "Forecast over Horizon", readonly=True, digits="Product Unit"
+    )
+    forecast_backtest_mase = fields.Float("Back-test MASE", readonly=True, digits=(16, 3))
+    forecast_wape = fields.Float(
+        "WAPE (%)",
+        readonly=True,
+        digits=(16, 1),
+        help="Weighted absolute percentage error of the frozen forecasts of the last "
+        "closed buckets.",
+    )
+    forecast_mase = fields.Float("MASE", readonly=True, digits=(16, 3))
+    forecast_bias = fields.Float(
+        "Bias", readonly=True, digits="Product Unit", help="Mean error (actual - forecast)."
+    )
+    forecast_tracking_signal = fields.Float(
+        "Tracking Signal", readonly=True, digits=(16, 2), help="Summed error over MAD."
+    )
+    forecast_accuracy_count = fields.Integer("Closed Buckets Scored", readonly=True)
+    demand_history = fields.Json(readonly=True, copy=False)
+    demand_history_flags = fields.Json(readonly=True, copy=False)
+    demand_history_start = fields.Date(readonly=True)
+    demand_history_bucket = fields.Char(readonly=True)
+    planning_exception_count = fields.Integer(compute="_compute_planning_exception_count")
+
+    def _compute_planning_exception_count(self):
+        counts = dict(
+            self.env["stock.planning.exception"]._read_group(
+                [("profile_id", "in", self.ids), ("state", "in", ["new", "in_progress"])],
+                ["profile_id"],
+                ["__count"],
+            )
+        )
+        for profile in self:
+            profile.planning_exception_count = counts.get(profile, 0)
+
+    # ------------------------------------------------------------------ actions
+    def action_view_demand_chart(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_forecast.action_stock_demand_chart"
+        )
+        action["domain"] = [("profile_id", "=", self.id)]
+        action["display_name"] = self.display_name
+        return action
+
+    def action_view_forecast_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_forecast.action_stock_demand_forecast"
+        )
+        action["domain"] = [("profile_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_view_planning_exceptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_forecast.action_stock_planning_exception"
+        )
+        action["domain"] = [("profile_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_new_override(self):
+        self.ensure_one()
+        future = self.forecast_ids.filtered(lambda f: f.state == "forecast").sorted("date_start")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.demand.override",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_profile_id": self.id,
+                "default_date_from": future[:1].date_start,
+                "default_date_to": future[-1:].date_start,
+            },
+        }
+
+    def action_forecast_now(self):
+        """Forecast the selected plans now, in this transaction."""
+        self._check_planning_manager()
+        self.sudo().with_context(stock_segment_no_commit=True)._run_forecast(
+            companies=self.company_id, force=True, profile_ids=self.ids
+        )
+        return True
+
+    # ------------------------------------------------------------------ nightly job
+    @api.model
+    def _cron_forecast(self):
+        self._run_forecast()
+
+    @api.model
+    def _run_forecast(
+        self, companies=None, today=None, force=False, batch_size=None, profile_ids=None
+    ):
+        """Forecast the plans that are due (per their segment's refresh interval).
+
+        Returns per company a dict of counters."""
+        companies = companies or self.env["res.company"].search([("active", "=", True)])
+        today = today or fields.Date.context_today(self)
+        stats = {}
+        for company in companies:
+            stats[company.id] = self.with_company(company)._forecast_company(
+                company, today, force=force, batch_size=batch_size, profile_ids=profile_ids
+            )
+        return stats
+
+    def _forecast_params(self):
+        icp = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default, cast):
+            try:
+                return cast(icp.get_param(f"stock_segment_forecast.{key}", default))
+            except (TypeError, ValueError):
+                return default
+
+        return {
+            "history_days": max(param("history_days", 728, int), 28),
+            "horizon_days": max(param("horizon_days", 91, int), 1),
+            "batch_size": max(param("batch_size", 1000, int), 1),
+            "stockout_share": min(max(param("stockout_share", 50.0, float), 0.0), 100.0) / 100,
+            "bias_threshold": param("bias_threshold", 30.0, float),
+            "accuracy_periods": max(param("accuracy_periods", 13, int), 1),
+        }
+
+    def _forecast_company(self, company, today, force=False, batch_size=None, profile_ids=None):
+        params = self._forecast_params()
+        if batch_size:
+            params["batch_size"] = batch_size
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.segment_id, COALESCE(s.forecast_bucket, 'week'),
+                   COALESCE(s.forecast_method, 'auto'), COALESCE(s.forecast_refresh_days, 7),
+                   p.forecast_date
+              FROM stock_planning_profile p
+         LEFT JOIN stock_segment s ON s.id = p.segment_id
+             WHERE p.company_id = %s AND p.active %s
+          ORDER BY p.segment_id NULLS LAST, p.id
+            """,
+                company.id,
+                SQL("AND p.id = ANY(%s)", list(profile_ids)) if profile_ids else SQL(),
+            )
+        )
+        groups = {}
+        for pid, segment_id, bucket, method, refresh, last in self.env.cr.fetchall():
+            if force or not last or (today - last).days >= refresh or last > today:
+                groups.setdefault((segment_id, bucket, method), []).append(pid)
+        batches = [
+            (key, batch)
+            for key, ids in groups.items()
+            for batch in split_every(params["batch_size"], ids, list)
+        ]
+        total = sum(len(b) for _k, b in batches)
+        stats = {"profiles": total, "batches": len(batches), "failed": 0, "lines": 0}
+        may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=total)
+        segments = self.env["stock.segment"].sudo().with_context(active_test=False)
+        for (segment_id, bucket, method), batch in batches:
+            ctx = self._forecast_context(
+                company, today, params, segments.browse(segment_id), bucket, method
+            )
+            try:
+                with self.env.cr.savepoint():
+                    stats["lines"] += self._forecast_batch(ctx, batch)
+            except Exception:
+                _logger.exception(
+                    "Forecast batch of %d plans failed; retrying one by one", len(batch)
+                )
+                self.env.invalidate_all()
+                for pid in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            stats["lines"] += self._forecast_batch(ctx, [pid])
+                    except Exception as error:  # noqa: BLE001  (isolate one plan)
+                        self.env.invalidate_all()
+                        stats["failed"] += 1
+                        _logger.exception("Forecast of plan id %s skipped", pid)
+                        self._record_forecast_failure(pid, error)
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        self.env["stock.demand.override"]._expire_overrides(today)
+        self._update_accuracy_report(company)
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(0)
+        _logger.info(
+            "Forecast of %s: %d plans in %d batches, %d lines written, %d failed",
+            company.name,
+            stats["profiles"],
+            stats["batches"],
+            stats["lines"],
+            stats["failed"],
+        )
+        return stats
+
+    def _record_forecast_failure(self, pid, error):
+        profile = self.sudo().browse(pid)
+        try:
+            with self.env.cr.savepoint():
+                self.env["stock.planning.exception"]._raise_job_failure(
+                    SOURCE,
+                    profile,
+                    self.env._("The forecast job failed on this plan: %s", str(error)[:500]),
+                )
+        except Exception:
+            self.env.invalidate_all()
+            _logger.exception("Could not record the forecast failure of plan %s", pid)
+
+    def _forecast_context(self, company, today, params, segment, bucket, method):
+        history, future, future_end = bucket_calendar(
+            bucket, today, params["history_days"], params["horizon_days"]
+        )
+        return {
+            "company": company,
+            "today": today,
+            "params": params,
+            "segment": segment,
+            "bucket": bucket,
+            "method": method,
+            "history": history,
+            "future": future,
+            "future_end": future_end,
+            "date_from": history[0],
+            "date_to": future[0],
+        }
+
+    # ------------------------------------------------------------------ extraction
+    def _extract_demand(self, ctx, product_ids):
+        """Demand per product x warehouse x bucket start in [date_from, date_to), in the
+        product's unit, in one query (set-based, whatever the number of products).
+
+        Per the company setting: confirmed sale order lines dated by commitment date
+        (else order date), or done customer deliveries net of customer returns; plus
+        manufacturing consumption and transfers to other warehouses (demand of the
+        supplying warehouse) when enabled. Rows: (product, warehouse, start, qty)."""
+        company = ctx["company"]
+        trunc = ctx["bucket"]
+        by_orders = company.forecast_demand_source == "order"
+        parts = []
+        if by_orders:
+            parts.append(
+                SQL(
+                    """
+                SELECT sol.product_id, so.warehouse_id AS warehouse_id,
+                       COALESCE(so.commitment_date, so.date_order) AS date,
+                       sol.product_uom_qty * lu.factor / NULLIF(pu.factor, 0) AS qty
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom lu ON lu.id = sol.product_uom_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE so.state = 'sale' AND so.company_id = %(company)s
+                   AND sol.display_type IS NULL
+                   AND sol.product_id = ANY(%(products)s)
+                   AND COALESCE(so.commitment_date, so.date_order) >= %(date_from)s
+                   AND COALESCE(so.commitment_date, so.date_order) < %(date_to)s
+                    """,
+                    company=company.id,
+                    products=list(product_ids),
+                    date_from=ctx["date_from"],
+                    date_to=ctx["date_to"],
+                )
+            )
+        kinds = []
+        if not by_orders:
+            kinds.append(
+                SQL(
+                    "(ls.usage = 'internal' AND ld.usage = 'customer') "
+                    "OR (ls.usage = 'customer' AND ld.usage = 'internal')"
+                )
+            )
+        if company.forecast_include_consumption:
+            kinds.append(SQL("(ls.usage = 'internal' AND ld.usage = 'production')"))
+        if company.forecast_include_transfers:
+            kinds.append(
+                SQL(
+                    "(ls.usage = 'internal' AND (ld.usage = 'transit' OR (ld.usage = 'internal'"
+                    " AND ld.warehouse_id IS DISTINCT FROM ls.warehouse_id)))"
+                )
+            )
+        if kinds:
+            parts.append(
+                SQL(
+                    """
+                SELECT m.product_id,
+                       CASE WHEN ls.usage = 'internal' THEN ls.warehouse_id
+                            ELSE ld.warehouse_id END AS warehouse_id,
+                       m.date,
+                       CASE WHEN ls.usage = 'internal' THEN 1 ELSE -1 END
+                         * m.quantity * mu.factor / NULLIF(pu.factor, 0) AS qty
+                  FROM stock_move m
+                  JOIN stock_location ls ON ls.id = m.location_id
+                  JOIN stock_location ld ON ld.id = m.location_dest_id
+                  JOIN product_product pp ON pp.id = m.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom mu ON mu.id = m.product_uom
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND m.product_id = ANY(%(products)s)
+                   AND m.date >= %(date_from)s AND m.date < %(date_to)s
+                   AND (%(kinds)s)
+                    """,
+                    company=company.id,
+                    products=list(product_ids),
+                    date_from=ctx["date_from"],
+                    date_to=ctx["date_to"],
+                    kinds=SQL(" OR ").join(kinds),
+                )
+            )
+        if not parts:
+            return []
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT product_id, warehouse_id, date_trunc(%(trunc)s, date)::date, SUM(qty)
+              FROM (%(union)s) d
+             WHERE warehouse_id IS NOT NULL
+          GROUP BY 1, 2, 3
+            """,
+                trunc=trunc,
+                union=SQL(" UNION ALL ").join(parts),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _extract_stock_days(self, ctx, product_ids):
+        """On-hand now and the net quantity moved in or out of each warehouse per day
+        since ``date_from``, for the stock level at the end of every day. Two queries.
+
+        Returns ({(product, warehouse): on hand}, [(product, warehouse, day, net)])."""
+        products = list(product_ids)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
+              FROM stock_quant q
+              JOIN stock_location l ON l.id = q.location_id
+             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
+               AND q.company_id = %s AND q.product_id = ANY(%s)
+          GROUP BY 1, 2
+            """,
+                ctx["company"].id,
+                products,
+            )
+        )
+        onhand = {(p, w): q for p, w, q in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH moves AS (
+                SELECT m.product_id, m.date::date AS day, ls.usage AS src_usage,
+                       ld.usage AS dst_usage, ls.warehouse_id AS src_wh,
+                       ld.warehouse_id AS dst_wh,
+                       m.quantity * mu.factor / NULLIF(pu.factor, 0) AS qty
+                  FROM stock_move m
+                  JOIN stock_location ls ON ls.id = m.location_id
+                  JOIN stock_location ld ON ld.id = m.location_dest_id
+                  JOIN product_product pp ON pp.id = m.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom mu ON mu.id = m.product_uom
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE m.state = 'done' AND m.company_id = %(company)s
+                   AND m.product_id = ANY(%(products)s) AND m.date >= %(date_from)s
+            )
+            SELECT product_id, wh, day, SUM(qty) FROM (
+                SELECT product_id, dst_wh AS wh, day, qty FROM moves
+                 WHERE dst_usage = 'internal' AND dst_wh IS NOT NULL
+                   AND (src_usage <> 'internal' OR src_wh IS DISTINCT FROM dst_wh)
+                UNION ALL
+                SELECT product_id, src_wh, day, -qty FROM moves
+                 WHERE src_usage = 'internal' AND src_wh IS NOT NULL
+                   AND (dst_usage <> 'internal' OR dst_wh IS DISTINCT FROM src_wh)
+            ) x
+          GROUP BY 1, 2, 3
+            """,
+                company=ctx["company"].id,
+                products=products,
+                date_from=ctx["date_from"],
+            )
+        )
+        return onhand, self.env.cr.fetchall()
+
+    def _extract_events(self, ctx):
+        """Events of the company overlapping the history, in one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT e.product_id, c.parent_path, e.warehouse_id, e.date_from, e.date_to
+              FROM stock_demand_event e
+         LEFT JOIN product_category c ON c.id = e.categ_id
+             WHERE e.active AND e.exclude_from_baseline AND e.company_id = %s
+               AND e.date_to >= %s AND e.date_from < %s
+            """,
+                ctx["company"].id,
+                ctx["date_from"],
+                ctx["date_to"],
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _demand_matrices(self, ctx, rows):
+        """Raw demand, censored flags and event flags (rows x history buckets) for the
+        plans ``rows`` (dicts with id, product_id, warehouse_id, categ_path)."""
+        import numpy as np
+
+        history = ctx["history"]
+        m, n = len(rows), len(history)
+        index = {(r["product_id"], r["warehouse_id"]): i for i, r in enumerate(rows)}
+        col = {d: j for j, d in enumerate(history)}
+        product_ids = sorted({r["product_id"] for r in rows})
+        raw = np.zeros((m, n))
+        for product_id, warehouse_id, start, qty in self._extract_demand(ctx, product_ids):
+            i, j = index.get((product_id, warehouse_id)), col.get(start)
+            if i is not None and j is not None:
+                raw[i, j] += qty or 0.0
+
+        # Day grid of the history: end-of-day stock and event days.
+        first, end = ctx["date_from"], ctx["date_to"]
+        n_days = (end - first).days
+        day_bucket = (
+            np.searchsorted(
+                np.array([(d - first).days for d in history]), np.arange(n_days), side="right"
+            )
+            - 1
+        )
+        net = np.zeros((m, n_days))
+        after = np.zeros(m)
+        onhand, moves = self._extract_stock_days(ctx, product_ids)
+        for product_id, warehouse_id, day, qty in moves:
+            i = index.get((product_id, warehouse_id))
+            if i is None:
+                continue
+            offset = (day - first).days
+            if offset >= n_days:
+                after[i] += qty or 0.0
+            else:
+                net[i, offset] += qty or 0.0
+        now = np.array([onhand.get((r["product_id"], r["warehouse_id"]), 0.0) for r in rows])
+        # Level at the end of day d = on hand now - everything moved after day d.
+        level = (now - after - net.sum(axis=1))[:, None] + np.cumsum(net, axis=1)
+        out_days = np.zeros((m, n))
+        np.add.at(out_days.T, day_bucket, (level <= 1e-9).T)
+        days_in_bucket = np.bincount(day_bucket, minlength=n).astype(float)
+        censored = out_days >= ctx["params"]["stockout_share"] * days_in_bucket
+        # A plan out of stock over its whole history is served to order: nothing to censor.
+        censored[censored.all(axis=1)] = False
+
+        event = np.zeros((m, n), dtype=bool)
+        for product_id, categ_path, warehouse_id, date_from, date_to in self._extract_events(ctx):
+            lo = max((date_from - first).days, 0)
+            hi = min((date_to - first).days, n_days - 1)
+            if hi < lo:
+                continue
+            buckets = np.unique(day_bucket[lo : hi + 1])
+            for i, r in enumerate(rows):
+                if product_id and r["product_id"] != product_id:
+                    continue
+                if warehouse_id and r["warehouse_id"] != warehouse_id:
+                    continue
+                if categ_path and not (r["categ_path"] or "").startswith(categ_path):
+                    continue
+                event[i, buckets] = True
+        return raw, censored, event
+
+    # ------------------------------------------------------------------ one batch
+    def _forecast_batch(self, ctx, profile_ids):
+        """Forecast the plans ``profile_ids`` (same segment) and store the results.
+
+        A constant number of queries whatever the batch size. Returns the number of
+        forecast lines inserted or updated."""
+        import numpy as np
+
+        from invplan.accuracy import accuracy_table
+        from invplan.forecast import flag_outliers, forecast_batch
+
+        rows = self._fetch_forecast_rows(ctx, profile_ids)
+        if not rows:
+            return 0
+        m = len(rows)
+        bucket = ctx["bucket"]
+        history = ctx["history"]
+        n = len(history)
+        h = len(ctx["future"])
+        raw, censored, event = self._demand_matrices(ctx, rows)
+        baseline = np.where(censored | event, np.nan, raw)
+        valid = np.array([r["product_active"] for r in rows], dtype=bool)
+        ids = np.array([r["id"] for r in rows])
+
+        forecast = np.zeros((m, h))
+        table = {k: np.zeros(m) for k in ("sigma_1", "sigma_h", "metric_value")}
+        methods = np.full(m, "", dtype=object)
+        statuses = np.full(m, "inactive_product", dtype=object)
+        if valid.any():
+            season = SEASON[bucket]
+            result = forecast_batch(
+                baseline[valid],
+                h,
+                methods="auto" if ctx["method"] == "auto" else [ctx["method"]],
+                season_length=season if n >= 2 * season + 2 else None,
+                ids=ids[valid],
+            )
+            forecast[valid] = np.nan_to_num(result.forecast, nan=0.0)
+            tab = result.table
+            for k in table:
+                table[k][valid] = np.nan_to_num(tab[k].to_numpy(dtype=float), nan=0.0)
+            methods[valid] = tab["method"].to_numpy()
+            statuses[valid] = tab["status"].to_numpy()
+
+        # Forecast lines: close ended buckets, freeze started ones, refresh future ones.
+        overrides = self.env["stock.demand.forecast"]._override_map(ids.tolist())
+        lines_written, actual_closed = self._write_forecast_lines(
+            ctx, rows, raw, forecast, table, methods, valid, overrides
+        )
+
+        # Accuracy of the frozen forecasts of the last closed buckets.
+        n_acc = min(ctx["params"]["accuracy_periods"], n)
+        acc_actual, acc_forecast = self._fetch_closed(ctx, rows, history[-n_acc:])
+        acc = accuracy_table(acc_actual, acc_forecast, insample=baseline)
+        horizon_qty = self._horizon_totals(ctx, rows)
+
+        bucket_days = BUCKET_DAYS[bucket]
+        no_data = np.isnan(baseline).all(axis=1)[:, None]
+        mean_bucket = np.nanmean(np.where(no_data, 0.0, baseline), axis=1)
+        flags = censored.astype(int) + 2 * event.astype(int)
+        updates = []
+        for i, r in enumerate(rows):
+            values = {
+                "forecast_method": methods[i] or None,
+                "forecast_status": statuses[i],
+                "forecast_bucket": bucket,
+                "avg_daily_demand": mean_bucket[i] / bucket_days,
+                "forecast_sigma": table["sigma_1"][i],
+                "forecast_sigma_horizon": table["sigma_h"][i],
+                "demand_sigma_daily": table["sigma_1"][i] / math.sqrt(bucket_days),
+                "forecast_horizon_qty": horizon_qty.get(r["id"], 0.0),
+                "forecast_backtest_mase": table["metric_value"][i],
+                "forecast_wape": 100.0 * float(acc["wape"].iat[i]),
+                "forecast_mase": float(acc["mase"].iat[i]),
+                "forecast_bias": float(acc["bias"].iat[i]),
+                "forecast_tracking_signal": float(acc["tracking_signal"].iat[i]),
+                "forecast_accuracy_count": int(acc["n"].iat[i]),
+                "forecast_date": ctx["today"],
+                "demand_history": [round(float(v), 4) for v in raw[i]],
+                "demand_history_flags": [int(v) for v in flags[i]],
+                "demand_history_start": history[0],
+                "demand_history_bucket": bucket,
+            }
+            for k, v in values.items():
+                if isinstance(v, float | np.floating):
+                    v = float(v)
+                    values[k] = round(v, DIGITS) if math.isfinite(v) else 0.0
+                elif isinstance(v, np.str_):
+                    values[k] = str(v)
+            if any(not _same(r[k], v) for k, v in values.items()):
+                updates.append((r["id"], values))
+        self._write_profile_forecast(updates)
+
+        found = self._detect_exceptions(
+            ctx, rows, raw, event, forecast, methods, statuses, valid, acc, flag_outliers
+        )
+        self.env["stock.planning.exception"]._sync_exceptions(
+            SOURCE, FORECAST_EXCEPTION_TYPES, ids.tolist(), found
+        )
+        return lines_written + actual_closed
+
+    def _fetch_forecast_rows(self, ctx, profile_ids):
+        self.env.flush_all()
+        columns = SQL(", ").join(SQL("p.%s", SQL.identifier(c)) for c in PROFILE_COLUMNS)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.abc_class,
+                   p.annual_value, pp.active AND pt.active AS product_active,
+                   c.parent_path AS categ_path,
+                   (pp.standard_price ->> %(company_key)s)::float8 AS unit_cost,
+                   %(columns)s
+              FROM stock_planning_profile p
+              JOIN product_product pp ON pp.id = p.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         LEFT JOIN product_category c ON c.id = pt.categ_id
+             WHERE p.id = ANY(%(ids)s)
+          ORDER BY p.id
+            """,
+                company_key=str(ctx["company"].id),
+                columns=columns,
+                ids=list(profile_ids),
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _write_forecast_lines(self, ctx, rows, raw, forecast, table, methods, valid, overrides):
+        """Bulk insert / update / freeze / close / delete of the batch's forecast lines.
+
+        Returns (lines inserted or updated, lines closed)."""
+        Forecast = self.env["stock.demand.forecast"]
+        bucket = ctx["bucket"]
+        current = ctx["future"][0]
+        col = {d: j for j, d in enumerate(ctx["history"])}
+        ids = [r["id"] for r in rows]
+        row_of = {r["id"]: i for i, r in enumerate(rows)}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id, profile_id, bucket, date_start, state, statistical_qty, override_qty,
+                   has_override, override_id, final_qty, method, sigma_qty, segment_id
+              FROM stock_demand_forecast
+             WHERE profile_id = ANY(%s) AND state <> 'closed'
+            """,
+                ids,
+            )
+        )
+        existing = {}
+        to_freeze, to_delete, to_close = [], [], []
+        started = set()  # plans with a line for the current bucket: it is never rewritten
+        for line in self.env.cr.dictfetchall():
+            i = row_of[line["profile_id"]]
+            start = line["date_start"]
+            if line["bucket"] != bucket:
+                if line["state"] == "forecast":
+                    to_delete.append(line["id"])
+                continue
+            if start < current:
+                j = col.get(start)
+                if j is not None:
+                    actual = round(float(raw[i, j]), DIGITS)
+                    final, stat = line["final_qty"] or 0.0, line["statistical_qty"] or 0.0
+                    to_close.append(
+                        (
+                            line["id"],
+                            actual,
+                            actual - final,
+                            abs(actual - final),
+                            abs(actual - stat),
+                            abs(actual - stat) - abs(actual - final),
+                        )
+                    )
+                continue
+            if start == current:
+                started.add(line["profile_id"])
+                if line["state"] == "forecast":
+                    to_freeze.append(line["id"])
+                continue
+            existing[(line["profile_id"], start)] = line
+
+        inserts, updates = [], []
+        for i, r in enumerate(rows):
+            if not valid[i]:
+                to_delete += [line["id"] for (pid, _s), line in existing.items() if pid == r["id"]]
+                continue
+            for k, start in enumerate(ctx["future"]):
+                stat = round(max(float(forecast[i, k]), 0.0), DIGITS)
+                oid, oqty = Forecast._apply_override(overrides.get(r["id"]), start, stat)
+                values = {
+                    "statistical_qty": stat,
+                    "override_qty": round(oqty, DIGITS) if oid else 0.0,
+                    "has_override": bool(oid),
+                    "override_id": oid or None,
+                    "final_qty": round(oqty, DIGITS) if oid else stat,
+                    "method": methods[i] or None,
+                    "sigma_qty": round(float(table["sigma_1"][i]), DIGITS),
+                    "segment_id": r["segment_id"],
+                }
+                line = existing.pop((r["id"], start), None)
+                if line is None:
+                    if start == current and r["id"] in started:
+                        continue
+                    inserts.append(
+                        dict(
+                            values,
+                            profile_id=r["id"],
+                            product_id=r["product_id"],
+                            warehouse_id=r["warehouse_id"],
+                            date_start=start,
+                            date_end=ctx["future_end"][k],
+                            state="frozen" if start == current else "forecast",
+                        )
+                    )
+                elif line["state"] == "forecast" and any(
+                    not _same(line[f], v) for f, v in values.items()
+                ):
+                    updates.append((line["id"], values))
+        # Future lines beyond the horizon.
+        to_delete += [line["id"] for line in existing.values() if line["state"] == "forecast"]
+
+        cr = self.env.cr
+        company_id, today, uid = ctx["company"].id, ctx["today"], self.env.uid
+        if to_close:
+            cr.execute(
+                SQL(
+                    """
+                UPDATE stock_demand_forecast f
+                   SET state = 'closed', actual_qty = v.actual, error_qty = v.err,
+                       abs_error_qty = v.abs_err, abs_error_statistical_qty = v.abs_stat,
+                       value_added_qty = v.fva, write_uid = %s,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM (VALUES %s) AS v(id, actual, err, abs_err, abs_stat, fva)
+                 WHERE f.id = v.id
+                    """,
+                    uid,
+                    SQL(", ").join(SQL("(%s, %s, %s, %s, %s, %s)", *row) for row in to_close),
+                )
+            )
+        if to_freeze:
+            cr.execute(
+                SQL(
+                    "UPDATE stock_demand_forecast SET state = 'frozen', write_uid = %s, "
+                    "write_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
+                    uid,
+                    to_freeze,
+                )
+            )
+        if to_delete:
+            cr.execute(SQL("DELETE FROM stock_demand_forecast WHERE id = ANY(%s)", to_delete))
+        if inserts:
+            cr.execute(
+                SQL(
+                    """
+                INSERT INTO stock_demand_forecast
+                    (profile_id, product_id, warehouse_id, company_id, segment_id, bucket,
+                     date_start, date_end, state, statistical_qty, override_qty,
+                     has_override, override_id, final_qty, method, sigma_qty, forecast_date,
+                     create_uid, write_uid, create_date, write_date)
+                VALUES %s
+                    """,
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                            " %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                            v["profile_id"],
+                            v["product_id"],
+                            v["warehouse_id"],
+                            company_id,
+                            v["segment_id"],
+                            bucket,
+                            v["date_start"],
+                            v["date_end"],
+                            v["state"],
+                            v["statistical_qty"],
+                            v["override_qty"],
+                            v["has_override"],
+                            v["override_id"],
+                            v["final_qty"],
+                            v["method"],
+                            v["sigma_qty"],
+                            today,
+                            uid,
+                            uid,
+                        )
+                        for v in inserts
+                    ),
+                )
+            )
+        if updates:
+            cr.execute(
+                SQL(
+                    """
+                UPDATE stock_demand_forecast f
+                   SET statistical_qty = v.stat, override_qty = v.oqty,
+                       has_override = v.has_o, override_id = v.oid::int4, final_qty = v.final,
+                       method = v.method, sigma_qty = v.sigma, segment_id = v.seg::int4,
+                       forecast_date = %s, write_uid = %s,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM (VALUES %s) AS v(id, stat, oqty, has_o, oid, final, method, sigma, seg)
+                 WHERE f.id = v.id
+                    """,
+                    today,
+                    uid,
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s::float8, %s::float8, %s::bool, %s, %s::float8, %s::varchar,"
+                            " %s::float8, %s)",
+                            lid,
+                            v["statistical_qty"],
+                            v["override_qty"],
+                            v["has_override"],
+                            v["override_id"],
+                            v["final_qty"],
+                            v["method"],
+                            v["sigma_qty"],
+                            v["segment_id"],
+                        )
+                        for lid, v in updates
+                    ),
+                )
+            )
+        if to_close or to_freeze or to_delete or inserts or updates:
+            Forecast.invalidate_model()
+        return len(inserts) + len(updates), len(to_close)
+
+    def _fetch_closed(self, ctx, rows, starts):
+        """Actual and frozen final forecast of the closed buckets ``starts`` (matrices)."""
+        import numpy as np
+
+        actual = np.full((len(rows), len(starts)), np.nan)
+        forecast = np.full((len(rows), len(starts)), np.nan)
+        row_of = {r["id"]: i for i, r in enumerate(rows)}
+        col = {d: j for j, d in enumerate(starts)}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT profile_id, date_start, actual_qty, final_qty
+              FROM stock_demand_forecast
+             WHERE profile_id = ANY(%s) AND state = 'closed' AND bucket = %s
+               AND date_start >= %s
+            """,
+                list(row_of),
+                ctx["bucket"],
+                starts[0],
+            )
+        )
+        for pid, start, act, final in self.env.cr.fetchall():
+            j = col.get(start)
+            if j is not None:
+                actual[row_of[pid], j] = act
+                forecast[row_of[pid], j] = final
+        return actual, forecast
+
+    def _horizon_totals(self, ctx, rows):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT profile_id, SUM(final_qty) FROM stock_demand_forecast
+             WHERE profile_id = ANY(%s) AND state <> 'closed' AND bucket = %s
+               AND date_start >= %s
+          GROUP BY profile_id
+            """,
+                [r["id"] for r in rows],
+                ctx["bucket"],
+                ctx["future"][0],
+            )
+        )
+        return {pid: qty or 0.0 for pid, qty in self.env.cr.fetchall()}
+
+    def _write_profile_forecast(self, updates):
+        """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""
+        if not updates:
+            return
+        columns = list(PROFILE_COLUMNS)
+
+        def value(c, v):
+            if PROFILE_COLUMNS[c] == "jsonb":
+                return json.dumps(v)
+            return None if v is False else v
+
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s)",
+                pid,
+                SQL(", ").join(
+                    SQL("%s::%s", value(c, vals[c]), SQL(PROFILE_COLUMNS[c])) for c in columns
+                ),
+            )
+            for pid, vals in updates
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile p
+               SET %(assignments)s,
+                   write_date = now() AT TIME ZONE 'UTC',
+                   write_uid = %(uid)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE p.id = v.id
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
+                ),
+                uid=self.env.uid,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.planning.profile"].invalidate_model(columns)
+
+    def _detect_exceptions(
+        self, ctx, rows, raw, event, forecast, methods, statuses, valid, acc, flag_outliers
+    ):
+        """Conditions found in the batch: {(profile id, type): values}."""
+        import numpy as np
+
+        segment = ctx["segment"]
+        ts_limit = segment.forecast_bias_threshold or 4.0
+        error_limit = segment.forecast_error_threshold or 50.0
+        bias_limit = ctx["params"]["bias_threshold"]
+        h = forecast.shape[1]
+        spikes = flag_outliers(raw)
+        found = {}
+        for i, r in enumerate(rows):
+            cost = r["unit_cost"]
+            cost_ok = cost is not None and math.isfinite(cost) and cost >= 0
+            unit = cost if cost_ok else 0.0
+            base = {
+                "product_id": r["product_id"],
+                "warehouse_id": r["warehouse_id"],
+                "segment_id": r["segment_id"],
+                "company_id": ctx["company"].id,
+            }
+
+            def add(exc_type, severity, message, impact=0.0, i=i, r=r, base=base):
+                found[(r["id"], exc_type)] = dict(
+                    base,
+                    severity=severity,
+                    message=message,
+                    financial_impact=round(float(impact), 2) if math.isfinite(impact) else 0.0,
+                )
+
+            if not valid[i]:
+                add(
+                    "data_quality",
+                    "medium",
+                    self.env._(
+                        "The product is archived but still has an active plan: no forecast."
+                    ),
+                )
+                continue
+            if not cost_ok:
+                add(
+                    "data_quality",
+                    "medium",
+                    self.env._(
+                        "The unit cost (%s) is not a valid amount: values are estimated at 0.", cost
+                    ),
+                )
+            if not np.any(raw[i] > 0):
+                add(
+                    "no_history",
+                    "high" if r["abc_class"] == "A" else "low",
+                    self.env._("No demand in the %s buckets of history.", raw.shape[1]),
+                    r["annual_value"] or 0.0,
+                )
+            if statuses[i] in FALLBACK_STATUSES:
+                add(
+                    "method_fallback",
+                    "medium",
+                    self.env._(
+                        "The forecast fell back (%(status)s); method used: %(method)s.",
+                        status=statuses[i],
+                        method=methods[i],
+                    ),
+                )
+            n_acc = int(acc["n"].iat[i])
+            if n_acc >= MIN_ACCURACY_BUCKETS:
+                ts = float(acc["tracking_signal"].iat[i])
+                mean_error = float(acc["bias"].iat[i])
+                if abs(ts) > ts_limit:
+                    add(
+                        "tracking_signal",
+                        "high",
+                        self.env._(
+                            "Tracking signal %(ts).2f beyond +/-%(limit).1f over %(n)s buckets.",
+                            ts=ts,
+                            limit=ts_limit,
+                            n=n_acc,
+                        ),
+                        abs(mean_error) * h * unit,
+                    )
+                rel = 100.0 * float(acc["relative_bias"].iat[i])
+                if abs(rel) > bias_limit:
+                    add(
+                        "bias",
+                        "medium",
+                        self.env._(
+                            "Forecast %(dir)s by %(rel).0f%% of demand over %(n)s buckets.",
+                            dir=self.env._("too low") if rel > 0 else self.env._("too high"),
+                            rel=abs(rel),
+                            n=n_acc,
+                        ),
+                        abs(mean_error) * h * unit,
+                    )
+                wape = 100.0 * float(acc["wape"].iat[i])
+                if wape > error_limit:
+                    add(
+                        "forecast_error",
+                        "medium",
+                        self.env._(
+                            "WAPE %(wape).0f%% above the segment's limit of %(limit).0f%%.",
+                            wape=wape,
+                            limit=error_limit,
+                        ),
+                        float(acc["mae"].iat[i]) * h * unit,
+                    )
+            last = raw.shape[1] - 1
+            if (
+                spikes.flags[i, last]
+                and raw[i, last] > spikes.median[i, last]
+                and not event[i, last]
+            ):
+                add(
+                    "demand_spike",
+                    "medium",
+                    self.env._(
+                        "Demand of the last bucket (%(qty).2f) is far above its usual level "
+                        "(%(median).2f).",
+                        qty=raw[i, last],
+                        median=spikes.median[i, last],
+                    ),
+                    (raw[i, last] - spikes.median[i, last]) * unit,
+                )
+        return found
+
+    # ------------------------------------------------------------------ accuracy report
+    def _update_accuracy_report(self, company):
+        """Pooled accuracy of the closed lines per segment x warehouse x month."""
+        import numpy as np
+
+        from invplan.accuracy import accuracy_table
+
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT segment_id, warehouse_id, date_trunc('month', date_start)::date,
+                   actual_qty, final_qty, statistical_qty
+              FROM stock_demand_forecast
+             WHERE company_id = %s AND state = 'closed'
+            """,
+                company.id,
+            )
+        )
+        data = self.env.cr.fetchall()
+        Accuracy = self.env["stock.forecast.accuracy"].sudo()
+        existing = {
+            (a.segment_id.id or None, a.warehouse_id.id or None, a.month): a
+            for a in Accuracy.search([("company_id", "=", company.id)])
+        }
+        if not data:
+            return 0
+        keys = [(r[0], r[1], r[2]) for r in data]
+        labels = np.array([f"{s or 0}|{w or 0}|{mth}" for s, w, mth in keys])
+        actual = np.array([[r[3] or 0.0] for r in data])
+        final = np.array([[r[4] or 0.0] for r in data])
+        stat = np.array([[r[5] or 0.0] for r in data])
+        acc = accuracy_table(actual, final, group=labels)
+        acc_stat = accuracy_table(actual, stat, group=labels)
+        key_of = dict(zip(labels.tolist(), keys, strict=True))
+        sums = {}
+        for label, a, f in zip(labels.tolist(), actual[:, 0], final[:, 0], strict=True):
+            s = sums.setdefault(label, [0.0, 0.0])
+            s[0] += a
+            s[1] += f
+        to_create, changed = [], 0
+        for label in acc.index:
+            segment_id, warehouse_id, month = key_of[label]
+            vals = {
+                "bucket_count": int(acc.at[label, "n"]),
+                "actual_qty": round(sums[label][0], DIGITS),
+                "forecast_qty": round(sums[label][1], DIGITS),
+                "mad": round(float(acc.at[label, "mae"]), DIGITS),
+                "mape": round(float(acc.at[label, "mape"]), DIGITS),
+                "wape": round(100.0 * float(acc.at[label, "wape"]), DIGITS),
+                "bias": round(float(acc.at[label, "bias"]), DIGITS),
+                "relative_bias": round(100.0 * float(acc.at[label, "relative_bias"]), DIGITS),
+                "tracking_signal": round(float(acc.at[label, "tracking_signal"]), DIGITS),
+                "wape_statistical": round(100.0 * float(acc_stat.at[label, "wape"]), DIGITS),
+            }
+            vals["value_added"] = round(vals["wape_statistical"] - vals["wape"], DIGITS)
+            record = existing.get((segment_id, warehouse_id, month))
+            if record is None:
+                to_create.append(
+                    dict(
+                        vals,
+                        company_id=company.id,
+                        segment_id=segment_id,
+                        warehouse_id=warehouse_id,
+                        month=month,
+                    )
+                )
+            elif any(not _same(record[k], v) for k, v in vals.items()):
+                record.write(vals)
+                changed += 1
+        if to_create:
+            Accuracy.create(to_create)
+        return len(to_create) + changed
+
+    # ------------------------------------------------------------------ demo
+    @api.model
+    def _load_demo_forecasts(self, weeks=12, promotion_ref=None, override_ref=None):
+        """Demo: replay past nightly runs week by week, so that a fresh database shows
+        frozen forecasts compared with actuals, accuracy, an override and exceptions."""
+        today = fields.Date.context_today(self)
+        Profile = self.sudo().with_context(stock_segment_no_commit=True)
+        company = self.env.company
+        if promotion_ref:
+            product = self.env.ref(promotion_ref, raise_if_not_found=False)
+            if product:
+                product = (
+                    product.product_variant_id if product._name == "product.template" else product
+                )
+                self.env["stock.demand.event"].sudo().create(
+                    {
+                        "name": "Spring promotion",
+                        "event_type": "promotion",
+                        "product_id": product.id,
+                        "company_id": company.id,
+                        "date_from": today - timedelta(weeks=20),
+                        "date_to": today - timedelta(weeks=18),
+                    }
+                )
+        for k in range(weeks, -1, -1):
+            Profile._run_forecast(companies=company, today=today - timedelta(weeks=k), force=True)
+        if override_ref:
+            product = self.env.ref(override_ref, raise_if_not_found=False)
+            if product:
+                product = (
+                    product.product_variant_id if product._name == "product.template" else product
+                )
+                profile = self.sudo().search([("product_id", "=", product.id)], limit=1)
+                lines = profile.forecast_ids.filtered(lambda f: f.state == "forecast").sorted(
+                    "date_start"
+                )
+                demo_user = self.env.ref("base.user_demo", raise_if_not_found=False)
+                if lines and demo_user:
+                    override = (
+                        self.env["stock.demand.override"]
+                        .with_user(demo_user)
+                        .sudo()
+                        .create(
+                            {
+                                "profile_id": profile.id,
+                                "date_from": lines[0].date_start,
+                                "date_to": lines[min(3, len(lines) - 1)].date_start,
+                                "override_type": "percent",
+                                "percent": 40.0,
+                                "reason_code": "customer",
+                                "comment": "Key account announced a roll-out next month.",
+                                "proposer_id": demo_user.id,
+                            }
+                        )
+                    )
+                    override.with_user(demo_user).sudo().action_submit()
+        return True
+
+
+def _same(old, new):
+    if isinstance(old, models.BaseModel):
+        old = old.id
+    if isinstance(new, float) or isinstance(old, float):
+        if old is None or new is None or old is False or new is False:
+            return (old in (None, False, 0.0)) and (new in (None, False, 0.0))
+        return math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-6)
+    if isinstance(new, (list, dict)) or isinstance(old, (list, dict)):
+        return old == new
+    if isinstance(new, date) and isinstance(old, str):
+        return fields.Date.to_date(old) == new
+    return (old or None) == (new or None)
