@@ -223,6 +223,7 @@ ALL_METHODS = [
     "holt_damped",
     "holt_winters_add",
     "holt_winters_mul",
+    "ses_seasonal",
     "croston",
     "sba",
     "tsb",
@@ -352,3 +353,39 @@ def test_statuses_of_complete_matrices():
         assert res.status.tolist() == ["all_zero", "constant", "ok"], name
     single = make_method("ses").forecast(np.array([[0.0], [2.0]]), 1)
     assert single.status.tolist() == ["single_point", "single_point"]
+
+
+def test_seasonal_es_fixed_params_match_statsmodels(seasonal_rows):
+    from invplan.forecast import SeasonalES
+
+    y = seasonal_rows - 0.5 * np.arange(60)  # no trend
+    res = SeasonalES(SEASON, alpha=0.2, gamma=0.1).forecast(y, 2 * SEASON - 1)
+    assert (res.status == "ok").all()
+    for i in range(y.shape[0]):
+        s0 = np.array([res.params[f"s0_{j}"][i] for j in range(SEASON)])
+        assert abs(s0.sum()) < 1e-9
+        sm = ExponentialSmoothing(
+            y[i],
+            seasonal="add",
+            seasonal_periods=SEASON,
+            initialization_method="known",
+            initial_level=res.params["l0"][i],
+            initial_seasonal=s0,
+        ).fit(smoothing_level=0.2, smoothing_seasonal=0.1, optimized=False)
+        np.testing.assert_allclose(res.fitted[i], sm.fittedvalues, atol=1e-6)
+        k = np.arange(1, 2 * SEASON)
+        regular = k % SEASON != 0  # statsmodels issue #9538, see the Holt-Winters test
+        np.testing.assert_allclose(res.forecast[i][regular], sm.forecast(2 * SEASON - 1)[regular],
+                                   atol=1e-6)  # fmt: skip
+
+
+def test_seasonal_es_initial_states_average_several_cycles():
+    from invplan.forecast import SeasonalES
+
+    pattern = np.array([5.0, -3.0, -2.0])
+    y = (100 + np.tile(pattern, 10)).reshape(1, -1)
+    params = SeasonalES(3, init_cycles=4).fit(y)
+    assert params["l0"][0] == pytest.approx(100.0)
+    np.testing.assert_allclose([params[f"s0_{j}"][0] for j in range(3)], pattern, atol=1e-9)
+    res = SeasonalES(3).forecast(y, 6)
+    np.testing.assert_allclose(res.forecast[0], 100 + np.tile(pattern, 2), atol=1e-6)

@@ -93,6 +93,7 @@ def test_metric_choice_and_explicit_methods(generated):
 def test_candidates_and_origins():
     assert candidates_for("lumpy") == ("croston", "sba", "tsb", "adida")
     assert "holt_winters_mul" in candidates_for("smooth", 12)
+    assert "ses_seasonal" in candidates_for("erratic", 7)
     assert "holt_winters_mul" not in candidates_for("smooth")
     o = backtest_origins(100, 10, n_origins=4, step=2)
     np.testing.assert_array_equal(o, [84, 86, 88, 90])

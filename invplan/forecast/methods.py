@@ -998,6 +998,118 @@ class HoltWinters(ForecastMethod):
                       ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
 
 
+class SeasonalES(ForecastMethod):
+    """Exponential smoothing with an additive season and no trend, parameters per series.
+
+    .. math::
+
+        \\hat y_{T+k|T} = \\ell_T + s_{T+k-m(q+1)}, \\quad
+        \\ell_t = \\ell_{t-1} + \\alpha e_t, \\quad s_t = s_{t-m} + \\gamma e_t, \\quad
+        e_t = y_t - \\ell_{t-1} - s_{t-m}
+
+    the point forecasts of ETS(A,N,A) (Hyndman, Koehler, Ord & Snyder, *Forecasting with
+    Exponential Smoothing*, 2008, table 2.1; FPP3 section 8.3 with the trend left out):
+    for a series whose level wanders with no lasting slope, a trend term only adds the
+    noise of an estimated slope to every forecast. Initial states from the first
+    ``init_cycles`` full cycles (at most): the level is their mean, each seasonal index the
+    mean of its phase minus the level (indices sum to 0). :math:`\\alpha \\times \\gamma`
+    from a grid by in-sample one-step SSE, then one joint refinement round. Series
+    shorter than one cycle plus two periods run without season (``short_history``).
+    """
+
+    _prepared_input = True
+    _ALPHA = np.array([5e-4, 2e-3, 0.01, 0.03, 0.08, 0.2, 0.4])
+    _GAMMA = np.array([1e-3, 0.01, 0.03, 0.1, 0.3])
+    _ROUND = np.array([0.6, 1.0, 1.6])
+
+    def __init__(
+        self,
+        season_length: int,
+        alpha: float | None = None,
+        gamma: float | None = None,
+        init_cycles: int = 8,
+    ):
+        if int(season_length) < 2:
+            raise ValueError(f"season_length: expected >= 2, got {season_length!r}")
+        self.season_length = int(season_length)
+        self.alpha, self.gamma = alpha, gamma
+        self.init_cycles = max(1, int(init_cycles))
+        self.name = "ses_seasonal"
+        self.min_train = self.season_length + 2
+
+    def __repr__(self) -> str:
+        return f"SeasonalES(season_length={self.season_length})"
+
+    def _init(self, y, valid):
+        m, T = y.shape
+        s = self.season_length
+        K = max(1, min(self.init_cycles, T // s))
+        width = min(T, K * s)
+        yy = np.zeros((m, K * s))
+        vv = np.zeros((m, K * s), dtype=bool)
+        yy[:, :width] = np.where(valid[:, :width], y[:, :width], 0.0)
+        vv[:, :width] = valid[:, :width]
+        n_all = vv.sum(axis=1)
+        level = np.where(n_all > 0, yy.sum(axis=1) / np.maximum(n_all, 1), 0.0)
+        cnt = vv.reshape(m, K, s).sum(axis=1)
+        phase = yy.reshape(m, K, s).sum(axis=1) / np.maximum(cnt, 1)
+        season = np.where(cnt > 0, phase - level[:, None], 0.0)
+        season -= season.mean(axis=1, keepdims=True)
+        short = (T < s + 2) | (valid[:, : min(T, s)].sum(axis=1) < 2)
+        season[short] = 0.0
+        return level, season, short
+
+    def fit(self, y) -> dict:
+        d = _Prepared.of(y)
+        m, T = d.y.shape
+        s = self.season_length
+        l0, season, short = self._init(d.y, d.valid)
+        p = {"l0": l0}
+        for i in range(s):
+            p[f"s0_{i}"] = season[:, i]
+        A = self._ALPHA if self.alpha is None else np.array([float(self.alpha)])
+        C = self._GAMMA if self.gamma is None else np.array([float(self.gamma)])
+        aa, cc = (g.reshape(-1, 1) for g in np.meshgrid(A, C, indexing="ij"))
+        alpha, gamma = np.empty(m), np.empty(m)
+        for bs in _blocks(m, aa.size * (s + 4)):
+            ys = d.yT[:, bs]
+            w = None if d.wT is None else d.wT[:, bs]
+            s0 = np.ascontiguousarray(season[bs].T)
+
+            def sse(a, g, ys=ys, w=w, s0=s0, bs=bs):
+                return _es_kernel(ys, w, a, None, None, g, l0[bs], None, s0)[0]
+
+            n = ys.shape[1]
+            z = np.zeros(n)
+            a, best, g = _best_of(aa, sse(aa, cc), z, np.full(n, np.inf), (cc, z))
+            if self.alpha is None or self.gamma is None:
+                fa = self._ROUND if self.alpha is None else np.ones(1)
+                fg = self._ROUND if self.gamma is None else np.ones(1)
+                ga, gg = (x.reshape(-1, 1) for x in np.meshgrid(fa, fg, indexing="ij"))
+                ga = np.clip(ga * a[None], 1e-4, 0.999)
+                gg = np.clip(gg * g[None], 1e-4, 0.999)
+                a, best, g = _best_of(ga, sse(ga, gg), a, best, (gg, g))
+            alpha[bs], gamma[bs] = a, g
+        p.update(alpha=alpha, gamma=np.where(short, 0.0, gamma), short=short.astype(float))
+        return p
+
+    def predict(self, y, params: dict, h: int, origins=None) -> MethodResult:
+        d = _Prepared.of(y)
+        h = check_horizon(h)
+        m, T = d.y.shape
+        o = check_origins(origins, T)
+        s0 = np.stack([np.asarray(params[f"s0_{i}"], dtype=float)
+                       for i in range(self.season_length)], axis=0)  # fmt: skip
+        _, fitted, ofc, fc = _es_kernel(
+            d.yT, d.wT, params["alpha"], None, None, params["gamma"], params["l0"], None, s0,
+            origins=o, h=h, keep=True,
+        )  # fmt: skip
+        status = np.full(m, "ok", dtype=object)
+        status[np.asarray(params.get("short", np.zeros(m))) > 0] = "short_history"
+        return finish(self.name, d.y, d.valid_or_none, fc.T, fitted.T, params, status,
+                      ofc.transpose(2, 0, 1) if o.size else None)  # fmt: skip
+
+
 def _window_mean(y, valid, lo, hi):
     """Mean, count and mean position of the valid values in periods lo .. hi - 1."""
     T = y.shape[1]
@@ -1547,6 +1659,7 @@ def make_method(name: str, season_length: int | None = None) -> ForecastMethod:
         "holt_winters_mul": lambda s: HoltWinters(s, "mul"),
         "holt_winters_add_damped": lambda s: HoltWinters(s, "add", damped=True),
         "holt_winters_mul_damped": lambda s: HoltWinters(s, "mul", damped=True),
+        "ses_seasonal": lambda s: SeasonalES(s),
     }
     plain = {
         "naive": Naive,

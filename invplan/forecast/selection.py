@@ -13,7 +13,7 @@ from .methods import make_method
 
 #: Candidate methods per demand pattern (see invplan.classify.classify_demand_pattern).
 SMOOTH_CANDIDATES = ("naive", "moving_average", "ses", "holt", "holt_damped")
-SEASONAL_CANDIDATES = ("seasonal_naive", "holt_winters_add", "holt_winters_mul")
+SEASONAL_CANDIDATES = ("seasonal_naive", "ses_seasonal", "holt_winters_add", "holt_winters_mul")
 INTERMITTENT_CANDIDATES = ("croston", "sba", "tsb", "adida")
 SHORT_CANDIDATES = ("naive", "moving_average", "ses")
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "no_demand", "insufficient_history")
@@ -26,8 +26,9 @@ _NOT_RUN = ("short_history", "not_applicable", "numerical_fallback")
 def candidates_for(pattern: str, season_length: int | None = None) -> tuple[str, ...]:
     """Candidate method names for a demand pattern.
 
-    smooth / erratic: naive, moving average, SES, Holt, damped Holt, plus seasonal naive
-    and Holt-Winters additive / multiplicative when a season length is given.
+    smooth / erratic: naive, moving average, SES, Holt, damped Holt, plus seasonal naive,
+    seasonal SES (additive season, no trend) and Holt-Winters additive / multiplicative
+    when a season length is given.
     intermittent / lumpy: Croston, SBA, TSB, ADIDA (Syntetos, Boylan & Croston 2005
     recommend SBA for these quadrants; the back-test decides per series).
     no_demand: the zero forecast. insufficient_history: naive, moving average, SES.
