@@ -6,8 +6,10 @@ its parameters from the first two years only; the third year, unseen, is replaye
 Each method's knob is swept to trace its service / stock frontier:
 
 - ``invplan``: the full planning run (classification, segments, forecast selection,
-  forecast-error safety stock, policy per segment), every segment's target set to the
-  swept fill rate;
+  forecast-error safety stock, policy per segment) with the swept portfolio fill rate
+  allocated over items at the least stock value (``allocate_fill_rates``);
+- ``invplan_uniform``: the same run with every segment's target set to the swept fill
+  rate (no allocation);
 - ``rule_of_thumb``: what reorder rules typed by hand usually hold: min = average daily
   demand x lead time x (1 + safety share), max = min + 30 days of demand, checked daily
   (the swept knob: the safety share);
@@ -144,7 +146,7 @@ def main() -> None:
     def window(t0):
         return slice(t0, min(t0 + args.replan_days, TEST_DAYS))
 
-    def ours(target, cycle, continuous):
+    def ours(target, cycle, continuous, portfolio=True):
         segs = DEFAULT_SEGMENTS.copy()
         stocked = ~segs["policy"].isin(["mto", "manual"])
         segs.loc[stocked, "service_metric"] = "fill_rate"
@@ -158,7 +160,12 @@ def main() -> None:
         S_t = np.zeros((m, TEST_DAYS))
         review = np.ones(m, dtype=int)
         for t0 in replans:
-            plan = run_plan(hist[hist["date"] < split + pd.Timedelta(days=t0)], it, segments=segs)
+            plan = run_plan(
+                hist[hist["date"] < split + pd.Timedelta(days=t0)],
+                it,
+                segments=segs,
+                portfolio_fill_rate=target if portfolio else None,
+            )
             pol = plan.policy
             seg = segs.set_index("code").reindex(pol["segment"])
             ok = pol["status"].isin(["ok", "conflicting_limits"]).to_numpy()

@@ -168,6 +168,7 @@ def run_plan(
     abc_measure: str = "revenue",
     methods=None,
     sigma_source: str = "forecast",
+    portfolio_fill_rate: float | None = None,
 ) -> PlanResult:
     """Classify, segment, forecast and compute a policy for every product x warehouse item.
 
@@ -176,6 +177,9 @@ def run_plan(
     ``abc_measure`` is ``revenue`` (quantity x price), ``margin`` (quantity x (price -
     cost)), ``cost`` (consumption value at cost) or ``lines`` (number of history rows).
     ``methods`` overrides the forecast candidates (default :data:`PLANNING_CANDIDATES`).
+    ``portfolio_fill_rate`` replaces the segments' targets of stocked items by the item
+    fill rates that reach this demand-weighted fill rate at the least stock value
+    (:func:`invplan.policy.allocate_fill_rates`).
     A segment table with an ``order_cover_days`` column orders that many days of demand
     per order instead of the economic order quantity.
     """
@@ -290,11 +294,7 @@ def run_plan(
         .fillna(25.0)
         .to_numpy(float)
     )
-    pol = policy.compute_policy(
-        d_day,
-        cls["demand_std"].to_numpy() / np.sqrt(period_days),
-        lt_days,
-        lt_std_days,
+    policy_args = dict(
         policy=seg_rows["policy"].fillna("manual").to_numpy(object),
         service_metric=seg_rows["service_metric"].fillna("csl").to_numpy(object),
         service_target=seg_rows["service_target"].fillna(0.9).to_numpy(float),
@@ -311,6 +311,26 @@ def run_plan(
         days_of_cover=cover_days,
         periods_per_year=365.0,
     )
+    demand_std_day = cls["demand_std"].to_numpy() / np.sqrt(period_days)
+    pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
+    if portfolio_fill_rate is not None:
+        stocked = pol["status"].eq("ok").to_numpy() & np.isin(
+            policy_args["policy"], ("sQ", "sS", "RS")
+        )
+        q_cycle = pol["order_qty"].to_numpy()
+        alloc = policy.allocate_fill_rates(
+            np.where(stocked, d_day * 365.0, 0.0),
+            cost,
+            q_cycle,
+            pol["demand_sigma_p"].to_numpy(),
+            portfolio_fill_rate,
+        )
+        target = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)
+        policy_args["service_metric"] = np.where(
+            stocked, "fill_rate", policy_args["service_metric"]
+        ).astype(object)
+        policy_args["service_target"] = np.where(stocked, target, policy_args["service_target"])
+        pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
     pol.insert(0, "item", key.to_numpy())
     pol.insert(1, "segment", cls["segment"].to_numpy())
     pol.insert(2, "forecast_method", ftab["method"].to_numpy())
