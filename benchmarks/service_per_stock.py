@@ -91,22 +91,22 @@ def report(results) -> None:
     for name, pts in results.items():
         for f, v, orders, knob in pts:
             print(
-                f"  {name:14s} knob={knob:<6} fill={f:7.4f}  stock={v:12,.0f}  orders={orders:6.1f}"
+                f"  {name:16s} knob={knob:<6} fill={f:7.4f}  stock={v:12,.0f}  orders={orders:5.1f}"
             )
+    others = [n for n in results if n != "invplan"]
     print("Stock value needed for a fill rate (ratio = method / invplan; anchor: invplan):")
     print(
-        f"  {'target':>7s} {'invplan':>12s} {'rule_of_thumb':>14s} {'ratio':>6s} {'ddmrp':>12s} {'ratio':>6s}"
+        f"  {'target':>7s} {'invplan':>12s}" + "".join(f" {n:>16s} {'ratio':>6s}" for n in others)
     )
     for target in (0.90, 0.93, 0.95, 0.97):
         ours = stock_for([p[:2] for p in results["invplan"]], target)
-        row = [f"  {target:7.2f} {ours:12,.0f}"]
-        for name in ("rule_of_thumb", "ddmrp"):
+        row = f"  {target:7.2f} {ours:12,.0f}"
+        for name in others:
             other = stock_for([p[:2] for p in results[name]], target)
-            ratio = (
-                other / ours if np.isfinite(other) and np.isfinite(ours) and ours > 0 else np.nan
-            )
-            row.append(f"{other:14,.0f} {ratio:6.2f}")
-        print(" ".join(row))
+            good = np.isfinite(other) and np.isfinite(ours) and ours > 0
+            ratio = other / ours if good else np.nan
+            row += f" {other:16,.0f} {ratio:6.2f}"
+        print(row)
 
 
 def main() -> None:
@@ -204,11 +204,12 @@ def main() -> None:
         ),
     ):
         print(f"\n=== {label}")
-        results = {"invplan": [], "rule_of_thumb": [], "ddmrp": []}
-        for target in (0.80, 0.88, 0.93, 0.96, 0.98, 0.99, 0.995):
-            results["invplan"].append(
-                frontier_point(ours(target, cycle, continuous), cost) + (target,)
-            )
+        results = {"invplan": [], "invplan_uniform": [], "rule_of_thumb": [], "ddmrp": []}
+        for target in (0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99):
+            point = frontier_point(ours(target, cycle, continuous), cost)
+            results["invplan"].append(point + (target,))
+            uniform = ours(target, cycle, continuous, portfolio=False)
+            results["invplan_uniform"].append(frontier_point(uniform, cost) + (target,))
         for share in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0):
             s = np.where(adu_year > 0, adu_year * lt2 * (1 + share), -1.0)
             S = np.maximum(s, 0) + adu_year * 30
