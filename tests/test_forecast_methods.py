@@ -290,7 +290,8 @@ def test_croston_sse_per_demand_equals_sse_per_period(intermittent_rows, sba):
     for g, a in enumerate(grid[:, 0]):
         params = {"alpha": np.full(y.shape[0], a), "z0": z0, "p0": p0}
         fitted = (SBA() if sba else Croston()).predict(y, params, 1).fitted
-        np.testing.assert_allclose(sse[g], _one_step_sse(y, fitted), rtol=1e-9, atol=1e-9)
+        # the search runs in float32 (only the ranking of SSEs matters)
+        np.testing.assert_allclose(sse[g], _one_step_sse(y, fitted), rtol=1e-5, atol=1e-6)
 
 
 def test_holt_initial_states_minimise_sse(seasonal_rows):

@@ -1210,20 +1210,25 @@ def _occurrences(d: _Prepared):
     """
     if "occurrences" in d.cache:
         return d.cache["occurrences"]
-    y, valid = d.y, d.valid
+    y = d.y
     m, T = y.shape
-    rows, cols = np.nonzero(valid & (y > 0))
-    counts = np.bincount(rows, minlength=m)
+    dem = (y > 0) if d.complete else (d.valid & (y > 0))
+    flat = np.flatnonzero(dem)
+    rows = flat // max(T, 1)
+    cols = flat - rows * T
+    counts = np.count_nonzero(dem, axis=1)
     if d.complete:
         pos = cols + 1  # valid periods up to and including the demand
         n_valid = np.full(m, T)
     else:
-        cv = np.cumsum(valid, axis=1)
+        cv = np.cumsum(d.valid, axis=1)
         pos = cv[rows, cols]
         n_valid = cv[:, -1] if T else np.zeros(m, np.int64)
     start = np.cumsum(counts) - counts
     rank = np.arange(rows.size) - start[rows]
-    q = pos - np.where(rank > 0, np.roll(pos, 1), 0)
+    q = np.empty(pos.size)
+    q[1:] = pos[1:] - pos[:-1]
+    q[rank == 0] = pos[rank == 0]
     last = np.zeros(m, np.int64)
     has = counts > 0
     last[has] = pos[start[has] + counts[has] - 1]
@@ -1232,10 +1237,15 @@ def _occurrences(d: _Prepared):
     col = np.empty(m, np.int64)
     col[order] = np.arange(m)
     K = int(counts.max(initial=0))
-    X = np.zeros((K, m))
-    Q = np.zeros((K, m))
-    X[rank, col[rows]] = y[rows, cols]
-    Q[rank, col[rows]] = q
+    # fill row by row (sequential writes), then one cache-friendly transpose
+    # float32: these feed the parameter search only, where the SSE ranking matters
+    at = col[rows] * K + rank
+    Xr = np.zeros(m * K, np.float32)
+    Qr = np.zeros(m * K, np.float32)
+    Xr[at] = y[rows, cols]
+    Qr[at] = q
+    X = _time_major(Xr.reshape(m, K), np.float32)
+    Q = _time_major(Qr.reshape(m, K), np.float32)
     active = np.searchsorted(-counts[order], -np.arange(K), side="left")
     d.cache["occurrences"] = out = (order, active, X, Q, tail[order])
     return out
@@ -1253,13 +1263,14 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool):
     order, active, X, Q, tail = occ
     m = order.size
     G = alpha.shape[0]
-    a = np.ascontiguousarray(np.broadcast_to(alpha, (G, m))[:, order])
-    z = np.ascontiguousarray(np.broadcast_to(z0[order], (G, m)))
-    p = np.ascontiguousarray(np.broadcast_to(p0[order], (G, m)))
+    f32 = np.float32
+    a = np.ascontiguousarray(np.broadcast_to(alpha, (G, m))[:, order], dtype=f32)
+    z = np.ascontiguousarray(np.broadcast_to(z0[order], (G, m)), dtype=f32)
+    p = np.ascontiguousarray(np.broadcast_to(p0[order], (G, m)), dtype=f32)
     fac = 1.0 - a / 2.0 if sba else None
-    sse = np.zeros((G, m))
-    f = np.empty((G, m))
-    e = np.empty((G, m))
+    sse = np.zeros((G, m), f32)
+    f = np.empty((G, m), f32)
+    e = np.empty((G, m), f32)
     for k in range(X.shape[0]):
         n = int(active[k])
         zk, pk, fk, ek, ak = z[:, :n], p[:, :n], f[:, :n], e[:, :n], a[:, :n]
@@ -1271,7 +1282,7 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool):
         ek *= ek
         sse[:, :n] += ek
         fk *= fk
-        fk *= q - 1.0
+        fk *= q - f32(1.0)
         sse[:, :n] += fk
         np.subtract(x, zk, out=ek)
         ek *= ak
@@ -1282,8 +1293,8 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool):
     np.divide(z, p, out=f)
     if sba:
         f *= fac
-    sse += tail * f * f
-    out = np.empty_like(sse)
+    sse += tail.astype(f32) * f * f
+    out = np.empty((G, m))
     out[:, order] = sse
     return out
 
