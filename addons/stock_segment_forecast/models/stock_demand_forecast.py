@@ -116,10 +116,12 @@ class StockDemandForecast(models.Model):
         lines = self.sudo().search(
             [("profile_id", "in", list(profile_ids)), ("state", "=", "forecast")]
         )
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
         for line in lines:
             oid, qty = self._apply_override(
                 overrides.get(line.profile_id.id), line.date_start, line.statistical_qty
             )
+            qty = round(qty, digits) if oid else None
             vals = {
                 "override_id": oid,
                 "has_override": bool(oid),

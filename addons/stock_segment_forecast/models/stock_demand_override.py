@@ -146,13 +146,14 @@ class StockDemandOverride(models.Model):
     # ------------------------------------------------------------------ actions
     def action_submit(self):
         """Apply within tolerance, otherwise ask the Planning Managers to approve."""
-        today = fields.Date.context_today(self)
         for override in self:
             if override.state not in ("draft", "rejected"):
                 raise UserError(self.env._("Only draft or rejected overrides can be submitted."))
-            if override.date_to < today:
-                raise UserError(self.env._("The override ends in the past."))
-            statistical, total = override._compare_with_statistical()
+            statistical, total, count = override._compare_with_statistical()
+            if not count:
+                raise UserError(
+                    self.env._("No open forecast bucket starts in the range of the override.")
+                )
             tolerance = override.profile_id.segment_id.auto_apply_tolerance or 0.0
             if statistical > 0:
                 deviation = abs(total - statistical) / statistical * 100.0
@@ -229,7 +230,7 @@ class StockDemandOverride(models.Model):
                 )
 
     def _compare_with_statistical(self):
-        """(statistical total, override total) over the open lines in the range."""
+        """(statistical total, override total, bucket count) over the open lines in the range."""
         self.ensure_one()
         lines = (
             self.env["stock.demand.forecast"]
@@ -248,7 +249,7 @@ class StockDemandOverride(models.Model):
             total = max(statistical * (1.0 + self.percent / 100.0), 0.0)
         else:
             total = self.quantity * len(lines)
-        return statistical, total
+        return statistical, total, len(lines)
 
     def _schedule_approval_activities(self):
         managers = (

@@ -348,6 +348,7 @@ class StockPlanningProfile(models.Model):
             "future_end": future_end,
             "date_from": history[0],
             "date_to": future[0],
+            "qty_digits": self.env["decimal.precision"].precision_get("Product Unit"),
         }
 
     # ------------------------------------------------------------------ extraction
@@ -720,6 +721,8 @@ class StockPlanningProfile(models.Model):
 
         Returns (lines inserted or updated, lines closed)."""
         Forecast = self.env["stock.demand.forecast"]
+        # Quantities at the unit precision, as the ORM stores them (overrides write there).
+        digits = ctx["qty_digits"]
         bucket = ctx["bucket"]
         current = ctx["future"][0]
         col = {d: j for j, d in enumerate(ctx["history"])}
@@ -749,7 +752,7 @@ class StockPlanningProfile(models.Model):
             if start < current:
                 j = col.get(start)
                 if j is not None:
-                    actual = round(float(raw[i, j]), DIGITS)
+                    actual = round(float(raw[i, j]), digits)
                     final, stat = line["final_qty"] or 0.0, line["statistical_qty"] or 0.0
                     to_close.append(
                         (
@@ -775,16 +778,16 @@ class StockPlanningProfile(models.Model):
                 to_delete += [line["id"] for (pid, _s), line in existing.items() if pid == r["id"]]
                 continue
             for k, start in enumerate(ctx["future"]):
-                stat = round(max(float(forecast[i, k]), 0.0), DIGITS)
+                stat = round(max(float(forecast[i, k]), 0.0), digits)
                 oid, oqty = Forecast._apply_override(overrides.get(r["id"]), start, stat)
                 values = {
                     "statistical_qty": stat,
-                    "override_qty": round(oqty, DIGITS) if oid else 0.0,
+                    "override_qty": round(oqty, digits) if oid else 0.0,
                     "has_override": bool(oid),
                     "override_id": oid or None,
-                    "final_qty": round(oqty, DIGITS) if oid else stat,
+                    "final_qty": round(oqty, digits) if oid else stat,
                     "method": methods[i] or None,
-                    "sigma_qty": round(float(table["sigma_1"][i]), DIGITS),
+                    "sigma_qty": round(float(table["sigma_1"][i]), digits),
                     "segment_id": r["segment_id"],
                 }
                 line = existing.pop((r["id"], start), None)

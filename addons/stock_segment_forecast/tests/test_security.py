@@ -1,0 +1,80 @@
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import TODAY, ForecastCommon, week_day
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(ForecastCommon):
+    def test_planning_user_reads_and_proposes_but_does_not_write_forecasts(self):
+        self.run_forecast()
+        forecasts = self.Forecast.with_user(self.user).search([])
+        self.assertTrue(forecasts)
+        with self.assertRaises(AccessError):
+            forecasts[:1].write({"final_qty": 1.0})
+        exceptions = self.Exception.with_user(self.user).search([])
+        self.assertTrue(exceptions)
+        exceptions[:1].action_assign_to_me()
+        self.assertEqual(exceptions[:1].user_id, self.user)
+        with self.assertRaises(AccessError):
+            exceptions[:1].unlink()
+        event = (
+            self.env["stock.demand.event"]
+            .with_user(self.user)
+            .create(
+                {
+                    "name": "Shutdown",
+                    "event_type": "shutdown",
+                    "date_from": TODAY,
+                    "date_to": TODAY,
+                }
+            )
+        )
+        self.assertEqual(event.company_id, self.company)
+
+    def test_stock_user_without_planning_rights(self):
+        clerk = new_test_user(
+            self.env,
+            login="forecast_clerk",
+            groups="stock.group_stock_user",
+            company_id=self.company.id,
+            company_ids=[(6, 0, [self.company.id])],
+        )
+        for model in (
+            "stock.demand.forecast",
+            "stock.planning.exception",
+            "stock.demand.override",
+            "stock.forecast.accuracy",
+        ):
+            with self.assertRaises(AccessError, msg=model):
+                self.env[model].with_user(clerk).search([])
+
+    def test_multi_company_isolation(self):
+        other = self.env["res.company"].create({"name": "Forecast Other Co"})
+        self.env.user.company_ids |= other
+        wh = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        product = self._product("other company", 5.0, 2.0, company=other)
+        self.insert_moves(
+            [
+                (product, wh.lot_stock_id, self.customers, week_day(w), 5.0)
+                for w in range(0, 104, 2)
+            ],
+            company=other,
+        )
+        foreign = self.Profile.create({"product_id": product.id, "warehouse_id": wh.id})
+        stats = self.Profile.sudo()._run_forecast(
+            companies=self.company | other, today=TODAY, force=True
+        )
+        self.assertEqual(stats[other.id]["profiles"], 1)
+        self.assertEqual(stats[self.company.id]["profiles"], len(self.profiles))
+        self.assertTrue(foreign.forecast_ids)
+        self.assertEqual(set(foreign.forecast_ids.mapped("company_id")), {other})
+        for model in ("stock.demand.forecast", "stock.planning.exception", "stock.demand.chart"):
+            records = self.env[model].with_user(self.user).search([])
+            self.assertTrue(records, model)
+            self.assertEqual(set(records.mapped("company_id")), {self.company}, model)
+        self.assertFalse(
+            self.env["stock.demand.forecast"]
+            .with_user(self.user)
+            .search([("profile_id", "=", foreign.id)])
+        )
