@@ -51,11 +51,11 @@ _REFINE = np.array([0.7, 0.85, 1.0, 1.18, 1.4])
 _CROSTON_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
 #: Coarse-to-fine searches: a coarse grid, then rounds of multiplicative steps around each
 #: series' best value (each round evaluated for all series and steps in one kernel pass).
-_SES_COARSE = np.array([0.01, 0.03, 0.08, 0.16, 0.3, 0.5, 0.75, 0.97])
+_SES_COARSE = np.array([0.01, 0.04, 0.12, 0.3, 0.6, 0.95])
 _SES_ROUNDS = (np.array([0.62, 0.8, 1.25, 1.6]), np.array([0.89, 0.945, 1.06, 1.12]))
 #: ADIDA's bucket series are short (T / k points): a coarser first grid is enough.
 _ADIDA_COARSE = np.array([0.02, 0.06, 0.15, 0.3, 0.55, 0.9])
-_CROSTON_COARSE = np.array([0.02, 0.05, 0.1, 0.18, 0.3, 0.5])
+_CROSTON_COARSE = np.array([0.03, 0.07, 0.15, 0.3, 0.5])
 _CROSTON_ROUNDS = (np.array([0.7, 0.84, 1.2, 1.42]),)
 _HOLT_ALPHA_COARSE = np.array([1e-4, 2e-3, 0.01, 0.04, 0.12, 0.3, 0.6, 0.9])
 _HOLT_BETA_COARSE = np.array([1e-3, 0.01, 0.05, 0.2, 0.6, 1.0])
@@ -1238,20 +1238,20 @@ def _occurrences(d: _Prepared):
     col[order] = np.arange(m)
     K = int(counts.max(initial=0))
     # fill row by row (sequential writes), then one cache-friendly transpose
-    # float32: these feed the parameter search only, where the SSE ranking matters
     at = col[rows] * K + rank
-    Xr = np.zeros(m * K, np.float32)
-    Qr = np.zeros(m * K, np.float32)
+    Xr = np.zeros(m * K)
+    Qr = np.zeros(m * K)
     Xr[at] = y[rows, cols]
     Qr[at] = q
-    X = _time_major(Xr.reshape(m, K), np.float32)
-    Q = _time_major(Qr.reshape(m, K), np.float32)
+    X = _time_major(Xr.reshape(m, K))
+    Q = _time_major(Qr.reshape(m, K))
     active = np.searchsorted(-counts[order], -np.arange(K), side="left")
+    d.cache["demand_positions"] = (counts, rows, rank, cols)
     d.cache["occurrences"] = out = (order, active, X, Q, tail[order])
     return out
 
 
-def _croston_sse(occ, alpha, z0, p0, sba: bool):
+def _croston_sse(occ, alpha, z0, p0, sba: bool, occ32=None):
     """In-sample one-step SSE of Croston / SBA for grid values ``alpha`` (G, 1) or (G, m).
 
     The forecast only changes at demands, so the SSE is summed per demand instead of per
@@ -1264,6 +1264,8 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool):
     m = order.size
     G = alpha.shape[0]
     f32 = np.float32
+    # float32 copies (made once per matrix): the search only needs the SSE ranking
+    X, Q = occ32 if occ32 is not None else (X.astype(f32), Q.astype(f32))
     a = np.ascontiguousarray(np.broadcast_to(alpha, (G, m))[:, order], dtype=f32)
     z = np.ascontiguousarray(np.broadcast_to(z0[order], (G, m)), dtype=f32)
     p = np.ascontiguousarray(np.broadcast_to(p0[order], (G, m)), dtype=f32)
@@ -1297,6 +1299,57 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool):
     out = np.empty((G, m))
     out[:, order] = sse
     return out
+
+
+def _croston_by_demand(d: _Prepared, alpha, z0, p0, sba: bool):
+    """Croston / SBA forecasts and fitted values computed per demand occurrence.
+
+    The states move only at demands, so the recursion runs over the k-th demand of every
+    series (series sorted by number of demands, a shrinking prefix per step) and the
+    per-period fitted values are the forecast after each demand repeated until the next
+    one (``np.repeat`` with the gaps as counts). Same numbers as :func:`_croston_kernel`.
+    Returns ``(fitted (m, T), forecast (m,))``.
+    """
+    order, active, X, Q, _ = _occurrences(d)
+    counts, rows, rank, cols = d.cache["demand_positions"]
+    m, T = d.y.shape
+    a = np.asarray(np.broadcast_to(alpha, (m,)), dtype=float)[order]
+    z = np.asarray(np.broadcast_to(z0, (m,)), dtype=float)[order].copy()
+    p = np.asarray(np.broadcast_to(p0, (m,)), dtype=float)[order].copy()
+    fac = 1.0 - a / 2.0 if sba else None
+    K = X.shape[0]
+    F = np.empty((K + 1, m))
+    np.divide(z, p, out=F[0])
+    if sba:
+        F[0] *= fac
+    tmp = np.empty(m)
+    for k in range(K):
+        n = int(active[k])
+        zk, pk, ak, tk = z[:n], p[:n], a[:n], tmp[:n]
+        np.subtract(X[k, :n], zk, out=tk)
+        tk *= ak
+        zk += tk
+        np.subtract(Q[k, :n], pk, out=tk)
+        tk *= ak
+        pk += tk
+        np.divide(zk, pk, out=F[k + 1, :n])
+        if sba:
+            F[k + 1, :n] *= fac[:n]
+    col = np.empty(m, np.int64)
+    col[order] = np.arange(m)
+    fc = F[counts, col]
+    # segment s of a series: from after its s-th demand up to its (s+1)-th (or the end)
+    seg = counts + 1
+    seg_start = np.cumsum(seg) - seg
+    seg_row = np.repeat(np.arange(m), seg)
+    seg_rank = np.arange(seg_row.size) - seg_start[seg_row]
+    ends = np.full(seg_row.size, T - 1)
+    ends[seg_start[rows] + rank] = cols
+    prev = np.empty_like(ends)
+    prev[1:] = ends[:-1]
+    prev[seg_start] = -1
+    fitted = np.repeat(F[seg_rank, col[seg_row]], ends - prev).reshape(m, T)
+    return fitted, fc
 
 
 class Croston(ForecastMethod):
@@ -1341,9 +1394,10 @@ class Croston(ForecastMethod):
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
         occ = _occurrences(d)
+        occ32 = (occ[2].astype(np.float32), occ[3].astype(np.float32))
 
         def sse(grid):
-            return _croston_sse(occ, grid, z0, p0, self.sba)
+            return _croston_sse(occ, grid, z0, p0, self.sba, occ32)
 
         alpha = _search_1d(sse, _CROSTON_COARSE, _CROSTON_ROUNDS, m, 0.01, 0.7)[0]
         return {"alpha": alpha, "z0": z0, "p0": p0}
@@ -1352,9 +1406,15 @@ class Croston(ForecastMethod):
         d = _Prepared.of(y)
         h = check_horizon(h)
         o = check_origins(origins, d.y.shape[1])
+        m = d.y.shape[0]
+        if not o.size and "occurrences" in d.cache:
+            # the search already laid the demands out: recurse per demand
+            fitted, fc = _croston_by_demand(d, params["alpha"], params["z0"], params["p0"],
+                                            self.sba)  # fmt: skip
+            return finish(self.name, d.y, d.valid_or_none, np.broadcast_to(fc[:, None], (m, h)),
+                          fitted, params, None, None)  # fmt: skip
         fitted, ofc, fc = _croston_kernel(d.yT, d.wT, self._demand_mask(d), params["alpha"],
                                           params["z0"], params["p0"], self.sba, o, h, True)  # fmt: skip
-        m = d.y.shape[0]
         ofc = np.broadcast_to(ofc.T[:, :, None], (m, o.size, h)).copy() if o.size else None
         return finish(self.name, d.y, d.valid_or_none, np.broadcast_to(fc[:, None], (m, h)), fitted.T,
                       params, None, ofc)  # fmt: skip
