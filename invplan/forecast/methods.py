@@ -164,6 +164,14 @@ def _pick(grid_values: np.ndarray, sse: np.ndarray) -> np.ndarray:
     return g[idx, np.arange(sse.shape[1])]
 
 
+def _uniform_or(x: np.ndarray):
+    """A Python float when every entry of ``x`` is the same (a scalar operand is one memory
+    stream less per ufunc call in the kernels), else ``x``."""
+    if x.size and (x == x.flat[0]).all():
+        return float(x.flat[0])
+    return x
+
+
 def _best_of(grid: np.ndarray, sse: np.ndarray, best, best_sse, *extra):
     """Fold a (G, m) evaluation into the running best (value, sse, extra per-point arrays)."""
     sse = np.where(np.isfinite(sse), sse, np.inf)
@@ -1159,7 +1167,7 @@ def _croston_kernel(yT, wT, dT, alpha, z0, p0, sba: bool, origins=(), h=0, keep=
     Returns ``(fitted (T, m) | None, origin forecasts (n_o, m), final forecast (m,))``.
     """
     T, m = yT.shape
-    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (m,))
+    alpha = _uniform_or(np.broadcast_to(np.asarray(alpha, dtype=float), (m,)))
     z = np.array(np.broadcast_to(z0, (m,)), dtype=float)
     p = np.array(np.broadcast_to(p0, (m,)), dtype=float)
     factor = (1.0 - alpha / 2.0) if sba else None
@@ -1467,8 +1475,8 @@ class TSB(ForecastMethod):
         """
         T, m = yT.shape
         shape = np.broadcast_shapes(np.shape(alpha), np.shape(beta), (m,))
-        a = np.broadcast_to(np.asarray(alpha, dtype=float), shape)
-        b = np.broadcast_to(np.asarray(beta, dtype=float), shape)
+        a = _uniform_or(np.broadcast_to(np.asarray(alpha, dtype=float), shape))
+        b = _uniform_or(np.broadcast_to(np.asarray(beta, dtype=float), shape))
         z = np.array(np.broadcast_to(z0, shape), dtype=float)
         d = np.array(np.broadcast_to(d0, shape), dtype=float)
         sse = np.zeros(shape) if want_sse else None
