@@ -6,9 +6,10 @@ steps, over a small parameter grid, or over blocks of rows that bound memory. Ea
 is a small class with the same interface:
 
 ``fit(y) -> params``
-    Smoothing parameters chosen per series by a vectorised grid search that minimises the
-    in-sample one-step sum of squared errors (SSE), then a local refinement of the
-    level parameter; initial states from the start of ``y``.
+    Smoothing parameters chosen per series by a vectorised coarse-to-fine search that
+    minimises the in-sample one-step sum of squared errors (SSE): a coarse grid, then
+    rounds of steps around each series' best value, every grid point an extra row of one
+    kernel pass; initial states from the start of ``y`` (Holt: the SSE-minimising ones).
 ``predict(y, params, h, origins=None) -> MethodResult``
     Runs the recursions with fixed parameters over ``y`` and returns the h-step forecasts
     after the last period, the in-sample one-step fitted values and, for every origin
@@ -40,15 +41,11 @@ from ._base import (
 #: Rows x grid points x state size processed at once by the smoothing kernels.
 _BLOCK_ELEMENTS = 1 << 21
 
-_ALPHA_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 0.95])
-_ALPHA_GRID_TREND = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9])
-_BETA_GRID = np.array([0.01, 0.05, 0.1, 0.2, 0.4])
 _PHI_GRID = np.array([0.8, 0.88, 0.94, 0.98])
 _GAMMA_GRID = np.array([0.01, 0.05, 0.1, 0.3])
 _ALPHA_GRID_SEASONAL = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7])
 _BETA_GRID_SEASONAL = np.array([0.005, 0.02, 0.05, 0.15, 0.3])
 _REFINE = np.array([0.7, 0.85, 1.0, 1.18, 1.4])
-_CROSTON_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
 #: Coarse-to-fine searches: a coarse grid, then rounds of multiplicative steps around each
 #: series' best value (each round evaluated for all series and steps in one kernel pass).
 _SES_COARSE = np.array([0.01, 0.04, 0.12, 0.3, 0.6, 0.95])
@@ -63,8 +60,6 @@ _HOLT_ROUNDS = (np.array([0.5, 1.0, 2.0]), np.array([0.75, 1.0, 1.33]), np.array
 _TSB_ALPHA_COARSE = np.array([0.05, 0.15, 0.4])
 _TSB_BETA_COARSE = np.array([0.01, 0.04, 0.15])
 _TSB_ROUNDS = (np.array([0.6, 1.0, 1.6]), np.array([0.8, 1.0, 1.25]))
-_TSB_ALPHA_GRID = np.array([0.05, 0.1, 0.2, 0.3, 0.5])
-_TSB_BETA_GRID = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.3])
 _TINY = 1e-12
 
 
