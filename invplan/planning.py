@@ -310,6 +310,7 @@ def run_plan(
         .to_numpy(float),
         days_of_cover=cover_days,
         periods_per_year=365.0,
+        review_interval=1.0,  # the reorder scheduler checks once a day
     )
     demand_std_day = cls["demand_std"].to_numpy() / np.sqrt(period_days)
     pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)

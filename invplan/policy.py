@@ -476,6 +476,7 @@ _OUTPUTS = (
     "expected_csl",
     "avg_stock",
     "avg_stock_value",
+    "undershoot",
 )
 _SINGLE_MESSAGES = {
     "nan_input": "a required input is NaN or infinite (demand_mean, demand_std, lead_time, service_target)",
@@ -513,6 +514,7 @@ def compute_policy(
     slow_mover_threshold=10.0,
     allow_zero_lead_time=False,
     allow_negative_safety_stock=False,
+    review_interval=0.0,
 ) -> pd.DataFrame:
     """Compute a replenishment policy for many items at once.
 
@@ -538,7 +540,13 @@ def compute_policy(
        the critical-fractile quantity (needs ``stockout_cost``);
        ``mto``: everything 0, status ``make_to_order``; ``manual``: status ``manual``;
     5. expected fill rate (SPP eq. 7.20 / its discrete form), expected cycle service,
-       average stock :math:`SS + Q/2` and its value at ``unit_cost``.
+       average stock :math:`SS + Q/2` and its value at ``unit_cost``;
+    6. with ``review_interval`` > 0 (a scheduler that checks once a day is continuous
+       review only in name), s and S of ``sQ`` / ``sS`` rise by the mean undershoot
+       :math:`E[U] = (\\sigma_r^2 + \\bar d_r^2) / (2 \\bar d_r)` of the demand over one
+       interval (SPP section 7.11 on undershoots in (s, S) / (R, s, S) systems; the
+       renewal-theory mean of the overshoot of a random walk, Hadley & Whitin 1963),
+       so the stock protecting the lead time is still the safety stock planned.
 
     Bad items never raise: they get a status (see ``STATUSES``) and zeros in every
     numeric output; NaN never leaves this function. A call where every input is a
@@ -741,6 +749,18 @@ def compute_policy(
         if allow_negative_safety_stock:
             avg = np.maximum(ss + q_cycle / 2.0, 0.0)
 
+        # Undershoot: a scheduler that checks every `review_interval` periods finds the
+        # inventory position below s by the demand since the crossing; its mean,
+        # E[U] = (sigma_r^2 + d_r^2) / (2 d_r) over one interval, is added to s and S.
+        continuous = np.isin(pol, ("sQ", "sS"))
+        ri = np.asarray(review_interval, dtype=float)
+        d_r = d * ri
+        with np.errstate(divide="ignore", invalid="ignore"):
+            under = np.where(continuous & (d_r > 0), (sd**2 * ri + d_r**2) / (2 * d_r), 0.0)
+        under = np.where(np.isfinite(under), under, 0.0)
+        s = np.where(slow, np.ceil(s + under - 1e-9), s + under)
+        order_up_to = np.where(periodic | nv, s, s + q)
+
         method[ok] = np.where(
             cost_based, "cost_based", np.where(nv, "newsvendor", np.where(slow, dist, "normal"))
         )[ok]
@@ -756,6 +776,7 @@ def compute_policy(
             "expected_csl": csl_exp,
             "avg_stock": avg,
             "avg_stock_value": avg * c,
+            "undershoot": under,
         }
     ok = np.isin(status, ("ok", "conflicting_limits"))
     finite = np.logical_and.reduce([np.isfinite(v) for v in values.values()])
