@@ -211,3 +211,13 @@ class TestForecastJob(ForecastCommon):
             self.env.flush_all()
             counts.append(self.env.cr.sql_log_count - start)
         self.assertEqual(counts[0], counts[1], counts)
+
+    def test_cron_entry_point_does_not_commit(self):
+        cron = self.env.ref("stock_segment_forecast.ir_cron_forecast")
+        self.assertEqual(cron.code.strip(), "model._cron_forecast()")
+        with patch.object(type(self.env.cr), "commit", side_effect=AssertionError("commit")):
+            self.Profile.sudo()._cron_forecast()
+        for profile in self.profiles:
+            self.assertTrue(profile.forecast_date, profile.display_name)
+            if profile.product_id.active:
+                self.assertTrue(profile.forecast_ids, profile.display_name)
