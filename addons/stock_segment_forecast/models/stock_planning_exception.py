@@ -70,9 +70,6 @@ class StockPlanningException(models.Model):
     )
     date_resolved = fields.Datetime("Resolved On", readonly=True)
     resolved_by_job = fields.Boolean(readonly=True)
-    detection_count = fields.Integer(
-        default=1, readonly=True, help="Runs of the job that found the condition."
-    )
 
     @api.depends("exception_type", "product_id", "warehouse_id")
     def _compute_name(self):
