@@ -1130,9 +1130,10 @@ def _intermittent_init(y, valid, d: _Prepared | None = None):
     """Mean non-zero demand size, mean inter-demand interval, demand probability."""
     if d is not None and d.complete and d._yT is None:
         # every period valid and no time-major copy yet: row reductions on y
-        k = np.count_nonzero(d.y > 0, axis=1)
+        pos = d.y > 0
+        k = np.count_nonzero(pos, axis=1)
         n = np.full(d.y.shape[0], d.y.shape[1])
-        tot = np.maximum(d.y, 0.0).sum(axis=1)
+        tot = np.einsum("ij,ij->i", d.y, pos)  # sum of the positive values, no temporary
     elif d is not None:
         # time-major reductions on the prepared copies (missing periods are 0 there)
         dem = d.cache.get("demand")
@@ -1140,7 +1141,7 @@ def _intermittent_init(y, valid, d: _Prepared | None = None):
             dem = d.cache["demand"] = d.yT > 0
         k = np.count_nonzero(dem, axis=0)
         n = np.full(d.y.shape[0], d.y.shape[1]) if d.wT is None else d.wT.sum(axis=0)
-        tot = np.maximum(d.yT, 0.0).sum(axis=0)
+        tot = np.einsum("ij,ij->j", d.yT, dem)  # sum of the positive values, no temporary
     else:
         nz = valid & (y > 0)
         k = nz.sum(axis=1)
@@ -1393,6 +1394,8 @@ class Croston(ForecastMethod):
     def fit(self, y) -> dict:
         d = _Prepared.of(y)
         m = d.y.shape[0]
+        if self.alpha is not None:
+            self._demand_mask(d)  # predict runs per period: lay the data out now, reuse it
         z0, p0, _ = _intermittent_init(d.y, None, d)
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
@@ -1509,8 +1512,8 @@ class TSB(ForecastMethod):
     def fit(self, y) -> dict:
         dd = _Prepared.of(y)
         m = dd.y.shape[0]
-        z0, _, d0 = _intermittent_init(dd.y, None, dd)
         dT = Croston._demand_mask(dd)
+        z0, _, d0 = _intermittent_init(dd.y, None, dd)
         if self.alpha is not None and self.beta is not None:
             return {"alpha": np.full(m, float(self.alpha)), "beta": np.full(m, float(self.beta)),
                     "z0": z0, "d0": d0}  # fmt: skip
