@@ -1,0 +1,11 @@
+from . import (
+    purchase_order,
+    res_config_settings,
+    stock_planning_exception,
+    stock_planning_profile,
+    stock_replenishment_audit,
+    stock_replenishment_proposal,
+    stock_segment,
+    stock_supplier_lead_time,
+    stock_warehouse_orderpoint,
+)

@@ -1,0 +1,1245 @@
+import logging
+import math
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+from invplan.leadtime import lead_time_stats
+from invplan.policy import compute_policy
+
+_logger = logging.getLogger(__name__)
+
+SOURCE = "replenishment"
+EXCEPTION_TYPES = (
+    "replenishment_data",
+    "lead_time_drift",
+    "supplier_on_time",
+    "orderpoint_locked",
+    "job_failure",
+)
+STOCKED_STATUSES = ("ok", "conflicting_limits")
+SERVICE_METRICS = {"cycle_service_level": "csl", "fill_rate": "fill_rate"}
+OBSOLETE_STAGES = ("end_of_life", "obsolete")
+LEAD_TIME_SOURCES = [
+    ("history_warehouse", "Receipts of this warehouse"),
+    ("history_vendor", "Receipts from the vendor"),
+    ("vendor_delay", "Vendor price list delay"),
+    ("manufacturing", "Manufacturing lead time"),
+    ("resupply", "Resupply from another warehouse"),
+    ("none", "None"),
+]
+DIGITS = 6
+# Profile columns the policy job writes, with their SQL cast.
+POLICY_COLUMNS = {
+    "lead_time_days": "float8",
+    "lead_time_std_days": "float8",
+    "lead_time_source": "varchar",
+    "lead_time_receipts": "int4",
+    "supplier_on_time_rate": "float8",
+    "vendor_id": "int4",
+    "unit_cost_used": "float8",
+    "moq_qty": "float8",
+    "pack_multiple_qty": "float8",
+    "policy_status": "varchar",
+    "policy_method": "varchar",
+    "safety_stock_qty": "float8",
+    "reorder_point_qty": "float8",
+    "order_qty": "float8",
+    "max_qty": "float8",
+    "expected_fill_rate": "float8",
+    "cycle_service_level": "float8",
+    "avg_stock_qty": "float8",
+    "avg_stock_value": "float8",
+    "coverage_days": "float8",
+    "policy_demand_used": "float8",
+    "policy_segment_id": "int4",
+    "policy_service_target": "float8",
+    "policy_explanation": "text",
+}
+STATUS_MESSAGES = {
+    "nan_input": "a demand or lead-time input is missing",
+    "invalid_demand": "the forecast demand or its error is negative",
+    "invalid_service": "the segment's service target is not between 0 and 100 %",
+    "invalid_lead_time": "no usable lead time (no vendor with a delay, no receipt "
+    "history, no bill of materials, no resupply route)",
+    "invalid_cost": "the product cost is missing, zero or not a number",
+    "invalid_policy": "the segment's policy is not one the engine knows",
+    "overflow": "the inputs are too large to give finite results",
+}
+
+
+class StockPlanningProfile(models.Model):
+    _inherit = "stock.planning.profile"
+
+    # Lead time
+    lead_time_days = fields.Float(
+        "Lead Time (days)", readonly=True, digits=(16, 2), help="Mean lead time used by the policy."
+    )
+    lead_time_std_days = fields.Float("Lead-time Std. Dev. (days)", readonly=True, digits=(16, 2))
+    lead_time_source = fields.Selection(LEAD_TIME_SOURCES, readonly=True)
+    lead_time_receipts = fields.Integer("Receipts Used", readonly=True)
+    supplier_on_time_rate = fields.Float("Supplier On-time Rate (%)", readonly=True, digits=(16, 1))
+    vendor_id = fields.Many2one("res.partner", "Main Vendor", readonly=True)
+    unit_cost_used = fields.Float(readonly=True, digits="Product Price")
+    moq_qty = fields.Float("Vendor MOQ", readonly=True, digits="Product Unit")
+    pack_multiple_qty = fields.Float("Pack Multiple", readonly=True, digits="Product Unit")
+
+    # Policy results
+    policy_status = fields.Char(
+        readonly=True, help="Engine status: ok, or why no policy could be computed."
+    )
+    policy_method = fields.Char(
+        readonly=True, help="normal, poisson / negbin (slow movers), cost_based, make_to_order."
+    )
+    policy_date = fields.Date("Policy Computed On", readonly=True)
+    safety_stock_qty = fields.Float("Safety Stock", readonly=True, digits="Product Unit")
+    reorder_point_qty = fields.Float("Reorder Point (Min)", readonly=True, digits="Product Unit")
+    order_qty = fields.Float("Order Quantity", readonly=True, digits="Product Unit")
+    max_qty = fields.Float("Order-up-to (Max)", readonly=True, digits="Product Unit")
+    expected_fill_rate = fields.Float(
+        readonly=True,
+        digits=(16, 4),
+        help="Share of demand served from stock.",
+    )
+    cycle_service_level = fields.Float(
+        "Expected Cycle Service",
+        readonly=True,
+        digits=(16, 4),
+        help="Probability of no stockout per cycle.",
+    )
+    avg_stock_qty = fields.Float("Average Stock", readonly=True, digits="Product Unit")
+    avg_stock_value = fields.Monetary(
+        "Average Stock Value", readonly=True, currency_field="currency_id"
+    )
+    coverage_days = fields.Float(
+        "Coverage (days)", readonly=True, digits=(16, 1), help="Average stock over daily demand."
+    )
+    policy_explanation = fields.Text(
+        "Calculation", readonly=True, help="Inputs, formula and result of the last computation."
+    )
+    policy_demand_used = fields.Float(readonly=True, digits=(16, 6))
+    policy_segment_id = fields.Many2one("stock.segment", readonly=True)
+    policy_service_target = fields.Float(readonly=True)
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint", compute="_compute_orderpoint_id", string="Reorder Rule"
+    )
+    proposal_ids = fields.One2many("stock.replenishment.proposal", "profile_id", "Proposals")
+    pending_proposal_count = fields.Integer(compute="_compute_pending_proposal_count")
+
+    def _compute_orderpoint_id(self):
+        ops = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", self.product_id.ids),
+                    ("warehouse_id", "in", self.warehouse_id.ids),
+                ],
+                order="id",
+            )
+        )
+        by_key = {}
+        for op in ops:
+            key = (op.product_id.id, op.warehouse_id.id)
+            if key not in by_key or op.location_id == op.warehouse_id.lot_stock_id:
+                by_key.setdefault(key, op)
+        for profile in self:
+            profile.orderpoint_id = by_key.get((profile.product_id.id, profile.warehouse_id.id))
+
+    def _compute_pending_proposal_count(self):
+        counts = dict(
+            self.env["stock.replenishment.proposal"]._read_group(
+                [("profile_id", "in", self.ids), ("state", "=", "pending")],
+                ["profile_id"],
+                ["__count"],
+            )
+        )
+        for profile in self:
+            profile.pending_proposal_count = counts.get(profile, 0)
+
+    # ------------------------------------------------------------------ actions
+    def action_view_proposals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_replenishment.action_stock_replenishment_proposal"
+        )
+        action["domain"] = [("profile_id", "=", self.id)]
+        action["context"] = {"default_profile_id": self.id}
+        return action
+
+    def action_compute_policy_now(self):
+        """Recompute the policy of the selected plans now, in this transaction."""
+        self._check_planning_manager()
+        self.sudo().with_context(stock_segment_no_commit=True)._run_replenishment(
+            companies=self.company_id, profile_ids=self.ids
+        )
+        return True
+
+    # ------------------------------------------------------------------ nightly job
+    @api.model
+    def _cron_replenishment(self):
+        self._run_replenishment()
+
+    @api.model
+    def _run_replenishment(self, companies=None, today=None, batch_size=None, profile_ids=None):
+        """Lead times, policy, proposals and reorder rules for every active plan.
+
+        Returns per company a dict of counters."""
+        companies = companies or self.env["res.company"].search([("active", "=", True)])
+        today = today or fields.Date.context_today(self)
+        stats = {}
+        for company in companies:
+            stats[company.id] = self.with_company(company)._replenish_company(
+                company, today, batch_size=batch_size, profile_ids=profile_ids
+            )
+        return stats
+
+    def _replenishment_params(self):
+        icp = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default, cast):
+            try:
+                return cast(icp.get_param(f"stock_segment_replenishment.{key}", default))
+            except (TypeError, ValueError):
+                return default
+
+        return {
+            "min_count": max(param("lead_time_min_count", 3, int), 1),
+            "history_days": max(param("lead_time_history_days", 730, int), 30),
+            "recent": max(param("lead_time_recent", 5, int), 2),
+            "drift_threshold": param("drift_threshold", 25.0, float) / 100.0,
+            "on_time_threshold": param("on_time_threshold", 80.0, float),
+            "batch_size": max(param("batch_size", 2000, int), 1),
+        }
+
+    def _replenish_company(self, company, today, batch_size=None, profile_ids=None):
+        params = self._replenishment_params()
+        if batch_size:
+            params["batch_size"] = batch_size
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id FROM stock_planning_profile
+             WHERE company_id = %s AND active %s
+          ORDER BY product_id, warehouse_id
+            """,
+                company.id,
+                SQL("AND id = ANY(%s)", list(profile_ids)) if profile_ids else SQL(),
+            )
+        )
+        ids = [r[0] for r in self.env.cr.fetchall()]
+        ctx = self._replenishment_context(company, today, params)
+        batches = list(split_every(params["batch_size"], ids, list))
+        stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "proposals": 0}
+        stats.update(auto_applied=0, pending=0)
+        may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=len(ids))
+        for batch in batches:
+            try:
+                with self.env.cr.savepoint():
+                    self._add_stats(stats, self._replenish_batch(ctx, batch))
+            except Exception:
+                _logger.exception(
+                    "Replenishment batch of %d plans failed; retrying one by one", len(batch)
+                )
+                self.env.invalidate_all()
+                for pid in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            self._add_stats(stats, self._replenish_batch(ctx, [pid]))
+                    except Exception as error:  # noqa: BLE001  (isolate one plan)
+                        self.env.invalidate_all()
+                        stats["failed"] += 1
+                        _logger.exception("Replenishment of plan id %s skipped", pid)
+                        self._record_replenishment_failure(pid, error)
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        _logger.info(
+            "Replenishment of %s: %d plans in %d batches, %d proposals (%d auto-applied, "
+            "%d pending), %d failed",
+            company.name,
+            stats["profiles"],
+            stats["batches"],
+            stats["proposals"],
+            stats["auto_applied"],
+            stats["pending"],
+            stats["failed"],
+        )
+        return stats
+
+    @staticmethod
+    def _add_stats(stats, batch_stats):
+        for key, value in batch_stats.items():
+            stats[key] = stats.get(key, 0) + value
+
+    def _record_replenishment_failure(self, pid, error):
+        profile = self.sudo().browse(pid)
+        try:
+            with self.env.cr.savepoint():
+                self.env["stock.planning.exception"]._raise_job_failure(
+                    SOURCE,
+                    profile,
+                    self.env._("The replenishment job failed on this plan: %s", str(error)[:500]),
+                )
+        except Exception:
+            self.env.invalidate_all()
+            _logger.exception("Could not record the replenishment failure of plan %s", pid)
+
+    def _replenishment_context(self, company, today, params):
+        return {
+            "company": company,
+            "today": today,
+            "params": params,
+            "date_from": today - timedelta(days=params["history_days"]),
+            "has_mrp": "mrp.bom" in self.env,
+            "job_user": self.env.ref("base.user_root").id,
+        }
+
+    @api.model
+    def _load_demo_replenishment(self, hand_rules=()):
+        """Demo: reorder rules a buyer set by hand, then the policy job on the demo
+        company, right after install."""
+        company = self.env.ref("base.main_company")
+        warehouse = self.env.ref("stock.warehouse0")
+        self.env["stock.warehouse.orderpoint"].sudo().create(
+            [
+                {
+                    "product_id": self.env.ref(xmlid).product_variant_id.id,
+                    "warehouse_id": warehouse.id,
+                    "location_id": warehouse.lot_stock_id.id,
+                    "product_min_qty": min_qty,
+                    "product_max_qty": max_qty,
+                }
+                for xmlid, min_qty, max_qty in hand_rules
+            ]
+        )
+        self.sudo().with_context(stock_segment_no_commit=True)._run_replenishment(companies=company)
+
+    # ------------------------------------------------------------------ extraction
+    def _fetch_policy_inputs(self, ctx, profile_ids):
+        """Plans of the batch with their segment, product and forecast, in one query."""
+        company = ctx["company"]
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, pt.id AS tmpl_id,
+                   pt.categ_id, pt.lifecycle_stage, pt.uom_id,
+                   (pp.standard_price ->> %(company_key)s)::float8 AS unit_cost,
+                   COALESCE(p.avg_daily_demand, 0) AS demand,
+                   COALESCE(p.demand_sigma_daily, 0) AS sigma,
+                   p.forecast_date,
+                   s.replenishment_policy, s.service_metric, s.service_level_target,
+                   s.review_period_days, s.holding_cost_rate, s.ordering_cost,
+                   s.stockout_cost, s.auto_apply_tolerance, s.orderpoint_trigger,
+                   s.review_anchor_date, s.stocking_strategy,
+                   w.lot_stock_id, w.code AS warehouse_code,
+                   %(columns)s
+              FROM stock_planning_profile p
+              JOIN product_product pp ON pp.id = p.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN stock_warehouse w ON w.id = p.warehouse_id
+         LEFT JOIN stock_segment s ON s.id = p.segment_id
+             WHERE p.id = ANY(%(ids)s)
+          ORDER BY p.id
+            """,
+                company_key=str(company.id),
+                columns=SQL(", ").join(
+                    SQL("p.%s AS %s", SQL.identifier(c), SQL.identifier(f"old_{c}"))
+                    for c in POLICY_COLUMNS
+                ),
+                ids=list(profile_ids),
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _fetch_main_vendors(self, ctx, tmpl_ids, product_ids):
+        """Main vendor per product (first price list line by sequence) with its delay,
+        minimum quantity and purchase unit, in one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (pp.id)
+                   pp.id, si.partner_id, si.delay, si.min_qty, si.product_uom_id,
+                   su.factor / NULLIF(pu.factor, 0) AS pack, rp.buyer_id
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN product_supplierinfo si ON si.product_tmpl_id = pt.id
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                   AND (si.company_id IS NULL OR si.company_id = %(company)s)
+                   AND (si.date_end IS NULL OR si.date_end >= %(today)s)
+              JOIN res_partner rp ON rp.id = si.partner_id
+              JOIN uom_uom su ON su.id = si.product_uom_id
+              JOIN uom_uom pu ON pu.id = pt.uom_id
+             WHERE pp.id = ANY(%(products)s) AND pt.id = ANY(%(tmpls)s)
+          ORDER BY pp.id, si.sequence, si.min_qty, si.price, si.id
+            """,
+                company=ctx["company"].id,
+                today=ctx["today"],
+                products=list(product_ids),
+                tmpls=list(tmpl_ids),
+            )
+        )
+        return {
+            r[0]: {
+                "partner": r[1],
+                "delay": float(r[2] or 0),
+                "moq": float(r[3] or 0) * float(r[5] or 1.0),
+                "uom": r[4],
+                "pack": float(r[5] or 1.0),
+                "buyer": r[6],
+            }
+            for r in self.env.cr.fetchall()
+        }
+
+    def _fetch_receipts(self, ctx, product_ids):
+        """Receipts of purchase orders of the window: (vendor, product, warehouse, days from
+        confirmation to receipt done, late against the planned date, receipt date)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT po.partner_id, m.product_id, spt.warehouse_id,
+                   EXTRACT(EPOCH FROM (m.date - po.date_approve)) / 86400.0,
+                   m.date::date > pol.date_planned::date,
+                   m.date
+              FROM stock_move m
+              JOIN purchase_order_line pol ON pol.id = m.purchase_line_id
+              JOIN purchase_order po ON po.id = pol.order_id
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+         LEFT JOIN stock_picking_type spt ON spt.id = po.picking_type_id
+             WHERE m.state = 'done' AND ld.usage = 'internal'
+               AND po.company_id = %(company)s AND po.date_approve IS NOT NULL
+               AND m.product_id = ANY(%(products)s)
+               AND m.date >= %(date_from)s
+            """,
+                company=ctx["company"].id,
+                products=list(product_ids),
+                date_from=ctx["date_from"],
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _fetch_manufacturing_delays(self, ctx, tmpl_ids):
+        """Days to manufacture per template (BoM manufacturing lead time plus days to
+        prepare the order), from its first normal bill of materials."""
+        if not ctx["has_mrp"]:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (b.product_tmpl_id) b.product_tmpl_id,
+                   COALESCE(b.produce_delay, 0) + COALESCE(b.days_to_prepare_mo, 0)
+              FROM mrp_bom b
+             WHERE b.active AND b.type = 'normal' AND b.product_tmpl_id = ANY(%s)
+               AND (b.company_id IS NULL OR b.company_id = %s)
+          ORDER BY b.product_tmpl_id, b.sequence, b.id
+            """,
+                list(tmpl_ids),
+                ctx["company"].id,
+            )
+        )
+        return {r[0]: float(r[1] or 0) for r in self.env.cr.fetchall()}
+
+    def _fetch_resupply(self, ctx, warehouse_ids, tmpl_ids, categ_ids):
+        """Resupply routes into the warehouses (sum of their rules' delays) and the
+        templates / categories that use them: two queries."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT r.id, r.supplied_wh_id, COALESCE(SUM(ru.delay), 0)
+              FROM stock_route r
+              JOIN stock_rule ru ON ru.route_id = r.id AND ru.active
+             WHERE r.active AND r.supplied_wh_id = ANY(%s)
+          GROUP BY r.id, r.supplied_wh_id
+            """,
+                list(warehouse_ids),
+            )
+        )
+        routes = {r[0]: (r[1], float(r[2] or 0)) for r in self.env.cr.fetchall()}
+        if not routes:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT 'tmpl', product_id, route_id FROM stock_route_product
+             WHERE route_id = ANY(%(routes)s) AND product_id = ANY(%(tmpls)s)
+             UNION ALL
+            SELECT 'categ', categ_id, route_id FROM stock_route_categ
+             WHERE route_id = ANY(%(routes)s) AND categ_id = ANY(%(categs)s)
+            """,
+                routes=list(routes),
+                tmpls=list(tmpl_ids),
+                categs=list(categ_ids),
+            )
+        )
+        out = {}
+        for kind, rec_id, route_id in self.env.cr.fetchall():
+            wh, delay = routes[route_id]
+            out[(kind, rec_id, wh)] = delay
+        return out
+
+    def _fetch_onhand(self, ctx, product_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
+              FROM stock_quant q
+              JOIN stock_location l ON l.id = q.location_id
+             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
+               AND q.company_id = %s AND q.product_id = ANY(%s)
+          GROUP BY 1, 2
+            """,
+                ctx["company"].id,
+                list(product_ids),
+            )
+        )
+        return {(p, w): float(q or 0) for p, w, q in self.env.cr.fetchall()}
+
+    def _fetch_orderpoints(self, ctx, product_ids, warehouse_ids):
+        """Reorder rules (archived too) of the batch: the one on the warehouse's stock
+        location first, active before archived."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (op.product_id, op.warehouse_id)
+                   op.product_id, op.warehouse_id, op.id, op.product_min_qty,
+                   op.product_max_qty, op.replenishment_uom_id, op.trigger, op.active,
+                   op.planning_locked, op.snoozed_until
+              FROM stock_warehouse_orderpoint op
+              JOIN stock_warehouse w ON w.id = op.warehouse_id
+             WHERE op.product_id = ANY(%s) AND op.warehouse_id = ANY(%s)
+          ORDER BY op.product_id, op.warehouse_id, op.active DESC,
+                   (op.location_id = w.lot_stock_id) DESC, op.id
+            """,
+                list(product_ids),
+                list(warehouse_ids),
+            )
+        )
+        return {
+            (r[0], r[1]): {
+                "id": r[2],
+                "min": float(r[3] or 0),
+                "max": float(r[4] or 0),
+                "uom": r[5],
+                "trigger": r[6],
+                "active": r[7],
+                "locked": r[8],
+                "snoozed_until": r[9],
+            }
+            for r in self.env.cr.fetchall()
+        }
+
+    def _fetch_pending(self, profile_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT profile_id, id, action, new_min_qty, new_max_qty, new_multiple_id
+              FROM stock_replenishment_proposal
+             WHERE profile_id = ANY(%s) AND state = 'pending'
+          ORDER BY id
+            """,
+                list(profile_ids),
+            )
+        )
+        out = {}
+        for pid, prop_id, action, mn, mx, mult in self.env.cr.fetchall():
+            out.setdefault(pid, []).append(
+                {"id": prop_id, "action": action, "min": mn, "max": mx, "uom": mult}
+            )
+        return out
+
+    # ------------------------------------------------------------------ lead times
+    def _lead_times(self, ctx, rows, vendors, receipts, mfg, resupply):
+        """Lead time per plan (mean, std, source, receipts, on-time rate, drift) and the
+        vendor x product statistics, from one engine call over both key kinds."""
+        params = ctx["params"]
+        rec = pd.DataFrame(
+            receipts, columns=["partner", "product", "warehouse", "lead_time_days", "late", "date"]
+        )
+        frames = []
+        if len(rec):
+            rec["late"] = rec["late"].astype(bool)
+            rec["lead_time_days"] = rec["lead_time_days"].astype(float)
+            frames.append(
+                rec.assign(key="v" + rec["partner"].astype(str) + "p" + rec["product"].astype(str))
+            )
+            main = rec["product"].map(lambda p: vendors.get(p, {}).get("partner"))
+            used = rec[(main == rec["partner"]) & rec["warehouse"].notna()]
+            if len(used):
+                frames.append(
+                    used.assign(
+                        key="w"
+                        + used["warehouse"].astype(int).astype(str)
+                        + "p"
+                        + used["product"].astype(str)
+                    )
+                )
+        fallback = pd.Series(
+            {f"v{v['partner']}p{p}": v["delay"] for p, v in vendors.items()}, dtype=float
+        )
+        columns = ["key", "lead_time_days", "late", "date"]
+        data = (
+            pd.concat(frames, ignore_index=True)[columns]
+            if frames
+            else pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        )
+        if len(data) or len(fallback):
+            table = lead_time_stats(
+                data.astype({"key": str}),
+                fallback=fallback,
+                min_count=params["min_count"],
+                recent=params["recent"],
+                drift_threshold=params["drift_threshold"],
+            )
+        else:
+            table = pd.DataFrame()
+        stats = table.to_dict("index") if len(table) else {}
+
+        out = []
+        for r in rows:
+            product, wh = r["product_id"], r["warehouse_id"]
+            vendor = vendors.get(product)
+            res = {
+                "mean": 0.0,
+                "std": 0.0,
+                "source": "none",
+                "n": 0,
+                "on_time": 0.0,
+                "stat": None,
+                "vendor": vendor,
+            }
+            resupply_delay = resupply.get(("tmpl", r["tmpl_id"], wh))
+            if resupply_delay is None:
+                resupply_delay = resupply.get(("categ", r["categ_id"], wh))
+            wh_stat = stats.get(f"w{wh}p{product}")
+            v_stat = stats.get(f"v{vendor['partner']}p{product}") if vendor else None
+            if resupply_delay is not None and resupply_delay > 0:
+                res.update(mean=resupply_delay, source="resupply")
+            elif vendor and wh_stat and wh_stat["source"] == "history":
+                res.update(source="history_warehouse", stat=wh_stat)
+            elif vendor and v_stat and v_stat["source"] == "history":
+                res.update(source="history_vendor", stat=v_stat)
+            elif vendor and v_stat and v_stat["source"] == "fallback":
+                res.update(mean=float(v_stat["mean"]), source="vendor_delay")
+            elif mfg.get(r["tmpl_id"], 0) > 0:
+                res.update(mean=mfg[r["tmpl_id"]], source="manufacturing")
+            stat = res["stat"]
+            if stat is not None:
+                res.update(
+                    mean=float(stat["mean"]),
+                    std=float(stat["std"]),
+                    n=int(stat["n"]),
+                    on_time=100.0 * float(stat["on_time_rate"]),
+                )
+            out.append(res)
+        supplier_rows = []
+        for p, v in vendors.items():
+            s = stats.get(f"v{v['partner']}p{p}")
+            if s is None:
+                continue
+            supplier_rows.append(
+                (
+                    v["partner"],
+                    p,
+                    int(s["n"]),
+                    float(s["mean"]),
+                    float(s["std"]),
+                    100.0 * float(s["on_time_rate"]) if s["n"] else 0.0,
+                    float(s["recent_mean"]),
+                    bool(s["drift"]),
+                    s["source"],
+                )
+            )
+        return out, supplier_rows
+
+    def _write_supplier_lead_times(self, ctx, supplier_rows):
+        """One INSERT ... ON CONFLICT for the vendor x product statistics of the batch."""
+        if not supplier_rows:
+            return
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s)", *row) for row in supplier_rows
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO stock_supplier_lead_time
+                   (partner_id, product_id, receipt_count, lead_time_mean, lead_time_std,
+                    on_time_rate, recent_mean, drift, source, company_id, date_computed,
+                    create_uid, write_uid, create_date, write_date)
+            SELECT v.*, %(company)s, %(today)s, %(uid)s, %(uid)s,
+                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM (VALUES %(values)s) AS v(partner, product, n, mean, std, on_time, recent,
+                                            drift, source)
+            ON CONFLICT (company_id, partner_id, product_id) DO UPDATE
+               SET receipt_count = EXCLUDED.receipt_count,
+                   lead_time_mean = EXCLUDED.lead_time_mean,
+                   lead_time_std = EXCLUDED.lead_time_std,
+                   on_time_rate = EXCLUDED.on_time_rate,
+                   recent_mean = EXCLUDED.recent_mean, drift = EXCLUDED.drift,
+                   source = EXCLUDED.source, date_computed = EXCLUDED.date_computed,
+                   write_date = EXCLUDED.write_date
+             WHERE (stock_supplier_lead_time.receipt_count, stock_supplier_lead_time.source,
+                    round(stock_supplier_lead_time.lead_time_mean::numeric, 4),
+                    round(stock_supplier_lead_time.lead_time_std::numeric, 4),
+                    stock_supplier_lead_time.drift)
+                   IS DISTINCT FROM
+                   (EXCLUDED.receipt_count, EXCLUDED.source,
+                    round(EXCLUDED.lead_time_mean::numeric, 4),
+                    round(EXCLUDED.lead_time_std::numeric, 4), EXCLUDED.drift)
+            """,
+                company=ctx["company"].id,
+                today=ctx["today"],
+                uid=self.env.uid,
+                values=values,
+            )
+        )
+        self.env["stock.supplier.lead.time"].invalidate_model()
+
+    # ------------------------------------------------------------------ one batch
+    def _replenish_batch(self, ctx, profile_ids):
+        """Lead times, one engine call, profile update, proposals, auto-apply,
+        exceptions and the review calendar for the plans of the batch.
+
+        A constant number of queries whatever the batch size."""
+        rows = self._fetch_policy_inputs(ctx, profile_ids)
+        if not rows:
+            return {}
+        product_ids = sorted({r["product_id"] for r in rows})
+        tmpl_ids = sorted({r["tmpl_id"] for r in rows})
+        categ_ids = sorted({r["categ_id"] for r in rows})
+        warehouse_ids = sorted({r["warehouse_id"] for r in rows})
+        vendors = self._fetch_main_vendors(ctx, tmpl_ids, product_ids)
+        receipts = self._fetch_receipts(ctx, product_ids)
+        mfg = self._fetch_manufacturing_delays(ctx, tmpl_ids)
+        resupply = self._fetch_resupply(ctx, warehouse_ids, tmpl_ids, categ_ids)
+        onhand = self._fetch_onhand(ctx, product_ids)
+        orderpoints = self._fetch_orderpoints(ctx, product_ids, warehouse_ids)
+        pending = self._fetch_pending([r["id"] for r in rows])
+        lead, supplier_rows = self._lead_times(ctx, rows, vendors, receipts, mfg, resupply)
+
+        # Engine inputs, one array per argument.
+        def col(name, default=np.nan):
+            return np.array([default if r[name] is None else r[name] for r in rows], dtype=float)
+
+        stage = [r["lifecycle_stage"] for r in rows]
+        policy = np.array(
+            [
+                "mto"
+                if (
+                    stage[i] in OBSOLETE_STAGES
+                    or r["stocking_strategy"] == "mto"
+                    or r["replenishment_policy"] == "mto"
+                )
+                else (r["replenishment_policy"] or "manual")
+                for i, r in enumerate(rows)
+            ],
+            dtype=object,
+        )
+        cost = col("unit_cost")
+        cost = np.where(np.isfinite(cost) & (cost > 0), cost, np.nan)
+        stockout = col("stockout_cost", 0.0)
+        review = np.where(policy == "RS", col("review_period_days", 0.0), 0.0)
+        lt_mean = np.array([x["mean"] for x in lead], dtype=float)
+        lt_std = np.array([x["std"] for x in lead], dtype=float)
+        moq = np.array([(x["vendor"] or {}).get("moq", 0.0) for x in lead], dtype=float)
+        # A purchase unit other than the product's own is the pack multiple.
+        pack = np.array(
+            [
+                x["vendor"]["pack"] if x["vendor"] and abs(x["vendor"]["pack"] - 1.0) > 1e-9 else 0
+                for x in lead
+            ],
+            dtype=float,
+        )
+        demand = col("demand", 0.0)
+        sigma = col("sigma", 0.0)
+        target = col("service_level_target", 95.0) / 100.0
+        metric = np.array(
+            [SERVICE_METRICS.get(r["service_metric"], "csl") for r in rows], dtype=object
+        )
+        inputs = {
+            "policy": policy,
+            "service_metric": metric,
+            "service_target": target,
+            "review_period": review,
+            "unit_cost": cost,
+            "holding_rate": col("holding_cost_rate", 25.0) / 100.0,
+            "ordering_cost": col("ordering_cost", 0.0),
+            "stockout_cost": np.where(stockout > 0, stockout, np.nan),
+            "error_std": sigma,
+            "moq": moq,
+            "pack_multiple": pack,
+            "periods_per_year": 365.0,
+            "review_interval": 1.0,  # Odoo's scheduler checks the rules once a day
+        }
+        result = compute_policy(demand, sigma, lt_mean, lt_std, **inputs)
+        status = result["status"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cover = np.where(demand > 0, result["avg_stock"].to_numpy() / demand, 0.0)
+
+        updates, found, creates, supersede = [], {}, [], []
+        stats = {"proposals": 0, "auto_applied": 0, "pending": 0}
+        review_toggles = []
+        for i, r in enumerate(rows):
+            pid = r["id"]
+            lt = lead[i]
+            vendor = lt["vendor"] or {}
+            r["buyer_id"] = vendor.get("buyer")
+            st = str(status[i])
+            values = {
+                "lead_time_days": lt["mean"],
+                "lead_time_std_days": lt["std"],
+                "lead_time_source": lt["source"],
+                "lead_time_receipts": lt["n"],
+                "supplier_on_time_rate": lt["on_time"],
+                "vendor_id": vendor.get("partner"),
+                "unit_cost_used": float(cost[i]) if np.isfinite(cost[i]) else 0.0,
+                "moq_qty": float(moq[i]),
+                "pack_multiple_qty": float(pack[i]),
+                "policy_status": st,
+                "policy_method": str(result["method"].iat[i]),
+                "safety_stock_qty": float(result["safety_stock"].iat[i]),
+                "reorder_point_qty": float(result["reorder_point"].iat[i]),
+                "order_qty": float(result["order_qty"].iat[i]),
+                "max_qty": float(result["order_up_to"].iat[i]),
+                "expected_fill_rate": float(result["expected_fill_rate"].iat[i]),
+                "cycle_service_level": float(result["expected_csl"].iat[i]),
+                "avg_stock_qty": float(result["avg_stock"].iat[i]),
+                "avg_stock_value": float(result["avg_stock_value"].iat[i]),
+                "coverage_days": float(cover[i]) if np.isfinite(cover[i]) else 0.0,
+                "policy_demand_used": float(demand[i]),
+                "policy_segment_id": r["segment_id"],
+                "policy_service_target": float(target[i]) if r["segment_id"] else 0.0,
+            }
+            for key, value in values.items():
+                if isinstance(value, float):
+                    values[key] = round(value, DIGITS)
+            values["policy_explanation"] = self._explain(r, values, result, i, inputs)
+            if any(not _same(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
+                updates.append((pid, values))
+
+            base = {
+                "product_id": r["product_id"],
+                "warehouse_id": r["warehouse_id"],
+                "segment_id": r["segment_id"],
+                "company_id": ctx["company"].id,
+            }
+            # Data problems: an exception, no change to the reorder rule.
+            problems = []
+            if st in STATUS_MESSAGES:
+                problems.append(STATUS_MESSAGES[st])
+            if st != "make_to_order" and not vendor and lt["source"] in ("none", "vendor_delay"):
+                problems.append(self.env._("the product has no vendor"))
+            qty_onhand = onhand.get((r["product_id"], r["warehouse_id"]), 0.0)
+            if qty_onhand < 0:
+                problems.append(self.env._("negative stock on hand (%s)", round(qty_onhand, 2)))
+            if problems and st not in ("manual", "no_demand"):
+                found[(pid, "replenishment_data")] = dict(
+                    base,
+                    severity="high",
+                    message=self.env._(
+                        "No reorder rule change: %s.", "; ".join(dict.fromkeys(problems))
+                    ),
+                    financial_impact=0.0,
+                )
+            stat = lt["stat"]
+            if stat is not None and stat["drift"]:
+                found[(pid, "lead_time_drift")] = dict(
+                    base,
+                    severity="medium",
+                    message=self.env._(
+                        "Recent receipts take %(recent).1f days against %(mean).1f days "
+                        "on average (%(rel)+.0f %%): safety stock is recomputed with the "
+                        "new figures.",
+                        recent=stat["recent_mean"],
+                        mean=stat["mean"],
+                        rel=100.0 * stat["relative_drift"],
+                    ),
+                    financial_impact=0.0,
+                )
+            if (
+                stat is not None
+                and lt["n"] >= ctx["params"]["min_count"]
+                and lt["on_time"] < ctx["params"]["on_time_threshold"]
+            ):
+                found[(pid, "supplier_on_time")] = dict(
+                    base,
+                    severity="medium",
+                    message=self.env._(
+                        "The vendor delivered %(rate).0f %% of %(n)d receipts on time "
+                        "(threshold %(threshold).0f %%).",
+                        rate=lt["on_time"],
+                        n=lt["n"],
+                        threshold=ctx["params"]["on_time_threshold"],
+                    ),
+                    financial_impact=0.0,
+                )
+            if problems:
+                continue
+
+            # Target state of the reorder rule.
+            op = orderpoints.get((r["product_id"], r["warehouse_id"]))
+            op_active = bool(op and op["active"])
+            if st == "make_to_order":
+                if not op_active:
+                    continue
+                target_vals = {"action": "archive", "min": op["min"], "max": op["max"]}
+                target_vals["uom"] = op["uom"]
+            elif st in STOCKED_STATUSES:
+                new_min = _ceil(values["reorder_point_qty"])
+                new_max = max(_ceil(values["max_qty"]), new_min)
+                uom = vendor.get("uom") if pack[i] > 0 else None
+                target_vals = {
+                    "action": "update" if op_active else "create",
+                    "min": new_min,
+                    "max": new_max,
+                    "uom": uom,
+                }
+            else:
+                continue
+            trigger = r["orderpoint_trigger"] or "auto"
+            if op_active and op["locked"]:
+                if target_vals["action"] == "archive" or not (
+                    _same(op["min"], target_vals["min"]) and _same(op["max"], target_vals["max"])
+                ):
+                    found[(pid, "orderpoint_locked")] = dict(
+                        base,
+                        severity="low",
+                        message=self.env._(
+                            "The reorder rule was edited by hand and is locked: planning "
+                            "computes min %(min)s / max %(max)s, the rule keeps %(omin)s / "
+                            "%(omax)s.",
+                            min=target_vals["min"],
+                            max=target_vals["max"],
+                            omin=op["min"],
+                            omax=op["max"],
+                        ),
+                        financial_impact=abs(
+                            (values["unit_cost_used"] or 0.0)
+                            * (target_vals["min"] + target_vals["max"] - op["min"] - op["max"])
+                            / 2.0
+                        ),
+                    )
+                continue
+            if op_active and policy[i] == "RS" and target_vals["action"] != "archive":
+                review_toggles.append((op, r))
+            same = op_active and (
+                target_vals["action"] != "archive"
+                and _same(op["min"], target_vals["min"])
+                and _same(op["max"], target_vals["max"])
+                and (op["uom"] or None) == (target_vals["uom"] or None)
+            )
+            waiting = pending.get(pid, [])
+            if same:
+                supersede += [p["id"] for p in waiting]
+                continue
+            if any(
+                p["action"] == target_vals["action"]
+                and _same(p["min"], target_vals["min"])
+                and _same(p["max"], target_vals["max"])
+                and (p["uom"] or None) == (target_vals["uom"] or None)
+                for p in waiting
+            ):
+                continue  # the same change already waits for approval
+            supersede += [p["id"] for p in waiting]
+            creates.append(
+                self._proposal_vals(ctx, r, values, op if op_active else None, target_vals, trigger)
+            )
+
+        # Bulk writes.
+        self._write_supplier_lead_times(ctx, supplier_rows)
+        self._write_policy(updates, ctx["today"])
+        Proposal = (
+            self.env["stock.replenishment.proposal"]
+            .sudo()
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+            )
+        )
+        if supersede:
+            old = Proposal.browse(supersede)
+            old.write({"state": "superseded", "date_decided": fields.Datetime.now()})
+            old._close_activities()
+        if creates:
+            proposals = Proposal.create(creates)
+            auto = proposals.filtered("within_tolerance")
+            auto._apply(recompute=False)
+            waiting = proposals - auto
+            waiting._schedule_approval_activities()
+            stats.update(proposals=len(proposals), auto_applied=len(auto), pending=len(waiting))
+        self._apply_review_calendar(ctx, review_toggles)
+        self.env["stock.planning.exception"]._sync_exceptions(
+            SOURCE, EXCEPTION_TYPES, [r["id"] for r in rows], found
+        )
+        return stats
+
+    def _proposal_vals(self, ctx, r, values, op, target, trigger):
+        old_min = op["min"] if op else 0.0
+        old_max = op["max"] if op else 0.0
+        cost = values["unit_cost_used"] or 0.0
+        change = cost * (target["min"] + target["max"] - old_min - old_max) / 2.0
+        if target["action"] == "archive":
+            change = -cost * (old_min + old_max) / 2.0
+        pct_min = _pct(old_min, target["min"])
+        pct_max = _pct(old_max, target["max"])
+        tolerance = r["auto_apply_tolerance"] if r["auto_apply_tolerance"] is not None else 0.0
+        within = target["action"] in ("create", "archive") or (
+            max(pct_min, pct_max) <= tolerance and (op["uom"] or None) == (target["uom"] or None)
+        )
+        reason, detail = self._proposal_reason(r, values, op, target)
+        return {
+            "profile_id": r["id"],
+            "segment_id": r["segment_id"],
+            "orderpoint_id": op["id"] if op else False,
+            "buyer_id": r.get("buyer_id") or False,
+            "action": target["action"],
+            "old_min_qty": old_min,
+            "new_min_qty": target["min"],
+            "old_max_qty": old_max,
+            "new_max_qty": target["max"],
+            "old_multiple_id": op["uom"] if op else False,
+            "new_multiple_id": target["uom"] or False,
+            "new_trigger": trigger,
+            "min_change_pct": min(pct_min, 1e6),
+            "max_change_pct": min(pct_max, 1e6),
+            "unit_cost": cost,
+            "stock_value_change": change,
+            "abs_value_change": abs(change),
+            "reason": reason,
+            "reason_detail": detail,
+            "state": "pending",
+            "within_tolerance": within,
+            "proposed_by_id": ctx["job_user"],
+        }
+
+    def _proposal_reason(self, r, values, op, target):
+        if target["action"] == "archive":
+            return "obsolete", self.env._(
+                "The plan is make to order or the product is end of life / obsolete: "
+                "no stock is kept."
+            )
+        if not op:
+            return "new", self.env._("Stocked plan without a reorder rule.")
+        changes = []
+        reason = None
+        if r["old_policy_segment_id"] and r["old_policy_segment_id"] != r["segment_id"]:
+            changes.append(self.env._("segment changed"))
+            reason = reason or "segment"
+        if r["old_policy_service_target"] and not _same(
+            r["old_policy_service_target"], values["policy_service_target"]
+        ):
+            changes.append(
+                self.env._(
+                    "service target %(old).1f %% -> %(new).1f %%",
+                    old=100 * r["old_policy_service_target"],
+                    new=100 * values["policy_service_target"],
+                )
+            )
+            reason = reason or "service"
+        if r["old_policy_demand_used"] and _rel(
+            r["old_policy_demand_used"], values["policy_demand_used"]
+        ):
+            changes.append(
+                self.env._(
+                    "demand %(old).3f -> %(new).3f per day",
+                    old=r["old_policy_demand_used"],
+                    new=values["policy_demand_used"],
+                )
+            )
+            reason = reason or "forecast"
+        if r["old_lead_time_days"] and _rel(r["old_lead_time_days"], values["lead_time_days"]):
+            changes.append(
+                self.env._(
+                    "lead time %(old).1f -> %(new).1f days",
+                    old=r["old_lead_time_days"],
+                    new=values["lead_time_days"],
+                )
+            )
+            reason = reason or "lead_time"
+        if not changes:
+            return "recompute", self.env._(
+                "The rule differs from the computed policy (set by hand or by an earlier policy)."
+            )
+        return reason, "; ".join(changes)
+
+    def _explain(self, r, values, result, i, inputs):
+        """Inputs -> formula -> result, in words a buyer can check."""
+        st = values["policy_status"]
+        method = values["policy_method"]
+        policy = inputs["policy"][i]
+        lines = [
+            self.env._(
+                "Inputs: demand %(d).3f/day (forecast-error sigma %(s).3f/day), lead time "
+                "%(lt).1f days (std %(lts).1f, source %(src)s), review period %(r).0f days, "
+                "policy %(pol)s, %(metric)s target %(target).1f %%, unit cost %(c).2f, "
+                "holding %(h).0f %%/year, ordering cost %(k).2f, MOQ %(moq)s, pack %(pack)s.",
+                d=values["policy_demand_used"],
+                s=inputs["error_std"][i],
+                lt=values["lead_time_days"],
+                lts=values["lead_time_std_days"],
+                src=values["lead_time_source"],
+                r=inputs["review_period"][i],
+                pol=policy,
+                metric=inputs["service_metric"][i],
+                target=100 * inputs["service_target"][i],
+                c=values["unit_cost_used"],
+                h=100 * inputs["holding_rate"][i],
+                k=inputs["ordering_cost"][i],
+                moq=values["moq_qty"],
+                pack=values["pack_multiple_qty"] or "-",
+            )
+        ]
+        if st not in STOCKED_STATUSES:
+            lines.append(
+                self.env._(
+                    "Result: no policy (%(status)s%(why)s).",
+                    status=st,
+                    why=(": " + STATUS_MESSAGES[st]) if st in STATUS_MESSAGES else "",
+                )
+            )
+            return "\n".join(lines)
+        mu_p = float(result["demand_mean_p"].iat[i])
+        sigma_p = float(result["demand_sigma_p"].iat[i])
+        k = float(result["safety_factor"].iat[i])
+        formulas = {
+            "normal": self.env._(
+                "Protection interval P = L%(plus_r)s; mu_P = d x P = %(mu).2f; sigma_P = "
+                "sqrt(P x sigma^2 + d^2 x sigma_L^2) = %(sp).2f; safety factor k = %(k).3f; "
+                "SS = k x sigma_P; s = mu_P + SS + undershoot %(u).2f.",
+                plus_r=" + R" if policy == "RS" else "",
+                mu=mu_p,
+                sp=sigma_p,
+                k=k,
+                u=float(result["undershoot"].iat[i]),
+            ),
+            "cost_based": self.env._(
+                "Cost-based (r, Q) (Hadley-Whitin): mu_P = %(mu).2f, sigma_P = %(sp).2f; "
+                "r and Q minimise holding + ordering + stockout cost.",
+                mu=mu_p,
+                sp=sigma_p,
+            ),
+        }
+        discrete = self.env._(
+            "Slow mover: lead-time demand %(dist)s with mean %(mu).2f (sigma %(sp).2f); s is "
+            "the smallest integer with P(D <= s) >= the target.",
+            dist=method,
+            mu=mu_p,
+            sp=sigma_p,
+        )
+        lines.append(formulas.get(method, discrete))
+        lines.append(
+            self.env._(
+                "Order quantity Q = %(q).2f (EOQ or d x R, then MOQ and pack); max = %(max)s.",
+                q=values["order_qty"],
+                max="s + Q" if policy in ("sQ", "sS") else "S",
+            )
+        )
+        lines.append(
+            self.env._(
+                "Result: safety stock %(ss).2f, min %(min).2f, max %(max).2f, expected fill "
+                "rate %(fr).1f %%, cycle service %(csl).1f %%, average stock %(avg).2f "
+                "(value %(val).2f), coverage %(cov).1f days.",
+                ss=values["safety_stock_qty"],
+                min=values["reorder_point_qty"],
+                max=values["max_qty"],
+                fr=100 * values["expected_fill_rate"],
+                csl=100 * values["cycle_service_level"],
+                avg=values["avg_stock_qty"],
+                val=values["avg_stock_value"],
+                cov=values["coverage_days"],
+            )
+        )
+        return "\n".join(lines)
+
+    def _write_policy(self, updates, today):
+        """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""
+        if not updates:
+            return
+        columns = list(POLICY_COLUMNS)
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
+            for pid, vals in updates
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile p
+               SET %(assignments)s, policy_date = %(today)s,
+                   write_date = now() AT TIME ZONE 'UTC', write_uid = %(uid)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE p.id = v.id
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
+                    for c, cast in POLICY_COLUMNS.items()
+                ),
+                today=today,
+                uid=self.env.uid,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.planning.profile"].invalidate_model()
+
+    def _apply_review_calendar(self, ctx, toggles):
+        """Periodic review with Odoo's own switches: on a review day the rule triggers
+        automatically; on other days it is manual and snoozed until the next review."""
+        if not toggles:
+            return
+        segments = self.env["stock.segment"].sudo().with_context(active_test=False)
+        today = ctx["today"]
+        rows = []
+        for op, r in toggles:
+            segment = segments.browse(r["segment_id"])
+            if segment._is_review_day(today):
+                trigger, snooze = "auto", None
+            else:
+                trigger = "manual"
+                period = max(segment.review_period_days or 1, 1)
+                anchor = segment.review_anchor_date or today
+                snooze = today + timedelta(days=period - (today - anchor).days % period)
+            if op["trigger"] != trigger or op["snoozed_until"] != snooze:
+                rows.append(SQL("(%s, %s, %s::date)", op["id"], trigger, snooze))
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_warehouse_orderpoint op
+               SET trigger = v.trigger, snoozed_until = v.snooze,
+                   write_date = now() AT TIME ZONE 'UTC', write_uid = %s
+              FROM (VALUES %s) AS v(id, trigger, snooze)
+             WHERE op.id = v.id
+            """,
+                self.env.uid,
+                SQL(", ").join(rows),
+            )
+        )
+        self.env["stock.warehouse.orderpoint"].invalidate_model()
+
+
+def _ceil(x):
+    return float(math.ceil(x - 1e-9)) if x > 0 else 0.0
+
+
+def _pct(old, new):
+    if _same(old, new):
+        return 0.0
+    if not old:
+        return math.inf
+    return abs(new - old) / abs(old) * 100.0
+
+
+def _rel(old, new, tol=0.01):
+    return abs((new or 0.0) - (old or 0.0)) > tol * max(abs(old or 0.0), 1e-9)
+
+
+def _same(old, new):
+    if isinstance(new, float) or isinstance(old, float):
+        if old is None or new is None:
+            return (old or 0.0) == (new or 0.0)
+        return math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-6)
+    return (old or None) == (new or None)

@@ -1,0 +1,413 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "stock_segment.group_planning_manager"
+PROPOSAL_STATES = [
+    ("pending", "Pending Approval"),
+    ("auto_applied", "Auto-applied"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("superseded", "Superseded"),
+    ("rolled_back", "Rolled Back"),
+]
+APPLIED_STATES = ("auto_applied", "approved")
+PROPOSAL_ACTIONS = [
+    ("create", "Create reorder rule"),
+    ("update", "Update reorder rule"),
+    ("archive", "Archive reorder rule"),
+]
+REASONS = [
+    ("new", "New reorder rule"),
+    ("forecast", "Forecast change"),
+    ("lead_time", "Lead-time change"),
+    ("segment", "Segment change"),
+    ("service", "Service target change"),
+    ("cost", "Cost or order quantity change"),
+    ("obsolete", "Make to order or obsolete"),
+    ("recompute", "Recomputation"),
+    ("manual", "Manual proposal"),
+]
+
+
+class StockReplenishmentProposal(models.Model):
+    """A proposed change of a reorder rule (min, max, multiple), applied within the
+    segment's tolerance, approved by a Planning Manager beyond it."""
+
+    _name = "stock.replenishment.proposal"
+    _description = "Reorder Rule Proposal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "state_sequence, abs_value_change desc, id desc"
+    _check_company_auto = True
+
+    profile_id = fields.Many2one(
+        "stock.planning.profile",
+        "Plan",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    product_id = fields.Many2one(
+        related="profile_id.product_id", store=True, index=True, string="Product"
+    )
+    warehouse_id = fields.Many2one(related="profile_id.warehouse_id", store=True, index=True)
+    segment_id = fields.Many2one("stock.segment", index=True, ondelete="set null")
+    company_id = fields.Many2one(
+        related="profile_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    buyer_id = fields.Many2one("res.users", index=True, help="Buyer of the product's main vendor.")
+    orderpoint_id = fields.Many2one(
+        "stock.warehouse.orderpoint",
+        "Reorder Rule",
+        index=True,
+        ondelete="set null",
+        check_company=True,
+    )
+    action = fields.Selection(PROPOSAL_ACTIONS, required=True, default="update")
+    old_min_qty = fields.Float("Current Min", digits="Product Unit", readonly=True)
+    new_min_qty = fields.Float("Proposed Min", digits="Product Unit")
+    old_max_qty = fields.Float("Current Max", digits="Product Unit", readonly=True)
+    new_max_qty = fields.Float("Proposed Max", digits="Product Unit")
+    old_multiple_id = fields.Many2one("uom.uom", "Current Multiple", readonly=True)
+    new_multiple_id = fields.Many2one("uom.uom", "Proposed Multiple")
+    new_trigger = fields.Selection([("auto", "Auto"), ("manual", "Manual")], default="auto")
+    min_change_pct = fields.Float("Min Change (%)", digits=(16, 1), readonly=True)
+    max_change_pct = fields.Float("Max Change (%)", digits=(16, 1), readonly=True)
+    unit_cost = fields.Float(digits="Product Price", readonly=True)
+    stock_value_change = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Change of the average stock value (working capital), valuing the midpoint "
+        "of the min / max band at the product cost: cost x (new min + new max - old min - "
+        "old max) / 2.",
+    )
+    abs_value_change = fields.Float(readonly=True)
+    reason = fields.Selection(REASONS, required=True, default="manual")
+    reason_detail = fields.Text("Why", help="What changed since the rule was last set.")
+    state = fields.Selection(
+        PROPOSAL_STATES, required=True, default="pending", index=True, tracking=True
+    )
+    state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
+    within_tolerance = fields.Boolean(readonly=True)
+    proposed_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    approved_by_id = fields.Many2one("res.users", "Decided By", readonly=True)
+    date_proposed = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    date_decided = fields.Datetime("Decided On", readonly=True)
+    audit_ids = fields.One2many("stock.replenishment.audit", "proposal_id")
+
+    @api.depends("product_id", "warehouse_id")
+    def _compute_display_name(self):
+        for proposal in self:
+            proposal.display_name = (
+                f"{proposal.product_id.display_name} @ {proposal.warehouse_id.code or ''}"
+            )
+
+    @api.depends("state")
+    def _compute_state_sequence(self):
+        order = {"pending": 1, "approved": 2, "auto_applied": 3}
+        for proposal in self:
+            proposal.state_sequence = order.get(proposal.state, 9)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A buyer's manual proposal starts from the rule as it is now.
+        for vals in vals_list:
+            if vals.get("reason", "manual") != "manual" or not vals.get("profile_id"):
+                continue
+            profile = self.env["stock.planning.profile"].browse(vals["profile_id"])
+            op = profile.orderpoint_id
+            vals.setdefault("segment_id", profile.segment_id.id)
+            vals.setdefault("orderpoint_id", op.id)
+            vals.setdefault("action", "update" if op else "create")
+            vals.setdefault("old_min_qty", op.product_min_qty)
+            vals.setdefault("old_max_qty", op.product_max_qty)
+            vals.setdefault("old_multiple_id", op.replenishment_uom_id.id)
+            vals.setdefault("new_multiple_id", op.replenishment_uom_id.id)
+            vals.setdefault("new_trigger", op.trigger or "auto")
+            vals.setdefault("unit_cost", profile.product_id.standard_price)
+            cost = vals["unit_cost"] or 0.0
+            change = (
+                cost
+                * (
+                    vals.get("new_min_qty", 0.0)
+                    + vals.get("new_max_qty", 0.0)
+                    - vals["old_min_qty"]
+                    - vals["old_max_qty"]
+                )
+                / 2.0
+            )
+            vals.setdefault("stock_value_change", change)
+            vals.setdefault("abs_value_change", abs(change))
+        proposals = super().create(vals_list)
+        manual = proposals.filtered(lambda p: p.state == "pending" and p.reason == "manual")
+        if manual:
+            manual._schedule_approval_activities()
+        return proposals
+
+    # ------------------------------------------------------------------ actions
+    def action_approve(self):
+        """Apply pending proposals; only a Planning Manager who did not propose them."""
+        self._check_can_decide()
+        pending = self.filtered(lambda p: p.state == "pending")
+        pending.sudo()._apply(approved_by=self.env.user)
+        return True
+
+    def action_reject(self):
+        self._check_can_decide()
+        pending = self.filtered(lambda p: p.state == "pending")
+        pending.sudo().write(
+            {
+                "state": "rejected",
+                "approved_by_id": self.env.user.id,
+                "date_decided": fields.Datetime.now(),
+            }
+        )
+        pending.sudo()._close_activities()
+        return True
+
+    def action_rollback(self):
+        """Restore the reorder rule values that were in force before these proposals."""
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only a Planning Manager can roll back a change."))
+        applied = self.filtered(lambda p: p.state in APPLIED_STATES)
+        applied.sudo()._rollback()
+        return True
+
+    def _check_can_decide(self):
+        if self.env.su:
+            return
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a Planning Manager can approve or reject proposals.")
+            )
+        own = self.filtered(lambda p: p.proposed_by_id == self.env.user)
+        if own:
+            raise UserError(
+                self.env._(
+                    "You proposed %s yourself: another Planning Manager must decide.",
+                    ", ".join(own.mapped("display_name")),
+                )
+            )
+
+    # ------------------------------------------------------------------ apply
+    def _apply(self, approved_by=None, recompute=True):
+        """Write the proposals to Odoo's reorder rules in bulk and leave audit rows.
+
+        Updates are one UPDATE ... FROM (VALUES ...) whatever their number; rules are
+        created in one ``create`` call; the quantity to order of the changed rules is
+        recomputed by Odoo (here when ``recompute``, else by the scheduler itself)."""
+        if not self:
+            return
+        Orderpoint = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            .with_context(stock_segment_planning_apply=True, active_test=False)
+        )
+        now = fields.Datetime.now()
+        creates = self.filtered(lambda p: p.action == "create" and not p.orderpoint_id)
+        updates = self - creates
+        audits = []
+        if creates:
+            created = Orderpoint.create(
+                [
+                    {
+                        "product_id": p.product_id.id,
+                        "warehouse_id": p.warehouse_id.id,
+                        "location_id": p.warehouse_id.lot_stock_id.id,
+                        "company_id": p.company_id.id,
+                        "product_min_qty": p.new_min_qty,
+                        "product_max_qty": p.new_max_qty,
+                        "replenishment_uom_id": p.new_multiple_id.id,
+                        "trigger": p.new_trigger or "auto",
+                        "planning_profile_id": p.profile_id.id,
+                    }
+                    for p in creates
+                ]
+            )
+            for proposal, op in zip(creates, created, strict=True):
+                proposal.orderpoint_id = op
+                audits.append(proposal._audit_vals("create", approved_by, old_active=False))
+        rows = []
+        for p in updates:
+            active = p.action != "archive"
+            rows.append(
+                SQL(
+                    "(%s, %s::float8, %s::float8, %s::int4, %s::bool, %s::int4)",
+                    p.orderpoint_id.id,
+                    p.new_min_qty,
+                    p.new_max_qty,
+                    p.new_multiple_id.id or None,
+                    active,
+                    p.profile_id.id,
+                )
+            )
+            audits.append(
+                p._audit_vals("archive" if not active else "update", approved_by, old_active=True)
+            )
+        if rows:
+            self._write_orderpoints(rows, recompute=recompute)
+        self.env["stock.replenishment.audit"].sudo().create(audits)
+        auto = self.filtered(lambda p: p.state != "pending" or not approved_by)
+        decided = self - auto
+        if auto:
+            auto.write({"state": "auto_applied", "date_decided": now})
+        if decided:
+            decided.write(
+                {"state": "approved", "approved_by_id": approved_by.id, "date_decided": now}
+            )
+            decided._close_activities()
+        self.profile_id.invalidate_recordset(["orderpoint_id"])
+
+    def _write_orderpoints(self, rows, recompute=True):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_warehouse_orderpoint op
+               SET product_min_qty = v.min_qty, product_max_qty = v.max_qty,
+                   replenishment_uom_id = v.multiple, active = v.active,
+                   planning_profile_id = v.profile,
+                   write_date = now() AT TIME ZONE 'UTC', write_uid = %s
+              FROM (VALUES %s) AS v(id, min_qty, max_qty, multiple, active, profile)
+             WHERE op.id = v.id
+         RETURNING op.id
+            """,
+                self.env.uid,
+                SQL(", ").join(rows),
+            )
+        )
+        ids = [r[0] for r in self.env.cr.fetchall()]
+        Orderpoint = self.env["stock.warehouse.orderpoint"].sudo()
+        Orderpoint.invalidate_model()
+        if recompute and ids:
+            ops = Orderpoint.browse(ids)
+            self.env.add_to_compute(Orderpoint._fields["qty_to_order_computed"], ops)
+
+    def _audit_vals(self, action, approved_by, old_active=True):
+        self.ensure_one()
+        return {
+            "proposal_id": self.id,
+            "orderpoint_id": self.orderpoint_id.id,
+            "profile_id": self.profile_id.id,
+            "product_id": self.product_id.id,
+            "warehouse_id": self.warehouse_id.id,
+            "company_id": self.company_id.id,
+            "action": action,
+            "old_min_qty": self.old_min_qty,
+            "new_min_qty": self.new_min_qty if action != "archive" else self.old_min_qty,
+            "old_max_qty": self.old_max_qty,
+            "new_max_qty": self.new_max_qty if action != "archive" else self.old_max_qty,
+            "old_multiple_id": self.old_multiple_id.id,
+            "new_multiple_id": self.new_multiple_id.id,
+            "old_active": old_active,
+            "new_active": action != "archive",
+            "proposed_by_id": self.proposed_by_id.id,
+            "approved_by_id": approved_by.id if approved_by else False,
+            "reason": self.reason_detail or dict(REASONS).get(self.reason),
+        }
+
+    def _rollback(self):
+        rows, audits = [], []
+        for p in self:
+            op = p.orderpoint_id
+            if not op:
+                continue
+            # A rule this proposal created is archived; any other gets its old values back.
+            active = p.action != "create"
+            rows.append(
+                SQL(
+                    "(%s, %s::float8, %s::float8, %s::int4, %s::bool, %s::int4)",
+                    op.id,
+                    p.old_min_qty,
+                    p.old_max_qty,
+                    p.old_multiple_id.id or None,
+                    active,
+                    p.profile_id.id,
+                )
+            )
+            audits.append(
+                {
+                    "proposal_id": p.id,
+                    "orderpoint_id": op.id,
+                    "profile_id": p.profile_id.id,
+                    "product_id": p.product_id.id,
+                    "warehouse_id": p.warehouse_id.id,
+                    "company_id": p.company_id.id,
+                    "action": "rollback",
+                    "old_min_qty": op.product_min_qty,
+                    "new_min_qty": p.old_min_qty,
+                    "old_max_qty": op.product_max_qty,
+                    "new_max_qty": p.old_max_qty,
+                    "old_multiple_id": op.replenishment_uom_id.id,
+                    "new_multiple_id": p.old_multiple_id.id,
+                    "old_active": op.active,
+                    "new_active": active,
+                    "proposed_by_id": p.proposed_by_id.id,
+                    "approved_by_id": self.env.user.id,
+                    "reason": self.env._("Rollback of proposal %s", p.id),
+                }
+            )
+        if rows:
+            self._write_orderpoints(rows)
+        self.env["stock.replenishment.audit"].sudo().create(audits)
+        self.write({"state": "rolled_back"})
+
+    # ------------------------------------------------------------------ approval
+    def _approver(self):
+        """The Planning Manager who receives the approval activity."""
+        icp = self.env["ir.config_parameter"].sudo()
+        approver_id = int(icp.get_param("stock_segment_replenishment.approver_id", 0) or 0)
+        approver = self.env["res.users"].sudo().browse(approver_id).exists()
+        if approver:
+            return approver
+        group = self.env.ref(MANAGER_GROUP)
+        candidates = group.sudo().all_user_ids.filtered(
+            lambda u: u.active and not u._is_superuser() and u.share is False
+        )
+        return candidates.sorted("id")[:1]
+
+    def _schedule_approval_activities(self):
+        """One to-do activity per pending proposal for the approver (not the proposer)."""
+        approver = self._approver()
+        if not approver:
+            return
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        model = self.env["ir.model"]._get_id(self._name)
+        vals = []
+        for p in self:
+            user = approver
+            if user == p.proposed_by_id:
+                continue
+            vals.append(
+                {
+                    "res_model_id": model,
+                    "res_id": p.id,
+                    "activity_type_id": todo.id if todo else False,
+                    "summary": self.env._("Approve reorder rule change"),
+                    "user_id": user.id,
+                    "date_deadline": fields.Date.context_today(self),
+                }
+            )
+        if vals:
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+                vals
+            )
+
+    def _close_activities(self):
+        self.sudo().activity_ids.unlink()
+
+    @api.model
+    def _pending_value_total(self):
+        """Stock value effect of all pending proposals of the current companies."""
+        groups = self._read_group(
+            [("state", "=", "pending"), ("company_id", "in", self.env.companies.ids)],
+            [],
+            ["stock_value_change:sum"],
+        )
+        return groups[0][0] if groups else 0.0
