@@ -757,6 +757,9 @@ def compute_policy(
         d_r = d * ri
         with np.errstate(divide="ignore", invalid="ignore"):
             under = np.where(continuous & (d_r > 0), (sd**2 * ri + d_r**2) / (2 * d_r), 0.0)
+        # A forecast near zero beside a historical deviation would blow the ratio up: the
+        # undershoot cannot exceed a plausible single-interval demand (mean + 3 sigma).
+        under = np.minimum(under, d_r + 3.0 * sd * np.sqrt(ri))
         under = np.where(np.isfinite(under), under, 0.0)
         s = np.where(slow, np.ceil(s + under - 1e-9), s + under)
         order_up_to = np.where(periodic | nv, s, s + q)

@@ -174,3 +174,19 @@ def test_moq_pack_and_conflicting_limits():
     assert res.loc[0, "order_qty"] == 60
     assert res.loc[1, "status"] == "conflicting_limits"
     assert res.loc[1, "order_qty"] >= 50
+
+
+def test_undershoot_bounded_for_tiny_forecast():
+    """A near-zero forecast beside a historical deviation must not inflate s (bounded by
+    one interval's mean + 3 sigma), and a steady item gets (sigma^2 + d^2) / 2d."""
+    res = P.compute_policy(
+        [1e-6, 20],
+        [1, 2],
+        [10, 10],
+        policy="sS",
+        unit_cost=1,
+        fixed_order_qty=50,
+        review_interval=1,
+    )
+    assert res.loc[0, "undershoot"] <= 1e-6 + 3 + 1e-9
+    assert res.loc[1, "undershoot"] == pytest.approx((4 + 400) / 40)
