@@ -1,1 +1,1 @@
-
+from . import test_lead_time, test_policy, test_proposals, test_purchase
