@@ -79,7 +79,7 @@ def stock_for(points, target):
     best = np.minimum.accumulate(vals[::-1])[::-1]
     j = np.searchsorted(fills, target)
     if j == 0:
-        return best[0]
+        return np.nan  # the frontier starts above the target: no honest interpolation
     f0, f1, v0, v1 = fills[j - 1], fills[j], best[j - 1], best[j]
     return v0 + (v1 - v0) * (target - f0) / max(f1 - f0, 1e-12)
 
@@ -205,7 +205,7 @@ def main() -> None:
     ):
         print(f"\n=== {label}")
         results = {"invplan": [], "invplan_uniform": [], "rule_of_thumb": [], "ddmrp": []}
-        for target in (0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99):
+        for target in (0.6, 0.75, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98, 0.99):
             point = frontier_point(ours(target, cycle, continuous), cost)
             results["invplan"].append(point + (target,))
             uniform = ours(target, cycle, continuous, portfolio=False)
