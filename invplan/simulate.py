@@ -46,8 +46,10 @@ def simulate_policy(
     ``reorder_point``, ``order_up_to`` and ``order_qty`` may be given per item (m,) or
     per item and period (m, T), for a policy recomputed during the horizon.
 
-    An order placed at t arrives at ``t + lead_times[i, t]`` (a lead time drawn per item
-    and period, so lead-time variability is replayed). This is the standard
+    An order placed at the end of period t (after its demand) arrives at the start of
+    period ``t + L + 1`` with ``L = lead_times[i, t]`` (drawn per item and period, so
+    lead-time variability is replayed): the inventory position at ordering covers the
+    demand of exactly L periods, as in the continuous formulas. This is the standard
     discrete-event logic of periodic/continuous review systems with backordering
     (Axsäter, *Inventory Control*, 3rd ed., ch. 5; SPP ch. 7), written as a loop over
     periods vectorised over items.
@@ -131,8 +133,9 @@ def simulate_policy(
             qty = np.where(trigger, n * Q, 0.0)
         placed = qty > 0
         if placed.any():
-            due = t + np.where(Lr[:, t] > 0, Lr[:, t], 0)
-            due = np.maximum(due, t + 1)  # an order placed now arrives next period at the earliest
+            # Placed after today's demand, it covers the next L periods' demand from the
+            # stock in the position now and arrives at the start of period t + L + 1.
+            due = t + Lr[:, t] + 1
             np.add.at(pipeline, (rows[placed], due[placed]), qty[placed])
             on_order += qty
             if t >= warmup:
