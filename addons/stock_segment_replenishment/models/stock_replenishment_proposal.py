@@ -217,6 +217,9 @@ class StockReplenishmentProposal(models.Model):
             created = Orderpoint.create(
                 [
                     {
+                        # Named after the plan: one sequence call per rule would make the
+                        # queries of a batch grow with its size.
+                        "name": f"OP/PLN/{p.profile_id.id}",
                         "product_id": p.product_id.id,
                         "warehouse_id": p.warehouse_id.id,
                         "location_id": p.warehouse_id.lot_stock_id.id,

@@ -1,0 +1,270 @@
+"""Scale of the nightly replenishment job inside Odoo, and Odoo's own Replenishment.
+
+Builds a synthetic catalogue in a database that has ``stock_segment_replenishment``
+installed (products with a vendor price list line and the Buy route, one planning profile
+per product in one warehouse, a forecast set on each profile), then:
+
+1. first run: lead times, policy, proposals and the creation of every reorder rule, half
+   of the profiles at one batch size and half at another;
+2. recompute run: demand moved on every profile (most within the segment's tolerance,
+   one in ten beyond it) and the job run again at both batch sizes: policy recompute,
+   proposals, bulk auto-apply, approval activities;
+3. Odoo's own Replenishment computation on the same catalogue, in the same run: the
+   quantity to order of every reorder rule (``_compute_qty_to_order_computed``, what the
+   scheduler and the Replenishment screen compute) and opening the Replenishment action
+   (``action_open_orderpoints``).
+
+Prints seconds, SQL queries per batch at both batch sizes (equal when extraction and
+writes are set-based), the ratio of our recompute to Odoo's computation, and the
+extrapolation to 100,000 profiles when run smaller (labelled as such).
+
+Run from the Odoo source directory (so that ``import odoo`` works)::
+
+    python benchmarks/replenishment_odoo_scale.py --db BENCH_DB --addons-path A,B \\
+        --profiles 20000 --batch-sizes 500,2000 [--db-host H --db-port P --db-user U]
+
+Commits as the cron does (one commit per batch). Use a scratch database.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--db-host", default="127.0.0.1")
+    parser.add_argument("--db-port", default="5432")
+    parser.add_argument("--db-user", default="odoo")
+    parser.add_argument("--profiles", type=int, default=20000)
+    parser.add_argument("--batch-sizes", default="500,2000")
+    parser.add_argument("--seed", type=float, default=0.42)
+    parser.add_argument(
+        "--skip-odoo-action",
+        action="store_true",
+        help="do not open Odoo's Replenishment action (it can take long on big catalogues)",
+    )
+    args = parser.parse_args()
+    small, large = (int(x) for x in args.batch_sizes.split(","))
+
+    sys.path.insert(0, os.getcwd())  # run from the Odoo source directory
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    from odoo.modules.registry import Registry
+    from odoo.tools import SQL, config
+
+    config.parse_config(
+        [
+            "-d",
+            args.db,
+            "--db_host",
+            args.db_host,
+            "--db_port",
+            args.db_port,
+            "--db_user",
+            args.db_user,
+            "--addons-path",
+            args.addons_path,
+        ]
+    )
+    registry = Registry(args.db)
+    today = date.today()
+
+    # ------------------------------------------------------------------ catalogue
+    t0 = time.perf_counter()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env["res.company"].create({"name": f"Replenishment scale {args.profiles}"})
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        ) or env["stock.warehouse"].create(
+            {"name": "Replenishment scale", "code": "RSC", "company_id": company.id}
+        )
+        segment = env["stock.segment"].create(
+            {
+                "name": "Replenishment scale",
+                "code": f"RS{args.profiles}",
+                "company_id": company.id,
+                "replenishment_policy": "sS",
+                "auto_apply_tolerance": 10.0,
+            }
+        )
+        vendor = env["res.partner"].create({"name": "Scale vendor"})
+        buy = env.ref("purchase_stock.route_warehouse0_buy")
+        uom = env.ref("uom.product_uom_unit")
+        env.flush_all()
+        cr.execute(SQL("SELECT setseed(%s)", args.seed))
+        cr.execute(
+            SQL(
+                """
+            WITH t AS (
+                INSERT INTO product_template (name, type, is_storable, uom_id, tracking,
+                       service_tracking, active, sale_ok, purchase_ok, list_price,
+                       create_uid, write_uid, create_date, write_date)
+                SELECT jsonb_build_object('en_US', 'Replenishment item ' || g), 'consu', true,
+                       %(uom)s, 'none', 'no', true, true, true, 10, 1, 1, now(), now()
+                  FROM generate_series(1, %(n)s) g
+                RETURNING id
+            ), p AS (
+                INSERT INTO product_product (product_tmpl_id, active, standard_price,
+                       create_uid, write_uid, create_date, write_date)
+                SELECT id, true, jsonb_build_object(%(company)s, 2 + random() * 50),
+                       1, 1, now(), now() FROM t
+                RETURNING id, product_tmpl_id
+            ), s AS (
+                INSERT INTO product_supplierinfo (partner_id, product_tmpl_id, product_uom_id,
+                       currency_id, delay, min_qty, price, sequence, company_id,
+                       create_uid, write_uid, create_date, write_date)
+                SELECT %(vendor)s, product_tmpl_id, %(uom)s, %(currency)s,
+                       3 + (id %% 12), 0, 5, 1, %(company_id)s, 1, 1, now(), now() FROM p
+            ), r AS (
+                INSERT INTO stock_route_product (route_id, product_id)
+                SELECT %(buy)s, product_tmpl_id FROM p
+            )
+            INSERT INTO stock_planning_profile (product_id, warehouse_id, company_id,
+                   segment_id, active, avg_daily_demand, demand_sigma_daily, forecast_date,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT id, %(wh)s, %(company_id)s, %(segment)s, true,
+                   CASE WHEN id %% 10 < 7 THEN 2 + random() * 20 ELSE random() * 0.5 END,
+                   0.5 + random() * 3, %(today)s, 1, 1, now(), now()
+              FROM p
+            """,
+                uom=uom.id,
+                n=args.profiles,
+                company=str(company.id),
+                company_id=company.id,
+                vendor=vendor.id,
+                currency=company.currency_id.id,
+                buy=buy.id,
+                wh=warehouse.id,
+                segment=segment.id,
+                today=today,
+            )
+        )
+        cr.execute("ANALYZE stock_planning_profile")
+        cr.execute("ANALYZE product_supplierinfo")
+        cr.execute(
+            SQL(
+                "SELECT id FROM stock_planning_profile WHERE company_id = %s ORDER BY id",
+                company.id,
+            )
+        )
+        profile_ids = [r[0] for r in cr.fetchall()]
+        company_id = company.id
+    setup_s = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ instrumented runs
+    Profile = registry["stock.planning.profile"]
+    batch_queries = defaultdict(list)
+    current = {}
+    original = Profile._replenish_batch
+
+    def counted(self, ctx, ids):
+        before = self.env.cr.sql_log_count
+        result = original(self, ctx, ids)
+        batch_queries[(current["run"], current["size"])].append(self.env.cr.sql_log_count - before)
+        return result
+
+    Profile._replenish_batch = counted
+    half = len(profile_ids) // 2
+
+    def run(name):
+        out = []
+        for size, ids in ((small, profile_ids[:half]), (large, profile_ids[half:])):
+            current.update(run=name, size=size)
+            t = time.perf_counter()
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                stats = env["stock.planning.profile"]._run_replenishment(
+                    companies=env["res.company"].browse(company_id),
+                    today=today,
+                    batch_size=size,
+                    profile_ids=ids,
+                )[company_id]
+            out.append({"size": size, "n": len(ids), "s": time.perf_counter() - t, "stats": stats})
+        return out
+
+    first = run("first")
+    with registry.cursor() as cr:
+        # Demand moves: +4 % on most plans (inside the 10 % tolerance), +60 % on one in ten.
+        cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile
+               SET avg_daily_demand = avg_daily_demand
+                   * CASE WHEN id %% 10 = 3 THEN 1.6 ELSE 1.04 END
+             WHERE company_id = %s
+            """,
+                company_id,
+            )
+        )
+    second = run("recompute")
+
+    # ------------------------------------------------------------------ Odoo's own
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        ops = env["stock.warehouse.orderpoint"].search([("company_id", "=", company_id)])
+        n_ops = len(ops)
+        t = time.perf_counter()
+        ops._compute_qty_to_order_computed()
+        env.flush_all()
+        odoo_qty_s = time.perf_counter() - t
+        cr.rollback()
+    odoo_action_s = None
+    if not args.skip_odoo_action:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+            t = time.perf_counter()
+            env["stock.warehouse.orderpoint"].with_context(
+                force_orderpoint_recompute=True
+            ).action_open_orderpoints()
+            env.flush_all()
+            odoo_action_s = time.perf_counter() - t
+            cr.rollback()
+
+    n = len(profile_ids)
+    print(f"{n} profiles, one warehouse, cores={os.cpu_count()}, Odoo {odoo.release.serie}")
+    print(f"catalogue setup (not timed against the target): {setup_s:.1f} s")
+    totals = {}
+    for name, runs in (("first", first), ("recompute", second)):
+        totals[name] = sum(r["s"] for r in runs)
+        for r in runs:
+            q = batch_queries[(name, r["size"])]
+            st = r["stats"]
+            print(
+                f"{name:>9} run, batch size {r['size']:>5}: {r['n']} profiles in {r['s']:.1f} s "
+                f"({1000 * r['s'] / r['n']:.2f} ms/profile); proposals {st['proposals']} "
+                f"(auto-applied {st['auto_applied']}, pending {st['pending']}), failed "
+                f"{st['failed']}; queries per batch: min {min(q)}, median "
+                f"{statistics.median(q)}, max {max(q)} over {len(q)} batches"
+            )
+        print(f"{name:>9} run total: {totals[name]:.1f} s for {n} profiles")
+    print(
+        f"Odoo quantity to order of {n_ops} reorder rules (_compute_qty_to_order_computed): "
+        f"{odoo_qty_s:.1f} s; ratio recompute run / Odoo's: "
+        f"{totals['recompute'] / odoo_qty_s:.2f}"
+    )
+    if odoo_action_s is not None:
+        print(
+            f"Odoo Replenishment action (action_open_orderpoints, forced recompute): "
+            f"{odoo_action_s:.1f} s; ratio recompute run / Odoo's: "
+            f"{totals['recompute'] / odoo_action_s:.2f}"
+        )
+    for name in ("first", "recompute"):
+        if n < 100000:
+            print(
+                f"EXTRAPOLATED (linear in profiles, not measured): {name} run for 100000 "
+                f"profiles ~ {totals[name] * 100000 / n:.0f} s (target <= 180 s)"
+            )
+        else:
+            print(f"{name} run for 100000 profiles: {totals[name]:.0f} s (target <= 180 s)")
+
+
+if __name__ == "__main__":
+    main()
