@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import classify, policy
-from .forecast import bucket_demand, forecast_batch
+from .forecast import bucket_demand, candidates_for, forecast_batch
 
 #: Default segments: service targets and policies per ABC x XYZ cell, plus the cells
 #: handled apart (lumpy demand, end of life, no demand).
@@ -62,16 +62,27 @@ DEFAULT_RULES = pd.DataFrame(
     ]
 )
 
-#: Forecast candidates per demand pattern for planning. The naive forecast is left out:
-#: one period's demand is too noisy a base for a reorder point, however it back-tests.
-PLANNING_CANDIDATES = {
-    "smooth": ("moving_average", "ses", "holt", "holt_damped"),
-    "erratic": ("moving_average", "ses", "holt_damped"),
-    "intermittent": ("croston", "sba", "tsb", "adida"),
-    "lumpy": ("croston", "sba", "tsb", "adida"),
-    "no_demand": ("zero",),
-    "insufficient_history": ("moving_average", "ses"),
-}
+
+def planning_candidates(season_length: int | None = None) -> dict:
+    """Forecast candidates per demand pattern for planning: the automatic sets of
+    :func:`invplan.forecast.candidates_for` without the naive forecast, since one
+    period's demand is too noisy a base for a reorder point, however it back-tests."""
+    out = {}
+    for pattern in (
+        "smooth",
+        "erratic",
+        "intermittent",
+        "lumpy",
+        "no_demand",
+        "insufficient_history",
+    ):
+        full = candidates_for(pattern, season_length)
+        out[pattern] = tuple(m for m in full if m != "naive") or full
+    return out
+
+
+#: Candidates for data without a season length (see :func:`planning_candidates`).
+PLANNING_CANDIDATES = planning_candidates(None)
 
 HISTORY_COLUMNS = {"product": "text", "warehouse": "text", "date": "date", "quantity": "number"}
 HISTORY_OPTIONAL = {"stockout": "flag"}

@@ -600,6 +600,7 @@ class StockPlanningProfile(models.Model):
 
         from invplan.accuracy import accuracy_table
         from invplan.forecast import flag_outliers, forecast_batch
+        from invplan.planning import planning_candidates
 
         rows = self._fetch_forecast_rows(ctx, profile_ids)
         if not rows:
@@ -620,11 +621,14 @@ class StockPlanningProfile(models.Model):
         statuses = np.full(m, "inactive_product", dtype=object)
         if valid.any():
             season = SEASON[bucket]
+            season_ok = season if n >= 2 * season + 2 else None
             result = forecast_batch(
                 baseline[valid],
                 h,
-                methods="auto" if ctx["method"] == "auto" else [ctx["method"]],
-                season_length=season if n >= 2 * season + 2 else None,
+                methods=planning_candidates(season_ok)
+                if ctx["method"] == "auto"
+                else [ctx["method"]],
+                season_length=season_ok,
                 ids=ids[valid],
             )
             forecast[valid] = np.nan_to_num(result.forecast, nan=0.0)
