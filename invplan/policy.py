@@ -556,48 +556,14 @@ def compute_policy(
     -------
     DataFrame with columns ``status, method`` and ``safety_factor, demand_mean_p,
     demand_sigma_p, safety_stock, reorder_point, order_qty, order_up_to,
-    expected_fill_rate, expected_csl, avg_stock, avg_stock_value``.
+    expected_fill_rate, expected_csl, avg_stock, avg_stock_value, undershoot``.
     """
-    single = all_scalar(
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        policy,
-        service_metric,
-        service_target,
-        review_period,
-        unit_cost,
-        holding_rate,
-        ordering_cost,
-        stockout_cost,
-        error_std,
-        moq,
-        pack_multiple,
-        max_order_qty,
-        days_of_cover,
-        fixed_order_qty,
-    )
-    n = broadcast_size(
-        demand_mean,
-        demand_std,
-        lead_time,
-        lead_time_std,
-        policy,
-        service_metric,
-        service_target,
-        review_period,
-        unit_cost,
-        holding_rate,
-        ordering_cost,
-        stockout_cost,
-        error_std,
-        moq,
-        pack_multiple,
-        max_order_qty,
-        days_of_cover,
-        fixed_order_qty,
-    )
+    inputs = (demand_mean, demand_std, lead_time, lead_time_std, policy, service_metric,
+              service_target, review_period, unit_cost, holding_rate, ordering_cost,
+              stockout_cost, error_std, moq, pack_multiple, max_order_qty, days_of_cover,
+              fixed_order_qty)  # fmt: skip
+    single = all_scalar(*inputs)
+    n = broadcast_size(*inputs)
     f = lambda v, name: as_float_array(v, name, n)  # noqa: E731
     d = f(demand_mean, "demand_mean")
     sd = f(demand_std, "demand_std")
