@@ -1,0 +1,994 @@
+import calendar
+import logging
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from odoo import api, fields, models, modules
+from odoo.tools import SQL, split_every
+
+from invplan.kpi import (
+    days_of_supply,
+    fill_rates,
+    individuals_limits,
+    inventory_turns,
+    stockout_rate,
+    western_electric_alerts,
+)
+from invplan.kpi_report import (
+    end_of_day_stock,
+    excess_value,
+    pooled_mean,
+    pooled_wape,
+    rank_within_groups,
+    service_status,
+    working_capital_effect,
+)
+
+_logger = logging.getLogger(__name__)
+
+SPC_SOURCE = "kpi_spc"
+SPC_METRICS = ("stockout_rate", "avg_inventory_value", "qty_fill_rate")
+PERIOD_TYPES = [("day", "Day"), ("month", "Month")]
+LEVELS = [("segment", "Segment x warehouse"), ("product", "Product x warehouse")]
+STATUSES = [("green", "On target"), ("amber", "Near target"), ("red", "Below target")]
+COST_HELP = (
+    " Valued at the product cost Odoo keeps (standard or average cost of the valuation) "
+    "on the snapshot day, the same cost for inventory and issues."
+)
+# Columns written by the bulk insert (besides the audit columns), with their SQL type.
+COLUMNS = {
+    "period_type": "varchar",
+    "level": "varchar",
+    "date_from": "date",
+    "date_to": "date",
+    "period_days": "int4",
+    "company_id": "int4",
+    "warehouse_id": "int4",
+    "segment_id": "int4",
+    "product_id": "int4",
+    "profile_id": "int4",
+    "currency_id": "int4",
+    "pair_count": "int4",
+    "avg_inventory_qty": "float8",
+    "avg_inventory_value": "float8",
+    "end_inventory_value": "float8",
+    "issued_qty": "float8",
+    "cogs_value": "float8",
+    "turns": "float8",
+    "days_of_supply": "float8",
+    "lines_total": "int4",
+    "lines_on_time": "int4",
+    "ordered_qty": "float8",
+    "shipped_on_time_qty": "float8",
+    "line_fill_rate": "float8",
+    "qty_fill_rate": "float8",
+    "stockout_days": "int4",
+    "observed_days": "int4",
+    "stockout_rate": "float8",
+    "backorder_qty": "float8",
+    "excess_value": "float8",
+    "wc_effect_value": "float8",
+    "wape": "float8",
+    "forecast_bias": "float8",
+    "service_target": "float8",
+    "service_achieved": "float8",
+    "service_status": "varchar",
+    "rank_fill_rate": "int4",
+    "rank_turns": "int4",
+}
+SUM_COLUMNS = (
+    "pair_count",
+    "avg_inventory_qty",
+    "avg_inventory_value",
+    "end_inventory_value",
+    "issued_qty",
+    "cogs_value",
+    "lines_total",
+    "lines_on_time",
+    "ordered_qty",
+    "shipped_on_time_qty",
+    "stockout_days",
+    "observed_days",
+    "backorder_qty",
+    "excess_value",
+    "wc_effect_value",
+)
+
+
+def month_bounds(day):
+    first = day.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+class StockKpiSnapshot(models.Model):
+    """Inventory KPIs of one period for one segment x warehouse (or product x warehouse).
+
+    Rows are written in bulk by :meth:`_run_snapshot`; a rerun of the same period replaces
+    them. Every ratio is computed by the engine (:mod:`invplan.kpi`)."""
+
+    _name = "stock.kpi.snapshot"
+    _description = "Inventory KPI Snapshot"
+    _order = "date_from desc, company_id, warehouse_id, segment_id, product_id"
+    _rec_name = "date_from"
+    _check_company_auto = True
+
+    period_type = fields.Selection(PERIOD_TYPES, required=True, readonly=True, index=True)
+    level = fields.Selection(LEVELS, required=True, readonly=True, index=True)
+    date_from = fields.Date("Period Start", required=True, readonly=True, index=True)
+    date_to = fields.Date("Period End", required=True, readonly=True)
+    period_days = fields.Integer("Days", readonly=True, aggregator="max")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    warehouse_id = fields.Many2one("stock.warehouse", readonly=True, index=True)
+    segment_id = fields.Many2one("stock.segment", readonly=True, index=True)
+    product_id = fields.Many2one("product.product", readonly=True, index=True)
+    profile_id = fields.Many2one("stock.planning.profile", "Plan", readonly=True)
+    pair_count = fields.Integer("Products", readonly=True, help="Product x warehouse plans.")
+
+    # Inventory and issues
+    avg_inventory_qty = fields.Float(
+        "Average Stock Qty",
+        readonly=True,
+        help="Mean of the end-of-day on-hand quantities of the period (negative stock as 0).",
+    )
+    avg_inventory_value = fields.Monetary(
+        "Average Inventory Value",
+        readonly=True,
+        help="Mean of the end-of-day on-hand quantities times the unit cost." + COST_HELP,
+    )
+    end_inventory_value = fields.Monetary("Closing Inventory Value", readonly=True)
+    issued_qty = fields.Float(readonly=True)
+    cogs_value = fields.Monetary(
+        "Cost of Goods Issued",
+        readonly=True,
+        help="Done issues from the warehouse to customers and production." + COST_HELP,
+    )
+    turns = fields.Float(
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="Cost of goods issued / average inventory value of the period, both at the same "
+        "product cost (not annualised)." + COST_HELP,
+    )
+    days_of_supply = fields.Float(
+        "Days of Supply",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Average inventory value / (cost of goods issued / days), on the same cost basis "
+        "as the turns. Stock without issues shows 1,000 times the period.",
+    )
+
+    # Service
+    lines_total = fields.Integer("Delivery Lines", readonly=True)
+    lines_on_time = fields.Integer("Lines Complete On Time", readonly=True)
+    ordered_qty = fields.Float("Demand Qty", readonly=True)
+    shipped_on_time_qty = fields.Float("Qty Shipped On Time", readonly=True)
+    line_fill_rate = fields.Float(
+        "Line Fill Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Customer delivery lines promised in the period shipped complete by their "
+        "promised date (deadline, else scheduled date) / all such lines.",
+    )
+    qty_fill_rate = fields.Float(
+        "Quantity Fill Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Quantity shipped by the promised date / quantity promised in the period.",
+    )
+    stockout_days = fields.Integer("Stockout Product-days", readonly=True)
+    observed_days = fields.Integer("Observed Product-days", readonly=True)
+    stockout_rate = fields.Float(
+        "Stockout Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="Share of product-days with no stock on hand at the end of the day while a "
+        "customer delivery was due and not shipped.",
+    )
+    backorder_qty = fields.Float(readonly=True, help="Customer demand past its promise, unshipped.")
+
+    # Forecast and service targets (segment rows)
+    wape = fields.Float("WAPE (%)", readonly=True, aggregator="avg", digits=(16, 1))
+    forecast_bias = fields.Float(readonly=True, aggregator="avg")
+    service_target = fields.Float("Service Target (%)", readonly=True, aggregator="avg")
+    service_achieved = fields.Float(
+        "Service Achieved (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Quantity fill rate for fill-rate segments; share of product-days without "
+        "stockout for cycle-service segments.",
+    )
+    service_status = fields.Selection(STATUSES, "Status", readonly=True)
+
+    # Money
+    excess_value = fields.Monetary(
+        readonly=True, help="Closing stock above the plan's order-up-to (max) level, at cost."
+    )
+    wc_effect_value = fields.Monetary(
+        "Working Capital Effect",
+        readonly=True,
+        help="Change of average stock value from reorder-rule changes applied in the period: "
+        "cost x (new min + new max - old min - old max) / 2, from the change audit.",
+    )
+
+    # Benchmark
+    rank_fill_rate = fields.Integer(
+        "Fill Rate Rank",
+        readonly=True,
+        aggregator="min",
+        help="Rank of the warehouse among the company's warehouses on quantity fill rate for "
+        "the same segment and period (1 = best).",
+    )
+    rank_turns = fields.Integer(
+        "Turns Rank",
+        readonly=True,
+        aggregator="min",
+        help="Rank of the segment among the warehouse's segments on turns (1 = best).",
+    )
+
+    # ------------------------------------------------------------------ actions
+    def action_view_products(self):
+        self.ensure_one()
+        domain = [
+            ("level", "=", "product"),
+            ("period_type", "=", "month"),
+            ("date_from", "=", self.date_from.replace(day=1)),
+            ("company_id", "=", self.company_id.id),
+            ("warehouse_id", "=", self.warehouse_id.id),
+            ("segment_id", "=", self.segment_id.id),
+        ]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Product KPIs"),
+            "res_model": "stock.kpi.snapshot",
+            "view_mode": "list,pivot,graph",
+            "views": [
+                (self.env.ref("stock_segment_kpi.stock_kpi_snapshot_view_list_product").id, "list"),
+                (False, "pivot"),
+                (False, "graph"),
+            ],
+            "domain": domain,
+        }
+
+    def action_view_moves(self):
+        self.ensure_one()
+        domain = [
+            ("date", ">=", fields.Datetime.to_datetime(self.date_from)),
+            ("date", "<", fields.Datetime.to_datetime(self.date_to + timedelta(days=1))),
+            ("company_id", "=", self.company_id.id),
+            ("state", "!=", "cancel"),
+            "|",
+            ("location_id.warehouse_id", "=", self.warehouse_id.id),
+            ("location_dest_id.warehouse_id", "=", self.warehouse_id.id),
+        ]
+        if self.product_id:
+            domain.append(("product_id", "=", self.product_id.id))
+        elif self.segment_id:
+            profiles = self.env["stock.planning.profile"].search(
+                [
+                    ("segment_id", "=", self.segment_id.id),
+                    ("warehouse_id", "=", self.warehouse_id.id),
+                ]
+            )
+            domain.append(("product_id", "in", profiles.product_id.ids))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Moves behind the figure"),
+            "res_model": "stock.move",
+            "view_mode": "list,form",
+            "domain": domain,
+        }
+
+    def action_export_xlsx(self):
+        rows = self or self.search([("level", "=", "segment"), ("period_type", "=", "month")])
+        wizard = self.env["stock.kpi.export.wizard"].create(
+            {
+                "date_from": min(rows.mapped("date_from")) if rows else fields.Date.today(),
+                "date_to": max(rows.mapped("date_to")) if rows else fields.Date.today(),
+                "company_ids": [(6, 0, rows.company_id.ids or self.env.companies.ids)],
+                "warehouse_ids": [(6, 0, rows.warehouse_id.ids)],
+                "segment_ids": [(6, 0, rows.segment_id.ids)],
+            }
+        )
+        return wizard.action_export()
+
+    # ------------------------------------------------------------------ cron
+    @api.model
+    def _cron_snapshot(self):
+        """Daily run: the month of yesterday (month rows and one row per day), then SPC."""
+        yesterday = fields.Date.context_today(self) - timedelta(days=1)
+        self._run_snapshot(yesterday)
+
+    @api.model
+    def _run_snapshot(self, day, companies=None, batch_size=None, spc=True):
+        """Snapshot the month of ``day`` up to ``day`` for each company.
+
+        Writes month rows (segment and product level) and day rows (segment level) of the
+        month to date, replacing the rows of a previous run. Returns per company a dict of
+        counters."""
+        companies = companies or self.env["res.company"].search([("active", "=", True)])
+        date_from = day.replace(day=1)
+        stats = {}
+        for company in companies:
+            stats[company.id] = (
+                self.sudo()
+                .with_company(company)
+                ._snapshot_company(company, date_from, day, batch_size=batch_size)
+            )
+            if spc:
+                stats[company.id]["alerts"] = self.sudo()._run_spc(company, day)
+        return stats
+
+    def _kpi_params(self):
+        icp = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default, cast):
+            try:
+                return cast(icp.get_param(f"stock_segment_kpi.{key}", default))
+            except (TypeError, ValueError):
+                return default
+
+        return {
+            "batch_size": max(param("batch_size", 5000, int), 1),
+            "amber_band": max(param("amber_band", 2.0, float), 0.0),
+            "spc_window_days": max(param("spc_window_days", 30, int), 8),
+        }
+
+    def _may_commit(self):
+        return not modules.module.current_test and not self.env.context.get("kpi_no_commit")
+
+    def _snapshot_company(self, company, date_from, date_to, batch_size=None):
+        params = self._kpi_params()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id FROM stock_planning_profile p
+              JOIN stock_warehouse w ON w.id = p.warehouse_id
+             WHERE p.company_id = %s AND p.active AND w.active
+          ORDER BY p.product_id, p.warehouse_id
+            """,
+                company.id,
+            )
+        )
+        ids = [r[0] for r in self.env.cr.fetchall()]
+        ctx = self._snapshot_context(company, date_from, date_to)
+        batches = list(split_every(batch_size or params["batch_size"], ids, list))
+        stats = {"profiles": len(ids), "batches": len(batches), "failed": 0}
+        may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=len(ids))
+        monthly, daily = [], []
+        for batch in batches:
+            try:
+                with self.env.cr.savepoint():
+                    month_df, day_df = self._snapshot_batch(ctx, batch)
+                    monthly.append(month_df)
+                    daily.append(day_df)
+            except Exception:  # noqa: BLE001  (isolate one batch, the run goes on)
+                self.env.invalidate_all()
+                stats["failed"] += len(batch)
+                _logger.exception("KPI snapshot batch of %d plans failed", len(batch))
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        products = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame()
+        days = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame()
+        self._replace_rows(ctx, products, days, params)
+        stats["rows"] = len(products)
+        _logger.info(
+            "KPI snapshot of %s %s..%s: %d plans, %d failed",
+            company.name,
+            date_from,
+            date_to,
+            stats["profiles"],
+            stats["failed"],
+        )
+        return stats
+
+    def _snapshot_context(self, company, date_from, date_to):
+        days = pd.date_range(date_from, date_to, freq="D").date
+        return {
+            "company": company,
+            "date_from": date_from,
+            "date_to": date_to,
+            "days": list(days),
+            "n_days": len(days),
+            "month_to": month_bounds(date_from)[1],
+        }
+
+    # ------------------------------------------------------------------ extraction
+    def _fetch_pairs(self, profile_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, COALESCE(p.max_qty, 0)
+              FROM stock_planning_profile p WHERE p.id = ANY(%s)
+            """,
+                list(profile_ids),
+            )
+        )
+        return pd.DataFrame(
+            self.env.cr.fetchall(),
+            columns=["profile_id", "product_id", "warehouse_id", "segment_id", "max_qty"],
+        )
+
+    def _fetch_onhand(self, product_ids, warehouse_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
+              FROM stock_quant q JOIN stock_location l ON l.id = q.location_id
+             WHERE l.usage = 'internal' AND q.product_id = ANY(%s) AND l.warehouse_id = ANY(%s)
+          GROUP BY q.product_id, l.warehouse_id
+            """,
+                product_ids,
+                warehouse_ids,
+            )
+        )
+        return {(p, w): float(q) for p, w, q in self.env.cr.fetchall()}
+
+    def _fetch_flows(self, ctx, product_ids, warehouse_ids):
+        """Done stock flows of the warehouses per product and UTC day since the period
+        start: net flow and issues to customers / production (product unit)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH mv AS (
+                SELECT m.product_id, m.date::date AS day,
+                       m.quantity * mu.factor / pu.factor AS qty,
+                       ls.usage AS src_usage, ls.warehouse_id AS src_wh,
+                       ld.usage AS dst_usage, ld.warehouse_id AS dst_wh
+                  FROM stock_move m
+                  JOIN stock_location ls ON ls.id = m.location_id
+                  JOIN stock_location ld ON ld.id = m.location_dest_id
+                  JOIN product_product pp ON pp.id = m.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                  JOIN uom_uom mu ON mu.id = m.product_uom
+                 WHERE m.state = 'done' AND m.date >= %(start)s
+                   AND m.product_id = ANY(%(products)s)
+            )
+            SELECT product_id, dst_wh, day, SUM(qty), 0.0 FROM mv
+             WHERE dst_usage = 'internal' AND dst_wh = ANY(%(whs)s)
+               AND NOT (src_usage = 'internal' AND src_wh IS NOT DISTINCT FROM dst_wh)
+          GROUP BY product_id, dst_wh, day
+            UNION ALL
+            SELECT product_id, src_wh, day, -SUM(qty),
+                   SUM(CASE WHEN dst_usage IN ('customer', 'production') THEN qty ELSE 0 END)
+              FROM mv
+             WHERE src_usage = 'internal' AND src_wh = ANY(%(whs)s)
+               AND NOT (dst_usage = 'internal' AND dst_wh IS NOT DISTINCT FROM src_wh)
+          GROUP BY product_id, src_wh, day
+            """,
+                start=fields.Datetime.to_datetime(ctx["date_from"]),
+                products=product_ids,
+                whs=warehouse_ids,
+            )
+        )
+        return pd.DataFrame(
+            self.env.cr.fetchall(), columns=["product_id", "warehouse_id", "day", "net", "issued"]
+        )
+
+    def _fetch_demand_lines(self, ctx, product_ids, warehouse_ids):
+        """Customer delivery lines from the warehouses still open at the period start or
+        promised up to its end, with their promised day and shipped quantity."""
+        sale_key = "sale_line_id" in self.env["stock.move"]._fields
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT m.product_id, ls.warehouse_id,
+                   %(line_key)s AS line_key,
+                   COALESCE(m.date_deadline, pk.scheduled_date, m.date)::date AS promised,
+                   m.state = 'done' AS done,
+                   m.date::date AS day,
+                   m.product_qty AS ordered,
+                   CASE WHEN m.state = 'done'
+                        THEN m.quantity * mu.factor / pu.factor ELSE 0 END AS shipped
+              FROM stock_move m
+              JOIN stock_location ls ON ls.id = m.location_id
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+              LEFT JOIN stock_picking pk ON pk.id = m.picking_id
+              JOIN product_product pp ON pp.id = m.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN uom_uom pu ON pu.id = pt.uom_id
+              JOIN uom_uom mu ON mu.id = m.product_uom
+             WHERE m.state <> 'cancel' AND ld.usage = 'customer' AND ls.usage = 'internal'
+               AND ls.warehouse_id = ANY(%(whs)s) AND m.product_id = ANY(%(products)s)
+               AND COALESCE(m.date_deadline, pk.scheduled_date, m.date) < %(end)s
+               AND (m.state <> 'done' OR m.date >= %(start)s
+                    OR COALESCE(m.date_deadline, pk.scheduled_date, m.date) >= %(start)s)
+            """,
+                line_key=SQL("COALESCE('s' || m.sale_line_id::text, 'm' || m.id::text)")
+                if sale_key
+                else SQL("'m' || m.id::text"),
+                whs=warehouse_ids,
+                products=product_ids,
+                start=fields.Datetime.to_datetime(ctx["date_from"]),
+                end=fields.Datetime.to_datetime(ctx["date_to"] + timedelta(days=1)),
+            )
+        )
+        return pd.DataFrame(
+            self.env.cr.fetchall(),
+            columns=[
+                "product_id",
+                "warehouse_id",
+                "line_key",
+                "promised",
+                "done",
+                "day",
+                "ordered",
+                "shipped",
+            ],
+        )
+
+    def _unit_costs(self, company, product_ids):
+        products = self.env["product.product"].with_company(company).browse(product_ids)
+        return {r["id"]: r["standard_price"] or 0.0 for r in products.read(["standard_price"])}
+
+    # ------------------------------------------------------------------ computation
+    def _snapshot_batch(self, ctx, profile_ids):
+        """Product x warehouse figures of the period and per day for one batch of plans.
+
+        Returns (product rows of the period, product x day figures)."""
+        pairs = self._fetch_pairs(profile_ids)
+        product_ids = sorted(set(pairs["product_id"].tolist()))
+        warehouse_ids = sorted(set(pairs["warehouse_id"].tolist()))
+        days = ctx["days"]
+        day_index = {d: i for i, d in enumerate(days)}
+        T = len(days)
+        m = len(pairs)
+        row_of = {
+            (p, w): i
+            for i, (p, w) in enumerate(zip(pairs.product_id, pairs.warehouse_id, strict=True))
+        }
+        costs = self._unit_costs(ctx["company"], product_ids)
+        cost = np.array([costs.get(p, 0.0) for p in pairs.product_id], dtype=float)
+
+        # Stock: end-of-day on-hand rebuilt from today's quants and the done flows.
+        onhand = self._fetch_onhand(product_ids, warehouse_ids)
+        current = np.array([onhand.get(k, 0.0) for k in row_of])
+        flow = np.zeros((m, T))
+        issued = np.zeros((m, T))
+        after = np.zeros(m)
+        flows = self._fetch_flows(ctx, product_ids, warehouse_ids)
+        for p, w, d, net, iss in flows.itertuples(index=False):
+            i = row_of.get((p, w))
+            if i is None:
+                continue
+            t = day_index.get(d)
+            if t is None:
+                after[i] += float(net)
+            else:
+                flow[i, t] += float(net)
+                issued[i, t] += float(iss)
+        stock = end_of_day_stock(current, flow, after)
+        stock_pos = np.maximum(stock, 0.0)
+
+        # Demand lines: fill rates by promised day, open demand by day.
+        lines = self._fetch_demand_lines(ctx, product_ids, warehouse_ids)
+        open_demand = np.zeros((m, T), dtype=bool)
+        lines_total = np.zeros((m, T))
+        lines_ok = np.zeros((m, T))
+        ordered = np.zeros((m, T))
+        shipped_ok = np.zeros((m, T))
+        backorder = np.zeros(m)
+        day_arr = np.array(days, dtype="datetime64[D]")
+        end = np.datetime64(ctx["date_to"], "D")
+        if len(lines):
+            lines = lines[lines.apply(lambda r: (r.product_id, r.warehouse_id) in row_of, axis=1)]
+        if len(lines):
+            lines["row"] = [
+                row_of[(p, w)] for p, w in zip(lines.product_id, lines.warehouse_id, strict=True)
+            ]
+            lines["ordered"] = lines["ordered"].astype(float)
+            lines["shipped"] = lines["shipped"].astype(float)
+            lines["on_time"] = lines["done"] & (lines["day"] <= lines["promised"])
+            lines["shipped_on_time"] = np.where(
+                lines["on_time"], np.minimum(lines["shipped"], lines["ordered"]), 0.0
+            )
+            promised = lines["promised"].to_numpy(dtype="datetime64[D]")
+            done_day = np.where(
+                lines["done"].to_numpy(),
+                lines["day"].to_numpy(dtype="datetime64[D]"),
+                np.datetime64("9999-12-31", "D"),
+            )
+            # Open on day t: promised by then and not shipped by its end.
+            is_open = (promised[:, None] <= day_arr[None, :]) & (
+                done_day[:, None] > day_arr[None, :]
+            )
+            np.logical_or.at(open_demand, lines["row"].to_numpy(), is_open)
+            late = (promised <= end) & (done_day > end)
+            np.add.at(backorder, lines["row"].to_numpy()[late], lines["ordered"].to_numpy()[late])
+            # A line (sale line, else move) is complete when all its moves shipped on time.
+            in_period = lines[lines["promised"] >= ctx["date_from"]]
+            grouped = in_period.groupby(["row", "line_key"], as_index=False).agg(
+                promised=("promised", "max"),
+                ordered=("ordered", "sum"),
+                shipped_on_time=("shipped_on_time", "sum"),
+            )
+            rows = grouped["row"].to_numpy()
+            t_idx = np.array([day_index[d] for d in grouped["promised"]], dtype=int)
+            complete = grouped["shipped_on_time"].to_numpy() >= grouped["ordered"].to_numpy() - 1e-6
+            np.add.at(lines_total, (rows, t_idx), 1)
+            np.add.at(lines_ok, (rows, t_idx), complete.astype(float))
+            np.add.at(ordered, (rows, t_idx), grouped["ordered"].to_numpy())
+            np.add.at(shipped_ok, (rows, t_idx), grouped["shipped_on_time"].to_numpy())
+        stockout = open_demand & (stock <= 0)
+
+        # Working-capital effect of the reorder-rule changes applied in the period.
+        wc = np.zeros(m)
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT a.product_id, a.warehouse_id,
+                   COALESCE(a.old_min_qty, 0), COALESCE(a.old_max_qty, 0),
+                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_min_qty, 0) END,
+                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_max_qty, 0) END
+              FROM stock_replenishment_audit a
+             WHERE a.company_id = %s AND a.product_id = ANY(%s) AND a.warehouse_id = ANY(%s)
+               AND a.date >= %s AND a.date < %s
+            """,
+                ctx["company"].id,
+                product_ids,
+                warehouse_ids,
+                fields.Datetime.to_datetime(ctx["date_from"]),
+                fields.Datetime.to_datetime(ctx["date_to"] + timedelta(days=1)),
+            )
+        )
+        audit = self.env.cr.fetchall()
+        if audit:
+            arr = np.array([r[2:] for r in audit], dtype=float)
+            idx = np.array([row_of.get((r[0], r[1]), -1) for r in audit])
+            keep = idx >= 0
+            effect = working_capital_effect(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], cost[idx])
+            np.add.at(wc, idx[keep], effect[keep])
+
+        value_daily = stock_pos * cost[:, None]
+        cogs_daily = issued * cost[:, None]
+        period = pairs.copy()
+        period["cost"] = cost
+        period["pair_count"] = 1
+        period["avg_inventory_qty"] = stock_pos.mean(axis=1) if T else 0.0
+        period["avg_inventory_value"] = value_daily.mean(axis=1) if T else 0.0
+        period["end_inventory_value"] = value_daily[:, -1] if T else 0.0
+        period["issued_qty"] = issued.sum(axis=1)
+        period["cogs_value"] = cogs_daily.sum(axis=1)
+        period["lines_total"] = lines_total.sum(axis=1)
+        period["lines_on_time"] = lines_ok.sum(axis=1)
+        period["ordered_qty"] = ordered.sum(axis=1)
+        period["shipped_on_time_qty"] = shipped_ok.sum(axis=1)
+        period["stockout_days"] = stockout.sum(axis=1)
+        period["observed_days"] = T
+        period["backorder_qty"] = backorder
+        period["excess_value"] = excess_value(stock[:, -1] if T else 0.0, pairs["max_qty"], cost)
+        period["wc_effect_value"] = wc
+
+        # Per day and segment x warehouse (for the day rows and the control charts).
+        keys = pairs[["warehouse_id", "segment_id"]].fillna(0).astype(int)
+        day_frames = []
+        for t, d in enumerate(days):
+            frame = keys.copy()
+            frame["day"] = d
+            frame["pair_count"] = 1
+            frame["avg_inventory_qty"] = stock_pos[:, t]
+            frame["avg_inventory_value"] = value_daily[:, t]
+            frame["end_inventory_value"] = value_daily[:, t]
+            frame["issued_qty"] = issued[:, t]
+            frame["cogs_value"] = cogs_daily[:, t]
+            frame["lines_total"] = lines_total[:, t]
+            frame["lines_on_time"] = lines_ok[:, t]
+            frame["ordered_qty"] = ordered[:, t]
+            frame["shipped_on_time_qty"] = shipped_ok[:, t]
+            frame["stockout_days"] = stockout[:, t].astype(int)
+            frame["observed_days"] = 1
+            frame["backorder_qty"] = open_demand[:, t] * 0.0
+            frame["excess_value"] = 0.0
+            frame["wc_effect_value"] = 0.0
+            day_frames.append(
+                frame.groupby(["warehouse_id", "segment_id", "day"], as_index=False).sum()
+            )
+        day_df = pd.concat(day_frames, ignore_index=True) if day_frames else pd.DataFrame()
+        return period, day_df
+
+    def _ratios(self, df, period_days):
+        """Engine ratios on summed figures (in place); rates in percent."""
+        df["turns"] = inventory_turns(df["cogs_value"], df["avg_inventory_value"])
+        df["days_of_supply"] = days_of_supply(
+            df["avg_inventory_value"], df["cogs_value"], period_days
+        )
+        qty_fr, line_fr = fill_rates(
+            df["ordered_qty"], df["shipped_on_time_qty"], df["lines_total"], df["lines_on_time"]
+        )
+        df["qty_fill_rate"] = qty_fr * 100.0
+        df["line_fill_rate"] = line_fr * 100.0
+        df["stockout_rate"] = stockout_rate(df["stockout_days"], df["observed_days"]) * 100.0
+        return df
+
+    def _segment_targets(self, df, params):
+        segments = self.env["stock.segment"].browse(sorted(set(df["segment_id"]) - {0}))
+        info = {s.id: (s.service_metric, s.service_level_target) for s in segments}
+        metric = df["segment_id"].map(lambda s: info.get(s, ("", 0.0))[0])
+        df["service_target"] = df["segment_id"].map(lambda s: info.get(s, ("", 0.0))[1])
+        df["service_achieved"] = np.where(
+            metric == "fill_rate", df["qty_fill_rate"], 100.0 - df["stockout_rate"]
+        )
+        status = service_status(df["service_achieved"], df["service_target"], params["amber_band"])
+        df["service_status"] = np.where(df["segment_id"] > 0, status, None)
+        return df
+
+    def _forecast_accuracy(self, ctx, df):
+        """Pooled WAPE and bias of the month from the forecast accuracy records."""
+        df["wape"] = 0.0
+        df["forecast_bias"] = 0.0
+        acc = self.env["stock.forecast.accuracy"].search_read(
+            [
+                ("company_id", "=", ctx["company"].id),
+                ("month", "=", ctx["date_from"].replace(day=1)),
+            ],
+            ["warehouse_id", "segment_id", "wape", "bias", "actual_qty", "bucket_count"],
+        )
+        if not acc:
+            return df
+        frame = pd.DataFrame(acc)
+        frame["warehouse_id"] = frame["warehouse_id"].map(lambda v: v[0] if v else 0)
+        frame["segment_id"] = frame["segment_id"].map(lambda v: v[0] if v else 0)
+        for (w, s), grp in frame.groupby(["warehouse_id", "segment_id"]):
+            mask = (df["warehouse_id"] == w) & (df["segment_id"] == s)
+            df.loc[mask, "wape"] = pooled_wape(grp["wape"], grp["actual_qty"])
+            df.loc[mask, "forecast_bias"] = pooled_mean(grp["bias"], grp["bucket_count"])
+        return df
+
+    def _ranks(self, df):
+        if not len(df):
+            df["rank_fill_rate"] = []
+            df["rank_turns"] = []
+            return df
+        period_key = df["date_from"].astype(str)
+        df["rank_fill_rate"] = rank_within_groups(
+            df["qty_fill_rate"], (period_key + "|" + df["segment_id"].astype(str)).to_numpy()
+        )
+        df["rank_turns"] = rank_within_groups(
+            df["turns"], (period_key + "|" + df["warehouse_id"].astype(str)).to_numpy()
+        )
+        return df
+
+    def _replace_rows(self, ctx, products, days, params):
+        company = ctx["company"]
+        # Reruns replace: drop this company's rows of the month and of its days.
+        self.env.cr.execute(
+            SQL(
+                """
+            DELETE FROM stock_kpi_snapshot
+             WHERE company_id = %s AND date_from >= %s AND date_from <= %s
+            """,
+                company.id,
+                ctx["date_from"],
+                ctx["month_to"],
+            )
+        )
+        base = {
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "profile_id": 0,
+            "product_id": 0,
+        }
+        frames = []
+        if len(products):
+            prod = products.copy()
+            prod["segment_id"] = prod["segment_id"].fillna(0).astype(int)
+            prod = self._ratios(prod, ctx["n_days"])
+            prod = prod.assign(
+                period_type="month",
+                level="product",
+                date_from=ctx["date_from"],
+                date_to=ctx["date_to"],
+                period_days=ctx["n_days"],
+                company_id=company.id,
+                currency_id=company.currency_id.id,
+            )
+            frames.append(prod)
+            seg = prod.groupby(["warehouse_id", "segment_id"], as_index=False)[
+                list(SUM_COLUMNS)
+            ].sum()
+            seg = self._ratios(seg, ctx["n_days"])
+            seg = seg.assign(
+                period_type="month",
+                level="segment",
+                date_from=ctx["date_from"],
+                date_to=ctx["date_to"],
+                period_days=ctx["n_days"],
+                **base,
+            )
+            seg = self._forecast_accuracy(ctx, seg)
+            seg = self._segment_targets(seg, params)
+            frames.append(self._ranks(seg))
+        if len(days):
+            day = days.groupby(["warehouse_id", "segment_id", "day"], as_index=False).sum()
+            day = self._ratios(day, 1)
+            day = day.assign(period_type="day", level="segment", period_days=1, **base)
+            day["date_from"] = day["day"]
+            day["date_to"] = day["day"]
+            day = self._segment_targets(day, params)
+            frames.append(self._ranks(day))
+        if frames:
+            self._bulk_insert(pd.concat(frames, ignore_index=True))
+        self.invalidate_model()
+
+    def _bulk_insert(self, df):
+        for col in COLUMNS:
+            if col not in df.columns:
+                df[col] = None
+        uid = self.env.uid
+        for chunk in split_every(20000, range(len(df)), list):
+            part = df.iloc[chunk]
+            arrays, casts = [], []
+            for col, sqltype in COLUMNS.items():
+                values = part[col].tolist()
+                if sqltype == "int4":
+                    values = [
+                        int(v) if v is not None and v == v and int(v) != 0 else None for v in values
+                    ]
+                    if col in (
+                        "lines_total",
+                        "lines_on_time",
+                        "stockout_days",
+                        "observed_days",
+                        "pair_count",
+                        "period_days",
+                    ):
+                        values = [v or 0 for v in values]
+                elif sqltype == "float8":
+                    values = [float(v) if v is not None and v == v else 0.0 for v in values]
+                arrays.append(values)
+                casts.append(SQL(f"%s::{sqltype}[]", values))
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO stock_kpi_snapshot (%s, create_uid, write_uid, create_date, "
+                    "write_date) SELECT *, %s, %s, now() AT TIME ZONE 'UTC', "
+                    "now() AT TIME ZONE 'UTC' FROM unnest(%s)",
+                    SQL(", ").join(SQL.identifier(c) for c in COLUMNS),
+                    uid,
+                    uid,
+                    SQL(", ").join(casts),
+                )
+            )
+
+    # ------------------------------------------------------------------ SPC
+    @api.model
+    def _control_chart(self, company, day):
+        """I-MR limits and Western Electric rules per segment x warehouse and metric over
+        the trailing window of day rows ending ``day``. Returns a DataFrame with one row per
+        series: keys, limits, last value and the rules firing on the last point."""
+        window = self._kpi_params()["spc_window_days"]
+        start = day - timedelta(days=window - 1)
+        rows = self.search_read(
+            [
+                ("company_id", "=", company.id),
+                ("period_type", "=", "day"),
+                ("level", "=", "segment"),
+                ("date_from", ">=", start),
+                ("date_from", "<=", day),
+            ],
+            ["warehouse_id", "segment_id", "date_from", "lines_total", *SPC_METRICS],
+        )
+        if not rows:
+            return pd.DataFrame()
+        df = pd.DataFrame(rows)
+        df["warehouse_id"] = df["warehouse_id"].map(lambda v: v[0] if v else 0)
+        df["segment_id"] = df["segment_id"].map(lambda v: v[0] if v else 0)
+        # A day without promised lines has no fill rate: not a point of that chart.
+        df.loc[df["lines_total"] == 0, "qty_fill_rate"] = np.nan
+        dates = pd.date_range(start, day, freq="D").date
+        out = []
+        for metric in SPC_METRICS:
+            mat = df.pivot_table(
+                index=["warehouse_id", "segment_id"],
+                columns="date_from",
+                values=metric,
+                dropna=False,
+            ).reindex(columns=list(dates))
+            x = mat.to_numpy(dtype=float)
+            limits = individuals_limits(x)
+            rules = western_electric_alerts(x, limits["center"], limits["sigma"])
+            res = limits.copy()
+            res["warehouse_id"] = [k[0] for k in mat.index]
+            res["segment_id"] = [k[1] for k in mat.index]
+            res["metric"] = metric
+            res["last_value"] = x[:, -1]
+            res["rules"] = [
+                [name for name, flags in rules.items() if name != "any" and flags[i, -1]]
+                for i in range(x.shape[0])
+            ]
+            out.append(res)
+        return pd.concat(out, ignore_index=True)
+
+    @api.model
+    def _run_spc(self, company, day):
+        """Raise (or close) KPI control exceptions from :meth:`_control_chart`."""
+        chart = self._control_chart(company, day)
+        Exc = self.env["stock.planning.exception"].sudo()
+        existing = Exc.search(
+            [
+                ("source", "=", SPC_SOURCE),
+                ("company_id", "=", company.id),
+                ("state", "in", ["new", "in_progress", "ignored"]),
+            ]
+        )
+        by_key = {(e.warehouse_id.id, e.segment_id.id, e.kpi_metric): e for e in existing}
+        labels = dict(
+            self.env["stock.planning.exception"]
+            ._fields["kpi_metric"]
+            ._description_selection(self.env)
+        )
+        found = {}
+        for r in chart.itertuples(index=False) if len(chart) else []:
+            if not r.rules:
+                continue
+            found[(r.warehouse_id, r.segment_id, r.metric)] = {
+                "message": self.env._(
+                    "%(metric)s on %(day)s is %(value).4g: %(rules)s (center %(center).4g, "
+                    "limits %(lcl).4g .. %(ucl).4g, individuals chart over %(n)s days).",
+                    metric=labels.get(r.metric, r.metric),
+                    day=day,
+                    value=r.last_value,
+                    rules=", ".join(r.rules),
+                    center=r.center,
+                    lcl=r.lcl,
+                    ucl=r.ucl,
+                    n=int(r.n),
+                ),
+                "severity": "high" if "beyond_3_sigma" in r.rules else "medium",
+                "kpi_center": r.center,
+                "kpi_ucl": r.ucl,
+                "kpi_lcl": r.lcl,
+                "kpi_value": r.last_value,
+                "kpi_date": day,
+            }
+        ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
+        to_create = []
+        for key, vals in found.items():
+            exc = by_key.get(key)
+            if exc:
+                exc.with_context(**ctx).write(vals)
+                continue
+            to_create.append(
+                dict(
+                    vals,
+                    source=SPC_SOURCE,
+                    exception_type="kpi_control",
+                    warehouse_id=key[0] or False,
+                    segment_id=key[1] or False,
+                    kpi_metric=key[2],
+                    company_id=company.id,
+                )
+            )
+        if to_create:
+            Exc.with_context(**ctx).create(to_create)
+        cleared = Exc.browse(
+            [e.id for k, e in by_key.items() if k not in found and e.state != "ignored"]
+        )
+        if cleared:
+            cleared.with_context(**ctx).write(
+                {"state": "done", "date_resolved": fields.Datetime.now(), "resolved_by_job": True}
+            )
+        return len(found)
+
+    # ------------------------------------------------------------------ demo
+    @api.model
+    def _load_demo_snapshots(self):
+        """Snapshot the last two months and the month to date, so a fresh demo database
+        shows a populated scorecard, trend and control charts."""
+        today = fields.Date.context_today(self)
+        previous_end = today.replace(day=1) - timedelta(days=1)
+        before_end = previous_end.replace(day=1) - timedelta(days=1)
+        snap = self.with_context(kpi_no_commit=True)
+        snap._run_snapshot(before_end, spc=False)
+        snap._run_snapshot(previous_end, spc=False)
+        snap._run_snapshot(today, spc=True)
+        return True

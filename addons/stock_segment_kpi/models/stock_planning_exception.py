@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+KPI_EXCEPTION_TYPES = [("kpi_control", "KPI out of statistical control")]
+KPI_METRICS = [
+    ("stockout_rate", "Stockout rate"),
+    ("avg_inventory_value", "Inventory value"),
+    ("qty_fill_rate", "Quantity fill rate"),
+]
+
+
+class StockPlanningException(models.Model):
+    _inherit = "stock.planning.exception"
+
+    exception_type = fields.Selection(
+        selection_add=KPI_EXCEPTION_TYPES,
+        ondelete={key: "cascade" for key, _label in KPI_EXCEPTION_TYPES},
+    )
+    kpi_metric = fields.Selection(
+        KPI_METRICS,
+        "Controlled KPI",
+        readonly=True,
+        help="Daily KPI of the segment x warehouse whose control chart raised the alert.",
+    )
+    kpi_center = fields.Float("Center Line", readonly=True, digits=(16, 4))
+    kpi_ucl = fields.Float("Upper Control Limit", readonly=True, digits=(16, 4))
+    kpi_lcl = fields.Float("Lower Control Limit", readonly=True, digits=(16, 4))
+    kpi_value = fields.Float("Last Value", readonly=True, digits=(16, 4))
+    kpi_date = fields.Date("Day Checked", readonly=True)
