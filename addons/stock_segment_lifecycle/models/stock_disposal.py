@@ -1,0 +1,151 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+REASONS = [
+    ("obsolete", "Obsolete"),
+    ("expired", "Expired"),
+    ("damaged", "Damaged"),
+    ("slow_moving", "Slow moving"),
+    ("other", "Other"),
+]
+
+
+class StockDisposal(models.Model):
+    """Disposal or liquidation of stock: what leaves, why, and what it brought back."""
+
+    _name = "stock.disposal"
+    _description = "Stock Disposal / Liquidation"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda s: s.env._("New Disposal")
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda s: s.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, check_company=True)
+    product_id = fields.Many2one("product.product", required=True, check_company=True)
+    disposal_type = fields.Selection(
+        [("scrap", "Scrap"), ("liquidation", "Liquidation sale"), ("return", "Return to vendor")],
+        "Type",
+        required=True,
+        default="scrap",
+    )
+    reason = fields.Selection(REASONS, required=True, default="obsolete")
+    quantity = fields.Float(required=True, digits="Product Unit")
+    unit_cost = fields.Float(digits="Product Price", help="Cost per unit written off.")
+    value = fields.Monetary(
+        "Book Value", currency_field="currency_id", compute="_compute_value", store=True
+    )
+    value_recovered = fields.Monetary(currency_field="currency_id", tracking=True)
+    loss = fields.Monetary(currency_field="currency_id", compute="_compute_value", store=True)
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Done"), ("cancelled", "Cancelled")],
+        default="draft",
+        required=True,
+        tracking=True,
+    )
+    scrap_id = fields.Many2one("stock.scrap", readonly=True, copy=False)
+    move_id = fields.Many2one("account.move", "Journal Entry", readonly=True, copy=False)
+    note = fields.Text()
+
+    _quantity_positive = models.Constraint(
+        "CHECK (quantity > 0)", "The disposed quantity must be positive."
+    )
+
+    @api.depends("quantity", "unit_cost", "value_recovered")
+    def _compute_value(self):
+        for disposal in self:
+            disposal.value = disposal.quantity * disposal.unit_cost
+            disposal.loss = disposal.value - disposal.value_recovered
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        if self.product_id:
+            self.unit_cost = self.product_id.with_company(self.company_id).standard_price
+
+    def action_done(self):
+        """Take the quantity out of stock (a scrap of the warehouse stock) and, when
+        the provision accounts are set, book the loss against the provision."""
+        for disposal in self:
+            if disposal.state != "draft":
+                raise UserError(self.env._("Only a draft disposal can be done."))
+            if disposal.value_recovered < 0:
+                raise UserError(self.env._("The value recovered cannot be negative."))
+            scrap = self.env["stock.scrap"].create(
+                {
+                    "product_id": disposal.product_id.id,
+                    "scrap_qty": disposal.quantity,
+                    "product_uom_id": disposal.product_id.uom_id.id,
+                    "location_id": disposal.warehouse_id.lot_stock_id.id,
+                    "company_id": disposal.company_id.id,
+                    "origin": disposal.name,
+                }
+            )
+            scrap.do_scrap()
+            vals = {"state": "done", "scrap_id": scrap.id}
+            if disposal.name == self.env._("New Disposal"):
+                vals["name"] = self.env._("Disposal %s", disposal.id)
+            move = disposal._create_disposal_move()
+            if move:
+                vals["move_id"] = move.id
+            disposal.write(vals)
+        return True
+
+    def action_cancel(self):
+        if any(d.state == "done" for d in self):
+            raise UserError(self.env._("A done disposal cannot be cancelled."))
+        self.write({"state": "cancelled"})
+
+    def _create_disposal_move(self):
+        """Use the provision for the loss: debit the provision account, credit the
+        provision expense; skipped when accounting or the accounts are not set."""
+        company = self.company_id
+        if "account.move" not in self.env or not (
+            company.provision_journal_id
+            and company.provision_account_id
+            and company.provision_expense_account_id
+        ):
+            return False
+        amount = self.currency_id.round(self.loss)
+        if self.currency_id.compare_amounts(amount, 0) <= 0:
+            return False
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company.provision_journal_id.id,
+                    "company_id": company.id,
+                    "date": self.date,
+                    "ref": self.name,
+                    "line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "name": self.name,
+                                "account_id": company.provision_account_id.id,
+                                "debit": amount,
+                            },
+                        ),
+                        (
+                            0,
+                            0,
+                            {
+                                "name": self.name,
+                                "account_id": company.provision_expense_account_id.id,
+                                "credit": amount,
+                            },
+                        ),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move

@@ -1,0 +1,640 @@
+import logging
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
+from invplan.lifecycle_policy import stage_adjusted_inputs
+
+_logger = logging.getLogger(__name__)
+
+AGING_SOURCE = "lifecycle"
+AGING_EXCEPTION_TYPES = ("slow_moving", "disposal_review")
+POLICY_SOURCE = "lifecycle_policy"
+POLICY_EXCEPTION_TYPES = ("lifecycle_purchase",)
+# Profile columns the aging job writes, with their SQL cast.
+AGING_COLUMNS = {
+    "aging_qty": "float8",
+    "aging_value": "float8",
+    "stock_age_days": "float8",
+    "oldest_stock_days": "float8",
+    "unknown_origin_qty": "float8",
+    "last_demand_date": "date",
+    "days_without_demand": "int4",
+    "onhand_coverage_days": "float8",
+    "run_out_date": "date",
+    "is_slow_moving": "bool",
+    "aging_note": "text",
+}
+HORIZON_DAYS = 3650
+
+
+class StockPlanningProfile(models.Model):
+    _inherit = "stock.planning.profile"
+
+    aging_date = fields.Date("Aging As of", readonly=True)
+    aging_qty = fields.Float("On Hand (aging)", readonly=True, digits="Product Unit")
+    aging_value = fields.Monetary(
+        "Stock Value", readonly=True, currency_field="currency_id", help="On hand x unit cost."
+    )
+    stock_age_days = fields.Float(
+        "Average Stock Age (days)",
+        readonly=True,
+        digits=(16, 1),
+        help="Quantity-weighted age of the stock on hand, first in first out from receipts.",
+    )
+    oldest_stock_days = fields.Float("Oldest Stock (days)", readonly=True, digits=(16, 0))
+    unknown_origin_qty = fields.Float(
+        "On Hand without Receipt",
+        readonly=True,
+        digits="Product Unit",
+        help="Quantity on hand no receipt explains; counted in the oldest bucket.",
+    )
+    last_demand_date = fields.Date(
+        readonly=True, help="Last delivery to a customer from this warehouse."
+    )
+    days_without_demand = fields.Integer(
+        readonly=True,
+        help="Days since the last customer delivery (since the oldest receipt when there "
+        "never was one; -1 when neither is known).",
+    )
+    onhand_coverage_days = fields.Float(
+        "Coverage (days on hand)",
+        readonly=True,
+        digits=(16, 1),
+        help="Days the stock on hand lasts at the current forecast.",
+    )
+    run_out_date = fields.Date(
+        readonly=True, help="Date the stock on hand runs out at the forecast."
+    )
+    is_slow_moving = fields.Boolean("Slow Moving", readonly=True, index=True)
+    aging_note = fields.Text(readonly=True)
+    successor_product_id = fields.Many2one(
+        related="product_tmpl_id.successor_product_id", string="Successor"
+    )
+    aging_report_ids = fields.One2many("stock.aging.report", "profile_id", "Aging")
+
+    # ------------------------------------------------------------------ actions
+    def action_compute_aging_now(self):
+        self._check_planning_manager()
+        self.sudo().with_context(stock_segment_no_commit=True)._run_aging(
+            companies=self.company_id, profile_ids=self.ids
+        )
+        return True
+
+    def action_open_last_time_buy(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.last.time.buy",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_product_id": self.product_id.id,
+                "default_warehouse_id": self.warehouse_id.id,
+            },
+        }
+
+    # ------------------------------------------------------------------ aging job
+    @api.model
+    def _cron_aging(self):
+        self._run_aging()
+
+    @api.model
+    def _run_aging(self, companies=None, today=None, batch_size=None, profile_ids=None):
+        """Stock aging, coverage, slow-moving and disposal reviews for every active plan.
+
+        Returns per company a dict of counters."""
+        companies = companies or self.env["res.company"].search([("active", "=", True)])
+        today = today or fields.Date.context_today(self)
+        stats = {}
+        for company in companies:
+            stats[company.id] = self.with_company(company)._aging_company(
+                company, today, batch_size=batch_size, profile_ids=profile_ids
+            )
+        return stats
+
+    def _aging_params(self):
+        icp = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default, cast):
+            try:
+                return cast(icp.get_param(f"stock_segment_lifecycle.{key}", default))
+            except (TypeError, ValueError):
+                return default
+
+        return {
+            "inactivity_days": max(param("inactivity_days", 180, int), 1),
+            "review_user_id": param("review_user_id", 0, int),
+            "batch_size": max(param("batch_size", 2000, int), 1),
+        }
+
+    def _aging_company(self, company, today, batch_size=None, profile_ids=None):
+        params = self._aging_params()
+        if batch_size:
+            params["batch_size"] = batch_size
+        buckets, limits = self.env["stock.aging.bucket"]._buckets_for(company)
+        ctx = {
+            "company": company,
+            "today": today,
+            "params": params,
+            "buckets": buckets,
+            "limits": limits,
+            "policies": self.env["stock.lifecycle.policy"]._policies_for(company),
+        }
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id FROM stock_planning_profile
+             WHERE company_id = %s AND active %s
+          ORDER BY product_id, warehouse_id
+            """,
+                company.id,
+                SQL("AND id = ANY(%s)", list(profile_ids)) if profile_ids else SQL(),
+            )
+        )
+        ids = [r[0] for r in self.env.cr.fetchall()]
+        batches = list(split_every(params["batch_size"], ids, list))
+        stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "rows": 0}
+        may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=len(ids))
+        for batch in batches:
+            try:
+                with self.env.cr.savepoint():
+                    stats["rows"] += self._aging_batch(ctx, batch)
+            except Exception:
+                _logger.exception("Aging batch of %d plans failed; retrying one by one", len(batch))
+                self.env.invalidate_all()
+                for pid in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            stats["rows"] += self._aging_batch(ctx, [pid])
+                    except Exception as error:  # noqa: BLE001  (isolate one plan)
+                        self.env.invalidate_all()
+                        stats["failed"] += 1
+                        _logger.exception("Aging of plan id %s skipped", pid)
+                        self._record_aging_failure(pid, error)
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        _logger.info(
+            "Stock aging of %s: %d plans in %d batches, %d report rows, %d failed",
+            company.name,
+            stats["profiles"],
+            stats["batches"],
+            stats["rows"],
+            stats["failed"],
+        )
+        return stats
+
+    def _record_aging_failure(self, pid, error):
+        profile = self.sudo().browse(pid)
+        try:
+            with self.env.cr.savepoint():
+                self.env["stock.planning.exception"]._raise_job_failure(
+                    AGING_SOURCE,
+                    profile,
+                    self.env._("The stock aging job failed on this plan: %s", str(error)[:500]),
+                )
+        except Exception:
+            self.env.invalidate_all()
+            _logger.exception("Could not record the aging failure of plan %s", pid)
+
+    # ------------------------------------------------------------------ extraction
+    def _fetch_aging_inputs(self, ctx, profile_ids):
+        """Plans of the batch with product, cost, stage and forecast: one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
+                   pt.id AS tmpl_id, pt.categ_id, pt.lifecycle_stage,
+                   COALESCE((pp.standard_price ->> %(company_key)s)::float8, 0) AS unit_cost,
+                   COALESCE(p.avg_daily_demand, 0) AS demand, w.lot_stock_id
+              FROM stock_planning_profile p
+              JOIN product_product pp ON pp.id = p.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN stock_warehouse w ON w.id = p.warehouse_id
+             WHERE p.id = ANY(%(ids)s)
+          ORDER BY p.id
+            """,
+                company_key=str(ctx["company"].id),
+                ids=list(profile_ids),
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _fetch_onhand_by_warehouse(self, ctx, product_ids, warehouse_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
+              FROM stock_quant q
+              JOIN stock_location l ON l.id = q.location_id
+             WHERE l.usage = 'internal' AND q.company_id = %s
+               AND q.product_id = ANY(%s) AND l.warehouse_id = ANY(%s)
+          GROUP BY 1, 2
+            """,
+                ctx["company"].id,
+                list(product_ids),
+                list(warehouse_ids),
+            )
+        )
+        return {(p, w): float(q or 0) for p, w, q in self.env.cr.fetchall()}
+
+    def _fetch_receipt_layers(self, ctx, product_ids, warehouse_ids):
+        """Done moves into the warehouse from outside it (vendors, production,
+        adjustments, transit), in product units: one query for the batch."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT m.product_id, ld.warehouse_id, m.date::date, SUM(m.quantity * COALESCE(
+                       mu.factor / NULLIF(pu.factor, 0), 1.0))
+              FROM stock_move m
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+              JOIN stock_location ls ON ls.id = m.location_id
+              JOIN product_product pp ON pp.id = m.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN uom_uom mu ON mu.id = m.product_uom
+              JOIN uom_uom pu ON pu.id = pt.uom_id
+             WHERE m.state = 'done' AND ld.usage = 'internal'
+               AND (ls.usage != 'internal' OR ls.warehouse_id IS DISTINCT FROM ld.warehouse_id)
+               AND m.company_id = %s AND m.product_id = ANY(%s)
+               AND ld.warehouse_id = ANY(%s)
+          GROUP BY 1, 2, 3
+            """,
+                ctx["company"].id,
+                list(product_ids),
+                list(warehouse_ids),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _fetch_last_demand(self, ctx, product_ids, warehouse_ids):
+        """Last customer delivery per product x warehouse: one query."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT m.product_id, ls.warehouse_id, MAX(m.date)::date
+              FROM stock_move m
+              JOIN stock_location ls ON ls.id = m.location_id
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+             WHERE m.state = 'done' AND ls.usage = 'internal' AND ld.usage = 'customer'
+               AND m.company_id = %s AND m.product_id = ANY(%s)
+               AND ls.warehouse_id = ANY(%s)
+          GROUP BY 1, 2
+            """,
+                ctx["company"].id,
+                list(product_ids),
+                list(warehouse_ids),
+            )
+        )
+        return {(p, w): d for p, w, d in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------------ one batch
+    def _aging_batch(self, ctx, profile_ids):
+        """FIFO layers, buckets, coverage and reviews for the plans of the batch, with a
+        constant number of queries. Returns the number of report rows written."""
+        rows = self._fetch_aging_inputs(ctx, profile_ids)
+        if not rows:
+            return 0
+        today = ctx["today"]
+        product_ids = sorted({r["product_id"] for r in rows})
+        warehouse_ids = sorted({r["warehouse_id"] for r in rows})
+        onhand = self._fetch_onhand_by_warehouse(ctx, product_ids, warehouse_ids)
+        receipts = self._fetch_receipt_layers(ctx, product_ids, warehouse_ids)
+        last_demand = self._fetch_last_demand(ctx, product_ids, warehouse_ids)
+
+        key_of = {(r["product_id"], r["warehouse_id"]): r["id"] for r in rows}
+        rec = pd.DataFrame(receipts, columns=["product", "warehouse", "date", "qty"])
+        rec["item"] = [
+            key_of.get((p, w)) for p, w in zip(rec["product"], rec["warehouse"], strict=True)
+        ]
+        rec = rec[rec["item"].notna()].astype({"item": int, "qty": float})
+        qty = pd.Series(
+            {r["id"]: onhand.get((r["product_id"], r["warehouse_id"]), 0.0) for r in rows},
+            dtype=float,
+        )
+        cost = pd.Series({r["id"]: float(r["unit_cost"] or 0.0) for r in rows}, dtype=float)
+        layers = fifo_age_layers(rec[["item", "date", "qty"]], qty, pd.Timestamp(today))
+        table = aging_buckets(layers, ctx["limits"], unit_cost=cost)
+        labels = [c for c in table.columns if not str(c).startswith("value ")]
+        buckets = ctx["buckets"]
+        known = layers[~layers["unknown_origin"]]
+        weighted = (known["qty"] * known["age_days"]).groupby(known["item"]).sum()
+        known_qty = known.groupby("item")["qty"].sum()
+        oldest = known.groupby("item")["age_days"].max()
+        unknown = layers[layers["unknown_origin"]].groupby("item")["qty"].sum()
+        demand = np.array([float(r["demand"] or 0.0) for r in rows])
+        cover = run_out_days(qty.reindex([r["id"] for r in rows]).to_numpy(), demand, HORIZON_DAYS)
+
+        inactivity = ctx["params"]["inactivity_days"]
+        policies = ctx["policies"]
+        updates, report_vals, found = [], [], {}
+        for i, r in enumerate(rows):
+            pid = r["id"]
+            on_hand = float(qty[pid])
+            nq = float(known_qty.get(pid, 0.0))
+            last = last_demand.get((r["product_id"], r["warehouse_id"]))
+            if last:
+                idle = (today - last).days
+            elif pid in oldest.index:
+                idle = int(oldest[pid])
+            else:
+                idle = -1
+            notes = []
+            if on_hand > 0 and float(unknown.get(pid, 0.0)) > 0:
+                notes.append(
+                    self.env._(
+                        "%(qty)s on hand without receipt history (opening stock or "
+                        "adjustments): counted in the oldest bucket.",
+                        qty=round(float(unknown[pid]), 4),
+                    )
+                )
+            if on_hand > 0 and cost[pid] <= 0:
+                notes.append(self.env._("The product has no cost: its stock is valued at 0."))
+            if on_hand < 0:
+                notes.append(self.env._("Negative stock on hand (%s): not aged.", on_hand))
+            slow = on_hand > 0 and (idle >= inactivity or (idle < 0 and not last))
+            run_out = None
+            if on_hand > 0 and demand[i] > 0 and cover[i] < HORIZON_DAYS:
+                run_out = today + timedelta(days=int(np.ceil(cover[i])))
+            values = {
+                "aging_qty": round(on_hand, 6),
+                "aging_value": round(max(on_hand, 0.0) * float(cost[pid]), 2),
+                "stock_age_days": round(float(weighted.get(pid, 0.0)) / nq, 2) if nq else 0.0,
+                "oldest_stock_days": float(oldest.get(pid, 0.0)),
+                "unknown_origin_qty": round(float(unknown.get(pid, 0.0)), 6),
+                "last_demand_date": last,
+                "days_without_demand": idle,
+                "onhand_coverage_days": round(float(cover[i]), 2),
+                "run_out_date": run_out,
+                "is_slow_moving": bool(slow),
+                "aging_note": "\n".join(notes) or None,
+            }
+            updates.append((pid, values))
+            base = {
+                "product_id": r["product_id"],
+                "warehouse_id": r["warehouse_id"],
+                "segment_id": r["segment_id"],
+                "company_id": r["company_id"],
+            }
+            if slow:
+                found[(pid, "slow_moving")] = dict(
+                    base,
+                    severity="medium" if idle < 2 * inactivity else "high",
+                    message=self.env._(
+                        "%(qty)s on hand (value %(value).2f) and no customer demand for "
+                        "%(days)s days (review after %(limit)s days); average stock age "
+                        "%(age).0f days.",
+                        qty=round(on_hand, 2),
+                        value=values["aging_value"],
+                        days=idle if idle >= 0 else self.env._("an unknown number of"),
+                        limit=inactivity,
+                        age=values["stock_age_days"],
+                    ),
+                    financial_impact=values["aging_value"],
+                )
+            stage_policy = policies.get(r["lifecycle_stage"]) or {}
+            if on_hand > 0 and stage_policy.get("disposal_review"):
+                found[(pid, "disposal_review")] = dict(
+                    base,
+                    severity="high",
+                    message=self.env._(
+                        "The product is %(stage)s with %(qty)s on hand (value %(value).2f): "
+                        "decide on a disposal, a liquidation or a transfer.",
+                        stage=r["lifecycle_stage"],
+                        qty=round(on_hand, 2),
+                        value=values["aging_value"],
+                    ),
+                    financial_impact=values["aging_value"],
+                )
+            if on_hand <= 0 or pid not in table.index:
+                continue
+            for j, label in enumerate(labels):
+                bucket_qty = float(table.at[pid, label])
+                if bucket_qty <= 1e-9:
+                    continue
+                report_vals.append(
+                    {
+                        "snapshot_date": today,
+                        "profile_id": pid,
+                        "product_id": r["product_id"],
+                        "categ_id": r["categ_id"],
+                        "warehouse_id": r["warehouse_id"],
+                        "segment_id": r["segment_id"],
+                        "lifecycle_stage": r["lifecycle_stage"],
+                        "bucket_id": buckets[j].id,
+                        "bucket_sequence": j,
+                        "company_id": r["company_id"],
+                        "quantity": round(bucket_qty, 6),
+                        "unit_cost": float(cost[pid]),
+                        "value": round(float(table.at[pid, f"value {label}"]), 2),
+                        "unknown_origin": j == len(labels) - 1 and float(unknown.get(pid, 0)) > 0,
+                    }
+                )
+        self._write_aging(updates, today)
+        Report = self.env["stock.aging.report"].sudo()
+        self.env.cr.execute(
+            SQL("DELETE FROM stock_aging_report WHERE profile_id = ANY(%s)", list(profile_ids))
+        )
+        Report.invalidate_model()
+        if report_vals:
+            Report.create(report_vals)
+        self._assign_review_owners(found, ctx)
+        self.env["stock.planning.exception"]._sync_exceptions(
+            AGING_SOURCE, AGING_EXCEPTION_TYPES, [r["id"] for r in rows], found
+        )
+        return len(report_vals)
+
+    def _assign_review_owners(self, found, ctx):
+        """Owner of a new review: the configured reviewer, else the product's
+        responsible, else the administrator."""
+        if not found:
+            return
+        user_id = ctx["params"]["review_user_id"]
+        fallback = self.env.ref("base.user_admin", raise_if_not_found=False)
+        products = self.env["product.product"].browse({v["product_id"] for v in found.values()})
+        responsible = {
+            p.id: p.product_tmpl_id.with_company(ctx["company"]).responsible_id.id for p in products
+        }
+        for vals in found.values():
+            vals["user_id"] = (
+                user_id
+                or responsible.get(vals["product_id"])
+                or (fallback.id if fallback else False)
+            )
+
+    def _write_aging(self, updates, today):
+        """One UPDATE ... FROM (VALUES ...) for the plans of the batch."""
+        if not updates:
+            return
+        columns = list(AGING_COLUMNS)
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
+            for pid, vals in updates
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile p
+               SET %(assignments)s, aging_date = %(today)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE p.id = v.id
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
+                    for c, cast in AGING_COLUMNS.items()
+                ),
+                today=today,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.planning.profile"].invalidate_model()
+
+    # ------------------------------------------------------------------ replenishment hook
+    def _fetch_policy_inputs(self, ctx, profile_ids):
+        """The lifecycle stage policy adjusts the replenishment inputs: damped demand and
+        a capped service target; stages that block purchases plan no reorder rule."""
+        rows = super()._fetch_policy_inputs(ctx, profile_ids)
+        if "lifecycle_policies" not in ctx:
+            ctx["lifecycle_policies"] = self.env["stock.lifecycle.policy"]._policies_for(
+                ctx["company"]
+            )
+        policies = ctx["lifecycle_policies"]
+        touched = [r for r in rows if r["lifecycle_stage"] in policies]
+        if not touched:
+            return rows
+        stage = [policies[r["lifecycle_stage"]] for r in touched]
+        target = np.array(
+            [
+                np.nan if r["service_level_target"] is None else r["service_level_target"] / 100
+                for r in touched
+            ],
+            dtype=float,
+        )
+        demand, sigma, target = stage_adjusted_inputs(
+            [r["demand"] for r in touched],
+            [r["sigma"] for r in touched],
+            target,
+            [s["demand_factor"] for s in stage],
+            [s["service_cap"] for s in stage],
+        )
+        for i, r in enumerate(touched):
+            r["demand"], r["sigma"] = float(demand[i]), float(sigma[i])
+            if np.isfinite(target[i]):
+                r["service_level_target"] = float(target[i]) * 100.0
+            if stage[i]["block_purchases"]:
+                r["replenishment_policy"] = "mto"
+        return rows
+
+    def _replenish_batch(self, ctx, profile_ids):
+        stats = super()._replenish_batch(ctx, profile_ids)
+        self._flag_lifecycle_purchases(ctx, profile_ids)
+        return stats
+
+    def _flag_lifecycle_purchases(self, ctx, profile_ids):
+        """Flag the open purchase lines of products whose stage asks for it, and raise
+        one exception per plan that has such lines: two queries and one sync."""
+        policies = ctx.get("lifecycle_policies") or {}
+        stages = [s for s, p in policies.items() if p["flag_purchase_lines"]]
+        found = {}
+        if stages:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
+                       pt.lifecycle_stage, array_agg(pol.id),
+                       SUM(pol.product_qty - pol.qty_received), SUM(pol.price_subtotal)
+                  FROM stock_planning_profile p
+                  JOIN product_product pp ON pp.id = p.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN purchase_order_line pol ON pol.product_id = p.product_id
+                  JOIN purchase_order po ON po.id = pol.order_id
+                  JOIN stock_picking_type spt ON spt.id = po.picking_type_id
+                 WHERE p.id = ANY(%s) AND pt.lifecycle_stage = ANY(%s)
+                   AND spt.warehouse_id = p.warehouse_id
+                   AND po.state IN ('draft', 'sent', 'to approve', 'purchase')
+                   AND pol.qty_received < pol.product_qty
+              GROUP BY p.id, pt.lifecycle_stage
+                """,
+                    list(profile_ids),
+                    stages,
+                )
+            )
+            line_ids = []
+            for pid, prod, wh, seg, comp, stage, lines, qty, amount in self.env.cr.fetchall():
+                line_ids += lines
+                found[(pid, "lifecycle_purchase")] = {
+                    "product_id": prod,
+                    "warehouse_id": wh,
+                    "segment_id": seg,
+                    "company_id": comp,
+                    "severity": "high",
+                    "message": self.env._(
+                        "%(n)s open purchase line(s) for %(qty)s units of a product in stage "
+                        "%(stage)s: cancel or reduce them.",
+                        n=len(lines),
+                        qty=round(float(qty or 0), 2),
+                        stage=stage,
+                    ),
+                    "financial_impact": float(amount or 0.0),
+                }
+            if line_ids:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE purchase_order_line SET lifecycle_flag = TRUE "
+                        "WHERE id = ANY(%s) AND lifecycle_flag IS NOT TRUE",
+                        line_ids,
+                    )
+                )
+                self.env["purchase.order.line"].invalidate_model(["lifecycle_flag"])
+        self.env["stock.planning.exception"]._sync_exceptions(
+            POLICY_SOURCE, POLICY_EXCEPTION_TYPES, list(profile_ids), found
+        )
+
+    # ------------------------------------------------------------------ demo
+    @api.model
+    def _load_demo_lifecycle(self, receipts, successor_id=None):
+        """Demo: receipts of past dates into the main warehouse, plans for the products,
+        then the aging job and the provision proposals, right after install."""
+        company = self.env.ref("base.main_company")
+        warehouse = self.env.ref("stock.warehouse0")
+        supplier = self.env.ref("stock.stock_location_suppliers")
+        today = fields.Date.context_today(self)
+        Move = self.env["stock.move"].sudo()
+        products = self.env["product.product"].browse([p for p, _r in receipts])
+        if successor_id:
+            old = products.filtered(lambda p: p.lifecycle_stage == "obsolete")
+            old.product_tmpl_id.successor_product_id = successor_id
+        for product_id, layers in receipts:
+            for days_ago, qty in layers:
+                move = Move.create(
+                    {
+                        "product_id": product_id,
+                        "product_uom_qty": qty,
+                        "product_uom": self.env["product.product"].browse(product_id).uom_id.id,
+                        "location_id": supplier.id,
+                        "location_dest_id": warehouse.lot_stock_id.id,
+                        "company_id": company.id,
+                    }
+                )
+                move._action_confirm()
+                move.quantity = qty
+                move.picked = True
+                move._action_done()
+                when = fields.Datetime.to_datetime(today - timedelta(days=days_ago))
+                move.write({"date": when})
+                move.move_line_ids.write({"date": when})
+        existing = self.sudo().search(
+            [("product_id", "in", products.ids), ("warehouse_id", "=", warehouse.id)]
+        )
+        missing = products - existing.product_id
+        self.sudo().create([{"product_id": p.id, "warehouse_id": warehouse.id} for p in missing])
+        self.sudo().with_context(stock_segment_no_commit=True)._run_aging(companies=company)
+        self.env["stock.provision.proposal"].sudo()._propose_provisions(company)

@@ -1,0 +1,297 @@
+import calendar
+from datetime import date
+
+import pandas as pd
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from invplan.lifecycle import provision
+
+PLANNING_MANAGER = "stock_segment.group_planning_manager"
+FINANCE_MANAGER = "account.group_account_manager"
+
+
+class StockProvisionProposal(models.Model):
+    """Monthly obsolescence provision per company, warehouse and segment."""
+
+    _name = "stock.provision.proposal"
+    _description = "Obsolescence Provision Proposal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, company_id, warehouse_id, segment_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    date = fields.Date("Period End", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True, default=lambda s: s.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    warehouse_id = fields.Many2one("stock.warehouse", readonly=True, check_company=True)
+    segment_id = fields.Many2one("stock.segment", readonly=True)
+    line_ids = fields.One2many("stock.provision.proposal.line", "proposal_id", "Lines")
+    value_basis = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Stock on hand at its unit cost (the product cost of the company).",
+    )
+    amount = fields.Monetary("Provision", currency_field="currency_id", readonly=True)
+    previous_amount = fields.Monetary(
+        "Provision Booked Before",
+        currency_field="currency_id",
+        readonly=True,
+        help="Provision of the last approved or posted proposal of this warehouse and segment.",
+    )
+    adjustment_amount = fields.Monetary(
+        "Adjustment",
+        currency_field="currency_id",
+        compute="_compute_adjustment_amount",
+        store=True,
+        help="Provision minus the provision booked before: the amount of the entry.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "To Approve"),
+            ("approved", "Approved"),
+            ("posted", "Posted"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    proposed_by_id = fields.Many2one("res.users", readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    date_approved = fields.Datetime(readonly=True)
+    move_id = fields.Many2one("account.move", "Journal Entry", readonly=True, copy=False)
+
+    @api.depends("date", "warehouse_id", "segment_id")
+    def _compute_name(self):
+        for prop in self:
+            parts = [
+                self.env._("Provision"),
+                prop.date and prop.date.strftime("%Y-%m") or "",
+                prop.warehouse_id.code or "",
+                prop.segment_id.code or prop.segment_id.name or self.env._("no segment"),
+            ]
+            prop.name = " ".join(p for p in parts if p)
+
+    @api.depends("amount", "previous_amount")
+    def _compute_adjustment_amount(self):
+        for prop in self:
+            prop.adjustment_amount = prop.amount - prop.previous_amount
+
+    # ------------------------------------------------------------------ actions
+    def _check_can_approve(self):
+        if self.env.su:
+            return
+        user = self.env.user
+        if not (user.has_group(PLANNING_MANAGER) or user.has_group(FINANCE_MANAGER)):
+            raise AccessError(
+                self.env._("Only a Planning Manager or a finance manager can approve provisions.")
+            )
+        if any(p.proposed_by_id == user for p in self):
+            raise UserError(self.env._("Whoever proposed a provision cannot approve it."))
+
+    def action_approve(self):
+        self._check_can_approve()
+        if any(p.state != "draft" for p in self):
+            raise UserError(self.env._("Only proposals to approve can be approved."))
+        self.sudo().write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.user.id,
+                "date_approved": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_cancel(self):
+        self._check_can_approve()
+        if any(p.state == "posted" for p in self):
+            raise UserError(self.env._("A posted provision cannot be cancelled."))
+        self.sudo().write({"state": "cancelled"})
+        return True
+
+    def action_post(self):
+        """Post the adjustment as a journal entry: finance managers only."""
+        if not (self.env.su or self.env.user.has_group(FINANCE_MANAGER)):
+            raise AccessError(self.env._("Only a finance manager can post provisions."))
+        if any(p.state != "approved" for p in self):
+            raise UserError(self.env._("Approve the provision before posting it."))
+        if "account.move" not in self.env:
+            raise UserError(self.env._("Accounting is not installed: nothing can be posted."))
+        for prop in self:
+            prop.sudo().move_id = prop._create_provision_move()
+        self.sudo().write({"state": "posted"})
+        return True
+
+    def _create_provision_move(self):
+        self.ensure_one()
+        company = self.company_id
+        journal = company.provision_journal_id
+        expense = company.provision_expense_account_id
+        contra = company.provision_account_id
+        if not (journal and expense and contra):
+            raise UserError(
+                self.env._(
+                    "Set the provision journal and accounts of %s (Settings > Companies) "
+                    "before posting.",
+                    company.name,
+                )
+            )
+        amount = self.currency_id.round(self.adjustment_amount)
+        if self.currency_id.is_zero(amount):
+            return self.env["account.move"]
+        debit, credit = (expense, contra) if amount > 0 else (contra, expense)
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "company_id": company.id,
+                    "date": self.date,
+                    "ref": self.name,
+                    "line_ids": [
+                        (0, 0, {"name": self.name, "account_id": debit.id, "debit": abs(amount)}),
+                        (0, 0, {"name": self.name, "account_id": credit.id, "credit": abs(amount)}),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+    def action_recompute(self):
+        """Recompute the proposals of this month from the current aging report."""
+        if not (self.env.su or self.env.user.has_group(PLANNING_MANAGER)):
+            raise AccessError(self.env._("Only a Planning Manager can propose provisions."))
+        for company in self.env.companies:
+            self.sudo()._propose_provisions(company, proposer=self.env.user)
+        return True
+
+    # ------------------------------------------------------------------ monthly job
+    @api.model
+    def _cron_propose_provisions(self):
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            self.with_company(company)._propose_provisions(company)
+
+    @api.model
+    def _period_end(self, day):
+        return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+    @api.model
+    def _propose_provisions(self, company, today=None, proposer=None):
+        """One proposal per warehouse x segment from the aging report: value per bucket
+        and stage, rates from the matrix, the provision from the engine. A proposal
+        still to approve for the period is replaced; approved ones are kept."""
+        today = today or fields.Date.context_today(self)
+        period_end = self._period_end(today)
+        Bucket = self.env["stock.aging.bucket"]
+        buckets, _limits = Bucket._buckets_for(company)
+        groups = (
+            self.env["stock.aging.report"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("quantity", ">", 0)],
+                ["warehouse_id", "segment_id", "lifecycle_stage", "bucket_id"],
+                ["value:sum", "quantity:sum"],
+            )
+        )
+        if not groups:
+            return self.browse()
+        cells = pd.DataFrame(
+            [
+                {
+                    "warehouse": wh.id,
+                    "segment": seg.id or False,
+                    "stage": stage or False,
+                    "bucket": str(bucket.id),
+                    "value": float(value or 0.0),
+                    "quantity": float(qty or 0.0),
+                }
+                for wh, seg, stage, bucket, value, qty in groups
+            ]
+        )
+        stages = sorted(set(cells["stage"]), key=str)
+        rates = self.env["stock.provision.rate"]._rates_for(company, buckets, stages)
+        labels = [str(b.id) for b in buckets]
+        cells["rate"] = 0.0
+        cells["amount"] = 0.0
+        for stage in stages:
+            mask = cells["stage"] == stage
+            part = cells[mask]
+            # One column per bucket, the cell's value in its own bucket: the engine's
+            # provision is then the provision of each cell.
+            values = pd.DataFrame(0.0, index=part.index, columns=labels)
+            for idx, bucket, value in zip(part.index, part["bucket"], part["value"], strict=True):
+                values.at[idx, bucket] = value
+            try:
+                amounts = provision(values, rates[stage])
+            except ValueError as error:
+                raise self.env["stock.provision.rate"]._missing_rate_error(error) from error
+            cells.loc[mask, "amount"] = amounts.to_numpy()
+            cells.loc[mask, "rate"] = [100.0 * rates[stage][b] for b in part["bucket"]]
+
+        existing = self.sudo().search(
+            [("company_id", "=", company.id), ("date", "=", period_end), ("state", "=", "draft")]
+        )
+        kept = self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("date", "=", period_end),
+                ("state", "in", ("approved", "posted")),
+            ]
+        )
+        decided = {(p.warehouse_id.id, p.segment_id.id or False) for p in kept}
+        booked = {}
+        for prop in self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "in", ("approved", "posted")),
+                ("date", "<", period_end),
+            ],
+            order="date desc, id desc",
+        ):
+            booked.setdefault((prop.warehouse_id.id, prop.segment_id.id or False), prop.amount)
+        existing.unlink()
+        seq = {str(b.id): i for i, b in enumerate(buckets)}
+        vals_list = []
+        for (wh, seg), part in cells.groupby(["warehouse", "segment"], sort=True):
+            if (wh, seg) in decided:
+                continue
+            vals_list.append(
+                {
+                    "date": period_end,
+                    "company_id": company.id,
+                    "warehouse_id": wh,
+                    "segment_id": seg,
+                    "value_basis": round(float(part["value"].sum()), 2),
+                    "amount": round(float(part["amount"].sum()), 2),
+                    "previous_amount": booked.get((wh, seg), 0.0),
+                    "proposed_by_id": proposer.id if proposer else False,
+                    "line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "bucket_id": int(r.bucket),
+                                "bucket_sequence": seq[r.bucket],
+                                "lifecycle_stage": r.stage,
+                                "quantity": r.quantity,
+                                "value": round(r.value, 2),
+                                "rate": r.rate,
+                                "amount": round(r.amount, 2),
+                            },
+                        )
+                        for r in part.itertuples()
+                    ],
+                }
+            )
+        return (
+            self.sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(vals_list)
+        )

@@ -1,0 +1,1 @@
+from . import stock_aging_export, stock_last_time_buy

@@ -1,0 +1,76 @@
+import base64
+import io
+
+import xlsxwriter
+from odoo import fields, models
+
+HEADERS = [
+    ("As of", "snapshot_date"),
+    ("Warehouse", "warehouse_id"),
+    ("Product", "product_id"),
+    ("Category", "categ_id"),
+    ("Segment", "segment_id"),
+    ("Lifecycle Stage", "lifecycle_stage"),
+    ("Aging Bucket", "bucket_id"),
+    ("Quantity", "quantity"),
+    ("Unit Cost", "unit_cost"),
+    ("Value", "value"),
+]
+
+
+class StockAgingExport(models.TransientModel):
+    _name = "stock.aging.export"
+    _description = "Stock Aging Export"
+
+    file_data = fields.Binary(readonly=True, attachment=False)
+    file_name = fields.Char(readonly=True)
+
+    def action_export(self):
+        rows = self.env["stock.aging.report"].search([("quantity", "!=", 0)])
+        return self._export(rows)
+
+    def _export(self, rows):
+        """One sheet of detail rows and one of value per bucket x warehouse."""
+        self.ensure_one()
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        bold = book.add_format({"bold": True})
+        money = book.add_format({"num_format": "#,##0.00"})
+        detail = book.add_worksheet("Aging")
+        stages = dict(rows._fields["lifecycle_stage"]._description_selection(self.env))
+        for col, (label, _name) in enumerate(HEADERS):
+            detail.write(0, col, label, bold)
+        for r, rec in enumerate(rows, start=1):
+            detail.write(r, 0, str(rec.snapshot_date))
+            detail.write(r, 1, rec.warehouse_id.display_name)
+            detail.write(r, 2, rec.product_id.display_name)
+            detail.write(r, 3, rec.categ_id.display_name or "")
+            detail.write(r, 4, rec.segment_id.display_name or "")
+            detail.write(r, 5, stages.get(rec.lifecycle_stage, ""))
+            detail.write(r, 6, rec.bucket_id.name)
+            detail.write_number(r, 7, rec.quantity)
+            detail.write_number(r, 8, rec.unit_cost, money)
+            detail.write_number(r, 9, rec.value, money)
+        summary = book.add_worksheet("By bucket")
+        groups = self.env["stock.aging.report"]._read_group(
+            [("id", "in", rows.ids)], ["warehouse_id", "bucket_id"], ["quantity:sum", "value:sum"]
+        )
+        for col, label in enumerate(["Warehouse", "Aging Bucket", "Quantity", "Value"]):
+            summary.write(0, col, label, bold)
+        for r, (wh, bucket, qty, value) in enumerate(groups, start=1):
+            summary.write(r, 0, wh.display_name)
+            summary.write(r, 1, bucket.name)
+            summary.write_number(r, 2, qty or 0.0)
+            summary.write_number(r, 3, value or 0.0, money)
+        book.close()
+        self.write(
+            {
+                "file_data": base64.b64encode(buffer.getvalue()),
+                "file_name": f"stock_aging_{fields.Date.context_today(self)}.xlsx",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/file_data/{self.file_name}?download=true",
+            "target": "self",
+        }
