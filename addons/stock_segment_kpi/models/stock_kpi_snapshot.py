@@ -69,6 +69,8 @@ COLUMNS = {
     "backorder_qty": "float8",
     "excess_value": "float8",
     "wc_effect_value": "float8",
+    "slow_moving_value": "float8",
+    "obsolete_value": "float8",
     "wape": "float8",
     "forecast_bias": "float8",
     "service_target": "float8",
@@ -93,6 +95,8 @@ SUM_COLUMNS = (
     "backorder_qty",
     "excess_value",
     "wc_effect_value",
+    "slow_moving_value",
+    "obsolete_value",
 )
 
 
@@ -217,6 +221,17 @@ class StockKpiSnapshot(models.Model):
         "cost x (new min + new max - old min - old max) / 2, from the change audit.",
     )
 
+    slow_moving_value = fields.Monetary(
+        readonly=True,
+        help="Stock value in aging buckets older than the slow-moving threshold (180 days by "
+        "default), from the latest stock aging of the lifecycle module when it is installed.",
+    )
+    obsolete_value = fields.Monetary(
+        readonly=True,
+        help="Stock value of end-of-life and obsolete products, from the latest stock aging "
+        "of the lifecycle module when it is installed.",
+    )
+
     # Benchmark
     rank_fill_rate = fields.Integer(
         "Fill Rate Rank",
@@ -338,6 +353,7 @@ class StockKpiSnapshot(models.Model):
             "batch_size": max(param("batch_size", 5000, int), 1),
             "amber_band": max(param("amber_band", 2.0, float), 0.0),
             "spc_window_days": max(param("spc_window_days", 30, int), 8),
+            "slow_moving_days": max(param("slow_moving_days", 180, int), 0),
         }
 
     def _may_commit(self):
@@ -782,6 +798,7 @@ class StockKpiSnapshot(models.Model):
         if len(products):
             prod = products.copy()
             prod["segment_id"] = prod["segment_id"].fillna(0).astype(int)
+            prod = self._aging_values(ctx, prod, params)
             prod = self._ratios(prod, ctx["n_days"])
             prod = prod.assign(
                 period_type="month",
@@ -819,6 +836,48 @@ class StockKpiSnapshot(models.Model):
         if frames:
             self._bulk_insert(pd.concat(frames, ignore_index=True))
         self.invalidate_model()
+
+    def _aging_values(self, ctx, df, params):
+        """Slow-moving and obsolete value per product x warehouse from the lifecycle
+        module's latest stock aging up to the period end (zero when it is not installed)."""
+        df["slow_moving_value"] = 0.0
+        df["obsolete_value"] = 0.0
+        if "stock.aging.report" not in self.env or not len(df):
+            return df
+        company = ctx["company"].id
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH latest AS (
+                SELECT MAX(snapshot_date) AS day FROM stock_aging_report
+                 WHERE company_id = %(company)s AND snapshot_date <= %(end)s
+            ), bucket AS (
+                SELECT id, COALESCE(LAG(max_age_days) OVER (
+                           ORDER BY max_age_days = 0, max_age_days), 0) AS lower_days
+                  FROM stock_aging_bucket
+                 WHERE active AND (company_id = %(company)s OR company_id IS NULL)
+            )
+            SELECT r.product_id, r.warehouse_id,
+                   SUM(CASE WHEN b.lower_days >= %(slow)s THEN r.value ELSE 0 END),
+                   SUM(CASE WHEN r.lifecycle_stage IN ('end_of_life', 'obsolete')
+                            THEN r.value ELSE 0 END)
+              FROM stock_aging_report r
+              JOIN latest ON r.snapshot_date = latest.day
+              JOIN bucket b ON b.id = r.bucket_id
+             WHERE r.company_id = %(company)s
+          GROUP BY r.product_id, r.warehouse_id
+            """,
+                company=company,
+                end=ctx["date_to"],
+                slow=params["slow_moving_days"],
+            )
+        )
+        aged = {(p, w): (float(s or 0), float(o or 0)) for p, w, s, o in self.env.cr.fetchall()}
+        if aged:
+            keys = list(zip(df["product_id"], df["warehouse_id"], strict=True))
+            df["slow_moving_value"] = [aged.get(k, (0.0, 0.0))[0] for k in keys]
+            df["obsolete_value"] = [aged.get(k, (0.0, 0.0))[1] for k in keys]
+        return df
 
     def _bulk_insert(self, df):
         for col in COLUMNS:

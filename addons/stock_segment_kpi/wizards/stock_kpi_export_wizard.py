@@ -41,10 +41,13 @@ SHEETS = [
     ),
     (
         "Working capital",
-        "Excess stock and working-capital effect of applied reorder-rule changes",
+        "Excess, slow-moving and obsolete stock; working-capital effect of applied reorder-rule "
+        "changes",
         [
             ("excess_value", "Excess value (above max)", "money"),
             ("wc_effect_value", "Working capital effect", "money"),
+            ("slow_moving_value", "Slow-moving value", "money"),
+            ("obsolete_value", "Obsolete value", "money"),
         ],
     ),
     (
