@@ -1,0 +1,1 @@
+from . import test_aging, test_last_time_buy, test_lifecycle_policy, test_provision

@@ -1,0 +1,97 @@
+from odoo.tests import tagged
+
+from .common import TODAY, LifecycleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAging(LifecycleCommon):
+    def test_buckets_equal_independent_fifo(self):
+        self.run_aging()
+        for product in (self.fast, self.mixed, self.old, self.no_cost):
+            expected = self.fifo_buckets(product)
+            rows = self.report_rows(product)
+            got = [0.0] * len(expected)
+            for row in rows:
+                got[list(self.buckets).index(row.bucket_id)] += row.quantity
+            self.assertEqual(
+                [round(x, 6) for x in got], [round(x, 6) for x in expected], product.name
+            )
+            cost = product.with_company(self.company).standard_price
+            for row in rows:
+                self.assertAlmostEqual(row.value, round(row.quantity * cost, 2), places=2)
+            self.assertAlmostEqual(self.profile(product).aging_qty, sum(expected))
+        # The generated history spreads the stock over more than one bucket.
+        self.assertGreater(len(self.report_rows(self.fast).bucket_id), 1)
+
+    def test_no_receipt_history_goes_to_oldest_bucket_with_a_note(self):
+        self.run_aging()
+        rows = self.report_rows(self.no_history)
+        self.assertEqual(rows.bucket_id, self.buckets[-1])
+        self.assertTrue(rows.unknown_origin)
+        self.assertEqual(rows.quantity, 9.0)
+        profile = self.profile(self.no_history)
+        self.assertEqual(profile.unknown_origin_qty, 9.0)
+        self.assertIn("without receipt history", profile.aging_note)
+        self.assertEqual(profile.days_without_demand, -1)
+
+    def test_zero_cost_is_valued_zero_with_a_note(self):
+        self.run_aging()
+        profile = self.profile(self.no_cost)
+        self.assertEqual(profile.aging_value, 0.0)
+        self.assertIn("no cost", profile.aging_note)
+        self.assertEqual(profile.stock_age_days, 100.0)
+        self.assertEqual(set(self.report_rows(self.no_cost).mapped("value")), {0.0})
+
+    def test_slow_moving_review_with_owner_and_rerun(self):
+        self.run_aging()
+        old = self.profile(self.old)
+        self.assertTrue(old.is_slow_moving)
+        review = self.Exception.sudo().search(
+            [("profile_id", "=", old.id), ("exception_type", "=", "slow_moving")]
+        )
+        self.assertEqual(len(review), 1)
+        self.assertTrue(review.user_id, "a review has an owner")
+        self.assertEqual(review.state, "new")
+        disposal = self.Exception.sudo().search(
+            [("profile_id", "=", old.id), ("exception_type", "=", "disposal_review")]
+        )
+        self.assertEqual(len(disposal), 1, "obsolete stock raises a disposal review")
+        # The fast mover was delivered recently; the decline product not for 130+ days.
+        self.assertFalse(self.profile(self.fast).is_slow_moving)
+        self.assertTrue(self.profile(self.mixed).is_slow_moving)
+        self.assertGreaterEqual(self.profile(self.mixed).days_without_demand, 130)
+        count = self.Report.sudo().search_count([("company_id", "=", self.company.id)])
+        self.run_aging()
+        self.assertEqual(
+            self.Report.sudo().search_count([("company_id", "=", self.company.id)]), count
+        )
+        self.assertEqual(
+            self.Exception.sudo().search_count(
+                [("profile_id", "=", old.id), ("exception_type", "=", "slow_moving")]
+            ),
+            1,
+            "a rerun does not duplicate the review",
+        )
+        # A customer delivery today clears the review.
+        self.moves.append((self.old, -1.0, TODAY))
+        self.insert_moves([(self.old, -1.0, TODAY)])
+        self.run_aging()
+        self.assertFalse(self.profile(self.old).is_slow_moving)
+        self.assertEqual(review.state, "done")
+
+    def test_coverage_and_run_out_date(self):
+        self.run_aging()
+        profile = self.profile(self.fast)
+        qty = profile.aging_qty
+        self.assertGreater(qty, 0)
+        self.assertAlmostEqual(profile.onhand_coverage_days, qty / 2.0, places=2)
+        self.assertTrue(profile.run_out_date > TODAY)
+
+    def test_export_xlsx(self):
+        self.run_aging()
+        rows = self.Report.sudo().search([("company_id", "=", self.company.id)])
+        wizard = self.env["stock.aging.export"].create({})
+        action = wizard._export(rows)
+        self.assertIn("/web/content/", action["url"])
+        self.assertTrue(wizard.file_data)
+        self.assertTrue(wizard.file_name.endswith(".xlsx"))
