@@ -4,6 +4,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
@@ -101,7 +102,13 @@ class StockPlanningProfile(models.Model):
     # ------------------------------------------------------------------ aging job
     @api.model
     def _cron_aging(self):
-        self._run_aging()
+        """Each company on its own: one with unusable bucket settings is logged and
+        skipped."""
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            try:
+                self._run_aging(companies=company)
+            except UserError:
+                _logger.exception("Stock aging of %s skipped", company.name)
 
     @api.model
     def _run_aging(self, companies=None, today=None, batch_size=None, profile_ids=None):

@@ -1,4 +1,5 @@
 import calendar
+import logging
 from datetime import date
 
 import pandas as pd
@@ -7,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 
 from invplan.lifecycle import provision
 
+_logger = logging.getLogger(__name__)
 PLANNING_MANAGER = "stock_segment.group_planning_manager"
 FINANCE_MANAGER = "account.group_account_manager"
 
@@ -175,8 +177,15 @@ class StockProvisionProposal(models.Model):
     # ------------------------------------------------------------------ monthly job
     @api.model
     def _cron_propose_provisions(self):
+        """Each company on its own: a company whose matrix is incomplete is logged and
+        skipped, the others get their proposals."""
         for company in self.env["res.company"].search([("active", "=", True)]):
-            self.with_company(company)._propose_provisions(company)
+            try:
+                with self.env.cr.savepoint():
+                    self.with_company(company)._propose_provisions(company)
+            except UserError:
+                self.env.invalidate_all()
+                _logger.exception("Provision proposals of %s skipped", company.name)
 
     @api.model
     def _period_end(self, day):

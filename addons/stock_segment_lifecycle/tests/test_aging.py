@@ -1,4 +1,5 @@
-from odoo.tests import tagged
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import TODAY, LifecycleCommon
 
@@ -95,3 +96,25 @@ class TestAging(LifecycleCommon):
         self.assertIn("/web/content/", action["url"])
         self.assertTrue(wizard.file_data)
         self.assertTrue(wizard.file_name.endswith(".xlsx"))
+
+    def test_other_company_does_not_see_the_aging(self):
+        self.run_aging()
+        other = self.env["res.company"].create({"name": "Lifecycle Other Co"})
+        outsider = new_test_user(
+            self.env,
+            login="life_outsider",
+            groups="stock_segment.group_planning_user",
+            company_id=other.id,
+            company_ids=[(6, 0, [other.id])],
+        )
+        self.assertTrue(self.Report.with_user(self.buyer).search([]))
+        self.assertFalse(
+            self.Report.with_user(outsider).search([("company_id", "=", self.company.id)])
+        )
+
+    def test_bad_bucket_settings_are_explained(self):
+        self.env["stock.aging.bucket"].create(
+            {"name": "Only bucket", "max_age_days": 30, "company_id": self.company.id}
+        )
+        with self.assertRaisesRegex(UserError, "open-ended bucket"):
+            self.run_aging()
