@@ -597,11 +597,12 @@ class StockKpiSnapshot(models.Model):
         day_arr = np.array(days, dtype="datetime64[D]")
         end = np.datetime64(ctx["date_to"], "D")
         if len(lines):
-            lines = lines[lines.apply(lambda r: (r.product_id, r.warehouse_id) in row_of, axis=1)]
-        if len(lines):
             lines["row"] = [
-                row_of[(p, w)] for p, w in zip(lines.product_id, lines.warehouse_id, strict=True)
+                row_of.get((p, w), -1)
+                for p, w in zip(lines.product_id, lines.warehouse_id, strict=True)
             ]
+            lines = lines[lines["row"] >= 0].copy()
+        if len(lines):
             lines["ordered"] = lines["ordered"].astype(float)
             lines["shipped"] = lines["shipped"].astype(float)
             lines["on_time"] = lines["done"] & (lines["day"] <= lines["promised"])
