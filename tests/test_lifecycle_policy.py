@@ -49,3 +49,80 @@ def test_residual_summary_negative_binomial_moments():
     assert out.loc[0, "q95"] > _poisson_quantile(20.0, 0.95)
     with pytest.raises(ValueError):
         lp.residual_demand_summary([-1.0])
+
+
+def test_weeks_of_history_example_and_no_demand():
+    from datetime import date
+
+    starts = [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
+    w = lp.weeks_of_history([[0, 3, 1], [0, 0, 0], [2, np.nan, 0]], starts, date(2026, 1, 26))
+    assert w.tolist() == pytest.approx([2.0, 0.0, 3.0])
+    with pytest.raises(ValueError, match="one start date"):
+        lp.weeks_of_history([[1, 2]], starts, date(2026, 1, 26))
+
+
+def test_analog_forecast_scales_reference_while_history_is_short():
+    ref = [[10.0, 12.0], [10.0, 12.0], [4.0, np.nan], [1.0, 1.0]]
+    out, use = lp.analog_forecast(ref, [0.5, 0.5, 2.0, 1.0], [3, 8, 0, 0], 8, [1, 1, 1, 0])
+    assert use.tolist() == [True, False, True, False]
+    assert out[0].tolist() == pytest.approx([5.0, 6.0])
+    assert out[2].tolist() == pytest.approx([8.0, 0.0])
+    assert out[1].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="non-negative"):
+        lp.analog_forecast([[1.0]], [-1.0], [0], 8, [True])
+
+
+def _greedy(excess, need):
+    """Independent loop: largest excess against largest need, per product."""
+    out = {}
+    for product in {p for _s, p, _q in excess}:
+        es = sorted(
+            ([q, s] for s, p, q in excess if p == product and q > 0), key=lambda x: (-x[0], x[1])
+        )
+        ns = sorted(
+            ([q, d] for d, p, q in need if p == product and q > 0), key=lambda x: (-x[0], x[1])
+        )
+        i = j = 0
+        while i < len(es) and j < len(ns):
+            take = min(es[i][0], ns[j][0])
+            out[(es[i][1], ns[j][1])] = out.get((es[i][1], ns[j][1]), 0.0) + take
+            es[i][0] -= take
+            ns[j][0] -= take
+            if es[i][0] <= 1e-12:
+                i += 1
+            if ns[j][0] <= 1e-12:
+                j += 1
+    return out
+
+
+def test_reuse_allocation_example_and_against_loop():
+    import pandas as pd
+
+    res = lp.reuse_allocation(
+        pd.DataFrame({"source": ["A"], "product": [1], "qty": [10.0]}),
+        pd.DataFrame({"dest": ["B", "C"], "product": [1, 1], "qty": [6.0, 7.0]}),
+    )
+    assert {(r.source, r.dest): r.qty for r in res.itertuples()} == {
+        ("A", "C"): 7.0,
+        ("A", "B"): 3.0,
+    }
+    rng = np.random.default_rng(3)
+    excess = [(f"s{i}", int(rng.integers(3)), float(rng.integers(0, 20))) for i in range(12)]
+    need = [(f"d{i}", int(rng.integers(3)), float(rng.integers(0, 20))) for i in range(12)]
+    res = lp.reuse_allocation(
+        pd.DataFrame(excess, columns=["source", "product", "qty"]),
+        pd.DataFrame(need, columns=["dest", "product", "qty"]),
+    )
+    got = {(r.source, r.dest): r.qty for r in res.itertuples()}
+    assert got == pytest.approx(_greedy(excess, need))
+    for product in range(3):
+        total = min(
+            sum(q for _s, p, q in excess if p == product),
+            sum(q for _d, p, q in need if p == product),
+        )
+        assert res.loc[res["product"] == product, "qty"].sum() == pytest.approx(total)
+    empty = lp.reuse_allocation(
+        pd.DataFrame(columns=["source", "product", "qty"]),
+        pd.DataFrame(need, columns=["dest", "product", "qty"]),
+    )
+    assert empty.empty

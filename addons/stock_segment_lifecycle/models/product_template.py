@@ -15,3 +15,20 @@ class ProductTemplate(models.Model):
     service_end_date = fields.Date(
         help="End of the service life: demand is expected until this date.",
     )
+    analog_product_id = fields.Many2one(
+        "product.product",
+        "Reference Product",
+        help="Analogous product: while this product is new and has too little demand "
+        "history, its forecast is the reference's forecast at the same warehouse times "
+        "the scale factor.",
+    )
+    analog_factor = fields.Float(
+        "Reference Scale Factor",
+        default=1.0,
+        digits=(16, 3),
+        help="Expected demand of this product relative to its reference product.",
+    )
+
+    _analog_factor_positive = models.Constraint(
+        "CHECK (analog_factor >= 0)", "The reference scale factor cannot be negative."
+    )

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
-from invplan.lifecycle_policy import stage_adjusted_inputs
+from invplan.lifecycle_policy import analog_forecast, stage_adjusted_inputs, weeks_of_history
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ AGING_COLUMNS = {
     "aging_note": "text",
 }
 HORIZON_DAYS = 3650
+ANALOG_METHOD = "analog"
 
 
 class StockPlanningProfile(models.Model):
@@ -502,6 +503,165 @@ class StockPlanningProfile(models.Model):
             )
         )
         self.env["stock.planning.profile"].invalidate_model()
+
+    # ------------------------------------------------------------------ forecast hook
+    def _forecast_batch(self, ctx, profile_ids):
+        """After the statistical forecast, new products with a reference product and too
+        little history take the reference's forecast times their scale factor."""
+        written = super()._forecast_batch(ctx, profile_ids)
+        return written + self._apply_analog_forecast(ctx, profile_ids)
+
+    def _analog_min_weeks(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("stock_segment_lifecycle.analog_min_weeks", 8)
+        )
+        try:
+            return max(float(value), 0.0)
+        except (TypeError, ValueError):
+            return 8.0
+
+    def _apply_analog_forecast(self, ctx, profile_ids):
+        """One query for the batch: the open forecast lines of its new products with a
+        reference, next to the reference's line of the same bucket at the same warehouse
+        (the reference's last forecast) and the approved override of the line. Then one
+        bulk update of the lines and one of the plans. Returns the lines rewritten."""
+        self.env["stock.demand.override"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id AS pid, p.demand_history, pt.analog_factor, f.id AS line_id,
+                   f.date_start, f.date_end, f.state, f.forecast_date,
+                   o.override_type, o.quantity AS o_qty, o.percent AS o_pct,
+                   rf.final_qty AS ref_qty, rp.id AS ref_profile
+              FROM stock_planning_profile p
+              JOIN product_product pp ON pp.id = p.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN stock_demand_forecast f
+                   ON f.profile_id = p.id AND f.bucket = %(bucket)s AND f.state <> 'closed'
+                  AND f.date_start >= %(current)s
+         LEFT JOIN stock_demand_override o ON o.id = f.override_id
+         LEFT JOIN stock_planning_profile rp
+                   ON rp.product_id = pt.analog_product_id AND rp.warehouse_id = p.warehouse_id
+         LEFT JOIN stock_demand_forecast rf
+                   ON rf.profile_id = rp.id AND rf.bucket = f.bucket
+                  AND rf.date_start = f.date_start AND rf.state <> 'closed'
+             WHERE p.id = ANY(%(ids)s) AND pt.lifecycle_stage = 'new'
+               AND pt.analog_product_id IS NOT NULL AND pt.analog_product_id <> p.product_id
+          ORDER BY p.id, f.date_start
+            """,
+                bucket=ctx["bucket"],
+                current=ctx["future"][0],
+                ids=list(profile_ids),
+            )
+        )
+        lines = self.env.cr.dictfetchall()
+        if not lines:
+            return 0
+        today = ctx["today"]
+        # Lines the job may rewrite: open future ones, and the current bucket's line only
+        # when this run created it (a frozen line of an earlier run stays as it was).
+        lines = [
+            ln
+            for ln in lines
+            if ln["state"] == "forecast"
+            or (ln["state"] == "frozen" and ln["forecast_date"] == today)
+        ]
+        plans = list(dict.fromkeys(ln["pid"] for ln in lines))
+        if not plans:
+            return 0
+        first = {}
+        for ln in lines:
+            first.setdefault(ln["pid"], ln)
+        history = ctx["history"]
+        demand = np.array(
+            [
+                (list(first[pid]["demand_history"] or []) + [0.0] * len(history))[: len(history)]
+                for pid in plans
+            ],
+            dtype=float,
+        ).reshape(len(plans), len(history))
+        weeks = weeks_of_history(demand, history, today)
+        starts = sorted({ln["date_start"] for ln in lines})
+        col = {d: j for j, d in enumerate(starts)}
+        row = {pid: i for i, pid in enumerate(plans)}
+        reference = np.full((len(plans), len(starts)), np.nan)
+        has_reference = np.zeros(len(plans), dtype=bool)
+        for ln in lines:
+            if ln["ref_qty"] is not None:
+                reference[row[ln["pid"]], col[ln["date_start"]]] = ln["ref_qty"]
+                has_reference[row[ln["pid"]]] = True
+        scaled, use = analog_forecast(
+            reference,
+            [float(first[pid]["analog_factor"] or 0.0) for pid in plans],
+            weeks,
+            self._analog_min_weeks(),
+            has_reference,
+        )
+        digits = ctx["qty_digits"]
+        line_updates, totals = [], {}
+        for ln in lines:
+            i = row[ln["pid"]]
+            if not use[i]:
+                continue
+            stat = round(float(scaled[i, col[ln["date_start"]]]), digits)
+            final = stat
+            if ln["override_type"] == "percent":
+                final = max(stat * (1.0 + (ln["o_pct"] or 0.0) / 100.0), 0.0)
+            elif ln["override_type"]:
+                final = max(ln["o_qty"] or 0.0, 0.0)
+            final = round(final, digits)
+            line_updates.append((ln["line_id"], stat, final))
+            days = max((ln["date_end"] - ln["date_start"]).days, 1)
+            total = totals.setdefault(ln["pid"], [0.0, 0.0, 0])
+            total[0] += final
+            total[1] += stat
+            total[2] += days
+        if not line_updates:
+            return 0
+        cr, uid = self.env.cr, self.env.uid
+        cr.execute(
+            SQL(
+                """
+            UPDATE stock_demand_forecast f
+               SET statistical_qty = v.stat, final_qty = v.final, method = %s,
+                   forecast_date = %s, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+              FROM (VALUES %s) AS v(id, stat, final)
+             WHERE f.id = v.id
+                """,
+                ANALOG_METHOD,
+                today,
+                uid,
+                SQL(", ").join(
+                    SQL("(%s, %s::float8, %s::float8)", *values) for values in line_updates
+                ),
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_profile p
+               SET forecast_method = %s, forecast_status = %s,
+                   forecast_horizon_qty = v.horizon, avg_daily_demand = v.daily,
+                   write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+              FROM (VALUES %s) AS v(id, horizon, daily)
+             WHERE p.id = v.id
+                """,
+                ANALOG_METHOD,
+                ANALOG_METHOD,
+                uid,
+                SQL(", ").join(
+                    SQL("(%s, %s::float8, %s::float8)", pid, final, stat / days)
+                    for pid, (final, stat, days) in totals.items()
+                ),
+            )
+        )
+        self.env["stock.demand.forecast"].invalidate_model()
+        self.env["stock.planning.profile"].invalidate_model(
+            ["forecast_method", "forecast_status", "forecast_horizon_qty", "avg_daily_demand"]
+        )
+        return len(line_updates)
 
     # ------------------------------------------------------------------ replenishment hook
     def _fetch_policy_inputs(self, ctx, profile_ids):
