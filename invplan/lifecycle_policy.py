@@ -174,10 +174,13 @@ def reuse_allocation(excess: pd.DataFrame, need: pd.DataFrame) -> pd.DataFrame:
     n = need.loc[need["qty"] > 0, ["dest", "product", "qty"]].copy()
     if e.empty or n.empty:
         return pd.DataFrame(columns=cols)
-    for df, key in ((e, "source"), (n, "dest")):
-        df.sort_values(["product", "qty", key], ascending=[True, False, True], inplace=True)
-        df["hi"] = df.groupby("product")["qty"].cumsum()
-        df["lo"] = df["hi"] - df["qty"]
+
+    def intervals(df, key):
+        df = df.sort_values(["product", "qty", key], ascending=[True, False, True])
+        hi = df.groupby("product")["qty"].cumsum()
+        return df.assign(hi=hi, lo=hi - df["qty"])
+
+    e, n = intervals(e, "source"), intervals(n, "dest")
     pairs = e.merge(n, on="product", suffixes=("_e", "_n"))
     qty = np.minimum(pairs["hi_e"], pairs["hi_n"]) - np.maximum(pairs["lo_e"], pairs["lo_n"])
     pairs["qty"] = qty.clip(lower=0.0)

@@ -20,6 +20,7 @@
         "views/stock_provision_rate_views.xml",
         "views/stock_provision_proposal_views.xml",
         "views/stock_disposal_views.xml",
+        "views/stock_reuse_suggestion_views.xml",
         "views/stock_planning_profile_views.xml",
         "views/product_template_views.xml",
         "views/purchase_order_views.xml",

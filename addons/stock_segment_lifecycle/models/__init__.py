@@ -11,4 +11,5 @@ from . import (
     stock_provision_proposal,
     stock_provision_proposal_line,
     stock_provision_rate,
+    stock_reuse_suggestion,
 )

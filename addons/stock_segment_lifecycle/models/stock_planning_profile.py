@@ -189,6 +189,14 @@ class StockPlanningProfile(models.Model):
                         self._record_aging_failure(pid, error)
             if may_commit:
                 self.env["ir.cron"]._commit_progress(len(batch))
+        try:
+            with self.env.cr.savepoint():
+                stats["reuse"] = self.env["stock.reuse.suggestion"]._refresh_suggestions(
+                    company, today
+                )
+        except Exception:
+            self.env.invalidate_all()
+            _logger.exception("Reuse suggestions of %s skipped", company.name)
         _logger.info(
             "Stock aging of %s: %d plans in %d batches, %d report rows, %d failed",
             company.name,

@@ -4,4 +4,5 @@ from . import (
     test_last_time_buy,
     test_lifecycle_policy,
     test_provision,
+    test_reuse,
 )
