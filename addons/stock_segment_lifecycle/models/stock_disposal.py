@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 REASONS = [
     ("obsolete", "Obsolete"),
@@ -70,7 +70,19 @@ class StockDisposal(models.Model):
 
     def action_done(self):
         """Take the quantity out of stock (a scrap of the warehouse stock) and, when
-        the provision accounts are set, book the loss against the provision."""
+        the provision accounts are set, book the loss against the provision.
+
+        Planning Managers and finance managers only: the button's group in the view is
+        not a check, the method can be called directly."""
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("stock_segment.group_planning_manager")
+            or user.has_group("account.group_account_manager")
+        ):
+            raise AccessError(
+                self.env._("Only a Planning Manager or a finance manager can dispose of stock.")
+            )
         for disposal in self:
             if disposal.state != "draft":
                 raise UserError(self.env._("Only a draft disposal can be done."))

@@ -4,7 +4,6 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
@@ -107,8 +106,10 @@ class StockPlanningProfile(models.Model):
         skipped."""
         for company in self.env["res.company"].search([("active", "=", True)]):
             try:
-                self._run_aging(companies=company)
-            except UserError:
+                with self.env.cr.savepoint():
+                    self._run_aging(companies=company)
+            except Exception:  # noqa: BLE001  (one company must not stop the others)
+                self.env.invalidate_all()
                 _logger.exception("Stock aging of %s skipped", company.name)
 
     @api.model

@@ -183,7 +183,7 @@ class StockProvisionProposal(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.with_company(company)._propose_provisions(company)
-            except UserError:
+            except Exception:  # noqa: BLE001  (one company must not stop the others)
                 self.env.invalidate_all()
                 _logger.exception("Provision proposals of %s skipped", company.name)
 

@@ -167,3 +167,29 @@ class TestProvision(LifecycleCommon):
         self.assertEqual(disposal.scrap_id.state, "done")
         after = self.old.with_context(warehouse_id=self.wh.id).qty_available
         self.assertAlmostEqual(before - after, 2.0)
+
+    def test_buyer_cannot_dispose_and_managers_cannot_rewrite_provisions(self):
+        """The checks live in the methods, not only on the buttons: a buyer calling the
+        disposal directly is refused, and no one rewrites a proposal's amount or state
+        outside the approval actions."""
+        proposal = self._propose()[:1]
+        disposal = self.env["stock.disposal"].create(
+            {
+                "product_id": self.old.id,
+                "warehouse_id": self.wh.id,
+                "company_id": self.company.id,
+                "quantity": 1.0,
+                "unit_cost": 30.0,
+                "disposal_type": "liquidation",
+                "reason": "obsolete",
+            }
+        )
+        with self.assertRaises(AccessError):
+            disposal.with_user(self.buyer).action_done()
+        self.assertEqual(disposal.state, "draft")
+        for user in (self.manager, self.finance_manager):
+            with self.assertRaises(AccessError):
+                proposal.with_user(user).write({"amount": 1.0})
+            with self.assertRaises(AccessError):
+                proposal.with_user(user).write({"state": "approved"})
+        self.assertEqual(proposal.state, "draft")
