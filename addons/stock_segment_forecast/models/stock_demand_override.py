@@ -12,6 +12,21 @@ REASON_CODES = [
     ("correction", "Correction of the statistical forecast"),
     ("other", "Other"),
 ]
+# Set only by the actions (under sudo) and the scheduled jobs, never by a user directly.
+PROTECTED_FIELDS = frozenset(
+    {
+        "state",
+        "proposer_id",
+        "proposed_date",
+        "approver_id",
+        "approved_date",
+        "auto_approved",
+        "statistical_qty",
+        "override_total_qty",
+        "deviation_pct",
+        "tolerance_pct",
+    }
+)
 
 
 class StockDemandOverride(models.Model):
@@ -137,7 +152,27 @@ class StockDemandOverride(models.Model):
                     self.env._("An override cannot lower the forecast below zero.")
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # A user proposes a draft in their own name; the workflow fields are the actions'.
+            vals_list = [
+                {
+                    **{k: v for k, v in vals.items() if k not in PROTECTED_FIELDS},
+                    "state": "draft",
+                    "proposer_id": self.env.user.id,
+                }
+                for vals in vals_list
+            ]
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not self.env.su and PROTECTED_FIELDS & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The state, proposer and approval of an override are set by its actions only."
+                )
+            )
         locked = {"profile_id", "date_from", "date_to", "override_type", "quantity", "percent"}
         if locked & set(vals) and any(o.state not in ("draft", "rejected") for o in self):
             raise UserError(self.env._("Only draft or rejected overrides can be changed."))
@@ -146,6 +181,7 @@ class StockDemandOverride(models.Model):
     # ------------------------------------------------------------------ actions
     def action_submit(self):
         """Apply within tolerance, otherwise ask the Planning Managers to approve."""
+        self.check_access("write")
         for override in self:
             if override.state not in ("draft", "rejected"):
                 raise UserError(self.env._("Only draft or rejected overrides can be submitted."))
@@ -173,11 +209,11 @@ class StockDemandOverride(models.Model):
                 vals.update(
                     state="approved", auto_approved=True, approved_date=fields.Datetime.now()
                 )
-                override.write(vals)
+                override.sudo().write(vals)
                 override.message_post(body=self.env._("Within the segment's tolerance: applied."))
             else:
                 vals.update(state="to_approve", auto_approved=False)
-                override.write(vals)
+                override.sudo().write(vals)
                 override._schedule_approval_activities()
         self._refresh_forecast_lines()
         return True
@@ -188,7 +224,7 @@ class StockDemandOverride(models.Model):
         for override in self:
             if override.state != "to_approve":
                 raise UserError(self.env._("Only overrides waiting for approval can be approved."))
-            override.write(
+            override.sudo().write(
                 {"state": "approved", "approver_id": self.env.user.id, "approved_date": now}
             )
         self.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Approved"))
@@ -200,21 +236,54 @@ class StockDemandOverride(models.Model):
         for override in self:
             if override.state != "to_approve":
                 raise UserError(self.env._("Only overrides waiting for approval can be rejected."))
-        self.write({"state": "rejected"})
+        self.sudo().write({"state": "rejected"})
         self.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Rejected"))
         return True
 
     def action_cancel(self):
-        self.write({"state": "cancelled"})
+        """The proposer or a Planning Manager withdraws a pending or applied override."""
+        self._check_owner_or_manager()
+        for override in self:
+            if override.state not in ("draft", "to_approve", "approved"):
+                raise UserError(
+                    self.env._(
+                        "Only draft, waiting or approved overrides can be cancelled: %s.",
+                        override.name,
+                    )
+                )
+        self.sudo().write({"state": "cancelled"})
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self._refresh_forecast_lines()
         return True
 
     def action_reset_to_draft(self):
-        self.write({"state": "draft"})
+        """The proposer or a Planning Manager reopens a rejected or cancelled override."""
+        self._check_owner_or_manager()
+        for override in self:
+            if override.state not in ("rejected", "cancelled"):
+                raise UserError(
+                    self.env._(
+                        "Only rejected or cancelled overrides can go back to draft: %s.",
+                        override.name,
+                    )
+                )
+        self.sudo().write({"state": "draft"})
         return True
 
     # ------------------------------------------------------------------ helpers
+    def _check_owner_or_manager(self):
+        self.check_access("write")
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        for override in self:
+            if override.proposer_id != self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Only the proposer or a Planning Manager can change the override %s.",
+                        override.name,
+                    )
+                )
+
     def _check_can_approve(self):
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
             raise AccessError(

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CURRENT, TODAY, ForecastCommon
 
@@ -112,3 +112,71 @@ class TestOverrides(ForecastCommon):
         )
         self.assertTrue(later)
         self.assertFalse(any(later.mapped("has_override")))
+
+    def test_user_cannot_write_approval_fields(self):
+        override = self._propose(self.user, 50.0)
+        self.assertEqual(override.state, "to_approve")
+        for vals in (
+            {"state": "approved"},
+            {"proposer_id": self.manager2.id},
+            {"approver_id": self.manager.id},
+            {"auto_approved": True},
+            {"statistical_qty": 1.0},
+            {"deviation_pct": 0.0},
+        ):
+            with self.assertRaises(AccessError):
+                override.with_user(self.user).write(vals)
+        with self.assertRaises(AccessError):
+            override.with_user(self.manager).write({"proposer_id": self.manager2.id})
+        self.assertEqual(override.state, "to_approve")
+        self.assertEqual(override.proposer_id, self.user)
+        self.assertFalse(any(self.future.mapped("has_override")))
+
+    def test_create_forces_proposer_and_draft(self):
+        override = (
+            self.env["stock.demand.override"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "profile_id": self.plan.id,
+                    "date_from": self.future[0].date_start,
+                    "date_to": self.future[1].date_start,
+                    "override_type": "percent",
+                    "percent": 80.0,
+                    "reason_code": "customer",
+                    "state": "approved",
+                    "proposer_id": self.manager2.id,
+                    "approver_id": self.manager2.id,
+                    "auto_approved": True,
+                }
+            )
+        )
+        self.assertEqual(override.state, "draft")
+        self.assertEqual(override.proposer_id, self.manager)
+        self.assertFalse(override.approver_id)
+        self.assertFalse(override.auto_approved)
+        override.with_user(self.manager).action_submit()
+        with self.assertRaises(UserError):
+            override.with_user(self.manager).action_approve()
+
+    def test_cancel_and_reset_ownership_and_state(self):
+        override = self._propose(self.user, 50.0)
+        other = new_test_user(
+            self.env,
+            login="forecast_user2",
+            groups="stock_segment.group_planning_user",
+            company_id=self.company.id,
+            company_ids=[(6, 0, [self.company.id])],
+        )
+        with self.assertRaises(AccessError):
+            override.with_user(other).action_cancel()
+        with self.assertRaises(UserError):
+            override.with_user(self.user).action_reset_to_draft()  # waiting, not rejected
+        override.with_user(self.manager).action_cancel()
+        self.assertEqual(override.state, "cancelled")
+        with self.assertRaises(UserError):
+            override.with_user(self.user).action_cancel()
+        with self.assertRaises(AccessError):
+            override.with_user(other).action_reset_to_draft()
+        override.with_user(self.user).action_reset_to_draft()
+        self.assertEqual(override.state, "draft")
