@@ -44,3 +44,10 @@ class ResConfigSettings(models.TransientModel):
         help="Planning Manager who receives the approval activities; empty: the first "
         "Planning Manager.",
     )
+    replenishment_auto_apply_new_rules = fields.Boolean(
+        "Apply New and Archived Rules at Once",
+        config_parameter="stock_segment_replenishment.auto_apply_new_rules",
+        help="Creating, archiving or reactivating a reorder rule counts as a 100 % change: "
+        "it waits for approval unless the segment's tolerance is 100 % or this is set "
+        "(for example for the first run, which creates every rule).",
+    )

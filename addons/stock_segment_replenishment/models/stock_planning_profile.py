@@ -213,6 +213,10 @@ class StockPlanningProfile(models.Model):
             "drift_threshold": param("drift_threshold", 25.0, float) / 100.0,
             "on_time_threshold": param("on_time_threshold", 80.0, float),
             "batch_size": max(param("batch_size", 2000, int), 1),
+            "auto_apply_new_rules": str(
+                icp.get_param("stock_segment_replenishment.auto_apply_new_rules", "")
+            ).lower()
+            in ("1", "true", "yes"),
         }
 
     def _replenish_company(self, company, today, batch_size=None, profile_ids=None):
@@ -892,8 +896,10 @@ class StockPlanningProfile(models.Model):
                 new_min = _ceil(values["reorder_point_qty"])
                 new_max = max(_ceil(values["max_qty"]), new_min)
                 uom = vendor.get("uom") if pack[i] > 0 else None
+                # An archived rule (left by make to order) is reactivated: a second rule on
+                # the same product and location would break Odoo's unique constraint.
                 target_vals = {
-                    "action": "update" if op_active else "create",
+                    "action": "update" if op else "create",
                     "min": new_min,
                     "max": new_max,
                     "uom": uom,
@@ -945,9 +951,7 @@ class StockPlanningProfile(models.Model):
             ):
                 continue  # the same change already waits for approval
             supersede += [p["id"] for p in waiting]
-            creates.append(
-                self._proposal_vals(ctx, r, values, op if op_active else None, target_vals, trigger)
-            )
+            creates.append(self._proposal_vals(ctx, r, values, op, target_vals, trigger))
 
         # Bulk writes.
         self._write_supplier_lead_times(ctx, supplier_rows)
@@ -986,9 +990,14 @@ class StockPlanningProfile(models.Model):
         pct_min = _pct(old_min, target["min"])
         pct_max = _pct(old_max, target["max"])
         tolerance = r["auto_apply_tolerance"] if r["auto_apply_tolerance"] is not None else 0.0
-        within = target["action"] in ("create", "archive") or (
-            max(pct_min, pct_max) <= tolerance and (op["uom"] or None) == (target["uom"] or None)
-        )
+        if target["action"] in ("create", "archive") or not op["active"]:
+            # Creating, archiving or reactivating a rule is a 100 % change: applied at once
+            # only when the segment accepts any change or the setting says so.
+            within = tolerance >= 100.0 or ctx["params"]["auto_apply_new_rules"]
+        else:
+            within = max(pct_min, pct_max) <= tolerance and (op["uom"] or None) == (
+                target["uom"] or None
+            )
         reason, detail = self._proposal_reason(r, values, op, target)
         return {
             "profile_id": r["id"],
@@ -1023,6 +1032,8 @@ class StockPlanningProfile(models.Model):
             )
         if not op:
             return "new", self.env._("Stocked plan without a reorder rule.")
+        if not op["active"]:
+            return "new", self.env._("Stocked plan whose reorder rule is archived: reactivated.")
         changes = []
         reason = None
         if r["old_policy_segment_id"] and r["old_policy_segment_id"] != r["segment_id"]:

@@ -32,6 +32,32 @@ REASONS = [
     ("recompute", "Recomputation"),
     ("manual", "Manual proposal"),
 ]
+# Set by the planning job and the actions (under sudo) only, never by a user directly.
+PROTECTED_FIELDS = frozenset(
+    {
+        "profile_id",
+        "segment_id",
+        "orderpoint_id",
+        "action",
+        "reason",
+        "state",
+        "within_tolerance",
+        "proposed_by_id",
+        "approved_by_id",
+        "date_proposed",
+        "date_decided",
+        "old_min_qty",
+        "old_max_qty",
+        "old_multiple_id",
+        "min_change_pct",
+        "max_change_pct",
+        "unit_cost",
+        "stock_value_change",
+        "abs_value_change",
+    }
+)
+# What a buyer proposes; editing them makes the editor the proposer.
+PROPOSED_FIELDS = frozenset({"new_min_qty", "new_max_qty", "new_multiple_id", "new_trigger"})
 
 
 class StockReplenishmentProposal(models.Model):
@@ -116,6 +142,8 @@ class StockReplenishmentProposal(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            vals_list = [self._manual_proposal_vals(vals) for vals in vals_list]
         # A buyer's manual proposal starts from the rule as it is now.
         for vals in vals_list:
             if vals.get("reason", "manual") != "manual" or not vals.get("profile_id"):
@@ -149,6 +177,62 @@ class StockReplenishmentProposal(models.Model):
         if manual:
             manual._schedule_approval_activities()
         return proposals
+
+    def _manual_proposal_vals(self, vals):
+        """A user's proposal: pending, in their name, on the plan's own reorder rule."""
+        user_action = vals.get("action")
+        vals = {k: v for k, v in vals.items() if k not in PROTECTED_FIELDS or k == "profile_id"}
+        profile = self.env["stock.planning.profile"].browse(vals.get("profile_id"))
+        op = profile.orderpoint_id
+        vals.update(
+            reason="manual",
+            state="pending",
+            within_tolerance=False,
+            proposed_by_id=self.env.user.id,
+            orderpoint_id=op.id,
+            action=(user_action if user_action in ("update", "archive") else "update")
+            if op
+            else "create",
+        )
+        return vals
+
+    def write(self, vals):
+        if self.env.su:
+            return super().write(vals)
+        if PROTECTED_FIELDS & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The rule, state, current values and proposer of a proposal are set by "
+                    "planning only."
+                )
+            )
+        if not PROPOSED_FIELDS & set(vals):
+            return super().write(vals)
+        if any(p.state != "pending" for p in self):
+            raise UserError(self.env._("Only pending proposals can be changed."))
+        res = super().write(vals)
+        # The editor now proposes the change: another manager has to approve it.
+        for proposal in self.sudo():
+            change = (
+                proposal.unit_cost
+                * (
+                    proposal.new_min_qty
+                    + proposal.new_max_qty
+                    - proposal.old_min_qty
+                    - proposal.old_max_qty
+                )
+                / 2.0
+            )
+            proposal.write(
+                {
+                    "proposed_by_id": self.env.user.id,
+                    "date_proposed": fields.Datetime.now(),
+                    "within_tolerance": False,
+                    "stock_value_change": change,
+                    "abs_value_change": abs(change),
+                }
+            )
+        return res
 
     # ------------------------------------------------------------------ actions
     def action_approve(self):
@@ -251,7 +335,11 @@ class StockReplenishmentProposal(models.Model):
                 )
             )
             audits.append(
-                p._audit_vals("archive" if not active else "update", approved_by, old_active=True)
+                p._audit_vals(
+                    "archive" if not active else "update",
+                    approved_by,
+                    old_active=p.orderpoint_id.active,
+                )
             )
         if rows:
             self._write_orderpoints(rows, recompute=recompute)
@@ -321,8 +409,10 @@ class StockReplenishmentProposal(models.Model):
             op = p.orderpoint_id
             if not op:
                 continue
-            # A rule this proposal created is archived; any other gets its old values back.
-            active = p.action != "create"
+            # A rule gets back its old values and the active flag it had before the proposal
+            # (a rule it created or reactivated is archived).
+            applied = p.audit_ids.filtered(lambda a: a.action != "rollback").sorted("id")[:1]
+            active = applied.old_active if applied else p.action != "create"
             rows.append(
                 SQL(
                     "(%s, %s::float8, %s::float8, %s::int4, %s::bool, %s::int4)",

@@ -24,6 +24,7 @@ class ReplenishmentCommon(TransactionCase):
         icp.set_param("stock_segment_replenishment.lead_time_min_count", 3)
         icp.set_param("stock_segment_replenishment.lead_time_history_days", 730)
         icp.set_param("stock_segment_replenishment.approver_id", 0)
+        icp.set_param("stock_segment_replenishment.auto_apply_new_rules", True)
         cls.company = cls.env["res.company"].create({"name": "Replenishment Test Co"})
         cls.env.user.company_ids |= cls.company
         cls.wh = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)

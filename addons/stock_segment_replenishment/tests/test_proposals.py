@@ -175,3 +175,99 @@ class TestProposals(ReplenishmentCommon):
         self.assertTrue(self.Proposal.search([("company_id", "=", self.company.id)]))
         self.assertFalse(self.Proposal.with_user(outsider).search([]))
         self.assertFalse(self.env["stock.replenishment.audit"].with_user(outsider).search([]))
+
+    def _manual(self, user, **vals):
+        return self.Proposal.with_user(user).create(
+            {"profile_id": self.plan.id, "new_min_qty": 1.0, "new_max_qty": 2.0, **vals}
+        )
+
+    def test_manual_proposal_ignores_protected_values(self):
+        other_op = self.orderpoint(self.thin)
+        self.assertTrue(other_op)
+        proposal = self._manual(
+            self.user,
+            state="approved",
+            proposed_by_id=self.manager2.id,
+            orderpoint_id=other_op.id,
+            old_min_qty=999.0,
+            old_max_qty=999.0,
+            within_tolerance=True,
+            reason="forecast",
+        )
+        self.assertEqual(proposal.state, "pending")
+        self.assertEqual(proposal.proposed_by_id, self.user)
+        self.assertEqual(proposal.orderpoint_id, self.op)
+        self.assertEqual(proposal.old_min_qty, self.op.product_min_qty)
+        self.assertEqual(proposal.old_max_qty, self.op.product_max_qty)
+        self.assertFalse(proposal.within_tolerance)
+        self.assertEqual(proposal.reason, "manual")
+        for vals in (
+            {"state": "approved"},
+            {"proposed_by_id": self.manager.id},
+            {"orderpoint_id": other_op.id},
+            {"old_min_qty": 0.0},
+            {"within_tolerance": True},
+        ):
+            with self.assertRaises(AccessError):
+                proposal.with_user(self.user).write(vals)
+        # A fake applied proposal cannot be made: rollback has nothing to write.
+        self.assertEqual(proposal.state, "pending")
+
+    def test_editing_a_proposal_makes_the_editor_its_proposer(self):
+        self.set_forecast(self.plan, 18.0, 5.0)
+        self.run_job()
+        proposal = self._latest()
+        self.assertEqual(proposal.state, "pending")
+        proposal.with_user(self.manager).write({"new_min_qty": 1.0, "new_max_qty": 500.0})
+        self.assertEqual(proposal.proposed_by_id, self.manager)
+        with self.assertRaises(UserError):
+            proposal.with_user(self.manager).action_approve()
+        self.assertEqual(proposal.state, "pending")
+        proposal.with_user(self.manager2).action_approve()
+        self.assertEqual(proposal.state, "approved")
+        self.assertEqual(self.op.product_max_qty, 500.0)
+        with self.assertRaises(UserError):
+            proposal.with_user(self.manager2).write({"new_max_qty": 1.0})
+
+    def test_archived_rule_is_reactivated_not_duplicated(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_replenishment.auto_apply_new_rules", False
+        )
+        self.op.sudo().write({"active": False})
+        self.run_job()
+        proposal = self._latest()
+        self.assertEqual(proposal.state, "pending")
+        self.assertEqual(proposal.action, "update")
+        self.assertEqual(proposal.orderpoint_id, self.op)
+        self.assertFalse(self.op.active)
+        proposal.with_user(self.manager).action_approve()
+        self.assertEqual(proposal.state, "approved")
+        self.assertTrue(self.op.active)
+        self.assertEqual(len(self.orderpoint(self.history)), 1)
+        proposal.with_user(self.manager2).action_rollback()
+        self.assertFalse(self.op.active)
+
+    def test_new_rule_respects_tolerance(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_replenishment.auto_apply_new_rules", False
+        )
+        fresh = self._product("fresh", 10.0, vendor_delay=5)
+        plan = self.Profile.create(
+            {"product_id": fresh.id, "warehouse_id": self.wh.id, "segment_id": self.segment.id}
+        )
+        self.set_forecast(plan, 6.0, 2.0)
+        self.run_job()
+        proposal = self.Proposal.search([("profile_id", "=", plan.id)])
+        self.assertEqual((proposal.action, proposal.state), ("create", "pending"))
+        self.assertFalse(self.orderpoint(fresh))
+        # A segment accepting any change (100 %) applies it at once.
+        self.segment.auto_apply_tolerance = 100.0
+        fresh2 = self._product("fresh two", 10.0, vendor_delay=5)
+        plan2 = self.Profile.create(
+            {"product_id": fresh2.id, "warehouse_id": self.wh.id, "segment_id": self.segment.id}
+        )
+        self.set_forecast(plan2, 6.0, 2.0)
+        self.run_job()
+        proposal2 = self.Proposal.search([("profile_id", "=", plan2.id)])
+        self.assertEqual((proposal2.action, proposal2.state), ("create", "auto_applied"))
+        self.assertTrue(self.orderpoint(fresh2).active)
