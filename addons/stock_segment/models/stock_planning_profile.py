@@ -263,10 +263,35 @@ class StockPlanningProfile(models.Model):
             )
         stats = {}
         for company in companies:
-            stats[company.id] = self.with_company(company)._classify_company(
-                company, date_to=date_to, batch_size=batch_size
+            result = self._run_company_isolated(
+                company,
+                "Classification",
+                lambda company=company: self.with_company(company)._classify_company(
+                    company, date_to=date_to, batch_size=batch_size
+                ),
             )
+            if result is not None:
+                stats[company.id] = result
         return stats
+
+    @api.model
+    def _run_company_isolated(self, company, job, run):
+        """``run()`` for one company of a scheduled job: on an error the company's
+        unsaved work is undone, the error logged, and None returned so the job goes on
+        with the other companies."""
+        may_commit = self._may_commit()
+        try:
+            if may_commit:
+                # The company's batches commit their progress: no savepoint spans them.
+                return run()
+            with self.env.cr.savepoint():
+                return run()
+        except Exception:  # noqa: BLE001  (isolate one company, the job goes on)
+            if may_commit:
+                self.env.cr.rollback()
+            self.env.invalidate_all()
+            _logger.exception("%s of company %s failed", job, company.name)
+            return None
 
     def _classification_params(self):
         icp = self.env["ir.config_parameter"].sudo()

@@ -235,3 +235,22 @@ class TestClassification(StockSegmentCommon):
         self.assertEqual(profile.segment_id.code, "EOL")
         seg_log = profile.migration_ids.filtered(lambda m: m.change_type == "segment")
         self.assertTrue(seg_log)
+
+    def test_one_company_failing_does_not_stop_the_others(self):
+        other = self.env["res.company"].create({"name": "Planning Other Co"})
+        model_class = type(self.Profile)
+        original = model_class._classify_company
+        broken = self.company
+
+        def failing(model, company, *args, **kwargs):
+            if company == broken:
+                raise ValueError("broken company")
+            return original(model, company, *args, **kwargs)
+
+        with (
+            patch.object(model_class, "_classify_company", failing),
+            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+        ):
+            stats = self.Profile._run_classification(companies=broken | other, date_to=DATE_TO)
+        self.assertNotIn(broken.id, stats)
+        self.assertIn(other.id, stats)

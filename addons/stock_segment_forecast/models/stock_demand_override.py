@@ -344,9 +344,12 @@ class StockDemandOverride(models.Model):
         self.env["stock.demand.forecast"]._refresh_overrides(self.profile_id.ids)
 
     @api.model
-    def _expire_overrides(self, today):
-        """Approved overrides whose range is over stop applying."""
-        expired = self.sudo().search([("state", "=", "approved"), ("date_to", "<", today)])
+    def _expire_overrides(self, today, company=None):
+        """Approved overrides (of ``company``, else all) whose range is over stop applying."""
+        domain = [("state", "=", "approved"), ("date_to", "<", today)]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        expired = self.sudo().search(domain)
         if expired:
             expired.write({"state": "expired"})
         return len(expired)

@@ -224,9 +224,15 @@ class StockPlanningProfile(models.Model):
         today = today or fields.Date.context_today(self)
         stats = {}
         for company in companies:
-            stats[company.id] = self.with_company(company)._forecast_company(
-                company, today, force=force, batch_size=batch_size, profile_ids=profile_ids
+            result = self._run_company_isolated(
+                company,
+                "Forecast",
+                lambda company=company: self.with_company(company)._forecast_company(
+                    company, today, force=force, batch_size=batch_size, profile_ids=profile_ids
+                ),
             )
+            if result is not None:
+                stats[company.id] = result
         return stats
 
     def _forecast_params(self):
@@ -305,8 +311,16 @@ class StockPlanningProfile(models.Model):
                         self._record_forecast_failure(pid, error)
             if may_commit:
                 self.env["ir.cron"]._commit_progress(len(batch))
-        self.env["stock.demand.override"]._expire_overrides(today)
-        self._update_accuracy_report(company)
+        # The closing steps of the company run on their own: an error here is logged and
+        # leaves the forecasts just written in place.
+        for step, run in (
+            (
+                "Expiry of forecast overrides",
+                lambda: self.env["stock.demand.override"]._expire_overrides(today, company),
+            ),
+            ("Forecast accuracy report", lambda: self._update_accuracy_report(company)),
+        ):
+            self._run_company_isolated(company, step, run)
         if may_commit:
             self.env["ir.cron"]._commit_progress(0)
         _logger.info(

@@ -221,3 +221,38 @@ class TestForecastJob(ForecastCommon):
             self.assertTrue(profile.forecast_date, profile.display_name)
             if profile.product_id.active:
                 self.assertTrue(profile.forecast_ids, profile.display_name)
+
+    def test_one_company_failing_does_not_stop_the_others(self):
+        other = self.env["res.company"].create({"name": "Forecast Other Co"})
+        model_class = type(self.Profile)
+        original = model_class._forecast_company
+        broken = self.company
+
+        def failing(model, company, *args, **kwargs):
+            if company == broken:
+                raise ValueError("broken company")
+            return original(model, company, *args, **kwargs)
+
+        with (
+            patch.object(model_class, "_forecast_company", failing),
+            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+        ):
+            stats = self.Profile.sudo()._run_forecast(
+                companies=broken | other, today=TODAY, force=True
+            )
+        self.assertNotIn(broken.id, stats)
+        self.assertIn(other.id, stats)
+
+    def test_failing_accuracy_report_keeps_the_forecasts(self):
+        model_class = type(self.Profile)
+
+        def failing(model, company):
+            raise ValueError("broken report")
+
+        with (
+            patch.object(model_class, "_update_accuracy_report", failing),
+            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+        ):
+            stats = self.run_forecast()
+        self.assertGreater(stats["lines"], 0)
+        self.assertTrue(self.profile(self.steady, self.wh1).forecast_ids)

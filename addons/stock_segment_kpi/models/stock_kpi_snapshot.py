@@ -28,6 +28,7 @@ from invplan.kpi_report import (
 _logger = logging.getLogger(__name__)
 
 SPC_SOURCE = "kpi_spc"
+SNAPSHOT_SOURCE = "kpi_snapshot"
 SPC_METRICS = ("stockout_rate", "avg_inventory_value", "qty_fill_rate")
 PERIOD_TYPES = [("day", "Day"), ("month", "Month")]
 LEVELS = [("segment", "Segment x warehouse"), ("product", "Product x warehouse")]
@@ -331,13 +332,20 @@ class StockKpiSnapshot(models.Model):
         date_from = day.replace(day=1)
         stats = {}
         for company in companies:
-            stats[company.id] = (
-                self.sudo()
-                .with_company(company)
-                ._snapshot_company(company, date_from, day, batch_size=batch_size)
-            )
-            if spc:
-                stats[company.id]["alerts"] = self.sudo()._run_spc(company, day)
+            # One company's error must not stop the others.
+            try:
+                with self.env.cr.savepoint():
+                    company_stats = (
+                        self.sudo()
+                        .with_company(company)
+                        ._snapshot_company(company, date_from, day, batch_size=batch_size)
+                    )
+                    if spc:
+                        company_stats["alerts"] = self.sudo()._run_spc(company, day)
+                stats[company.id] = company_stats
+            except Exception:  # noqa: BLE001  (isolate one company, the run goes on)
+                self.env.invalidate_all()
+                _logger.exception("KPI snapshot of company %s failed", company.name)
         return stats
 
     def _kpi_params(self):
@@ -380,23 +388,50 @@ class StockKpiSnapshot(models.Model):
         may_commit = self._may_commit()
         if may_commit:
             self.env["ir.cron"]._commit_progress(remaining=len(ids))
-        monthly, daily = [], []
+        monthly, daily, failed_ids = [], [], []
         for batch in batches:
             try:
                 with self.env.cr.savepoint():
                     month_df, day_df = self._snapshot_batch(ctx, batch)
                     monthly.append(month_df)
                     daily.append(day_df)
-            except Exception:  # noqa: BLE001  (isolate one batch, the run goes on)
+            except Exception:  # noqa: BLE001  (isolate one plan, the run goes on)
+                _logger.exception(
+                    "KPI snapshot batch of %d plans failed; retrying one by one", len(batch)
+                )
                 self.env.invalidate_all()
-                stats["failed"] += len(batch)
-                _logger.exception("KPI snapshot batch of %d plans failed", len(batch))
+                for pid in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            month_df, day_df = self._snapshot_batch(ctx, [pid])
+                            monthly.append(month_df)
+                            daily.append(day_df)
+                    except Exception as error:  # noqa: BLE001
+                        self.env.invalidate_all()
+                        failed_ids.append(pid)
+                        _logger.exception("KPI snapshot of plan id %s skipped", pid)
+                        self._record_snapshot_failure(pid, error)
             if may_commit:
                 self.env["ir.cron"]._commit_progress(len(batch))
+        stats["failed"] = len(failed_ids)
         products = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame()
         days = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame()
-        self._replace_rows(ctx, products, days, params)
-        stats["rows"] = len(products)
+        if failed_ids:
+            # Incomplete figures would replace complete ones: keep the month's rows.
+            _logger.warning(
+                "KPI snapshot of %s %s..%s: %d plans failed, the existing rows are kept",
+                company.name,
+                date_from,
+                date_to,
+                len(failed_ids),
+            )
+            stats["rows"] = 0
+        else:
+            self._replace_rows(ctx, products, days, params)
+            stats["rows"] = len(products)
+            self.env["stock.planning.exception"]._sync_exceptions(
+                SNAPSHOT_SOURCE, ["job_failure"], ids, {}
+            )
         _logger.info(
             "KPI snapshot of %s %s..%s: %d plans, %d failed",
             company.name,
@@ -406,6 +441,19 @@ class StockKpiSnapshot(models.Model):
             stats["failed"],
         )
         return stats
+
+    def _record_snapshot_failure(self, pid, error):
+        profile = self.env["stock.planning.profile"].sudo().browse(pid)
+        try:
+            with self.env.cr.savepoint():
+                self.env["stock.planning.exception"]._raise_job_failure(
+                    SNAPSHOT_SOURCE,
+                    profile,
+                    self.env._("The KPI snapshot failed on this plan: %s", str(error)[:500]),
+                )
+        except Exception:  # noqa: BLE001
+            self.env.invalidate_all()
+            _logger.exception("Could not record the KPI snapshot failure of plan %s", pid)
 
     def _snapshot_context(self, company, date_from, date_to):
         days = pd.date_range(date_from, date_to, freq="D").date

@@ -1,6 +1,8 @@
 from datetime import date
+from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import MONTH_END, MONTH_START, KpiCommon
 
@@ -121,3 +123,52 @@ class TestKpiSnapshot(KpiCommon):
         # B: the March receipts and the four deliveries, all dated in March.
         self.assertEqual(len(moves), 6)
         self.assertEqual(set(moves.mapped("product_id")), {self.prod_b})
+
+    def test_failing_plan_keeps_the_month_and_raises_an_exception(self):
+        self.run_march()
+        before = self.Snapshot.sudo().search([("company_id", "=", self.company.id)])
+        self.assertTrue(before)
+        plan = self.profile_a
+        Snapshot = type(self.env["stock.kpi.snapshot"])
+        original = Snapshot._snapshot_batch
+
+        def failing(model, ctx, batch):
+            if plan.id in batch:
+                raise ValueError("broken plan")
+            return original(model, ctx, batch)
+
+        with (
+            patch.object(Snapshot, "_snapshot_batch", failing),
+            mute_logger("odoo.addons.stock_segment_kpi.models.stock_kpi_snapshot"),
+        ):
+            stats = self.run_march()
+        self.assertEqual(stats[self.company.id]["failed"], 1)
+        after = self.Snapshot.sudo().search([("company_id", "=", self.company.id)])
+        self.assertEqual(after, before, "the month's rows are kept when a plan failed")
+        failure = self.env["stock.planning.exception"].search(
+            [("profile_id", "=", plan.id), ("exception_type", "=", "job_failure")]
+        )
+        self.assertEqual(len(failure), 1)
+        self.assertIn("broken plan", failure.message)
+        # The next complete run replaces the rows and closes the exception.
+        self.run_march()
+        self.assertFalse(before.exists())
+        self.assertNotEqual(failure.state, "new")
+
+    def test_one_company_failing_does_not_stop_the_others(self):
+        Snapshot = type(self.env["stock.kpi.snapshot"])
+        original = Snapshot._snapshot_company
+        company = self.company
+
+        def failing(model, comp, *args, **kwargs):
+            if comp == company:
+                raise ValueError("broken company")
+            return original(model, comp, *args, **kwargs)
+
+        with (
+            patch.object(Snapshot, "_snapshot_company", failing),
+            mute_logger("odoo.addons.stock_segment_kpi.models.stock_kpi_snapshot"),
+        ):
+            stats = self.run_march(companies=self.company | self.company2)
+        self.assertNotIn(self.company.id, stats)
+        self.assertTrue(self.Snapshot.sudo().search([("company_id", "=", self.company2.id)]))

@@ -192,9 +192,15 @@ class StockPlanningProfile(models.Model):
         today = today or fields.Date.context_today(self)
         stats = {}
         for company in companies:
-            stats[company.id] = self.with_company(company)._replenish_company(
-                company, today, batch_size=batch_size, profile_ids=profile_ids
+            result = self._run_company_isolated(
+                company,
+                "Replenishment",
+                lambda company=company: self.with_company(company)._replenish_company(
+                    company, today, batch_size=batch_size, profile_ids=profile_ids
+                ),
             )
+            if result is not None:
+                stats[company.id] = result
         return stats
 
     def _replenishment_params(self):

@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import TODAY, ReplenishmentCommon
 
@@ -271,3 +274,22 @@ class TestProposals(ReplenishmentCommon):
         proposal2 = self.Proposal.search([("profile_id", "=", plan2.id)])
         self.assertEqual((proposal2.action, proposal2.state), ("create", "auto_applied"))
         self.assertTrue(self.orderpoint(fresh2).active)
+
+    def test_one_company_failing_does_not_stop_the_others(self):
+        other = self.env["res.company"].create({"name": "Replenishment Other Co"})
+        model_class = type(self.Profile)
+        original = model_class._replenish_company
+        broken = self.company
+
+        def failing(model, company, *args, **kwargs):
+            if company == broken:
+                raise ValueError("broken company")
+            return original(model, company, *args, **kwargs)
+
+        with (
+            patch.object(model_class, "_replenish_company", failing),
+            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+        ):
+            stats = self.Profile.sudo()._run_replenishment(companies=broken | other, today=TODAY)
+        self.assertNotIn(broken.id, stats)
+        self.assertIn(other.id, stats)
