@@ -1,5 +1,6 @@
 import calendar
 import logging
+from contextlib import nullcontext
 from datetime import timedelta
 
 import numpy as np
@@ -331,10 +332,13 @@ class StockKpiSnapshot(models.Model):
         companies = companies or self.env["res.company"].search([("active", "=", True)])
         date_from = day.replace(day=1)
         stats = {}
+        may_commit = self._may_commit()
         for company in companies:
-            # One company's error must not stop the others.
+            # One company's error must not stop the others. A run that commits its
+            # progress cannot keep a savepoint open across the commits: it rolls back
+            # to the last commit instead.
             try:
-                with self.env.cr.savepoint():
+                with self.env.cr.savepoint() if not may_commit else nullcontext():
                     company_stats = (
                         self.sudo()
                         .with_company(company)
@@ -344,6 +348,8 @@ class StockKpiSnapshot(models.Model):
                         company_stats["alerts"] = self.sudo()._run_spc(company, day)
                 stats[company.id] = company_stats
             except Exception:  # noqa: BLE001  (isolate one company, the run goes on)
+                if may_commit:
+                    self.env.cr.rollback()
                 self.env.invalidate_all()
                 _logger.exception("KPI snapshot of company %s failed", company.name)
         return stats
