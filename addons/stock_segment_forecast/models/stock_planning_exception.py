@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 EXCEPTION_TYPES = [
     ("tracking_signal", "Tracking signal out of bounds"),
@@ -10,6 +11,8 @@ EXCEPTION_TYPES = [
     ("data_quality", "Data quality"),
     ("job_failure", "Planning job failed on this plan"),
 ]
+# Columns the jobs refresh on an existing exception, with their SQL cast.
+SYNC_COLUMNS = {"message": "text", "severity": "varchar", "financial_impact": "numeric"}
 SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
 OPEN_STATES = ("new", "in_progress")
 
@@ -114,7 +117,9 @@ class StockPlanningException(models.Model):
         ``profile_ids`` and ``types`` checked: a found condition with an open (or
         ignored) exception updates it only when its values changed; a new condition
         creates one exception; an open exception whose condition cleared is closed as
-        done by the job. Three queries whatever the number of plans.
+        done by the job. A constant number of queries whatever the number of plans:
+        one search, one ``UPDATE ... FROM (VALUES ...)`` for the changed exceptions, one
+        bulk create and one write for the resolved ones.
 
         Returns (created, updated, resolved) counts."""
         if not profile_ids:
@@ -130,7 +135,7 @@ class StockPlanningException(models.Model):
         by_key = {}
         for exc in existing:
             by_key.setdefault((exc.profile_id.id, exc.exception_type), exc)
-        to_create, to_resolve, updated = [], self.sudo().browse(), 0
+        to_create, to_resolve, updates = [], self.sudo().browse(), []
         for key, exc in by_key.items():
             if key not in found and exc.state in OPEN_STATES:
                 to_resolve |= exc
@@ -141,16 +146,16 @@ class StockPlanningException(models.Model):
                     dict(vals, profile_id=profile_id, exception_type=exc_type, source=source)
                 )
                 continue
-            changes = {}
-            if exc.message != vals["message"]:
-                changes["message"] = vals["message"]
-            if exc.severity != vals["severity"]:
-                changes["severity"] = vals["severity"]
-            if round(exc.financial_impact, 2) != round(vals.get("financial_impact", 0.0), 2):
-                changes["financial_impact"] = vals.get("financial_impact", 0.0)
-            if changes:
-                exc.with_context(tracking_disable=True).write(changes)
-                updated += 1
+            impact = vals.get("financial_impact", 0.0) or 0.0
+            if exc.currency_id:  # rounded as the ORM stores a monetary value
+                impact = exc.currency_id.round(impact)
+            if (
+                exc.message != vals["message"]
+                or exc.severity != vals["severity"]
+                or round(exc.financial_impact, 2) != round(impact, 2)
+            ):
+                updates.append((exc.id, vals["message"], vals["severity"], impact))
+        self._write_synced(updates)
         ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
         if to_create:
             self.sudo().with_context(**ctx).create(to_create)
@@ -158,7 +163,53 @@ class StockPlanningException(models.Model):
             to_resolve.with_context(**ctx).write(
                 {"state": "done", "date_resolved": fields.Datetime.now(), "resolved_by_job": True}
             )
-        return len(to_create), updated, len(to_resolve)
+        return len(to_create), len(updates), len(to_resolve)
+
+    @api.model
+    def _write_synced(self, updates):
+        """Message, severity and impact of existing exceptions in one UPDATE.
+
+        ``updates``: [(id, message, severity, financial_impact)]. The row is written
+        directly, as the job's ORM write always was with tracking disabled: a severity
+        changed by a job leaves no tracking value in the chatter (the job is not the
+        author of the change; the next run states the current figures again)."""
+        if not updates:
+            return
+        columns = list(SYNC_COLUMNS)
+        # Pending ORM values of these columns must not overwrite the update at flush.
+        self.flush_model(columns)
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s)",
+                exc_id,
+                SQL(", ").join(
+                    SQL("%s::%s", value, SQL(SYNC_COLUMNS[column]))
+                    for column, value in zip(columns, values, strict=True)
+                ),
+            )
+            for exc_id, *values in updates
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_exception AS e
+               SET %(assignments)s,
+                   write_date = now() AT TIME ZONE 'UTC',
+                   write_uid = %(uid)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE e.id = v.id
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
+                ),
+                uid=self.env.uid,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.planning.exception"].browse([u[0] for u in updates]).invalidate_recordset(
+            [*columns, "write_date", "write_uid"]
+        )
 
     @api.model
     def _raise_job_failure(self, source, profile, message):

@@ -54,6 +54,27 @@ PROFILE_COLUMNS = {
 }
 
 
+# Accuracy report columns the job writes, with their SQL cast.
+ACCURACY_COLUMNS = {
+    "bucket_count": "int4",
+    "actual_qty": "float8",
+    "forecast_qty": "float8",
+    "mad": "float8",
+    "mape": "float8",
+    "wape": "float8",
+    "bias": "float8",
+    "relative_bias": "float8",
+    "tracking_signal": "float8",
+    "wape_statistical": "float8",
+    "value_added": "float8",
+}
+
+
+def _column_value(column, value):
+    """Plain Python number for an accuracy column (numpy scalars do not adapt)."""
+    return int(value) if ACCURACY_COLUMNS[column] == "int4" else float(value)
+
+
 def bucket_start(day, bucket):
     """First day of the bucket holding ``day`` (ISO weeks start on Monday)."""
     if bucket == "week":
@@ -251,6 +272,7 @@ class StockPlanningProfile(models.Model):
             "stockout_share": min(max(param("stockout_share", 50.0, float), 0.0), 100.0) / 100,
             "bias_threshold": param("bias_threshold", 30.0, float),
             "accuracy_periods": max(param("accuracy_periods", 13, int), 1),
+            "accuracy_refresh_months": max(param("accuracy_refresh_months", 3, int), 1),
         }
 
     def _forecast_company(self, company, today, force=False, batch_size=None, profile_ids=None):
@@ -1148,30 +1170,77 @@ class StockPlanningProfile(models.Model):
 
     # ------------------------------------------------------------------ accuracy report
     def _update_accuracy_report(self, company):
-        """Pooled accuracy of the closed lines per segment x warehouse x month."""
+        """Pooled accuracy of the closed lines per segment x warehouse x month.
+
+        Only the months a run may have changed are read again: the months of lines
+        closed (or rewritten) since the report last changed, and the last
+        ``stock_segment_forecast.accuracy_refresh_months`` months with closed lines
+        (default 3; a safety net for lines committed by a concurrent worker after the
+        report was written). A company without report rows is computed in full. Changed
+        rows are written in one UPDATE, new ones in one create."""
         import numpy as np
 
         from invplan.accuracy import accuracy_table
 
-        self.env.cr.execute(
+        Accuracy = self.env["stock.forecast.accuracy"].sudo()
+        self.env["stock.demand.forecast"].flush_model()
+        Accuracy.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT MAX(write_date) FROM stock_forecast_accuracy WHERE company_id = %s",
+                company.id,
+            )
+        )
+        since = cr.fetchone()[0]
+        month_filter, existing_domain = SQL(), [("company_id", "=", company.id)]
+        if since is not None:
+            cr.execute(
+                SQL(
+                    """
+                SELECT DISTINCT date_trunc('month', date_start)::date
+                  FROM stock_demand_forecast
+                 WHERE company_id = %(company)s AND state = 'closed'
+                   AND (write_date >= %(since)s
+                        OR date_start >= (
+                            SELECT date_trunc('month', MAX(date_start))
+                                   - make_interval(months => %(back)s)
+                              FROM stock_demand_forecast
+                             WHERE company_id = %(company)s AND state = 'closed'))
+                """,
+                    company=company.id,
+                    since=since,
+                    back=self._forecast_params()["accuracy_refresh_months"] - 1,
+                )
+            )
+            months = sorted(r[0] for r in cr.fetchall())
+            if not months:
+                return 0
+            month_filter = SQL(
+                "AND date_start >= %s AND date_trunc('month', date_start)::date = ANY(%s)",
+                months[0],
+                months,
+            )
+            existing_domain.append(("month", "in", months))
+        cr.execute(
             SQL(
                 """
             SELECT segment_id, warehouse_id, date_trunc('month', date_start)::date,
                    actual_qty, final_qty, statistical_qty
               FROM stock_demand_forecast
-             WHERE company_id = %s AND state = 'closed'
+             WHERE company_id = %s AND state = 'closed' %s
             """,
                 company.id,
+                month_filter,
             )
         )
-        data = self.env.cr.fetchall()
-        Accuracy = self.env["stock.forecast.accuracy"].sudo()
-        existing = {
-            (a.segment_id.id or None, a.warehouse_id.id or None, a.month): a
-            for a in Accuracy.search([("company_id", "=", company.id)])
-        }
+        data = cr.fetchall()
         if not data:
             return 0
+        existing = {
+            (a.segment_id.id or None, a.warehouse_id.id or None, a.month): a
+            for a in Accuracy.search(existing_domain)
+        }
         keys = [(r[0], r[1], r[2]) for r in data]
         labels = np.array([f"{s or 0}|{w or 0}|{mth}" for s, w, mth in keys])
         actual = np.array([[r[3] or 0.0] for r in data])
@@ -1185,7 +1254,7 @@ class StockPlanningProfile(models.Model):
             s = sums.setdefault(label, [0.0, 0.0])
             s[0] += a
             s[1] += f
-        to_create, changed = [], 0
+        to_create, updates = [], []
         for label in acc.index:
             segment_id, warehouse_id, month = key_of[label]
             vals = {
@@ -1213,11 +1282,49 @@ class StockPlanningProfile(models.Model):
                     )
                 )
             elif any(not _same(record[k], v) for k, v in vals.items()):
-                record.write(vals)
-                changed += 1
+                updates.append((record.id, vals))
+        self._write_accuracy_rows(updates)
         if to_create:
             Accuracy.create(to_create)
-        return len(to_create) + changed
+        return len(to_create) + len(updates)
+
+    def _write_accuracy_rows(self, updates):
+        """One UPDATE ... FROM (VALUES ...) for the changed accuracy rows."""
+        if not updates:
+            return
+        columns = list(ACCURACY_COLUMNS)
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s)",
+                row_id,
+                SQL(", ").join(
+                    SQL("%s::%s", _column_value(c, vals[c]), SQL(ACCURACY_COLUMNS[c]))
+                    for c in columns
+                ),
+            )
+            for row_id, vals in updates
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_forecast_accuracy AS a
+               SET %(assignments)s,
+                   write_date = now() AT TIME ZONE 'UTC',
+                   write_uid = %(uid)s
+              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+             WHERE a.id = v.id
+            """,
+                assignments=SQL(", ").join(
+                    SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
+                ),
+                uid=self.env.uid,
+                rows=rows,
+                names=SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.env["stock.forecast.accuracy"].browse([u[0] for u in updates]).invalidate_recordset(
+            [*columns, "write_date", "write_uid"]
+        )
 
     # ------------------------------------------------------------------ demo
     @api.model

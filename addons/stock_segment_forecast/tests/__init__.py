@@ -1,1 +1,8 @@
-from . import test_accuracy, test_extraction, test_forecast_job, test_overrides, test_security
+from . import (
+    test_accuracy,
+    test_bulk_writes,
+    test_extraction,
+    test_forecast_job,
+    test_overrides,
+    test_security,
+)
