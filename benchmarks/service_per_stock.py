@@ -60,11 +60,19 @@ def daily_matrix(history: pd.DataFrame, keys: pd.Series, start, days: int) -> np
     return out
 
 
+#: Holding rate per year used to price stock in the total-cost table (the same for all).
+HOLDING_RATE = 0.25
+ORDERING_COST = None  # set in main: each item's ordering cost per order
+
+
 def frontier_point(sim, cost):
+    """(fill rate, stock value, orders per item, holding + ordering cost per year)."""
     t = sim.table
     fill = float((t["fill_rate"] * t["demand"]).sum() / max(t["demand"].sum(), 1e-9))
     value = float((t["avg_on_hand"] * cost).sum())
-    return fill, value, float(t["orders"].mean())
+    years = TEST_DAYS / 365.0
+    ordering = float((t["orders"] * ORDERING_COST).sum()) / years
+    return fill, value, float(t["orders"].mean()), HOLDING_RATE * value + ordering
 
 
 def stock_for(points, target):
@@ -89,7 +97,7 @@ def report(results) -> None:
         "Frontier points (knob, demand-weighted fill rate, average stock value, orders per item):"
     )
     for name, pts in results.items():
-        for f, v, orders, knob in pts:
+        for f, v, orders, _total, knob in pts:
             print(
                 f"  {name:16s} knob={knob:<6} fill={f:7.4f}  stock={v:12,.0f}  orders={orders:5.1f}"
             )
@@ -103,6 +111,22 @@ def report(results) -> None:
         row = f"  {target:7.2f} {ours:12,.0f}"
         for name in others:
             other = stock_for([p[:2] for p in results[name]], target)
+            good = np.isfinite(other) and np.isfinite(ours) and ours > 0
+            ratio = other / ours if good else np.nan
+            row += f" {other:16,.0f} {ratio:6.2f}"
+        print(row)
+    print(
+        f"Holding ({HOLDING_RATE:.0%} a year of the stock value) + ordering cost per year for a "
+        "fill rate (ratio = method / invplan):"
+    )
+    print(
+        f"  {'target':>7s} {'invplan':>12s}" + "".join(f" {n:>16s} {'ratio':>6s}" for n in others)
+    )
+    for target in (0.90, 0.93, 0.95, 0.97):
+        ours = stock_for([(p[0], p[3]) for p in results["invplan"]], target)
+        row = f"  {target:7.2f} {ours:12,.0f}"
+        for name in others:
+            other = stock_for([(p[0], p[3]) for p in results[name]], target)
             good = np.isfinite(other) and np.isfinite(ours) and ours > 0
             ratio = other / ours if good else np.nan
             row += f" {other:16,.0f} {ratio:6.2f}"
@@ -132,6 +156,8 @@ def main() -> None:
     lt = it["lead_time_days"].to_numpy(float)
     lt_sd = it["lead_time_std_days"].to_numpy(float)
     moq = it["moq"].fillna(0).to_numpy(float) if "moq" in it else np.zeros(len(it))
+    global ORDERING_COST
+    ORDERING_COST = it["ordering_cost"].fillna(25.0).to_numpy(float)
     rng = np.random.default_rng(args.seed + 1)
     lead = np.maximum(
         np.rint(lt[:, None] + lt_sd[:, None] * rng.standard_normal((len(it), TEST_DAYS))), 1
