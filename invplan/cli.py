@@ -64,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(
             "--abc-measure", choices=["revenue", "margin", "cost", "lines"], default="revenue"
         )
+        p.add_argument(
+            "--portfolio-fill-rate",
+            type=float,
+            default=None,
+            help="allocate this demand-weighted fill rate over the items at the least stock "
+            "value, instead of the segments' own targets (e.g. 0.95)",
+        )
     args = parser.parse_args(argv)
 
     from .workbook import write_workbook
@@ -85,12 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         if dup.any():
             row = int(dup.to_numpy().nonzero()[0][0]) + 2
             raise InputError(f"items: row {row}: product x warehouse appears twice")
+        pfr = args.portfolio_fill_rate
+        if pfr is not None and not 0 < pfr < 1:
+            raise InputError("--portfolio-fill-rate: must be between 0 and 1, e.g. 0.95")
         result = run_plan(
             history,
             items,
             bucket=args.bucket,
             window_days=args.window_days,
             abc_measure=args.abc_measure,
+            portfolio_fill_rate=pfr,
         )
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

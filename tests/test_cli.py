@@ -161,3 +161,19 @@ def test_plan_policy_equals_direct_engine_call():
         if s["service_metric"] == "csl":
             k = policy.safety_factor_cycle(s["service_target"])
             assert row["safety_stock"] == pytest.approx(k * row["demand_sigma_p"])
+
+
+def test_portfolio_fill_rate_option(tmp_path):
+    """The allocation option runs end to end, and a bad value is refused by name."""
+    out = tmp_path / "p.xlsx"
+    res = _run("demo", "--out", str(out), "--products", "40", "--portfolio-fill-rate", "0.95")
+    assert res.returncode == 0, res.stderr
+    rows = list(openpyxl.load_workbook(out)["Policy"].values)
+    col = {name: i for i, name in enumerate(rows[0])}
+    planned = [r for r in rows[1:] if r[col["status"]] == "ok"]
+    demand = sum(r[col["demand_per_day"]] for r in planned)
+    weighted = sum(r[col["expected_fill_rate"]] * r[col["demand_per_day"]] for r in planned)
+    # the demand-weighted expected fill rate of the plan is the portfolio target
+    assert weighted / demand == pytest.approx(0.95, abs=0.01)
+    bad = _run("demo", "--out", str(out), "--products", "40", "--portfolio-fill-rate", "1.5")
+    assert bad.returncode == 2 and "--portfolio-fill-rate" in bad.stderr
