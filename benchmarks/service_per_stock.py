@@ -228,6 +228,11 @@ def main() -> None:
             False,
             "invplan's own segments (EOQ, periodic review for C items); the others as above",
         ),
+        (
+            None,
+            True,
+            "invplan with EOQ and continuous review for every segment; the others as above",
+        ),
     ):
         print(f"\n=== {label}")
         results = {"invplan": [], "invplan_uniform": [], "rule_of_thumb": [], "ddmrp": []}
