@@ -275,11 +275,14 @@ class StockPlanningProfile(models.Model):
         return stats
 
     @api.model
-    def _run_company_isolated(self, company, job, run):
+    def _run_company_isolated(self, company, job, run, may_commit=None, logger=None):
         """``run()`` for one company of a scheduled job: on an error the company's
         unsaved work is undone, the error logged, and None returned so the job goes on
-        with the other companies."""
-        may_commit = self._may_commit()
+        with the other companies. Every nightly job of the planning addons uses it,
+        logging to its own module's ``logger``."""
+        logger = logger or _logger
+        if may_commit is None:
+            may_commit = self._may_commit()
         try:
             if may_commit:
                 # The company's batches commit their progress: no savepoint spans them.
@@ -290,17 +293,58 @@ class StockPlanningProfile(models.Model):
             if may_commit:
                 self.env.cr.rollback()
             self.env.invalidate_all()
-            _logger.exception("%s of company %s failed", job, company.name)
+            logger.exception("%s of company %s failed", job, company.name)
             return None
 
-    def _classification_params(self):
-        icp = self.env["ir.config_parameter"].sudo()
+    @api.model
+    def _run_batches(self, job, batches, run, on_failure=None, may_commit=None, logger=None):
+        """``run(ids)`` for each batch of ids, the shared loop of the nightly jobs.
 
-        def param(key, default, cast):
+        Each batch runs in a savepoint; a failing batch is retried id by id, and an id
+        that still fails is logged, handed to ``on_failure(id, error)`` (e.g. to raise a
+        planning exception) and skipped. When the job may commit, progress is committed
+        after each batch (Odoo's cron progress). Messages go to the calling job's
+        ``logger``. Returns the ids that failed."""
+        logger = logger or _logger
+        if may_commit is None:
+            may_commit = self._may_commit()
+        if may_commit:
+            self.env["ir.cron"]._commit_progress(remaining=sum(len(b) for b in batches))
+        failed = []
+        for batch in batches:
             try:
-                return cast(icp.get_param(f"stock_segment.{key}", default))
-            except (TypeError, ValueError):
-                return default
+                with self.env.cr.savepoint():
+                    run(batch)
+            except Exception:  # noqa: BLE001  (isolate the failing ids, the job goes on)
+                logger.exception("%s batch of %d failed; retrying one by one", job, len(batch))
+                self.env.invalidate_all()
+                for record_id in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            run([record_id])
+                    except Exception as error:  # noqa: BLE001
+                        self.env.invalidate_all()
+                        failed.append(record_id)
+                        logger.exception("%s of id %s skipped", job, record_id)
+                        if on_failure:
+                            on_failure(record_id, error)
+            if may_commit:
+                self.env["ir.cron"]._commit_progress(len(batch))
+        return failed
+
+    @api.model
+    def _config_param(self, module, key, default, cast):
+        """System parameter ``module.key`` cast by ``cast``; ``default`` when it is not
+        set or cannot be read (a typo in a setting must not stop a nightly job)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(f"{module}.{key}", default)
+        try:
+            return cast(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _classification_params(self):
+        def param(key, default, cast):
+            return self._config_param("stock_segment", key, default, cast)
 
         return {
             "window_days": max(param("window_days", 365, int), PERIOD_DAYS),
@@ -393,32 +437,11 @@ class StockPlanningProfile(models.Model):
         product_ids = sorted({int(p) for p in keys[:, 0]})
         batches = list(split_every(params["batch_size"], product_ids, list))
         stats = {"pairs": len(keys), "batches": len(batches), "changed": 0, "failed": 0}
-        may_commit = self._may_commit()
-        if may_commit:
-            self.env["ir.cron"]._commit_progress(remaining=len(product_ids))
-        for batch in batches:
-            try:
-                with self.env.cr.savepoint():
-                    stats["changed"] += self._classify_batch(ctx, batch)
-            except Exception:
-                _logger.exception(
-                    "Classification batch of %d products failed; retrying one by one", len(batch)
-                )
-                self.env.invalidate_all()
-                for product_id in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            stats["changed"] += self._classify_batch(ctx, [product_id])
-                    except Exception:
-                        self.env.invalidate_all()
-                        stats["failed"] += 1
-                        _logger.exception(
-                            "Classification of product id %s in %s skipped",
-                            product_id,
-                            company.name,
-                        )
-            if may_commit:
-                self.env["ir.cron"]._commit_progress(len(batch))
+
+        def run(ids):
+            stats["changed"] += self._classify_batch(ctx, ids)
+
+        stats["failed"] = len(self._run_batches("Classification", batches, run))
         _logger.info(
             "Classification of %s: %d plans in %d batches, %d changed, %d failed",
             company.name,

@@ -251,19 +251,15 @@ class StockPlanningProfile(models.Model):
                 lambda company=company: self.with_company(company)._forecast_company(
                     company, today, force=force, batch_size=batch_size, profile_ids=profile_ids
                 ),
+                logger=_logger,
             )
             if result is not None:
                 stats[company.id] = result
         return stats
 
     def _forecast_params(self):
-        icp = self.env["ir.config_parameter"].sudo()
-
         def param(key, default, cast):
-            try:
-                return cast(icp.get_param(f"stock_segment_forecast.{key}", default))
-            except (TypeError, ValueError):
-                return default
+            return self._config_param("stock_segment_forecast", key, default, cast)
 
         return {
             "history_days": max(param("history_days", 728, int), 28),
@@ -306,33 +302,27 @@ class StockPlanningProfile(models.Model):
         ]
         total = sum(len(b) for _k, b in batches)
         stats = {"profiles": total, "batches": len(batches), "failed": 0, "lines": 0}
-        may_commit = self._may_commit()
-        if may_commit:
-            self.env["ir.cron"]._commit_progress(remaining=total)
         segments = self.env["stock.segment"].sudo().with_context(active_test=False)
-        for (segment_id, bucket, method), batch in batches:
-            ctx = self._forecast_context(
-                company, today, params, segments.browse(segment_id), bucket, method
-            )
-            try:
-                with self.env.cr.savepoint():
-                    stats["lines"] += self._forecast_batch(ctx, batch)
-            except Exception:
-                _logger.exception(
-                    "Forecast batch of %d plans failed; retrying one by one", len(batch)
+        key_of = {pid: key for key, batch in batches for pid in batch}
+        contexts = {}
+
+        def run(ids):
+            segment_id, bucket, method = key = key_of[ids[0]]
+            if key not in contexts:
+                contexts[key] = self._forecast_context(
+                    company, today, params, segments.browse(segment_id), bucket, method
                 )
-                self.env.invalidate_all()
-                for pid in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            stats["lines"] += self._forecast_batch(ctx, [pid])
-                    except Exception as error:  # noqa: BLE001  (isolate one plan)
-                        self.env.invalidate_all()
-                        stats["failed"] += 1
-                        _logger.exception("Forecast of plan id %s skipped", pid)
-                        self._record_forecast_failure(pid, error)
-            if may_commit:
-                self.env["ir.cron"]._commit_progress(len(batch))
+            stats["lines"] += self._forecast_batch(contexts[key], ids)
+
+        failed = self._run_batches(
+            "Forecast",
+            [batch for _key, batch in batches],
+            run,
+            self._record_forecast_failure,
+            logger=_logger,
+        )
+        stats["failed"] = len(failed)
+        may_commit = self._may_commit()
         # The closing steps of the company run on their own: an error here is logged and
         # leaves the forecasts just written in place.
         for step, run in (
@@ -342,7 +332,7 @@ class StockPlanningProfile(models.Model):
             ),
             ("Forecast accuracy report", lambda: self._update_accuracy_report(company)),
         ):
-            self._run_company_isolated(company, step, run)
+            self._run_company_isolated(company, step, run, logger=_logger)
         if may_commit:
             self.env["ir.cron"]._commit_progress(0)
         _logger.info(

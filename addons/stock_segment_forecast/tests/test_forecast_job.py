@@ -235,7 +235,7 @@ class TestForecastJob(ForecastCommon):
 
         with (
             patch.object(model_class, "_forecast_company", failing),
-            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+            mute_logger("odoo.addons.stock_segment_forecast.models.stock_planning_profile"),
         ):
             stats = self.Profile.sudo()._run_forecast(
                 companies=broken | other, today=TODAY, force=True
@@ -251,7 +251,7 @@ class TestForecastJob(ForecastCommon):
 
         with (
             patch.object(model_class, "_update_accuracy_report", failing),
-            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+            mute_logger("odoo.addons.stock_segment_forecast.models.stock_planning_profile"),
         ):
             stats = self.run_forecast()
         self.assertGreater(stats["lines"], 0)

@@ -1,6 +1,5 @@
 import calendar
 import logging
-from contextlib import nullcontext
 from datetime import timedelta
 
 import numpy as np
@@ -333,35 +332,31 @@ class StockKpiSnapshot(models.Model):
         date_from = day.replace(day=1)
         stats = {}
         may_commit = self._may_commit()
+        profiles = self.env["stock.planning.profile"]
         for company in companies:
-            # One company's error must not stop the others. A run that commits its
-            # progress cannot keep a savepoint open across the commits: it rolls back
-            # to the last commit instead.
-            try:
-                with self.env.cr.savepoint() if not may_commit else nullcontext():
-                    company_stats = (
-                        self.sudo()
-                        .with_company(company)
-                        ._snapshot_company(company, date_from, day, batch_size=batch_size)
-                    )
-                    if spc:
-                        company_stats["alerts"] = self.sudo()._run_spc(company, day)
-                stats[company.id] = company_stats
-            except Exception:  # noqa: BLE001  (isolate one company, the run goes on)
-                if may_commit:
-                    self.env.cr.rollback()
-                self.env.invalidate_all()
-                _logger.exception("KPI snapshot of company %s failed", company.name)
+
+            def run(company=company):
+                company_stats = (
+                    self.sudo()
+                    .with_company(company)
+                    ._snapshot_company(company, date_from, day, batch_size=batch_size)
+                )
+                if spc:
+                    company_stats["alerts"] = self.sudo()._run_spc(company, day)
+                return company_stats
+
+            result = profiles._run_company_isolated(
+                company, "KPI snapshot", run, may_commit=may_commit, logger=_logger
+            )
+            if result is not None:
+                stats[company.id] = result
         return stats
 
     def _kpi_params(self):
-        icp = self.env["ir.config_parameter"].sudo()
-
         def param(key, default, cast):
-            try:
-                return cast(icp.get_param(f"stock_segment_kpi.{key}", default))
-            except (TypeError, ValueError):
-                return default
+            return self.env["stock.planning.profile"]._config_param(
+                "stock_segment_kpi", key, default, cast
+            )
 
         return {
             "batch_size": max(param("batch_size", 5000, int), 1),
@@ -391,34 +386,21 @@ class StockKpiSnapshot(models.Model):
         ctx = self._snapshot_context(company, date_from, date_to)
         batches = list(split_every(batch_size or params["batch_size"], ids, list))
         stats = {"profiles": len(ids), "batches": len(batches), "failed": 0}
-        may_commit = self._may_commit()
-        if may_commit:
-            self.env["ir.cron"]._commit_progress(remaining=len(ids))
-        monthly, daily, failed_ids = [], [], []
-        for batch in batches:
-            try:
-                with self.env.cr.savepoint():
-                    month_df, day_df = self._snapshot_batch(ctx, batch)
-                    monthly.append(month_df)
-                    daily.append(day_df)
-            except Exception:  # noqa: BLE001  (isolate one plan, the run goes on)
-                _logger.exception(
-                    "KPI snapshot batch of %d plans failed; retrying one by one", len(batch)
-                )
-                self.env.invalidate_all()
-                for pid in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            month_df, day_df = self._snapshot_batch(ctx, [pid])
-                            monthly.append(month_df)
-                            daily.append(day_df)
-                    except Exception as error:  # noqa: BLE001
-                        self.env.invalidate_all()
-                        failed_ids.append(pid)
-                        _logger.exception("KPI snapshot of plan id %s skipped", pid)
-                        self._record_snapshot_failure(pid, error)
-            if may_commit:
-                self.env["ir.cron"]._commit_progress(len(batch))
+        monthly, daily = [], []
+
+        def run(batch_ids):
+            month_df, day_df = self._snapshot_batch(ctx, batch_ids)
+            monthly.append(month_df)
+            daily.append(day_df)
+
+        failed_ids = self.env["stock.planning.profile"]._run_batches(
+            "KPI snapshot",
+            batches,
+            run,
+            self._record_snapshot_failure,
+            may_commit=self._may_commit(),
+            logger=_logger,
+        )
         stats["failed"] = len(failed_ids)
         products = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame()
         days = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame()

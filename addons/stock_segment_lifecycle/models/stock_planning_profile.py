@@ -102,15 +102,15 @@ class StockPlanningProfile(models.Model):
     # ------------------------------------------------------------------ aging job
     @api.model
     def _cron_aging(self):
-        """Each company on its own: one with unusable bucket settings is logged and
-        skipped."""
+        """Each company on its own: one that fails (e.g. unusable bucket settings) is
+        logged and skipped, the others are aged."""
         for company in self.env["res.company"].search([("active", "=", True)]):
-            try:
-                with self.env.cr.savepoint():
-                    self._run_aging(companies=company)
-            except Exception:  # noqa: BLE001  (one company must not stop the others)
-                self.env.invalidate_all()
-                _logger.exception("Stock aging of %s skipped", company.name)
+            self._run_company_isolated(
+                company,
+                "Stock aging",
+                lambda company=company: self._run_aging(companies=company),
+                logger=_logger,
+            )
 
     @api.model
     def _run_aging(self, companies=None, today=None, batch_size=None, profile_ids=None):
@@ -127,13 +127,8 @@ class StockPlanningProfile(models.Model):
         return stats
 
     def _aging_params(self):
-        icp = self.env["ir.config_parameter"].sudo()
-
         def param(key, default, cast):
-            try:
-                return cast(icp.get_param(f"stock_segment_lifecycle.{key}", default))
-            except (TypeError, ValueError):
-                return default
+            return self._config_param("stock_segment_lifecycle", key, default, cast)
 
         return {
             "inactivity_days": max(param("inactivity_days", 180, int), 1),
@@ -169,27 +164,13 @@ class StockPlanningProfile(models.Model):
         ids = [r[0] for r in self.env.cr.fetchall()]
         batches = list(split_every(params["batch_size"], ids, list))
         stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "rows": 0}
-        may_commit = self._may_commit()
-        if may_commit:
-            self.env["ir.cron"]._commit_progress(remaining=len(ids))
-        for batch in batches:
-            try:
-                with self.env.cr.savepoint():
-                    stats["rows"] += self._aging_batch(ctx, batch)
-            except Exception:
-                _logger.exception("Aging batch of %d plans failed; retrying one by one", len(batch))
-                self.env.invalidate_all()
-                for pid in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            stats["rows"] += self._aging_batch(ctx, [pid])
-                    except Exception as error:  # noqa: BLE001  (isolate one plan)
-                        self.env.invalidate_all()
-                        stats["failed"] += 1
-                        _logger.exception("Aging of plan id %s skipped", pid)
-                        self._record_aging_failure(pid, error)
-            if may_commit:
-                self.env["ir.cron"]._commit_progress(len(batch))
+
+        def run(ids):
+            stats["rows"] += self._aging_batch(ctx, ids)
+
+        stats["failed"] = len(
+            self._run_batches("Aging", batches, run, self._record_aging_failure, logger=_logger)
+        )
         try:
             with self.env.cr.savepoint():
                 stats["reuse"] = self.env["stock.reuse.suggestion"]._refresh_suggestions(

@@ -198,19 +198,15 @@ class StockPlanningProfile(models.Model):
                 lambda company=company: self.with_company(company)._replenish_company(
                     company, today, batch_size=batch_size, profile_ids=profile_ids
                 ),
+                logger=_logger,
             )
             if result is not None:
                 stats[company.id] = result
         return stats
 
     def _replenishment_params(self):
-        icp = self.env["ir.config_parameter"].sudo()
-
         def param(key, default, cast):
-            try:
-                return cast(icp.get_param(f"stock_segment_replenishment.{key}", default))
-            except (TypeError, ValueError):
-                return default
+            return self._config_param("stock_segment_replenishment", key, default, cast)
 
         return {
             "min_count": max(param("lead_time_min_count", 3, int), 1),
@@ -219,9 +215,7 @@ class StockPlanningProfile(models.Model):
             "drift_threshold": param("drift_threshold", 25.0, float) / 100.0,
             "on_time_threshold": param("on_time_threshold", 80.0, float),
             "batch_size": max(param("batch_size", 2000, int), 1),
-            "auto_apply_new_rules": str(
-                icp.get_param("stock_segment_replenishment.auto_apply_new_rules", "")
-            ).lower()
+            "auto_apply_new_rules": param("auto_apply_new_rules", "", str).lower()
             in ("1", "true", "yes"),
         }
 
@@ -246,29 +240,14 @@ class StockPlanningProfile(models.Model):
         batches = list(split_every(params["batch_size"], ids, list))
         stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "proposals": 0}
         stats.update(auto_applied=0, pending=0)
-        may_commit = self._may_commit()
-        if may_commit:
-            self.env["ir.cron"]._commit_progress(remaining=len(ids))
-        for batch in batches:
-            try:
-                with self.env.cr.savepoint():
-                    self._add_stats(stats, self._replenish_batch(ctx, batch))
-            except Exception:
-                _logger.exception(
-                    "Replenishment batch of %d plans failed; retrying one by one", len(batch)
-                )
-                self.env.invalidate_all()
-                for pid in batch:
-                    try:
-                        with self.env.cr.savepoint():
-                            self._add_stats(stats, self._replenish_batch(ctx, [pid]))
-                    except Exception as error:  # noqa: BLE001  (isolate one plan)
-                        self.env.invalidate_all()
-                        stats["failed"] += 1
-                        _logger.exception("Replenishment of plan id %s skipped", pid)
-                        self._record_replenishment_failure(pid, error)
-            if may_commit:
-                self.env["ir.cron"]._commit_progress(len(batch))
+
+        def run(ids):
+            self._add_stats(stats, self._replenish_batch(ctx, ids))
+
+        failed = self._run_batches(
+            "Replenishment", batches, run, self._record_replenishment_failure, logger=_logger
+        )
+        stats["failed"] = len(failed)
         _logger.info(
             "Replenishment of %s: %d plans in %d batches, %d proposals (%d auto-applied, "
             "%d pending), %d failed",

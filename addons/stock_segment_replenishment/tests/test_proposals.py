@@ -288,7 +288,7 @@ class TestProposals(ReplenishmentCommon):
 
         with (
             patch.object(model_class, "_replenish_company", failing),
-            mute_logger("odoo.addons.stock_segment.models.stock_planning_profile"),
+            mute_logger("odoo.addons.stock_segment_replenishment.models.stock_planning_profile"),
         ):
             stats = self.Profile.sudo()._run_replenishment(companies=broken | other, today=TODAY)
         self.assertNotIn(broken.id, stats)
