@@ -11,6 +11,14 @@ DATE_TO = datetime(2025, 1, 6)  # a Monday: whole weeks end here
 WINDOW_DAYS = 364  # 52 weekly buckets
 
 
+def new_company_user(env, login, groups, company):
+    """A test user working in ``company`` only, with ``groups`` (comma-separated xml
+    ids): the shared fixture of the planning addons' tests."""
+    return new_test_user(
+        env, login=login, groups=groups, company_id=company.id, company_ids=[(6, 0, [company.id])]
+    )
+
+
 class StockSegmentCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -54,19 +62,11 @@ class StockSegmentCommon(TransactionCase):
                         rows.append((product, wh, cls.week_date(w), qty, "out"))
         cls.products["steady"].categ_id = cls.categ_child
         cls.insert_moves(rows)
-        cls.user = new_test_user(
-            cls.env,
-            login="planning_user",
-            groups="stock_segment.group_planning_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.user = new_company_user(
+            cls.env, "planning_user", "stock_segment.group_planning_user", cls.company
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="planning_manager",
-            groups="stock_segment.group_planning_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.manager = new_company_user(
+            cls.env, "planning_manager", "stock_segment.group_planning_manager", cls.company
         )
 
     @classmethod

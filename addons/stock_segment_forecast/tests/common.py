@@ -5,7 +5,8 @@ week, planning profiles, a forecast segment and planning users."""
 import random
 from datetime import date, datetime, timedelta
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 TODAY = date(2025, 1, 8)  # a Wednesday; its week starts on 2025-01-06
@@ -88,26 +89,14 @@ class ForecastCommon(TransactionCase):
                 for wh in (cls.wh1, cls.wh2)
             ]
         )
-        cls.user = new_test_user(
-            cls.env,
-            login="forecast_user",
-            groups="stock_segment.group_planning_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.user = new_company_user(
+            cls.env, "forecast_user", "stock_segment.group_planning_user", cls.company
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="forecast_manager",
-            groups="stock_segment.group_planning_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.manager = new_company_user(
+            cls.env, "forecast_manager", "stock_segment.group_planning_manager", cls.company
         )
-        cls.manager2 = new_test_user(
-            cls.env,
-            login="forecast_manager2",
-            groups="stock_segment.group_planning_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.manager2 = new_company_user(
+            cls.env, "forecast_manager2", "stock_segment.group_planning_manager", cls.company
         )
 
     @classmethod

@@ -1,7 +1,8 @@
 from datetime import timedelta
 
+from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import CURRENT, TODAY, ForecastCommon
 
@@ -161,12 +162,8 @@ class TestOverrides(ForecastCommon):
 
     def test_cancel_and_reset_ownership_and_state(self):
         override = self._propose(self.user, 50.0)
-        other = new_test_user(
-            self.env,
-            login="forecast_user2",
-            groups="stock_segment.group_planning_user",
-            company_id=self.company.id,
-            company_ids=[(6, 0, [self.company.id])],
+        other = new_company_user(
+            self.env, "forecast_user2", "stock_segment.group_planning_user", self.company
         )
         with self.assertRaises(AccessError):
             override.with_user(other).action_cancel()

@@ -1,5 +1,6 @@
+from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import TODAY, ForecastCommon, week_day
 
@@ -33,13 +34,7 @@ class TestSecurity(ForecastCommon):
         self.assertEqual(event.company_id, self.company)
 
     def test_stock_user_without_planning_rights(self):
-        clerk = new_test_user(
-            self.env,
-            login="forecast_clerk",
-            groups="stock.group_stock_user",
-            company_id=self.company.id,
-            company_ids=[(6, 0, [self.company.id])],
-        )
+        clerk = new_company_user(self.env, "forecast_clerk", "stock.group_stock_user", self.company)
         for model in (
             "stock.demand.forecast",
             "stock.planning.exception",

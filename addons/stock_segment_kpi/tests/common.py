@@ -5,7 +5,8 @@ the same scenario table, not from the database."""
 
 from datetime import date, datetime, timedelta
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 MONTH_START = date(2025, 3, 1)
@@ -103,12 +104,8 @@ class KpiCommon(TransactionCase):
         )
         Quant = cls.env["stock.quant"].sudo()
         Quant._update_available_quantity(cls.prod_c, cls.wh2.lot_stock_id, 31.0)
-        cls.finance = new_test_user(
-            cls.env,
-            login="kpi_finance",
-            groups="stock_segment_kpi.group_kpi_finance",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.finance = new_company_user(
+            cls.env, "kpi_finance", "stock_segment_kpi.group_kpi_finance", cls.company
         )
 
     @classmethod

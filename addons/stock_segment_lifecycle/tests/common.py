@@ -5,7 +5,8 @@ role (buyer, planning manager, finance reader, finance manager)."""
 import random
 from datetime import date, datetime, timedelta
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 TODAY = date(2026, 3, 31)
@@ -75,33 +76,29 @@ class LifecycleCommon(TransactionCase):
         cls.insert_moves(cls.moves)
         cls.env["stock.quant"].sudo()._update_available_quantity(cls.no_history, cls.stock, 9.0)
 
-        cls.buyer = new_test_user(
+        cls.buyer = new_company_user(
             cls.env,
-            login="life_buyer",
-            groups="stock_segment.group_planning_user,purchase.group_purchase_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "life_buyer",
+            "stock_segment.group_planning_user,purchase.group_purchase_user",
+            cls.company,
         )
-        cls.manager = new_test_user(
+        cls.manager = new_company_user(
             cls.env,
-            login="life_manager",
-            groups="stock_segment.group_planning_manager,purchase.group_purchase_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "life_manager",
+            "stock_segment.group_planning_manager,purchase.group_purchase_manager",
+            cls.company,
         )
-        cls.finance_reader = new_test_user(
+        cls.finance_reader = new_company_user(
             cls.env,
-            login="life_finance_reader",
-            groups="base.group_user,account.group_account_readonly",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "life_finance_reader",
+            "base.group_user,account.group_account_readonly",
+            cls.company,
         )
-        cls.finance_manager = new_test_user(
+        cls.finance_manager = new_company_user(
             cls.env,
-            login="life_finance_manager",
-            groups="base.group_user,account.group_account_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "life_finance_manager",
+            "base.group_user,account.group_account_manager",
+            cls.company,
         )
 
     @classmethod

@@ -6,7 +6,8 @@ import random
 from datetime import date, datetime, timedelta
 
 from odoo import fields
-from odoo.tests import TransactionCase, new_test_user
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 TODAY = date(2025, 3, 5)
@@ -98,26 +99,20 @@ class ReplenishmentCommon(TransactionCase):
             cls.receipts.append((cls.drifting, cls.vendor, start + timedelta(days=20 * k), lt))
         cls.insert_receipts(cls.receipts)
 
-        cls.user = new_test_user(
+        cls.user = new_company_user(
             cls.env,
-            login="repl_user",
-            groups="stock_segment.group_planning_user,purchase.group_purchase_user",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "repl_user",
+            "stock_segment.group_planning_user,purchase.group_purchase_user",
+            cls.company,
         )
-        cls.manager = new_test_user(
+        cls.manager = new_company_user(
             cls.env,
-            login="repl_manager",
-            groups="stock_segment.group_planning_manager,purchase.group_purchase_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+            "repl_manager",
+            "stock_segment.group_planning_manager,purchase.group_purchase_manager",
+            cls.company,
         )
-        cls.manager2 = new_test_user(
-            cls.env,
-            login="repl_manager2",
-            groups="stock_segment.group_planning_manager",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, [cls.company.id])],
+        cls.manager2 = new_company_user(
+            cls.env, "repl_manager2", "stock_segment.group_planning_manager", cls.company
         )
 
     @classmethod
