@@ -22,19 +22,16 @@ Commits as the cron does (one commit per batch). Use a scratch database.
 import argparse
 import os
 import statistics
-import sys
 import time
 from collections import defaultdict
 from datetime import date, timedelta
 
+from odoo_bench import add_database_arguments, open_registry
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-port", default="5432")
-    parser.add_argument("--db-user", default="odoo")
+    add_database_arguments(parser)
     parser.add_argument("--profiles", type=int, default=20000)
     parser.add_argument("--weeks", type=int, default=104)
     parser.add_argument("--batch-sizes", default="500,2000")
@@ -42,27 +39,11 @@ def main():
     args = parser.parse_args()
     small, large = (int(x) for x in args.batch_sizes.split(","))
 
-    sys.path.insert(0, os.getcwd())  # run from the Odoo source directory
+    registry = open_registry(args)
     import odoo
     from odoo import SUPERUSER_ID, api
-    from odoo.modules.registry import Registry
-    from odoo.tools import SQL, config
+    from odoo.tools import SQL
 
-    config.parse_config(
-        [
-            "-d",
-            args.db,
-            "--db_host",
-            args.db_host,
-            "--db_port",
-            args.db_port,
-            "--db_user",
-            args.db_user,
-            "--addons-path",
-            args.addons_path,
-        ]
-    )
-    registry = Registry(args.db)
     today = date.today()
     current = today - timedelta(days=today.weekday())
     start = current - timedelta(weeks=args.weeks)

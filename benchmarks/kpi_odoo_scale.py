@@ -17,19 +17,15 @@ Use a scratch database: it commits the catalogue.
 """
 
 import argparse
-import os
-import sys
 import time
 from datetime import date, timedelta
+
+from odoo_bench import add_database_arguments, open_registry
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-port", default="5432")
-    parser.add_argument("--db-user", default="odoo")
+    add_database_arguments(parser)
     parser.add_argument("--pairs", type=int, default=20000)
     parser.add_argument("--moves-per-pair", type=int, default=6)
     parser.add_argument("--batch-sizes", default="2000,5000")
@@ -37,26 +33,10 @@ def main():
     args = parser.parse_args()
     sizes = [int(x) for x in args.batch_sizes.split(",")]
 
-    sys.path.insert(0, os.getcwd())
+    registry = open_registry(args)
     from odoo import SUPERUSER_ID, api
-    from odoo.modules.registry import Registry
-    from odoo.tools import SQL, config
+    from odoo.tools import SQL
 
-    config.parse_config(
-        [
-            "-d",
-            args.db,
-            "--db_host",
-            args.db_host,
-            "--db_port",
-            args.db_port,
-            "--db_user",
-            args.db_user,
-            "--addons-path",
-            args.addons_path,
-        ]
-    )
-    registry = Registry(args.db)
     day = date.today() - timedelta(days=1)
     month_start = day.replace(day=1)
 
