@@ -22,6 +22,14 @@ import pandas as pd
 
 from . import classify, policy
 from .forecast import bucket_demand, candidates_for, forecast_batch
+from .window import (
+    BUCKET_DAYS,
+    default_as_of,
+    mask_before_introduction,
+    planning_window,
+    protection_demand,
+    sigma_over,
+)
 
 #: Default segments: service targets and policies per ABC x XYZ cell, plus the cells
 #: handled apart (lumpy demand, end of life, no demand).
@@ -179,6 +187,7 @@ def run_plan(
     abc_measure: str = "revenue",
     methods=None,
     portfolio_fill_rate: float | None = None,
+    as_of=None,
 ) -> PlanResult:
     """Classify, segment, forecast and compute a policy for every product x warehouse item.
 
@@ -191,14 +200,32 @@ def run_plan(
     fill rates that reach this demand-weighted fill rate at the least stock value
     (:func:`invplan.policy.allocate_fill_rates`).
     A segment table with an ``order_cover_days`` column orders that many days of demand
-    per order instead of the economic order quantity.
+    per order instead of the economic order quantity; a ``max_cover_days`` column caps
+    the economic order quantity at that many days of demand (never below the MOQ); an
+    ``allocate`` column (True) meets a fill-rate segment's target over the segment as a
+    whole, the item targets allocated at the least stock value.
+
+    ``as_of`` is the plan's date (default: the day after the last history date). The
+    history read is the complete buckets of the ``window_days`` days before it
+    (:func:`invplan.window.planning_window`); an item introduced inside the window starts
+    at its introduction (:func:`invplan.window.mask_before_introduction`); each rule
+    protects the forecast over its protection interval from ``as_of`` on
+    (:func:`invplan.window.protection_demand`). Periodic-review items also get columns a
+    daily-checking ERP can execute (see :func:`_review_hand_over`).
     """
     segments = DEFAULT_SEGMENTS.copy() if segments is None else segments
     rules = DEFAULT_RULES.copy() if rules is None else rules
-    period_days = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}[bucket]
-    end = history["date"].max() if len(history) else pd.Timestamp.today().normalize()
-    start = end - pd.Timedelta(days=window_days - 1)
-    hist = history[history["date"] >= start]
+    period_days = BUCKET_DAYS[bucket]
+    as_of = default_as_of(history["date"]) if as_of is None else pd.Timestamp(as_of).normalize()
+    win = planning_window(as_of, bucket, window_days)
+    if len(win.periods) == 0:
+        raise InputError(
+            f"the window of {window_days} days before {as_of.date()} holds no complete "
+            f"{bucket}: widen --window-days or choose a shorter --bucket"
+        )
+    start, end = win.start, win.end
+    history = history[history["date"] < as_of]
+    hist = history[(history["date"] >= start) & (history["date"] <= end)]
     if "stockout" not in hist.columns:
         hist = hist.assign(stockout=False)
 
@@ -229,6 +256,13 @@ def run_plan(
     demand[found] = buckets.demand[pos[found]]
     censored[found] = buckets.censored[pos[found]]
 
+    # An item introduced inside the window: its periods before introduction are missing.
+    all_key = history["product"].astype(str) + "@" + history["warehouse"].astype(str)
+    first_date = history["date"].groupby(all_key.to_numpy()).min().reindex(key).to_numpy()
+    first_active = _period_position(first_date, win)
+    before = np.isnan(mask_before_introduction(np.where(censored, 0.0, demand), first_active))
+    unobserved = censored | before
+
     price = items["unit_price"].to_numpy(float)
     cost = items["unit_cost"].to_numpy(float)
     qty_total = demand.sum(axis=1)
@@ -241,7 +275,11 @@ def run_plan(
     }[abc_measure]
 
     cls = classify.classify_items(
-        value, demand, censored, period_days=period_days, ids=key.to_numpy()
+        value,
+        np.where(before, 0.0, demand),
+        unobserved,
+        period_days=period_days,
+        ids=key.to_numpy(),
     )
     cls.insert(1, "product", keys["product"].to_numpy())
     cls.insert(2, "warehouse", keys["warehouse"].to_numpy())
@@ -253,40 +291,50 @@ def run_plan(
     segs = segments.set_index("code")
     seg_rows = segs.reindex(cls["segment"])
     review_days = seg_rows["review_days"].fillna(0).to_numpy(float)
+    seg_policy = seg_rows["policy"].fillna("manual").to_numpy(object)
+    review_days = np.where(seg_policy == "RS", review_days, 0.0)
     lt_days = items["lead_time_days"].to_numpy(float)
     lt_std_days = (
         items.get("lead_time_std_days", pd.Series(0.0, index=items.index)).fillna(0).to_numpy(float)
     )
 
-    # Forecast in buckets; sigma over the protection interval lead time (+ review).
-    prot_periods = (
-        np.where(np.isfinite(lt_days), np.maximum(lt_days, 0), 0) + review_days
-    ) / period_days
+    # Forecast in buckets from the current one on; sigma over the protection interval
+    # lead time (+ review), in periods.
+    prot_days = np.where(np.isfinite(lt_days), np.maximum(lt_days, 0), 0) + review_days
+    prot_periods = prot_days / period_days
     h_sigma = np.clip(np.ceil(prot_periods), 1, max(T // 3, 1)).astype(int)
-    y = np.where(censored, np.nan, demand)
+    reach = win.offset_days + np.nanmax(prot_days, initial=0.0)
+    h = int(max(horizon, np.ceil(min(reach, 3 * 365.0) / period_days) + 1))
+    y = np.where(unobserved, np.nan, demand)
     fc = forecast_batch(
         y,
-        h=horizon,
+        h=h,
         pattern=cls["pattern"].to_numpy(),
         methods=PLANNING_CANDIDATES if methods is None else methods,
         horizon_for_sigma=h_sigma,
         ids=key.to_numpy(),
     )
     ftab = fc.table.copy()
-    ftab["forecast_per_period"] = fc.forecast.mean(axis=1)
-    ftab["forecast_total"] = fc.forecast.sum(axis=1)
+    ftab["forecast_per_period"] = fc.forecast[:, :horizon].mean(axis=1)
+    ftab["forecast_total"] = fc.forecast[:, :horizon].sum(axis=1)
 
-    # Policy per day: demand rate and forecast-error sigma scaled to the protection interval.
-    d_day = ftab["forecast_per_period"].to_numpy() / period_days
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.sqrt(np.where(h_sigma > 0, prot_periods / h_sigma, 1.0))
-    # The back-test sigma of the forecast error over ceil(P) periods, scaled to P; in the
-    # service benchmark it beat the historical demand deviation and any blend of the two.
-    sigma_p = ftab["sigma_h"].to_numpy() * scale
+    # The rule protects the forecast over the protection interval that starts today, with
+    # the forecast-error deviation over that interval (one path for every caller).
+    d_day, _ = protection_demand(fc.forecast, period_days, win.offset_days, prot_days)
+    sigma_p = sigma_over(
+        prot_periods,
+        ftab["sigma_1"].to_numpy(float),
+        ftab["sigma_h"].to_numpy(float),
+        ftab["horizon_for_sigma"].to_numpy(float),
+    )
     if "order_cover_days" in seg_rows.columns:
         cover_days = seg_rows["order_cover_days"].to_numpy(float)
     else:
         cover_days = np.full(len(items), np.nan)
+    if "max_cover_days" in seg_rows.columns:
+        cap_days = seg_rows["max_cover_days"].to_numpy(float)
+    else:
+        cap_days = np.full(len(items), np.nan)
     ordering = (
         items.get("ordering_cost", pd.Series(np.nan, index=items.index))
         .fillna(25.0)
@@ -310,34 +358,61 @@ def run_plan(
         periods_per_year=365.0,
         review_interval=1.0,  # the reorder scheduler checks once a day
     )
+    moq = policy_args["moq"]
+    # A cover cap bounds the economic order quantity (never below the MOQ).
+    capped = np.isfinite(cap_days) & (cap_days > 0)
+    policy_args["max_order_qty"] = np.where(
+        capped, np.maximum(np.where(np.isfinite(d_day), d_day, 0.0) * cap_days, moq), np.nan
+    )
     demand_std_day = cls["demand_std"].to_numpy() / np.sqrt(period_days)
     pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
+    stocked = pol["status"].eq("ok").to_numpy() & np.isin(policy_args["policy"], ("sQ", "sS", "RS"))
     if portfolio_fill_rate is not None:
-        stocked = pol["status"].eq("ok").to_numpy() & np.isin(
-            policy_args["policy"], ("sQ", "sS", "RS")
+        groups = {"portfolio": (stocked, float(portfolio_fill_rate))}
+    else:
+        allocate = (
+            seg_rows["allocate"].fillna(False).astype(bool).to_numpy()
+            if "allocate" in seg_rows.columns
+            else np.zeros(len(items), dtype=bool)
         )
+        is_fill = policy_args["service_metric"] == "fill_rate"
+        groups = {
+            code: (stocked & allocate & is_fill & (cls["segment"].to_numpy() == code), None)
+            for code in np.unique(cls["segment"].to_numpy()[stocked & allocate & is_fill])
+        }
+    if groups:
+        metric = policy_args["service_metric"].copy()
+        target = policy_args["service_target"].copy()
         q_cycle = pol["order_qty"].to_numpy()
-        alloc = policy.allocate_fill_rates(
-            np.where(stocked, d_day * 365.0, 0.0),
-            cost,
-            q_cycle,
-            pol["demand_sigma_p"].to_numpy(),
-            portfolio_fill_rate,
-        )
-        target = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)
-        policy_args["service_metric"] = np.where(
-            stocked, "fill_rate", policy_args["service_metric"]
-        ).astype(object)
-        policy_args["service_target"] = np.where(stocked, target, policy_args["service_target"])
+        for members, goal in groups.values():
+            if not members.any():
+                continue
+            goal = float(policy_args["service_target"][members][0]) if goal is None else goal
+            alloc = policy.allocate_fill_rates(
+                np.where(members, d_day * 365.0, 0.0),
+                cost,
+                q_cycle,
+                pol["demand_sigma_p"].to_numpy(),
+                goal,
+            )
+            metric[members] = "fill_rate"
+            target[members] = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)[members]
+        policy_args["service_metric"] = metric
+        policy_args["service_target"] = target
         pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
     pol.insert(0, "item", key.to_numpy())
     pol.insert(1, "segment", cls["segment"].to_numpy())
     pol.insert(2, "forecast_method", ftab["method"].to_numpy())
+    pol["service_metric"] = policy_args["service_metric"]
+    pol["service_target"] = policy_args["service_target"]
     pol["demand_per_day"] = np.where(np.isfinite(d_day), d_day, 0.0)
     pol["safety_stock_value"] = np.maximum(pol["safety_stock"], 0) * np.where(cost > 0, cost, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(d_day > 0, pol["avg_stock"] / d_day, 0.0)
     pol["coverage_days"] = np.where(np.isfinite(cover), cover, 0.0)
+    _review_hand_over(pol, policy_args, d_day, demand_std_day, lt_days, lt_std_days, as_of)
+    pol.attrs["as_of"] = as_of
+    pol.attrs["window"] = (start, end)
 
     summary = _summary(cls, pol, segments)
     matrix = (
@@ -347,6 +422,68 @@ def run_plan(
     )
     exceptions = _exceptions(cls, ftab, pol, unknown)
     return PlanResult(cls, ftab, pol, summary, matrix, exceptions, segments)
+
+
+def _period_position(dates, win) -> np.ndarray:
+    """Fractional index of each date among the window's periods (2.4: 40 % into period
+    2); ``-inf`` before the window, NaN for no date."""
+    out = np.full(len(dates), np.nan)
+    d = pd.to_datetime(pd.Series(dates))
+    have = d.notna().to_numpy()
+    if not have.any() or len(win.periods) == 0:
+        return out
+    per = d[have].dt.to_period(win.periods.freq)
+    idx = per.to_numpy().astype(object)
+    first = win.periods[0]
+    k = np.array([(p - first).n for p in idx], dtype=float)
+    starts = per.dt.start_time.to_numpy()
+    ends = (per + 1).dt.start_time.to_numpy()
+    frac = (d[have].to_numpy() - starts) / (ends - starts)
+    pos = k + frac.astype(float)
+    pos = np.where(d[have].to_numpy() < np.datetime64(win.start), -np.inf, pos)
+    out[have] = pos
+    return out
+
+
+def _review_hand_over(pol, args, d_day, sd_day, lt, lt_sd, as_of) -> None:
+    """Columns a reorder scheduler that checks every day can execute as intended.
+
+    A periodic-review (R, S) rule is a level S checked every R days: on a review day
+    the position is raised to S. Written into an ERP as min = max = S and checked daily,
+    it would order nearly every day and hold an extra review period of stock. So every
+    row states ``review_days`` (0: check daily) and ``next_review`` (the as-of date: the
+    review calendar starts with the plan), and ``erp_min`` / ``erp_max`` give the rule a
+    daily check executes: for continuous-review rows the reorder point and the maximum;
+    for (R, S) rows the continuous (s, S) rule with the same order cycle (order quantity
+    d x R, the same service target over the lead time alone, the undershoot of a daily
+    check included), which an ERP without a review calendar runs with the cycle stock of
+    the periodic rule and the safety stock of a lead time (Silver, Pyke & Peterson,
+    sections 7.4 and 8.3, (s, S) against (R, S)).
+    """
+    n = len(pol)
+    periodic = (np.asarray(args["policy"]) == "RS") & pol["status"].eq("ok").to_numpy()
+    pol["review_days"] = np.where(periodic, np.asarray(args["review_period"], float), 0.0)
+    pol["next_review"] = pd.Timestamp(as_of)
+    pol["erp_min"] = pol["reorder_point"].to_numpy(float)
+    pol["erp_max"] = pol["order_up_to"].to_numpy(float)
+    if not periodic.any():
+        return
+    sub = {
+        k: (np.asarray(v)[periodic] if np.ndim(v) == 1 and len(v) == n else v)
+        for k, v in args.items()
+    }
+    sub["policy"] = np.full(int(periodic.sum()), "sS", dtype=object)
+    R = np.asarray(args["review_period"], float)[periodic]
+    sub["fixed_order_qty"] = np.maximum(d_day[periodic] * R, 1e-9)
+    sub["review_period"] = 0.0
+    cont = policy.compute_policy(
+        d_day[periodic], sd_day[periodic], lt[periodic], lt_sd[periodic], **sub
+    )
+    good = cont["status"].eq("ok").to_numpy()
+    mins = pol.loc[periodic, "erp_min"].to_numpy()
+    maxs = pol.loc[periodic, "erp_max"].to_numpy()
+    pol.loc[periodic, "erp_min"] = np.where(good, cont["reorder_point"], mins)
+    pol.loc[periodic, "erp_max"] = np.where(good, cont["order_up_to"], maxs)
 
 
 def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
