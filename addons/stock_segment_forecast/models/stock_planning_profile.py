@@ -38,6 +38,7 @@ PROFILE_COLUMNS = {
     "avg_daily_demand": "float8",
     "forecast_sigma": "float8",
     "forecast_sigma_horizon": "float8",
+    "forecast_sigma_buckets": "int4",
     "demand_sigma_daily": "float8",
     "forecast_horizon_qty": "float8",
     "forecast_backtest_mase": "float8",
@@ -134,6 +135,12 @@ class StockPlanningProfile(models.Model):
         readonly=True,
         digits="Product Unit",
         help="Standard deviation of the error of the cumulated forecast over the horizon.",
+    )
+    forecast_sigma_buckets = fields.Integer(
+        "Forecast Error Horizon (buckets)",
+        readonly=True,
+        help="Number of buckets the horizon sigma is measured over (the forecast horizon "
+        "of the last run).",
     )
     demand_sigma_daily = fields.Float(
         "Demand Sigma (daily)",
@@ -689,6 +696,7 @@ class StockPlanningProfile(models.Model):
                 "avg_daily_demand": mean_bucket[i] / bucket_days,
                 "forecast_sigma": table["sigma_1"][i],
                 "forecast_sigma_horizon": table["sigma_h"][i],
+                "forecast_sigma_buckets": h,
                 "demand_sigma_daily": table["sigma_1"][i] / math.sqrt(bucket_days),
                 "forecast_horizon_qty": horizon_qty.get(r["id"], 0.0),
                 "forecast_backtest_mase": table["metric_value"][i],

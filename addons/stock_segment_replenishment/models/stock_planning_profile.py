@@ -5,10 +5,16 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models
+from odoo.addons.stock_segment_forecast.models.stock_planning_profile import (
+    bucket_calendar,
+    bucket_shift,
+    bucket_start,
+)
 from odoo.tools import SQL, split_every
 
 from invplan.leadtime import lead_time_stats
 from invplan.policy import compute_policy
+from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +38,10 @@ LEAD_TIME_SOURCES = [
     ("none", "None"),
 ]
 DIGITS = 6
+DEMAND_SOURCES = [
+    ("forecast", "Final forecast"),
+    ("history", "Historical average (no forecast)"),
+]
 # Profile columns the policy job writes, with their SQL cast.
 POLICY_COLUMNS = {
     "lead_time_days": "float8",
@@ -55,6 +65,10 @@ POLICY_COLUMNS = {
     "avg_stock_value": "float8",
     "coverage_days": "float8",
     "policy_demand_used": "float8",
+    "policy_demand_source": "varchar",
+    "policy_protection_days": "float8",
+    "policy_protection_qty": "float8",
+    "policy_error_sigma": "float8",
     "policy_segment_id": "int4",
     "policy_service_target": "float8",
     "policy_explanation": "text",
@@ -120,7 +134,38 @@ class StockPlanningProfile(models.Model):
     policy_explanation = fields.Text(
         "Calculation", readonly=True, help="Inputs, formula and result of the last computation."
     )
-    policy_demand_used = fields.Float(readonly=True, digits=(16, 6))
+    policy_demand_used = fields.Float(
+        "Demand Used (per day)",
+        readonly=True,
+        digits=(16, 6),
+        help="Mean demand per day over the protection interval the rule was computed on.",
+    )
+    policy_demand_source = fields.Selection(
+        DEMAND_SOURCES,
+        "Demand Source",
+        readonly=True,
+        help="Final forecast: the forecast lines from today's bucket on, overrides "
+        "included. Historical average: the plan has no forecast line from today on.",
+    )
+    policy_protection_days = fields.Float(
+        "Protection Interval (days)",
+        readonly=True,
+        digits=(16, 2),
+        help="Lead time, plus the review period for periodic review.",
+    )
+    policy_protection_qty = fields.Float(
+        "Demand over Protection Interval",
+        readonly=True,
+        digits="Product Unit",
+        help="Forecast demand from today over the protection interval.",
+    )
+    policy_error_sigma = fields.Float(
+        "Forecast Error Sigma over Protection Interval",
+        readonly=True,
+        digits="Product Unit",
+        help="Standard deviation of the forecast error of the demand over the protection "
+        "interval (before lead-time variability).",
+    )
     policy_segment_id = fields.Many2one("stock.segment", readonly=True)
     policy_service_target = fields.Float(readonly=True)
     orderpoint_id = fields.Many2one(
@@ -321,7 +366,10 @@ class StockPlanningProfile(models.Model):
                    (pp.standard_price ->> %(company_key)s)::float8 AS unit_cost,
                    COALESCE(p.avg_daily_demand, 0) AS demand,
                    COALESCE(p.demand_sigma_daily, 0) AS sigma,
-                   p.forecast_date,
+                   p.forecast_date, p.forecast_bucket,
+                   COALESCE(p.forecast_sigma, 0) AS forecast_sigma,
+                   COALESCE(p.forecast_sigma_horizon, 0) AS forecast_sigma_horizon,
+                   COALESCE(p.forecast_sigma_buckets, 0) AS forecast_sigma_buckets,
                    s.replenishment_policy, s.service_metric, s.service_level_target,
                    s.review_period_days, s.holding_cost_rate, s.ordering_cost,
                    s.stockout_cost, s.auto_apply_tolerance, s.orderpoint_trigger,
@@ -344,7 +392,66 @@ class StockPlanningProfile(models.Model):
                 ids=list(profile_ids),
             )
         )
-        return self.env.cr.dictfetchall()
+        rows = self.env.cr.dictfetchall()
+        self._attach_forecast(ctx, rows)
+        return rows
+
+    def _attach_forecast(self, ctx, rows):
+        """The final forecast of each plan, bucket by bucket from the bucket holding
+        today, in one query for the batch: ``final_qty`` of the open lines (statistical,
+        or overridden where an override is approved) of the plan's forecast bucket.
+
+        Sets per row ``forecast`` (the quantities, or None when no line holds today's
+        bucket: the plan was never forecast, or its forecast is older than its lines),
+        ``forecast_offset`` (days of the current bucket already gone) and, when the plan
+        does not store it, ``forecast_sigma_buckets`` (the forecast horizon in buckets,
+        from the forecast settings)."""
+        today = ctx["today"]
+        for r in rows:
+            r["forecast"], r["forecast_offset"] = None, 0.0
+        planned = [r["id"] for r in rows if r["forecast_bucket"] in BUCKET_DAYS]
+        if not planned:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT f.profile_id, f.date_start, f.final_qty
+              FROM stock_demand_forecast f
+              JOIN stock_planning_profile p ON p.id = f.profile_id
+             WHERE f.profile_id = ANY(%s) AND f.state <> 'closed'
+               AND f.bucket = p.forecast_bucket AND f.date_end > %s
+          ORDER BY f.profile_id, f.date_start
+            """,
+                planned,
+                today,
+            )
+        )
+        lines = {}
+        for pid, start, qty in self.env.cr.fetchall():
+            lines.setdefault(pid, []).append((start, qty))
+        horizon_days = None
+        for r in rows:
+            found = lines.get(r["id"])
+            if not found:
+                continue
+            bucket = r["forecast_bucket"]
+            current = bucket_start(today, bucket)
+            quantities = []
+            # Consecutive buckets from the one holding today; a gap ends the forecast.
+            for k, (start, qty) in enumerate(found):
+                if start != bucket_shift(current, bucket, k):
+                    break
+                quantities.append(float(qty or 0.0))
+            if not quantities:
+                continue
+            r["forecast"] = quantities
+            r["forecast_offset"] = float((today - current).days)
+            if not r["forecast_sigma_buckets"]:
+                if horizon_days is None:
+                    horizon_days = self._forecast_params()["horizon_days"]
+                r["forecast_sigma_buckets"] = len(
+                    bucket_calendar(bucket, today, 0, horizon_days)[1]
+                )
 
     def _fetch_main_vendors(self, ctx, tmpl_ids, product_ids):
         """Main vendor per product (first price list line by sequence) with its delay,
@@ -688,6 +795,65 @@ class StockPlanningProfile(models.Model):
         )
         self.env["stock.supplier.lead.time"].invalidate_model()
 
+    # ------------------------------------------------------------------ demand
+    def _policy_demand(self, rows, lead_time, review):
+        """Demand per day and forecast-error sigma over each plan's protection interval
+        P (lead time, plus the review period for periodic review), as
+        :func:`invplan.planning.run_plan` hands them to the engine.
+
+        With forecast lines: the final forecast over P from today
+        (:func:`invplan.window.protection_demand`) and the forecast-error sigma over P
+        from the one-bucket and horizon sigmas (:func:`invplan.window.sigma_over`).
+        Without: the historical average per day and the daily sigma, read as a flat
+        forecast of one-day buckets (the same functions, so sigma_P is the daily sigma
+        over P days by the square-root law).
+
+        Returns arrays ``demand`` (per day), ``total`` (over P), ``error_std`` (sigma
+        over P), ``protection_days``, ``source`` and ``periods`` (P in buckets)."""
+        m = len(rows)
+        prot = np.where(np.isfinite(lead_time), np.maximum(lead_time, 0.0), 0.0) + review
+        hist_d = np.array([r["demand"] or 0.0 for r in rows], dtype=float)
+        hist_s = np.array([r["sigma"] or 0.0 for r in rows], dtype=float)
+        # The historical average goes to the engine as it is (a negative or missing one
+        # gets the engine's status); its demand over P is that of a flat forecast.
+        demand = hist_d.copy()
+        total = protection_demand(hist_d[:, None], 1.0, 0.0, prot)[1]
+        error_std = sigma_over(prot, hist_s, 0.0, 0.0)
+        source = np.array(["history"] * m, dtype=object)
+        periods = prot.copy()
+        buckets = {r["forecast_bucket"] for r in rows if r["forecast"]}
+        for bucket in sorted(buckets):
+            idx = np.array(
+                [i for i, r in enumerate(rows) if r["forecast"] and r["forecast_bucket"] == bucket]
+            )
+            width = max(len(rows[i]["forecast"]) for i in idx)
+            # A shorter forecast goes on at its last bucket's rate, as the engine does.
+            forecast = np.array(
+                [
+                    np.pad(rows[i]["forecast"], (0, width - len(rows[i]["forecast"])), "edge")
+                    for i in idx
+                ]
+            )
+            period_days = BUCKET_DAYS[bucket]
+            offset = np.array([rows[i]["forecast_offset"] for i in idx], dtype=float)
+            demand[idx], total[idx] = protection_demand(forecast, period_days, offset, prot[idx])
+            periods[idx] = prot[idx] / period_days
+            error_std[idx] = sigma_over(
+                periods[idx],
+                [rows[i]["forecast_sigma"] for i in idx],
+                [rows[i]["forecast_sigma_horizon"] for i in idx],
+                [rows[i]["forecast_sigma_buckets"] for i in idx],
+            )
+            source[idx] = "forecast"
+        return {
+            "demand": demand,
+            "total": total,
+            "error_std": error_std,
+            "protection_days": prot,
+            "source": source,
+            "periods": periods,
+        }
+
     # ------------------------------------------------------------------ one batch
     def _replenish_batch(self, ctx, profile_ids):
         """Lead times, one engine call, profile update, proposals, auto-apply,
@@ -743,8 +909,9 @@ class StockPlanningProfile(models.Model):
             ],
             dtype=float,
         )
-        demand = col("demand", 0.0)
         sigma = col("sigma", 0.0)
+        demand_in = self._policy_demand(rows, lt_mean, review)
+        demand = demand_in["demand"]
         target = col("service_level_target", 95.0) / 100.0
         metric = np.array(
             [SERVICE_METRICS.get(r["service_metric"], "csl") for r in rows], dtype=object
@@ -758,7 +925,8 @@ class StockPlanningProfile(models.Model):
             "holding_rate": col("holding_cost_rate", 25.0) / 100.0,
             "ordering_cost": col("ordering_cost", 0.0),
             "stockout_cost": np.where(stockout > 0, stockout, np.nan),
-            "error_std": sigma,
+            "error_std": demand_in["error_std"],
+            "error_std_is_horizon": True,
             "moq": moq,
             "pack_multiple": pack,
             "periods_per_year": 365.0,
@@ -800,13 +968,19 @@ class StockPlanningProfile(models.Model):
                 "avg_stock_value": float(result["avg_stock_value"].iat[i]),
                 "coverage_days": float(cover[i]) if np.isfinite(cover[i]) else 0.0,
                 "policy_demand_used": float(demand[i]),
+                "policy_demand_source": demand_in["source"][i],
+                "policy_protection_days": float(demand_in["protection_days"][i]),
+                "policy_protection_qty": float(demand_in["total"][i]),
+                "policy_error_sigma": float(demand_in["error_std"][i]),
                 "policy_segment_id": r["segment_id"],
                 "policy_service_target": float(target[i]) if r["segment_id"] else 0.0,
             }
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, DIGITS)
-            values["policy_explanation"] = self._explain(r, values, result, i, inputs)
+            values["policy_explanation"] = self._explain(
+                r, values, result, i, inputs, demand_in, ctx["today"]
+            )
             if any(not _same(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
                 updates.append((pid, values))
 
@@ -1061,19 +1235,21 @@ class StockPlanningProfile(models.Model):
             )
         return reason, "; ".join(changes)
 
-    def _explain(self, r, values, result, i, inputs):
+    def _explain(self, r, values, result, i, inputs, demand_in, today):
         """Inputs -> formula -> result, in words a buyer can check."""
         st = values["policy_status"]
         method = values["policy_method"]
         policy = inputs["policy"][i]
-        lines = [
+        lines = [self._explain_demand(r, values, i, inputs, demand_in, today)]
+        lines.append(
             self.env._(
-                "Inputs: demand %(d).3f/day (forecast-error sigma %(s).3f/day), lead time "
-                "%(lt).1f days (std %(lts).1f, source %(src)s), review period %(r).0f days, "
-                "policy %(pol)s, %(metric)s target %(target).1f %%, unit cost %(c).2f, "
-                "holding %(h).0f %%/year, ordering cost %(k).2f, MOQ %(moq)s, pack %(pack)s.",
+                "Inputs: demand %(d).3f/day (forecast-error sigma over P %(s).3f), lead "
+                "time %(lt).1f days (std %(lts).1f, source %(src)s), review period %(r).0f "
+                "days, policy %(pol)s, %(metric)s target %(target).1f %%, unit cost "
+                "%(c).2f, holding %(h).0f %%/year, ordering cost %(k).2f, MOQ %(moq)s, pack "
+                "%(pack)s.",
                 d=values["policy_demand_used"],
-                s=inputs["error_std"][i],
+                s=values["policy_error_sigma"],
                 lt=values["lead_time_days"],
                 lts=values["lead_time_std_days"],
                 src=values["lead_time_source"],
@@ -1087,7 +1263,7 @@ class StockPlanningProfile(models.Model):
                 moq=values["moq_qty"],
                 pack=values["pack_multiple_qty"] or "-",
             )
-        ]
+        )
         if st not in STOCKED_STATUSES:
             lines.append(
                 self.env._(
@@ -1102,10 +1278,13 @@ class StockPlanningProfile(models.Model):
         k = float(result["safety_factor"].iat[i])
         formulas = {
             "normal": self.env._(
-                "Protection interval P = L%(plus_r)s; mu_P = d x P = %(mu).2f; sigma_P = "
-                "sqrt(P x sigma^2 + d^2 x sigma_L^2) = %(sp).2f; safety factor k = %(k).3f; "
-                "SS = k x sigma_P; s = mu_P + SS + undershoot %(u).2f.",
+                "Protection interval P = L%(plus_r)s = %(p).1f days; mu_P = d x P = "
+                "%(mu).2f; sigma_P = sqrt(sigma_F^2 + d^2 x sigma_L^2) = %(sp).2f with "
+                "sigma_F = %(sf).2f the forecast-error sigma over P; safety factor k = "
+                "%(k).3f; SS = k x sigma_P; s = mu_P + SS + undershoot %(u).2f.",
                 plus_r=" + R" if policy == "RS" else "",
+                p=values["policy_protection_days"],
+                sf=values["policy_error_sigma"],
                 mu=mu_p,
                 sp=sigma_p,
                 k=k,
@@ -1149,6 +1328,64 @@ class StockPlanningProfile(models.Model):
             )
         )
         return "\n".join(lines)
+
+    def _explain_demand(self, r, values, i, inputs, demand_in, today):
+        """Where the demand of the rule comes from: the final forecast over the
+        protection interval, or the historical average when there is no forecast."""
+        p_days = values["policy_protection_days"]
+        interval = self.env._(
+            "P = lead time %(lt).1f%(review)s = %(p).1f days",
+            lt=values["lead_time_days"],
+            review=self.env._(" + review period %.0f", inputs["review_period"][i])
+            if inputs["review_period"][i] > 0
+            else "",
+            p=p_days,
+        )
+        if demand_in["source"][i] == "forecast":
+            bucket = r["forecast_bucket"]
+            forecast = r["forecast"]
+            # The buckets the interval reaches into (at least the current one).
+            n_shown = min(len(forecast), int(math.ceil(demand_in["periods"][i])) + 1)
+            shown = ", ".join(f"{q:.2f}" for q in forecast[:n_shown])
+            return self.env._(
+                "Demand: final forecast (statistical, or overridden where approved) per "
+                "%(bucket)s from the %(bucket)s of %(start)s (%(gone)d days of it gone "
+                "on %(today)s): %(shown)s%(more)s. Over the protection interval %(interval)s "
+                "(%(n).2f %(bucket)ss): %(total).2f, i.e. d = %(d).3f per day. "
+                "Forecast-error sigma over P: sigma_F = %(sf).2f, from the one-%(bucket)s "
+                "sigma %(s1).2f and the sigma %(sh).2f over %(h)d %(bucket)ss.",
+                bucket=bucket,
+                start=bucket_start(today, bucket),
+                gone=int(r["forecast_offset"]),
+                today=today,
+                shown=shown,
+                more=" ..." if len(forecast) > n_shown else "",
+                interval=interval,
+                n=demand_in["periods"][i],
+                total=values["policy_protection_qty"],
+                d=values["policy_demand_used"],
+                sf=values["policy_error_sigma"],
+                s1=r["forecast_sigma"],
+                sh=r["forecast_sigma_horizon"],
+                h=r["forecast_sigma_buckets"],
+            )
+        if r["forecast_date"]:
+            why = self.env._(
+                "no forecast line holds today's bucket (last forecast on %s)", r["forecast_date"]
+            )
+        else:
+            why = self.env._("the plan has never been forecast")
+        return self.env._(
+            "Demand: %(why)s, so the historical average is used: d = %(d).3f per day, "
+            "over the protection interval %(interval)s: %(total).2f. Forecast-error sigma "
+            "over P: sigma_F = daily sigma %(s).3f x sqrt(P) = %(sf).2f.",
+            why=why,
+            d=values["policy_demand_used"],
+            interval=interval,
+            total=values["policy_protection_qty"],
+            s=r["sigma"],
+            sf=values["policy_error_sigma"],
+        )
 
     def _write_policy(self, updates, today):
         """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""
