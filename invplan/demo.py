@@ -18,6 +18,12 @@ import pandas as pd
 
 WAREHOUSES = ("WH-EAST", "WH-WEST")
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")
+#: Shares of demand patterns (PATTERNS order) and of lifecycles (mature, growth,
+#: decline, new, dying) per catalogue mix.
+MIXES = {
+    "demo": ((0.35, 0.2, 0.3, 0.15), (0.6, 0.12, 0.12, 0.08, 0.08)),
+    "hard": ((0.2, 0.2, 0.35, 0.25), (0.35, 0.2, 0.2, 0.12, 0.13)),
+}
 
 
 def generate_catalogue(
@@ -25,12 +31,22 @@ def generate_catalogue(
     days: int = 730,
     end: str = "2026-10-31",
     seed: int = 42,
+    mix: str = "demo",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return ``(history, items)`` in the CSV layout of ``python -m invplan plan``."""
+    """Return ``(history, items)`` in the CSV layout of ``python -m invplan plan``.
+
+    ``mix`` chooses the shares of demand patterns and lifecycles: ``demo`` (35 % smooth,
+    20 % erratic, 30 % intermittent, 15 % lumpy; 60 % mature) or ``hard`` (20 / 20 / 35 /
+    25 %, and only 35 % mature: more growth, decline, launches and phase-outs), which
+    the service benchmark uses as a catalogue unlike the demo's.
+    """
+    if mix not in MIXES:
+        raise ValueError(f"mix: expected one of {sorted(MIXES)}, got {mix!r}")
+    pattern_p, life_p = MIXES[mix]
     rng = np.random.default_rng(seed)
     dates = pd.date_range(end=pd.Timestamp(end), periods=days, freq="D")
     t = np.arange(days)
-    kinds = rng.choice(PATTERNS, size=n_products, p=[0.35, 0.2, 0.3, 0.15])
+    kinds = rng.choice(PATTERNS, size=n_products, p=pattern_p)
     # Pareto-like popularity: a few products sell most.
     base_rate = np.exp(rng.normal(0.5, 1.3, n_products))
     price = np.round(np.exp(rng.normal(3.0, 1.0, n_products)), 2)
@@ -39,7 +55,7 @@ def generate_catalogue(
     life = rng.choice(
         ["mature", "growth", "decline", "new", "dying"],
         size=n_products,
-        p=[0.6, 0.12, 0.12, 0.08, 0.08],
+        p=life_p,
     )
     seasonal = rng.random(n_products) < 0.3
     categories = rng.choice(["Hardware", "Electrical", "Plumbing", "Garden"], size=n_products)
@@ -56,7 +72,10 @@ def generate_catalogue(
             elif life[i] == "decline":
                 rate *= np.linspace(1.7, 0.2, days)
             elif life[i] == "new":
-                rate[: days - rng.integers(30, 80)] = 0
+                if mix == "hard":  # launches spread over the whole period
+                    rate[: int(days * rng.uniform(0.3, 0.95))] = 0
+                else:
+                    rate[: days - rng.integers(30, 80)] = 0
             elif life[i] == "dying":
                 rate[days - rng.integers(200, 420) :] = 0
             if seasonal[i]:

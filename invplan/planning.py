@@ -203,7 +203,8 @@ def run_plan(
     per order instead of the economic order quantity; a ``max_cover_days`` column caps
     the economic order quantity at that many days of demand (never below the MOQ); an
     ``allocate`` column (True) meets a fill-rate segment's target over the segment as a
-    whole, the item targets allocated at the least stock value.
+    whole, the item targets allocated at the least stock value; segments with the same
+    ``allocation_group`` and target are pooled into one allocation.
 
     ``as_of`` is the plan's date (default: the day after the last history date). The
     history read is the complete buckets of the ``window_days`` days before it
@@ -376,9 +377,17 @@ def run_plan(
             else np.zeros(len(items), dtype=bool)
         )
         is_fill = policy_args["service_metric"] == "fill_rate"
+        group_of = (
+            seg_rows["allocation_group"].fillna("").astype(str).to_numpy()
+            if "allocation_group" in seg_rows.columns
+            else np.full(len(items), "", dtype=object)
+        )
+        group_of = np.where(group_of == "", cls["segment"].to_numpy(), group_of)
+        target_of = policy_args["service_target"]
+        pooled = stocked & allocate & is_fill
         groups = {
-            code: (stocked & allocate & is_fill & (cls["segment"].to_numpy() == code), None)
-            for code in np.unique(cls["segment"].to_numpy()[stocked & allocate & is_fill])
+            (g, t): (pooled & (group_of == g) & (target_of == t), None)
+            for g, t in {(g, t) for g, t in zip(group_of[pooled], target_of[pooled], strict=True)}
         }
     if groups:
         metric = policy_args["service_metric"].copy()

@@ -30,6 +30,7 @@ def simulate_policy(
     initial_on_hand=None,
     warmup: int = 0,
     keep_path: bool = False,
+    lost_sales: bool = False,
 ) -> SimulationResult:
     """Simulate a periodic or continuous reorder-point policy with backorders, all items at once.
 
@@ -54,11 +55,14 @@ def simulate_policy(
     (Axsäter, *Inventory Control*, 3rd ed., ch. 5; SPP ch. 7), written as a loop over
     periods vectorised over items.
 
+    With ``lost_sales`` the demand not served from stock is lost instead of backordered
+    (the inventory position is then on hand + on order).
+
     Metrics per item, after ``warmup`` periods: fill rate (demand served from stock on
-    hand / demand), cycle service (share of replenishment cycles, i.e. periods with an
-    arrival, without a stockout before the arrival) approximated by the share of demand
-    periods without a shortage (``period_service``), average on-hand stock, average
-    backorders, number of orders.
+    hand / demand), cycle service level (``cycle_service``: the share of replenishment
+    cycles, from one arrival to the next, without a shortage; ``cycles`` counts them),
+    the share of demand periods without a shortage (``period_service``), average on-hand
+    stock, average backorders, number of orders.
     """
     D = np.asarray(demand, dtype=float)
     if D.ndim != 2:
@@ -97,11 +101,19 @@ def simulate_policy(
     short_periods = np.zeros(m)
     demand_periods = np.zeros(m)
     n_orders = np.zeros(m)
+    cycles = np.zeros(m)
+    short_cycles = np.zeros(m)
+    short_now = np.zeros(m, dtype=bool)
     path = np.zeros((m, T)) if keep_path else None
 
     for t in range(T):
         arrive = pipeline[:, t]
         on_order -= arrive
+        if t >= warmup:
+            came = arrive > 0
+            cycles += came
+            short_cycles += came & short_now
+            short_now &= ~came
         avail = on_hand + arrive
         clear = np.minimum(avail, backorder)
         backorder -= clear
@@ -110,7 +122,9 @@ def simulate_policy(
         got = np.minimum(avail, d)
         on_hand = avail - got
         short = d - got
-        backorder += short
+        if not lost_sales:
+            backorder += short
+        short_now |= short > 0
         if t >= warmup:
             served += got
             demanded += d
@@ -146,9 +160,12 @@ def simulate_policy(
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(demanded > 0, served / demanded, 1.0)
         psl = np.where(demand_periods > 0, 1 - short_periods / demand_periods, 1.0)
+        csl = np.where(cycles > 0, 1 - short_cycles / cycles, np.where(short_periods > 0, 0.0, 1.0))
     table = pd.DataFrame(
         {
             "fill_rate": fill,
+            "cycle_service": csl,
+            "cycles": cycles,
             "period_service": psl,
             "avg_on_hand": stock_sum / n_obs,
             "avg_backorder": back_sum / n_obs,
