@@ -681,8 +681,22 @@ class StockPlanningProfile(models.Model):
             [s["demand_factor"] for s in stage],
             [s["service_cap"] for s in stage],
         )
+        # The final forecast and its error sigmas, where the plan has them, scale alike.
+        sigma_1, sigma_h, _target = stage_adjusted_inputs(
+            [r.get("forecast_sigma") or 0.0 for r in touched],
+            [r.get("forecast_sigma_horizon") or 0.0 for r in touched],
+            np.nan,
+            [s["demand_factor"] for s in stage],
+            np.nan,
+        )
         for i, r in enumerate(touched):
             r["demand"], r["sigma"] = float(demand[i]), float(sigma[i])
+            if r.get("forecast"):
+                r["forecast"] = stage_adjusted_inputs(
+                    r["forecast"], 0.0, np.nan, stage[i]["demand_factor"], np.nan
+                )[0].tolist()
+                r["forecast_sigma"] = float(sigma_1[i])
+                r["forecast_sigma_horizon"] = float(sigma_h[i])
             if np.isfinite(target[i]):
                 r["service_level_target"] = float(target[i]) * 100.0
             if stage[i]["block_purchases"]:

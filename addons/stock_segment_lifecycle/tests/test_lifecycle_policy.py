@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.addons.stock_segment_replenishment.tests.common import TODAY, ReplenishmentCommon
 from odoo.tests import tagged
 
@@ -41,6 +43,53 @@ class TestLifecyclePolicy(ReplenishmentCommon):
         self.assertLess(profile.reorder_point_qty, mature[0])
         self.assertLess(profile.safety_stock_qty, mature[1])
         self.assertLess(profile.order_qty, mature[2])
+
+    def test_decline_damps_the_forecast_the_rule_uses(self):
+        """A plan with forecast lines: the stage's demand factor scales the final
+        forecast over the protection interval and its error sigma alike."""
+        profile = self.profile(self.history)
+        current = TODAY - timedelta(days=TODAY.weekday())
+        self.env["stock.demand.forecast"].sudo().create(
+            [
+                {
+                    "profile_id": profile.id,
+                    "product_id": self.history.id,
+                    "warehouse_id": self.wh.id,
+                    "company_id": self.company.id,
+                    "bucket": "week",
+                    "date_start": current + timedelta(weeks=k),
+                    "date_end": current + timedelta(weeks=k + 1),
+                    "state": "frozen" if k == 0 else "forecast",
+                    "statistical_qty": qty,
+                    "final_qty": qty,
+                }
+                for k, qty in enumerate((70.0, 84.0, 98.0, 112.0))
+            ]
+        )
+        profile.sudo().write(
+            {
+                "forecast_bucket": "week",
+                "forecast_sigma": 20.0,
+                "forecast_sigma_horizon": 60.0,
+                "forecast_sigma_buckets": 4,
+            }
+        )
+        self.run_job()
+        self.assertEqual(profile.policy_demand_source, "forecast")
+        mature = (
+            profile.policy_demand_used,
+            profile.policy_error_sigma,
+            profile.reorder_point_qty,
+            profile.safety_stock_qty,
+        )
+        self.history.product_tmpl_id.lifecycle_stage = "decline"
+        self.run_job()
+        self.assertEqual(profile.policy_demand_source, "forecast")
+        self.assertAlmostEqual(profile.policy_demand_used, 0.5 * mature[0], places=5)
+        self.assertAlmostEqual(profile.policy_error_sigma, 0.5 * mature[1], places=5)
+        self.assertAlmostEqual(profile.policy_service_target, 0.85)
+        self.assertLess(profile.reorder_point_qty, mature[2])
+        self.assertLess(profile.safety_stock_qty, mature[3])
 
     def test_phase_out_archives_the_reorder_rule(self):
         self.run_job()
