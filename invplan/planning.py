@@ -201,7 +201,8 @@ def run_plan(
     (:func:`invplan.policy.allocate_fill_rates`).
     A segment table with an ``order_cover_days`` column orders that many days of demand
     per order instead of the economic order quantity; a ``max_cover_days`` column caps
-    the economic order quantity at that many days of demand (never below the MOQ); an
+    the economic order quantity at that many days of demand (never below the MOQ), a
+    ``min_cover_days`` column raises it to at least that many days of demand; an
     ``allocate`` column (True) meets a fill-rate segment's target over the segment as a
     whole, the item targets allocated at the least stock value; segments with the same
     ``allocation_group`` and target are pooled into one allocation.
@@ -359,8 +360,16 @@ def run_plan(
         periods_per_year=365.0,
         review_interval=1.0,  # the reorder scheduler checks once a day
     )
+    # A cover floor raises the economic order quantity to that many days of demand (as a
+    # minimum quantity, so the pack rounding still applies); a cover cap bounds it
+    # (never below the MOQ).
+    if "min_cover_days" in seg_rows.columns:
+        floor_days = seg_rows["min_cover_days"].to_numpy(float)
+        floored = np.isfinite(floor_days) & (floor_days > 0) & np.isfinite(d_day)
+        policy_args["moq"] = np.where(
+            floored, np.maximum(policy_args["moq"], d_day * floor_days), policy_args["moq"]
+        )
     moq = policy_args["moq"]
-    # A cover cap bounds the economic order quantity (never below the MOQ).
     capped = np.isfinite(cap_days) & (cap_days > 0)
     policy_args["max_order_qty"] = np.where(
         capped, np.maximum(np.where(np.isfinite(d_day), d_day, 0.0) * cap_days, moq), np.nan
