@@ -1359,7 +1359,9 @@ class StockPlanningProfile(models.Model):
                 gone=int(r["forecast_offset"]),
                 today=today,
                 shown=shown,
-                more=" ..." if len(forecast) > n_shown else "",
+                more=self.env._(" (then %s more)", len(forecast) - n_shown)
+                if len(forecast) > n_shown
+                else "",
                 interval=interval,
                 n=demand_in["periods"][i],
                 total=values["policy_protection_qty"],
