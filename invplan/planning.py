@@ -136,9 +136,15 @@ def validate_table(df: pd.DataFrame, name: str, required: dict, optional: dict) 
             out[col] = raw.fillna("").astype(str)
         elif kind == "number":
             num = pd.to_numeric(raw, errors="coerce")
-            bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0)))
+            # NaN and infinity are numbers: bad *data*, screened by invplan.plausibility.
+            special = raw.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"])
+            bad = ~empty & num.isna() & ~special.fillna(False)
             if bad.any():
-                _bad(name, df, bad, col, "is not a number")
+                comma = raw[bad].str.contains(",", regex=False).fillna(False)
+                what = "is not a number"
+                if comma.iloc[0]:
+                    what += " (write decimals with a point, no thousands separator)"
+                _bad(name, df, bad, col, what)
             if col in required and empty.any():
                 _bad(name, df, empty, col, "is empty")
             out[col] = num.astype(float)
@@ -214,7 +220,15 @@ def run_plan(
     protects the forecast over its protection interval from ``as_of`` on
     (:func:`invplan.window.protection_demand`). Periodic-review items also get columns a
     daily-checking ERP can execute (see :func:`_review_hand_over`).
+
+    Implausible inputs (:mod:`invplan.plausibility`) are screened first: an item with an
+    error finding keeps its row but is left out of the ranking and the statistics, its
+    status is ``quarantined`` and its rule zero; lines dated after today (when no
+    ``as_of`` is given) are left out. The policy's final columns are made executable by
+    :func:`_finish_policy` (whole units, statuses for rules that hold no stock); every
+    finding and every status other than ``ok`` is a row of ``exceptions``.
     """
+    history, items, screened = _screen_inputs(history, items, as_of)
     segments = DEFAULT_SEGMENTS.copy() if segments is None else segments
     rules = DEFAULT_RULES.copy() if rules is None else rules
     period_days = BUCKET_DAYS[bucket]
@@ -432,6 +446,7 @@ def run_plan(
     pol.attrs["as_of"] = as_of
     pol.attrs["window"] = (start, end)
 
+    pol = _finish_policy(pol, cls, items, screened)
     summary = _summary(cls, pol, segments)
     matrix = (
         cls.pivot_table(index="abc", columns="xyz", values="item", aggfunc="count", fill_value=0)
@@ -505,46 +520,450 @@ def _review_hand_over(pol, args, d_day, sd_day, lt, lt_sd, as_of) -> None:
 
 
 def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment: counts that add up (``items = stocked + without_rule``;
+    ``to_check`` are stocked items with a check), values, and the service of the
+    segment's own metric beside both expected metrics, each with its name."""
+    stocked = pol["stocked"].to_numpy(bool)
     df = pd.DataFrame(
         {
-            "segment": pol["segment"],
+            "segment": pol["segment"].to_numpy(),
             "items": 1,
-            "value": cls["value"],
-            "ok": pol["status"].eq("ok"),
-            "fill": pol["expected_fill_rate"],
-            "ss_value": pol["safety_stock_value"],
-            "avg_value": pol["avg_stock_value"],
+            "stocked": stocked,
+            "to_check": stocked & pol["check"].ne("").to_numpy(),
+            "value": cls["value"].to_numpy(float),
+            "ss_value": pol["safety_stock_value"].to_numpy(float),
+            "avg_value": pol["avg_stock_value"].to_numpy(float),
+            "metric": pol["service_metric"].to_numpy(object),
+            "target": pol["service_target"].to_numpy(float),
+            "fill": pol["expected_fill_rate"].to_numpy(float),
+            "csl": pol["expected_csl"].to_numpy(float),
         }
     )
+    df["value"] = np.where(np.isfinite(df["value"]), df["value"], 0.0)
     g = df.groupby("segment", sort=True)
     out = pd.DataFrame(
         {
             "items": g["items"].sum(),
-            "annual_value": g["value"].sum(),
-            "planned_items": g["ok"].sum(),
-            "safety_stock_value": g["ss_value"].sum(),
-            "avg_stock_value": g["avg_value"].sum(),
+            "stocked_items": g["stocked"].sum(),
+            "to_check": g["to_check"].sum(),
         }
     )
-    fill = df[df["ok"]].groupby("segment")["fill"].mean()
-    out["mean_expected_fill_rate"] = fill.reindex(out.index).fillna(0.0)
+    out["without_rule"] = out["items"] - out["stocked_items"]
+    out["annual_value"] = g["value"].sum()
+    out["safety_stock_value"] = g["ss_value"].sum()
+    out["avg_stock_value"] = g["avg_value"].sum()
     seg = segments.set_index("code")
+    out.insert(0, "name", seg["name"].reindex(out.index).fillna("") if "name" in seg else "")
     out["policy"] = seg["policy"].reindex(out.index).fillna("")
-    out["service_target"] = seg["service_target"].reindex(out.index).fillna(0.0)
+    st = df[df["stocked"]]
+    if len(st):
+        metric = st.groupby("segment")["metric"].agg(lambda m: m.mode().iloc[0])
+        target = st.groupby("segment")["target"].mean()
+        fill = st.groupby("segment")["fill"].mean()
+        csl = st.groupby("segment")["csl"].mean()
+    else:
+        metric = target = fill = csl = pd.Series(dtype=float)
+    out["service_metric"] = metric.reindex(out.index)
+    out["service_metric"] = (
+        out["service_metric"].fillna(seg["service_metric"].reindex(out.index)).fillna("")
+    )
+    out["service_target"] = target.reindex(out.index)
+    out["expected_fill_rate"] = fill.reindex(out.index)
+    out["expected_csl"] = csl.reindex(out.index)
+    out["expected_service"] = np.where(
+        out["service_metric"].eq("fill_rate"), out["expected_fill_rate"], out["expected_csl"]
+    )
     return out.reset_index()
 
 
+#: Plain-words reason, what to do and severity of each status that is not ``ok``.
+STATUS_TEXT = {
+    "no_demand": (
+        "no demand forecast for the item",
+        "no stock rule; decide by hand whether to keep the item",
+        "info",
+    ),
+    "make_to_order": (
+        "end of life or obsolete: ordered against customer orders only",
+        "no stock rule; run the stock down or dispose of it",
+        "info",
+    ),
+    "manual": (
+        "no demand in the planning window",
+        "no stock rule; decide by hand whether to keep the item",
+        "info",
+    ),
+    "nan_input": (
+        "a number the rule needs is missing",
+        "complete the item's data (cost, lead time)",
+        "error",
+    ),
+    "invalid_demand": (
+        "negative demand or deviation",
+        "check returns and corrections in the history",
+        "error",
+    ),
+    "invalid_service": (
+        "service target not between 0 and 1",
+        "correct the segment's service target",
+        "error",
+    ),
+    "invalid_lead_time": (
+        "lead time of zero days or less (or a periodic review without a review period)",
+        "enter the supplier's lead time in days",
+        "error",
+    ),
+    "invalid_cost": (
+        "unit cost or cost per order zero, negative or missing",
+        "enter the purchase cost in the items file",
+        "error",
+    ),
+    "invalid_policy": (
+        "unknown policy or service metric in the segment table",
+        "correct the segment table",
+        "error",
+    ),
+    "conflicting_limits": (
+        "minimum order quantity above the largest order the segment allows",
+        "the MOQ is ordered; agree a smaller MOQ with the supplier or accept the cover",
+        "warning",
+    ),
+    "overflow": (
+        "the rule's numbers overflow",
+        "check the item's data for absurd values",
+        "error",
+    ),
+    "quarantined": (
+        "implausible input: see the item's rows naming the field and the value",
+        "correct the data; the item has no rule until then",
+        "error",
+    ),
+    "no_forecast_demand": (
+        "forecast below one unit a year, although the item had demand in the window",
+        "no stock rule; set a minimum by hand if the item must stay available",
+        "warning",
+    ),
+    "not_stocked": (
+        "the rule holds no stock: the forecast demand is too low for it",
+        "decide by hand whether to keep a unit in stock",
+        "warning",
+    ),
+}
+
+#: Forecast statuses worth a row (the series' data alone explains them).
+FORECAST_TEXT = {
+    "all_zero": "no demand in any observed period: forecast 0",
+    "single_point": "one observed period only: the forecast repeats it",
+    "constant": "the same demand every period: no deviation to measure",
+    "no_data": "no observed period",
+    "no_backtest": "too few periods to back-test the forecast methods",
+}
+
+EXCEPTION_COLUMNS = ["item", "step", "status", "field", "value", "severity", "reason", "action"]
+
+
 def _exceptions(cls, ftab, pol, unknown) -> pd.DataFrame:
+    """One row per item whose status is not ``ok``, per check on a stocked item, per
+    plausibility finding, per unusual forecast or classification and per history item
+    missing from the items: each with a severity, a reason and what to do."""
     rows = []
-    for item, status in zip(pol["item"], pol["status"], strict=True):
-        if status not in ("ok", "make_to_order", "manual", "no_demand"):
-            rows.append((item, "policy", status))
+    checks = pol.attrs.get("check_text", {})
+    for item, status, check in zip(pol["item"], pol["status"], pol["check"], strict=True):
+        if status != "ok":
+            reason, action, severity = STATUS_TEXT.get(
+                status, (status.replace("_", " "), "check the item", "warning")
+            )
+            rows.append((item, "policy", status, "", "", severity, reason, action))
+        for code in filter(None, check.split(",")):
+            reason, action = checks.get((item, code), (code.replace("_", " "), "check the item"))
+            rows.append((item, "policy", code, "", "", "warning", reason, action))
     for item, status in zip(cls["item"], cls["status"], strict=True):
         if status in ("negative_value", "nan_input"):
-            rows.append((item, "classification", status))
+            rows.append(
+                (
+                    item,
+                    "classification",
+                    status,
+                    "value",
+                    "",
+                    "warning",
+                    "the ABC measure of the item is negative or missing (price below cost?)",
+                    "check the item's price and cost; it is ranked last",
+                )
+            )
+    stocked = dict(zip(pol["item"], pol["status"].eq("ok"), strict=True))
     for item, status in zip(ftab["item"], ftab["status"], strict=True):
-        if status not in ("ok",):
-            rows.append((item, "forecast", status))
+        if status in FORECAST_TEXT and stocked.get(item, False):
+            rows.append(
+                (
+                    item,
+                    "forecast",
+                    status,
+                    "",
+                    "",
+                    "info",
+                    FORECAST_TEXT[status],
+                    "check the forecast against what you know of the item",
+                )
+            )
     for item in unknown:
-        rows.append((item, "history", "unknown_item"))
-    return pd.DataFrame(rows, columns=["item", "step", "status"])
+        rows.append(
+            (
+                item,
+                "history",
+                "unknown_item",
+                "product, warehouse",
+                item,
+                "warning",
+                "history lines of an item missing from the items file",
+                "add the item to the items file to plan it",
+            )
+        )
+    findings = pol.attrs.get("findings")
+    if findings is not None and len(findings):
+        for r in findings.itertuples(index=False):
+            rows.append(
+                (
+                    r.item,
+                    "input",
+                    "implausible" if r.severity == "error" else "to_check",
+                    r.field,
+                    r.value,
+                    r.severity,
+                    r.reason,
+                    r.action,
+                )
+            )
+    out = pd.DataFrame(rows, columns=EXCEPTION_COLUMNS)
+    order = out["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(3)
+    return (
+        out.assign(_o=order).sort_values(["_o", "item"], kind="stable").drop(columns="_o")
+    ).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ input and output care
+#: Numeric item fields a quarantined item runs with (neutral values: its rule is zeroed).
+_NEUTRAL = {
+    "unit_cost": 1.0,
+    "unit_price": 0.0,
+    "lead_time_days": 1.0,
+    "lead_time_std_days": 0.0,
+    "ordering_cost": np.nan,
+    "moq": 0.0,
+    "pack_multiple": 0.0,
+}
+
+
+def _screen_inputs(history: pd.DataFrame, items: pd.DataFrame, as_of):
+    """Plausibility screen before the run (:mod:`invplan.plausibility`).
+
+    Returns ``(history, items, screened)``: history without the lines in error, the
+    lines dated after today (only when no ``as_of`` is given: an explicit as-of date
+    cuts the history on purpose) and every line of a quarantined item; the items with
+    neutral numbers for the quarantined ones (they run as items without demand, so
+    they neither distort the ABC ranking nor raise warnings; :func:`_finish_policy`
+    then zeroes their rule); ``screened`` holds the findings and the quarantine mask.
+    Raises :class:`InputError` when there is no item at all.
+    """
+    from . import plausibility
+
+    if len(items) == 0:
+        raise InputError("items: no rows (only a header?): nothing to plan")
+    ids = plausibility.item_ids(items)
+    hist_ids = plausibility.item_ids(history)
+    today = pd.Timestamp.today().normalize() if as_of is None else None
+    f_items = plausibility.check_items(items, ids)
+    f_hist = plausibility.check_history(history, hist_ids, future_after=today)
+    known = pd.Index(ids)
+    f_hist = f_hist[known.get_indexer(f_hist["item"]) >= 0]
+    findings = pd.concat([f_items, f_hist], ignore_index=True) if len(f_hist) else f_items
+    bad = plausibility.quarantine(findings)
+    quarantined = np.isin(ids, bad)
+    q = pd.to_numeric(history["quantity"], errors="coerce").to_numpy(float)
+    keep = np.isfinite(q) & (np.abs(np.where(np.isfinite(q), q, 0.0)) <= 1e9)
+    keep &= ~np.isin(hist_ids, bad)
+    if today is not None:
+        keep &= (history["date"] <= today).to_numpy()
+    if not keep.all():
+        history = history[keep]
+    shown = {
+        c: pd.to_numeric(items[c], errors="coerce").to_numpy(float)
+        for c in ("unit_cost", "lead_time_days")
+        if c in items.columns
+    }
+    if quarantined.any():
+        items = items.copy()
+        for col, v in _NEUTRAL.items():
+            if col in items.columns:
+                items.loc[quarantined, col] = v
+    return history, items, {"findings": findings, "quarantined": quarantined, "shown": shown}
+
+
+def _finish_policy(
+    pol: pd.DataFrame,
+    cls: pd.DataFrame,
+    items: pd.DataFrame,
+    screened: dict,
+    *,
+    min_annual_demand: float = 1.0,
+    min_history_periods: int = 8,
+    min_fill_rate: float = 0.5,
+    max_cover_days: float = 730.0,
+) -> pd.DataFrame:
+    """Turn the computed policy into rules a buyer and an ERP can act on.
+
+    - quarantined items (:func:`_screen_inputs`): status ``quarantined``, rule zero,
+      left out of the ABC-XYZ matrix (class blank, segment ``QUARANTINE``);
+    - a stocked item whose forecast is below ``min_annual_demand`` units a year:
+      ``no_forecast_demand``, rule zero (its cover would read as decades);
+    - reorder point, order quantity, maximum and the ERP's min / max rounded *up* to
+      whole units (the order quantity is already a multiple of the pack); the safety
+      stock, average stock and values follow the rounded reorder point, the safety
+      stock is never shown below 0 (a discrete reorder point below the lead-time demand
+      means the order quantity gives the service); expected fill rate and cycle
+      service are those of the unrounded rule (rounding up only raises them);
+    - a rule that then holds no stock (maximum 0): ``not_stocked``, rule zero (the
+      ERP's min / max too: they serve the same order cycle);
+    - ``check`` lists what to verify on a stocked item: ``short_history`` (fewer than
+      ``min_history_periods`` observed periods), ``low_fill_rate`` (expected fill rate
+      below ``min_fill_rate``: lumps larger than the rule covers), ``long_cover``
+      (average stock above ``max_cover_days`` of demand), ``input_warning`` (a
+      plausibility warning);
+    - ``stocked``: the item has a rule in force (status ``ok`` or
+      ``conflicting_limits``); ``coverage_days`` is 0 for the others.
+
+    The findings travel in ``pol.attrs["findings"]`` to :func:`_exceptions`.
+    """
+    pol = pol.copy()
+    n = len(pol)
+    status = pol["status"].to_numpy(object).copy()
+    items_ix = np.arange(n)
+    quarantined = np.asarray(screened.get("quarantined", np.zeros(n, bool)), bool)
+    rule_cols = [
+        c
+        for c in (
+            "safety_factor",
+            "demand_mean_p",
+            "demand_sigma_p",
+            "safety_stock",
+            "reorder_point",
+            "order_qty",
+            "order_up_to",
+            "expected_fill_rate",
+            "expected_csl",
+            "avg_stock",
+            "avg_stock_value",
+            "undershoot",
+            "safety_stock_value",
+            "coverage_days",
+            "erp_min",
+            "erp_max",
+            "review_days",
+        )
+        if c in pol.columns
+    ]
+    live = np.isin(status, ("ok", "conflicting_limits"))
+    d = pol["demand_per_day"].to_numpy(float)
+    status[quarantined] = "quarantined"
+    low = live & ~quarantined & (d * 365.0 < min_annual_demand)
+    status[low] = "no_forecast_demand"
+    live &= ~quarantined & ~low
+
+    # Whole units, rounded up (a tolerance keeps 12.000000001 at 12).
+    def up(x):
+        return np.ceil(np.asarray(x, float) - 1e-9)
+
+    s = pol["reorder_point"].to_numpy(float)
+    q = pol["order_qty"].to_numpy(float)
+    S = pol["order_up_to"].to_numpy(float)
+    ss = pol["safety_stock"].to_numpy(float)
+    avg = pol["avg_stock"].to_numpy(float)
+    cost = items["unit_cost"].to_numpy(float)
+    cost = np.where(np.isfinite(cost) & (cost > 0), cost, 0.0)
+    s_r = np.maximum(up(s), 0.0)
+    q_r = np.maximum(up(q), 0.0)
+    periodic = pol["review_days"].to_numpy(float) > 0 if "review_days" in pol else np.zeros(n, bool)
+    continuous = ~periodic & (q > 0) & np.isclose(S, s + q)
+    S_r = np.where(continuous, s_r + q_r, np.maximum(up(S), s_r))
+    ss_r = np.maximum(ss + (s_r - s), 0.0)
+    cycle = avg - np.maximum(ss, 0.0) + np.where(continuous, (q_r - q) / 2.0, 0.0)
+    avg_r = ss_r + np.maximum(cycle, 0.0)
+    # The ERP's min / max: the rule itself for continuous review, the daily-check
+    # equivalent of a periodic rule rounded the same way.
+    e_min = np.where(periodic, np.maximum(up(pol["erp_min"]), 0.0), s_r)
+    e_max = np.where(periodic, np.maximum(up(pol["erp_max"]), e_min), S_r)
+    for col, v in (
+        ("reorder_point", s_r),
+        ("order_qty", q_r),
+        ("order_up_to", S_r),
+        ("safety_stock", ss_r),
+        ("avg_stock", avg_r),
+        ("avg_stock_value", avg_r * cost),
+        ("safety_stock_value", ss_r * cost),
+        ("erp_min", e_min),
+        ("erp_max", e_max),
+    ):
+        pol[col] = np.where(live, v, pol[col].to_numpy(float))
+    empty = live & (S_r <= 0)
+    status[empty] = "not_stocked"
+    live &= ~empty
+    for col in rule_cols:
+        pol[col] = np.where(live, pol[col].to_numpy(float), 0.0)
+    pol.loc[~live & (status != "make_to_order") & (status != "manual"), "method"] = ""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(live & (d > 0), pol["avg_stock"].to_numpy(float) / d, 0.0)
+    pol["coverage_days"] = np.where(np.isfinite(cover), cover, 0.0)
+    pol["status"] = status
+    pol["stocked"] = live
+    # The item's own lead time and cost, as given (a quarantined item's absurd value
+    # is shown beside its exception row; NaN and infinity are left blank).
+    for col, v in screened.get("shown", {}).items():
+        pol[col] = np.where(np.isfinite(v), v, np.nan)
+    if quarantined.any():
+        pol.loc[quarantined, "segment"] = "QUARANTINE"
+        pol.loc[quarantined, "demand_per_day"] = 0.0
+        cls.loc[quarantined, "segment"] = "QUARANTINE"
+        cls.loc[quarantined, ["abc", "xyz"]] = ""
+
+    # What to verify on a stocked item.
+    findings = screened.get("findings")
+    warned = set()
+    if findings is not None and len(findings):
+        warned = set(findings.loc[findings["severity"] == "warning", "item"])
+    items_key = pol["item"].to_numpy(object)
+    n_per = cls["n_periods"].to_numpy(float) if "n_periods" in cls else np.full(n, np.inf)
+    fill = pol["expected_fill_rate"].to_numpy(float)
+    cover = pol["coverage_days"].to_numpy(float)
+    checks = {
+        "short_history": live & (n_per < min_history_periods),
+        "low_fill_rate": live & (fill < min_fill_rate),
+        "long_cover": live & (cover > max_cover_days),
+        "input_warning": live & np.isin(items_key, list(warned)),
+    }
+    text = {}
+    for i in items_ix[checks["short_history"]]:
+        text[(items_key[i], "short_history")] = (
+            f"{int(n_per[i])} observed period(s) of history: the mean rests on few periods "
+            "and the variability is hardly measured",
+            "check the forecast against what you know of the item; the safety stock may be too low",
+        )
+    for i in items_ix[checks["low_fill_rate"]]:
+        text[(items_key[i], "low_fill_rate")] = (
+            f"expected fill rate {fill[i]:.0%}: demand comes in lumps larger than the "
+            "rule covers, or the forecast is far below past demand",
+            "raise the reorder point or the order quantity by hand, or accept the service",
+        )
+    for i in items_ix[checks["long_cover"]]:
+        text[(items_key[i], "long_cover")] = (
+            f"the average stock covers {cover[i]:,.0f} days of forecast demand",
+            "check the MOQ, the pack size and the forecast; consider a smaller pack",
+        )
+    for i in items_ix[checks["input_warning"]]:
+        text[(items_key[i], "input_warning")] = (
+            "a value to check in the input: see the item's input rows",
+            "check the value named in the input row",
+        )
+    pol["check"] = [",".join(k for k, m in checks.items() if m[i]) for i in items_ix]
+    pol.attrs["findings"] = findings
+    pol.attrs["check_text"] = text
+    return pol

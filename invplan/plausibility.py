@@ -1,0 +1,358 @@
+"""Plausibility checks of planning inputs: values a buyer would call absurd.
+
+A value can be a valid number and still be wrong: a quantity of 1e300 typed by a
+scanner, a unit cost in the wrong currency unit, a lead time of 10,000 days, a negative
+pack size, an order line dated in a future year. Such a value does not stop a run, but it
+must not reach a plan that says ``ok`` either: it would rank the item alone in class A,
+push every other item down, and hand the ERP a reorder point of millions.
+
+The checks here are plain, vectorised functions of tables (one row per item, one row per
+history line) that return one row per *finding*:
+
+``item``
+    the item's identifier (``product@warehouse`` by default, any id the caller passes);
+``field``
+    the column that holds the value;
+``value``
+    the value as text (with the line's date for history lines);
+``reason``
+    what is wrong, in plain words;
+``action``
+    what the buyer should do about it;
+``severity``
+    ``error``: the value is not usable; the item is left out of the plan (its history
+    leaves the ABC ranking and the statistics, its rule is zero) until the data is
+    corrected; ``warning``: the item is planned, but the value should be checked.
+
+Every threshold is a keyword parameter; the defaults are deliberately wide (they catch
+typing and unit errors, not unusual but real businesses). :func:`quarantine` gives the
+set of items with at least one error. The command line (:func:`invplan.planning.run_plan`)
+and the Odoo addons share these checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Columns of a findings table.
+FINDING_COLUMNS = ["item", "field", "value", "reason", "action", "severity"]
+
+#: Item fields checked for non-finite values: required ones (NaN is an error) and
+#: optional ones (NaN means "not given", only +-inf is an error).
+REQUIRED_NUMBERS = ("unit_cost", "unit_price", "lead_time_days")
+OPTIONAL_NUMBERS = ("lead_time_std_days", "ordering_cost", "moq", "pack_multiple")
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+
+
+def item_ids(table: pd.DataFrame) -> np.ndarray:
+    """``product@warehouse`` per row (the command line's item key)."""
+    return (table["product"].astype(str) + "@" + table["warehouse"].astype(str)).to_numpy(object)
+
+
+def _text(values) -> np.ndarray:
+    out = []
+    for v in values:
+        if isinstance(v, (float, np.floating)):
+            out.append(f"{float(v):.6g}")
+        else:
+            out.append(str(v))
+    return np.asarray(out, dtype=object)
+
+
+def _rows(ids, mask, field, values, reason, action, severity) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    n = int(mask.sum())
+    if n == 0:
+        return empty_findings()
+    vals = _text(np.asarray(values, dtype=object)[mask])
+    pick = lambda x: np.asarray(x, dtype=object)[mask] if np.ndim(x) else np.full(n, x, object)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "item": np.asarray(ids, dtype=object)[mask],
+            "field": np.full(n, field, dtype=object),
+            "value": vals,
+            "reason": pick(reason),
+            "action": pick(action),
+            "severity": np.full(n, severity, dtype=object),
+        }
+    )
+
+
+def _concat(parts) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_findings()
+    return pd.concat(parts, ignore_index=True)[FINDING_COLUMNS]
+
+
+def check_items(
+    items: pd.DataFrame,
+    ids=None,
+    *,
+    max_unit_cost: float = 1e9,
+    max_unit_price: float = 1e9,
+    max_ordering_cost: float = 1e6,
+    max_lead_time_days: float = 730.0,
+    max_lead_time_cv: float = 2.0,
+    max_order_quantity: float = 1e9,
+) -> pd.DataFrame:
+    """Findings on item master data (one row per item).
+
+    ``items`` holds numbers in the columns of :data:`REQUIRED_NUMBERS` and, where
+    present, :data:`OPTIONAL_NUMBERS`; ``ids`` identifies the rows (default
+    :func:`item_ids`). Errors:
+
+    - a required number that is NaN or infinite, an optional one that is infinite
+      (an optional NaN means "not given" and takes the default);
+    - ``unit_cost`` above ``max_unit_cost``, ``unit_price`` above ``max_unit_price``,
+      ``ordering_cost`` above ``max_ordering_cost``: unit or typing errors;
+    - ``lead_time_days`` above ``max_lead_time_days`` (two years by default);
+      ``lead_time_std_days`` negative or above ``max_lead_time_days``;
+    - ``ordering_cost``, ``moq`` or ``pack_multiple`` negative; ``moq`` or
+      ``pack_multiple`` above ``max_order_quantity``.
+
+    Warning: ``lead_time_std_days`` above ``max_lead_time_cv`` times the mean lead time
+    (a coefficient of variation of 2 already means lead times from 0 to many times the
+    mean).
+
+    Values that the policy already reports with a status of its own (a cost or lead
+    time of zero or below: ``invalid_cost``, ``invalid_lead_time``) are left to it.
+    """
+    ids = item_ids(items) if ids is None else np.asarray(ids, dtype=object)
+    parts = []
+    num = {}
+    for col in REQUIRED_NUMBERS + OPTIONAL_NUMBERS:
+        if col in items.columns:
+            num[col] = pd.to_numeric(items[col], errors="coerce").to_numpy(float)
+    for col in REQUIRED_NUMBERS:
+        if col in num:
+            v = num[col]
+            parts.append(
+                _rows(
+                    ids,
+                    ~np.isfinite(v),
+                    col,
+                    v,
+                    "not a finite number (NaN or infinity)",
+                    f"enter a real {col.replace('_', ' ')} in the items file",
+                    "error",
+                )
+            )
+    for col in OPTIONAL_NUMBERS:
+        if col in num:
+            v = num[col]
+            parts.append(
+                _rows(
+                    ids,
+                    np.isinf(v),
+                    col,
+                    v,
+                    "infinite",
+                    f"enter a real {col.replace('_', ' ')} or leave the cell empty",
+                    "error",
+                )
+            )
+
+    def big(col, limit, what):
+        if col in num:
+            v = num[col]
+            parts.append(
+                _rows(
+                    ids,
+                    np.isfinite(v) & (v > limit),
+                    col,
+                    v,
+                    f"{what} above {limit:,.6g}: a typing or unit error",
+                    f"correct the {col.replace('_', ' ')} in the items file",
+                    "error",
+                )
+            )
+
+    def negative(col, what):
+        if col in num:
+            v = num[col]
+            parts.append(
+                _rows(
+                    ids,
+                    np.isfinite(v) & (v < 0),
+                    col,
+                    v,
+                    f"negative {what}",
+                    f"enter the {what} as 0 or more (empty: none)",
+                    "error",
+                )
+            )
+
+    big("unit_cost", max_unit_cost, "unit cost")
+    big("unit_price", max_unit_price, "unit price")
+    big("ordering_cost", max_ordering_cost, "cost per order")
+    big("lead_time_days", max_lead_time_days, "lead time in days")
+    big("lead_time_std_days", max_lead_time_days, "lead-time deviation in days")
+    big("moq", max_order_quantity, "minimum order quantity")
+    big("pack_multiple", max_order_quantity, "pack size")
+    negative("ordering_cost", "cost per order")
+    negative("lead_time_std_days", "lead-time deviation")
+    negative("moq", "minimum order quantity")
+    negative("pack_multiple", "pack size")
+    if "lead_time_std_days" in num and "lead_time_days" in num:
+        sd, lt = num["lead_time_std_days"], num["lead_time_days"]
+        with np.errstate(invalid="ignore"):
+            wide = (
+                np.isfinite(sd)
+                & np.isfinite(lt)
+                & (lt > 0)
+                & (sd <= max_lead_time_days)
+                & (sd > max_lead_time_cv * lt)
+            )
+        parts.append(
+            _rows(
+                ids,
+                wide,
+                "lead_time_std_days",
+                sd,
+                f"lead-time deviation more than {max_lead_time_cv:g} times the mean lead time",
+                "check the supplier's lead times; the safety stock grows with this deviation",
+                "warning",
+            )
+        )
+    return _concat(parts)
+
+
+def check_history(
+    history: pd.DataFrame,
+    ids=None,
+    *,
+    future_after=None,
+    max_quantity: float = 1e9,
+    spike_ratio: float = 50.0,
+    absurd_spike_ratio: float = 1000.0,
+    min_lines_for_spike: int = 5,
+) -> pd.DataFrame:
+    """Findings on demand history lines (columns ``date`` and ``quantity``).
+
+    ``ids`` gives each line's item (default :func:`item_ids`). One row per item and
+    kind of finding (the largest offending value is shown, with its date and the count
+    of such lines):
+
+    - error: a quantity that is NaN or infinite, or whose size exceeds ``max_quantity``;
+    - ``future_after`` (a date; None: no check): lines dated after it. A warning: the
+      lines are left out of the plan (the caller drops them), the rest of the item's
+      history is used;
+    - demand spike: a line whose quantity is at least ``spike_ratio`` times the median
+      of the item's positive line quantities (items with ``min_lines_for_spike``
+      positive lines or more): a warning (the plan uses it: check whether it is a
+      one-off); at ``absurd_spike_ratio`` times or more it is an error (a typing error
+      such as 10000 for 10 distorts the forecast, the classification and the safety
+      stock of the item). The whole window is checked, not only its end.
+    """
+    ids = item_ids(history) if ids is None else np.asarray(ids, dtype=object)
+    if len(history) == 0:
+        return empty_findings()
+    q = pd.to_numeric(history["quantity"], errors="coerce").to_numpy(float)
+    dates = pd.to_datetime(history["date"], errors="coerce")
+    day = dates.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object)
+    parts = []
+
+    def per_item(mask, score, field, reason, action, severity):
+        """One finding per item: the line with the largest ``score`` among ``mask``."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        frame = pd.DataFrame(
+            {
+                "item": ids[mask],
+                "score": np.asarray(score, float)[mask],
+                "pos": np.flatnonzero(mask),
+            }
+        )
+        frame["n"] = frame.groupby("item")["score"].transform("size")
+        top = frame.sort_values("score", ascending=False, kind="stable").drop_duplicates("item")
+        n = top["n"].to_numpy()
+        pos = top["pos"].to_numpy()
+        why = reason(top) if callable(reason) else [reason] * len(top)
+        why = [w + (f" ({k} lines)" if k > 1 else "") for w, k in zip(why, n, strict=True)]
+        parts.append(
+            _rows(
+                top["item"].to_numpy(object),
+                np.ones(len(top), dtype=bool),
+                field,
+                [f"{v} on {d}" for v, d in zip(_text(q[pos]), day[pos], strict=True)],
+                np.asarray(why, dtype=object),
+                action,
+                severity,
+            )
+        )
+
+    nonfinite = ~np.isfinite(q)
+    per_item(
+        nonfinite,
+        np.zeros(len(q)),
+        "quantity",
+        "a quantity that is not a finite number (NaN or infinity)",
+        "correct or delete the line in the history file",
+        "error",
+    )
+    absq = np.where(np.isfinite(q), np.abs(q), 0.0)
+    huge = absq > max_quantity
+    per_item(
+        huge,
+        absq,
+        "quantity",
+        f"a quantity larger than {max_quantity:,.6g}: a typing or unit error",
+        "correct or delete the line in the history file",
+        "error",
+    )
+    if future_after is not None:
+        limit = pd.Timestamp(future_after)
+        future = (dates > limit).to_numpy()
+        per_item(
+            future,
+            dates.astype("int64").to_numpy(float),
+            "date",
+            f"dated after {limit.date()}: a date in the future, left out of the plan",
+            "correct the date in the history file",
+            "warning",
+        )
+    # Spikes against the item's own line sizes; lines already in error are left out.
+    good = np.isfinite(q) & ~huge & (q > 0)
+    if good.any():
+        g = pd.DataFrame({"item": ids[good], "q": q[good]})
+        grp = g.groupby("item")["q"]
+        med = grp.transform("median").to_numpy(float)
+        cnt = grp.transform("size").to_numpy(int)
+        ratio = np.zeros(len(q))
+        ratio[good] = np.where(cnt >= min_lines_for_spike, g["q"].to_numpy() / med, 0.0)
+
+        def spike_reason(top):
+            return [f"{r:,.0f} times the item's median line" for r in top["score"]]
+
+        per_item(
+            ratio >= absurd_spike_ratio,
+            ratio,
+            "quantity",
+            spike_reason,
+            "correct the line (a typing error?) or delete it; the item is left out until then",
+            "error",
+        )
+        per_item(
+            (ratio >= spike_ratio) & (ratio < absurd_spike_ratio),
+            ratio,
+            "quantity",
+            spike_reason,
+            "check the line: a one-off order inflates the forecast and the safety stock; "
+            "delete it or flag it if it will not recur",
+            "warning",
+        )
+    return _concat(parts)
+
+
+def quarantine(findings: pd.DataFrame) -> np.ndarray:
+    """The items with at least one ``error`` finding (sorted, unique)."""
+    if len(findings) == 0:
+        return np.asarray([], dtype=object)
+    return np.unique(findings.loc[findings["severity"] == "error", "item"].astype(str))
