@@ -555,6 +555,9 @@ def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd
     seg = segments.set_index("code")
     out.insert(0, "name", seg["name"].reindex(out.index).fillna("") if "name" in seg else "")
     out["policy"] = seg["policy"].reindex(out.index).fillna("")
+    if "QUARANTINE" in out.index:
+        out.loc["QUARANTINE", "name"] = "Implausible data: no rule until corrected"
+        out.loc["QUARANTINE", "policy"] = "none"
     st = df[df["stocked"]]
     if len(st):
         metric = st.groupby("segment")["metric"].agg(lambda m: m.mode().iloc[0])

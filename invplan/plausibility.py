@@ -58,7 +58,13 @@ def _text(values) -> np.ndarray:
     out = []
     for v in values:
         if isinstance(v, (float, np.floating)):
-            out.append(f"{float(v):.6g}")
+            f = float(v)
+            if np.isnan(f):
+                out.append("not a number (NaN)")
+            elif np.isinf(f):
+                out.append("infinity" if f > 0 else "minus infinity")
+            else:
+                out.append(f"{f:.6g}")
         else:
             out.append(str(v))
     return np.asarray(out, dtype=object)
