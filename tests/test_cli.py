@@ -184,3 +184,53 @@ def test_portfolio_fill_rate_option(tmp_path):
     assert weighted / demand == pytest.approx(0.95, abs=0.01)
     bad = _run("demo", "--out", str(out), "--products", "40", "--portfolio-fill-rate", "1.5")
     assert bad.returncode == 2 and "--portfolio-fill-rate" in bad.stderr
+
+
+def test_demo_numbers_a_buyer_can_trust():
+    """The demo plan: no negative safety stock, whole units, no decades of cover, no ok
+    rule that promises no service, segment counts that add up to the items."""
+    history, items = generate_catalogue(n_products=60, seed=42)
+    h = validate_table(history.astype(str), "history", HISTORY_COLUMNS, HISTORY_OPTIONAL)
+    i = validate_table(items.astype(str), "items", ITEM_COLUMNS, ITEM_OPTIONAL)
+    res = run_plan(h, i)
+    pol = res.policy
+    assert (pol["safety_stock"] >= 0).all()
+    for col in ("reorder_point", "order_qty", "order_up_to", "erp_min", "erp_max"):
+        assert (pol[col] == np.ceil(pol[col])).all(), col
+    stocked = pol["stocked"].to_numpy()
+    assert (pol.loc[~stocked, ["reorder_point", "order_up_to", "erp_max"]] == 0).all().all()
+    assert (pol.loc[stocked, "order_up_to"] > 0).all()
+    flagged = set(res.exceptions["item"])
+    long = pol[pol["coverage_days"] > 730]
+    assert set(long["item"]) <= flagged
+    assert pol["coverage_days"].max() < 365 * 20
+    ok = pol[pol["status"] == "ok"]
+    low = ok[ok["expected_fill_rate"] < 0.5]
+    assert set(low["item"]) <= flagged
+    assert (ok["expected_fill_rate"] > 0).all()
+    s = res.summary
+    assert s["items"].sum() == len(pol)
+    assert s["stocked_items"].sum() == stocked.sum()
+    assert (s["items"] == s["stocked_items"] + s["without_rule"]).all()
+    for status in set(pol["status"]) - {"ok"}:
+        assert set(pol.loc[pol["status"] == status, "item"]) <= flagged, status
+
+
+def test_nothing_planned_says_so(tmp_path):
+    """History of other items only: every item is without a rule, and the terminal says
+    0 planned (it used to count every row of the policy table)."""
+    history, items = generate_catalogue(n_products=5, seed=1)
+    history = history.assign(product="OTHER-" + history["product"])
+    history.to_csv(tmp_path / "h.csv", index=False)
+    items.to_csv(tmp_path / "i.csv", index=False)
+    res = _run(
+        "plan",
+        "--history",
+        str(tmp_path / "h.csv"),
+        "--items",
+        str(tmp_path / "i.csv"),
+        "--out",
+        str(tmp_path / "p.xlsx"),
+    )
+    assert res.returncode == 0, res.stderr
+    assert "10 items: 0 planned with a stocking rule" in res.stdout
