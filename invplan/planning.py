@@ -120,7 +120,7 @@ def validate_table(df: pd.DataFrame, name: str, required: dict, optional: dict) 
     Row numbers are those a spreadsheet shows: the header is row 1.
     """
     df = df.copy()
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(
@@ -566,10 +566,9 @@ def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd
         csl = st.groupby("segment")["csl"].mean()
     else:
         metric = target = fill = csl = pd.Series(dtype=float)
-    out["service_metric"] = metric.reindex(out.index)
-    out["service_metric"] = (
-        out["service_metric"].fillna(seg["service_metric"].reindex(out.index)).fillna("")
-    )
+    own = metric.reindex(out.index).astype(object)
+    configured = seg["service_metric"].reindex(out.index).astype(object)
+    out["service_metric"] = own.where(own.notna(), configured).where(lambda m: m.notna(), "")
     out["service_target"] = target.reindex(out.index)
     out["expected_fill_rate"] = fill.reindex(out.index)
     out["expected_csl"] = csl.reindex(out.index)
@@ -644,6 +643,11 @@ STATUS_TEXT = {
     "no_forecast_demand": (
         "forecast below one unit a year, although the item had demand in the window",
         "no stock rule; set a minimum by hand if the item must stay available",
+        "warning",
+    ),
+    "history_too_short": (
+        "history lines, but not one complete period of them yet (a new item?)",
+        "set a rule by hand until a full period of history exists, or plan with a shorter --bucket",
         "warning",
     ),
     "not_stocked": (
@@ -799,7 +803,18 @@ def _screen_inputs(history: pd.DataFrame, items: pd.DataFrame, as_of):
         for col, v in _NEUTRAL.items():
             if col in items.columns:
                 items.loc[quarantined, col] = v
-    return history, items, {"findings": findings, "quarantined": quarantined, "shown": shown}
+    cut = history if as_of is None else history[history["date"] < pd.Timestamp(as_of)]
+    cut_ids = plausibility.item_ids(cut)
+    lines = pd.Index(cut_ids).value_counts().reindex(ids).fillna(0)
+    first = cut["date"].groupby(cut_ids).min().reindex(ids)
+    screened = {
+        "findings": findings,
+        "quarantined": quarantined,
+        "shown": shown,
+        "lines": lines.to_numpy(int),
+        "first_date": first.to_numpy("datetime64[ns]"),
+    }
+    return history, items, screened
 
 
 def _finish_policy(
@@ -871,6 +886,18 @@ def _finish_policy(
     low = live & ~quarantined & (d * 365.0 < min_annual_demand)
     status[low] = "no_forecast_demand"
     live &= ~quarantined & ~low
+    # History lines, but not one complete observed bucket (an item launched in the
+    # bucket that is still running): nothing to plan from yet, which is not "no demand".
+    lines = np.asarray(screened.get("lines", np.zeros(n, int)))
+    n_obs = cls["n_periods"].to_numpy(float) if "n_periods" in cls else np.full(n, np.inf)
+    first = np.asarray(screened.get("first_date", np.full(n, np.datetime64("NaT"))))
+    window = pol.attrs.get("window")
+    late = np.zeros(n, bool)
+    if window is not None:
+        late = ~np.isnat(first) & (first > np.datetime64(pd.Timestamp(window[1])))
+    young = ~quarantined & (lines > 0) & ((n_obs < 1) | late)
+    young &= np.isin(status, ("manual", "no_demand", "make_to_order"))
+    status[young] = "history_too_short"
 
     # Whole units, rounded up (a tolerance keeps 12.000000001 at 12).
     def up(x):
@@ -912,7 +939,7 @@ def _finish_policy(
     live &= ~empty
     for col in rule_cols:
         pol[col] = np.where(live, pol[col].to_numpy(float), 0.0)
-    pol.loc[~live & (status != "make_to_order") & (status != "manual"), "method"] = ""
+    pol.loc[~live & ~np.isin(status, ("make_to_order", "manual")), "method"] = ""
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(live & (d > 0), pol["avg_stock"].to_numpy(float) / d, 0.0)
     pol["coverage_days"] = np.where(np.isfinite(cover), cover, 0.0)

@@ -150,6 +150,7 @@ STATUS_WORDS = {
     "quarantined": "quarantined: data to correct",
     "no_forecast_demand": "no rule: forecast below 1 a year",
     "not_stocked": "no rule: forecast too low to stock",
+    "history_too_short": "no rule: not one full period of history yet",
     "make_to_order": "no rule: make to order",
     "manual": "no rule: no demand, decide by hand",
     "no_demand": "no rule: no demand",
@@ -356,15 +357,14 @@ def policy_sheet_table(result: PlanResult) -> pd.DataFrame:
 def exceptions_sheet_table(result: PlanResult) -> pd.DataFrame:
     exc = result.exceptions.copy()
     cls = result.classification.set_index("item")
-    split = exc["item"].astype(str).str.rsplit("@", n=1, expand=True)
-    if split.shape[1] < 2:
-        split[1] = ""
+    pairs = [(t.rsplit("@", 1) + [""])[:2] for t in exc["item"].astype(str)]
     for i, col in enumerate(("product", "warehouse")):
+        fallback = np.asarray([p[i] for p in pairs], dtype=object)
         if col in cls:
-            known = cls[col].reindex(exc["item"]).to_numpy()
-            exc[col] = np.where(pd.isna(known), split[i].fillna("").to_numpy(), known)
+            known = cls[col].reindex(exc["item"]).to_numpy(object)
+            exc[col] = np.where(pd.isna(known), fallback, known)
         else:
-            exc[col] = split[i].fillna("")
+            exc[col] = fallback
     exc["status"] = exc["status"].astype(str).str.replace("_", " ")
     exc = exc.rename(columns={"value": "found"})
     cols = [c for c in EXCEPTION_MAIN if c in exc.columns]

@@ -193,6 +193,13 @@ def test_wrong_columns(files):
     _assert_refused(_plan(d, history="cols.csv"), "missing column(s) quantity")
 
 
+def test_headers_in_capitals_are_read(files):
+    d, _, items = files
+    items.rename(columns=str.upper).to_csv(d / "upper.csv", index=False)
+    res = _plan(d, items="upper.csv")
+    assert res.returncode == 0, res.stderr
+
+
 def test_decimal_comma_gets_a_hint(files):
     d, _, items = files
     it = items.astype(str)

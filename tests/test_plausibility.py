@@ -265,3 +265,31 @@ def test_short_history_is_an_exception_with_a_reason():
     exc = res.exceptions
     row = exc[exc["status"] == "short_history"]
     assert len(row) == 1 and "1 observed period" in row["reason"].iloc[0]
+
+
+def test_history_only_in_the_running_bucket_is_not_no_demand():
+    """A launch in the current month: lines, but no complete month. The item is not
+    "no demand"; it gets its own status and an exception row saying why."""
+    h = pd.DataFrame(
+        {
+            "product": ["A"] * 40 + ["B"] * 3,
+            "warehouse": "W",
+            "date": list(pd.date_range("2026-06-01", periods=40, freq="7D").strftime("%Y-%m-%d"))
+            + ["2026-03-02", "2026-03-03", "2026-03-04"],
+            "quantity": "5",
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "product": ["A", "B"],
+            "warehouse": "W",
+            "unit_cost": "2",
+            "unit_price": "3",
+            "lead_time_days": "7",
+        }
+    )
+    res = _plan(h, items, bucket="month", as_of="2026-03-05")
+    pol = res.policy.set_index("item")
+    assert pol.loc["B@W", "status"] == "history_too_short"
+    row = res.exceptions[res.exceptions["item"] == "B@W"]
+    assert "complete period" in row["reason"].iloc[0]

@@ -197,3 +197,24 @@ def test_print_setup(run):
     assert len(chart_sheet._charts) == 1
     area = chart_sheet.print_area
     assert area and "$N$21" in area[0] if isinstance(area, list) else "$N$21" in area
+
+
+def test_a_run_without_exceptions_writes_an_empty_sheet(tmp_path):
+    from invplan.planning import (
+        HISTORY_COLUMNS,
+        HISTORY_OPTIONAL,
+        ITEM_COLUMNS,
+        ITEM_OPTIONAL,
+        run_plan,
+        validate_table,
+    )
+    from invplan.workbook import write_workbook
+
+    history, items = generate_catalogue(n_products=4, seed=1)
+    h = validate_table(history.astype(str), "history", HISTORY_COLUMNS, HISTORY_OPTIONAL)
+    i = validate_table(items.astype(str), "items", ITEM_COLUMNS, ITEM_OPTIONAL)
+    res = run_plan(h, i)
+    res.exceptions = res.exceptions.iloc[:0]
+    write_workbook(res, str(tmp_path / "x.xlsx"))
+    rows = list(openpyxl.load_workbook(tmp_path / "x.xlsx")["Exceptions"].values)
+    assert rows[0][:3] == ("Product", "Warehouse", "Severity") and len(rows) == 1
