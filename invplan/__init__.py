@@ -10,8 +10,12 @@ classify
 policy
     Safety factors, safety stock, reorder points (normal and discrete), order quantities,
     replenishment policies (s,Q), (s,S), (R,S), make-to-order, newsvendor.
+plausibility
+    Checks of planning inputs for values a buyer would call absurd (one row per finding).
+planning
+    The end-to-end run on plain tables used by the command line.
 demo
-    A synthetic catalogue generator and the end-to-end planning run used by the CLI.
+    A synthetic catalogue generator for the command line's demo.
 """
 
 __version__ = "0.1.0"

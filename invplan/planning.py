@@ -813,6 +813,7 @@ def _screen_inputs(history: pd.DataFrame, items: pd.DataFrame, as_of):
         "shown": shown,
         "lines": lines.to_numpy(int),
         "first_date": first.to_numpy("datetime64[ns]"),
+        "history": history,
     }
     return history, items, screened
 
@@ -827,6 +828,7 @@ def _finish_policy(
     min_history_periods: int = 8,
     min_fill_rate: float = 0.5,
     max_cover_days: float = 730.0,
+    max_recent_ratio: float = 2.0,
 ) -> pd.DataFrame:
     """Turn the computed policy into rules a buyer and an ERP can act on.
 
@@ -844,7 +846,9 @@ def _finish_policy(
       ERP's min / max too: they serve the same order cycle);
     - ``check`` lists what to verify on a stocked item: ``short_history`` (fewer than
       ``min_history_periods`` observed periods), ``low_fill_rate`` (expected fill rate
-      below ``min_fill_rate``: lumps larger than the rule covers), ``long_cover``
+      below ``min_fill_rate``: lumps larger than the rule covers),
+      ``forecast_off_recent`` (the forecast per day below half or above twice the mean
+      demand of the last :data:`RECENT_DAYS` days, ``max_recent_ratio``), ``long_cover``
       (average stock above ``max_cover_days`` of demand), ``input_warning`` (a
       plausibility warning);
     - ``stocked``: the item has a rule in force (status ``ok`` or
@@ -964,8 +968,15 @@ def _finish_policy(
     n_per = cls["n_periods"].to_numpy(float) if "n_periods" in cls else np.full(n, np.inf)
     fill = pol["expected_fill_rate"].to_numpy(float)
     cover = pol["coverage_days"].to_numpy(float)
+    recent = _recent_demand_per_day(screened.get("history"), items_key, pol.attrs.get("as_of"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(recent > 0, d / recent, np.nan)
     checks = {
         "short_history": live & (n_per < min_history_periods),
+        "forecast_off_recent": live
+        & (n_per >= min_history_periods)
+        & np.isfinite(ratio)
+        & ((ratio < 1 / max_recent_ratio) | (ratio > max_recent_ratio)),
         "low_fill_rate": live & (fill < min_fill_rate),
         "long_cover": live & (cover > max_cover_days),
         "input_warning": live & np.isin(items_key, list(warned)),
@@ -976,6 +987,13 @@ def _finish_policy(
             f"{int(n_per[i])} observed period(s) of history: the mean rests on few periods "
             "and the variability is hardly measured",
             "check the forecast against what you know of the item; the safety stock may be too low",
+        )
+    for i in items_ix[checks["forecast_off_recent"]]:
+        text[(items_key[i], "forecast_off_recent")] = (
+            f"forecast {d[i]:.3g} a day against {recent[i]:.3g} a day over the last "
+            f"{RECENT_DAYS} days ({ratio[i]:.0%})",
+            "check the forecast (a trend, a season, a launch or a run-out?) before the rule "
+            "goes to the ERP",
         )
     for i in items_ix[checks["low_fill_rate"]]:
         text[(items_key[i], "low_fill_rate")] = (
@@ -997,3 +1015,26 @@ def _finish_policy(
     pol.attrs["findings"] = findings
     pol.attrs["check_text"] = text
     return pol
+
+
+#: Days of recent history a forecast is compared with (:func:`_finish_policy`).
+RECENT_DAYS = 91
+
+
+def _recent_demand_per_day(history, keys, as_of, days: int = RECENT_DAYS) -> np.ndarray:
+    """Mean demand per day of each item over the ``days`` days before ``as_of`` (0 for
+    none; returns and stockout days included as recorded)."""
+    out = np.zeros(len(keys))
+    if history is None or as_of is None or len(history) == 0:
+        return out
+    from . import plausibility
+
+    as_of = pd.Timestamp(as_of)
+    recent = history[
+        (history["date"] < as_of) & (history["date"] >= as_of - pd.Timedelta(days=days))
+    ]
+    if len(recent) == 0:
+        return out
+    total = recent["quantity"].groupby(plausibility.item_ids(recent)).sum()
+    got = total.reindex(keys).to_numpy(float)
+    return np.where(np.isfinite(got) & (got > 0), got / days, 0.0)

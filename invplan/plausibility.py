@@ -26,8 +26,9 @@ history line) that return one row per *finding*:
 
 Every threshold is a keyword parameter; the defaults are deliberately wide (they catch
 typing and unit errors, not unusual but real businesses). :func:`quarantine` gives the
-set of items with at least one error. The command line (:func:`invplan.planning.run_plan`)
-and the Odoo addons share these checks.
+set of items with at least one error. :func:`invplan.planning.run_plan` (the command
+line) screens its inputs with them; they take plain tables and any item id so that the
+Odoo addons can run the same checks on their extracts.
 """
 
 from __future__ import annotations

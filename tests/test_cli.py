@@ -214,6 +214,17 @@ def test_demo_numbers_a_buyer_can_trust():
     assert (s["items"] == s["stocked_items"] + s["without_rule"]).all()
     for status in set(pol["status"]) - {"ok"}:
         assert set(pol.loc[pol["status"] == status, "item"]) <= flagged, status
+    # a forecast far from the last 13 weeks' demand is a check (the top A item of the
+    # demo was forecast at a third of its recent demand once)
+    as_of = pol.attrs["as_of"]
+    recent = h[(h["date"] < as_of) & (h["date"] >= as_of - pd.Timedelta(days=91))]
+    per_day = recent["quantity"].groupby(recent["product"] + "@" + recent["warehouse"]).sum() / 91
+    rate = per_day.reindex(pol["item"]).fillna(0).to_numpy()
+    n_obs = res.classification["n_periods"].to_numpy()
+    off = stocked & (n_obs >= 8) & (rate > 0)
+    off &= (pol["demand_per_day"] < rate / 2) | (pol["demand_per_day"] > 2 * rate)
+    assert off.any() and set(pol.loc[off, "item"]) <= flagged
+    assert all("forecast_off_recent" in c for c in pol.loc[off, "check"])
 
 
 def test_nothing_planned_says_so(tmp_path):
