@@ -32,22 +32,32 @@ from .window import (
 )
 
 #: Default segments: service targets and policies per ABC x XYZ cell, plus the cells
-#: handled apart (lumpy demand, end of life, no demand).
+#: handled apart (lumpy demand, end of life, no demand). Chosen with the service benchmark
+#: (``benchmarks/service_per_stock.py``, reasons in docs/benchmarks.md):
+#:
+#: - a quantity fill rate per ABC class (98 % A, 95 % B, 90 % C): the service buyers
+#:   promise is units served from stock, and a class target is met by the class as a
+#:   whole (``allocate``, pooled by ``allocation_group``), the item targets allocated at
+#:   the least stock value (cheap, fast items high, expensive slow ones lower);
+#: - continuous review checked daily (``sS``): Odoo's own scheduler checks reorder rules
+#:   every day; periodic review bought fewer order occasions with more stock;
+#: - an order cycle of 14 days of demand (``order_cover_days``): the economic order
+#:   quantity with default ordering costs gave lumpy and cheap items months of stock.
 DEFAULT_SEGMENTS = pd.DataFrame(
     [
-        # code, name, metric, target, policy, review_days, holding_rate
-        ("AX", "A items, steady demand", "fill_rate", 0.98, "sQ", 0, 0.20),
-        ("AY", "A items, variable demand", "fill_rate", 0.97, "sQ", 0, 0.20),
-        ("AZ", "A items, erratic demand", "csl", 0.95, "sS", 0, 0.20),
-        ("BX", "B items, steady demand", "fill_rate", 0.96, "sQ", 0, 0.22),
-        ("BY", "B items, variable demand", "csl", 0.95, "sS", 0, 0.22),
-        ("BZ", "B items, erratic demand", "csl", 0.92, "RS", 7, 0.22),
-        ("CX", "C items, steady demand", "csl", 0.93, "RS", 14, 0.25),
-        ("CY", "C items, variable demand", "csl", 0.92, "RS", 14, 0.25),
-        ("CZ", "C items, erratic demand", "csl", 0.90, "RS", 28, 0.25),
-        ("LUMPY", "Lumpy demand", "csl", 0.90, "sS", 0, 0.25),
-        ("EOL", "End of life / obsolete", "csl", 0.50, "mto", 0, 0.25),
-        ("NODEMAND", "No demand in the window", "csl", 0.50, "manual", 0, 0.25),
+        # code, name, metric, target, policy, review_days, holding_rate, cover, allocate, group
+        ("AX", "A items, steady demand", "fill_rate", 0.98, "sS", 0, 0.20, 14, True, "A"),
+        ("AY", "A items, variable demand", "fill_rate", 0.98, "sS", 0, 0.20, 14, True, "A"),
+        ("AZ", "A items, erratic demand", "fill_rate", 0.98, "sS", 0, 0.20, 14, True, "A"),
+        ("BX", "B items, steady demand", "fill_rate", 0.95, "sS", 0, 0.22, 14, True, "B"),
+        ("BY", "B items, variable demand", "fill_rate", 0.95, "sS", 0, 0.22, 14, True, "B"),
+        ("BZ", "B items, erratic demand", "fill_rate", 0.95, "sS", 0, 0.22, 14, True, "B"),
+        ("CX", "C items, steady demand", "fill_rate", 0.90, "sS", 0, 0.25, 14, True, "C"),
+        ("CY", "C items, variable demand", "fill_rate", 0.90, "sS", 0, 0.25, 14, True, "C"),
+        ("CZ", "C items, erratic demand", "fill_rate", 0.90, "sS", 0, 0.25, 14, True, "C"),
+        ("LUMPY", "Lumpy demand", "fill_rate", 0.90, "sS", 0, 0.25, 14, True, "C"),
+        ("EOL", "End of life / obsolete", "csl", 0.50, "mto", 0, 0.25, 0, False, ""),
+        ("NODEMAND", "No demand in the window", "csl", 0.50, "manual", 0, 0.25, 0, False, ""),
     ],
     columns=[
         "code",
@@ -57,6 +67,9 @@ DEFAULT_SEGMENTS = pd.DataFrame(
         "policy",
         "review_days",
         "holding_rate",
+        "order_cover_days",
+        "allocate",
+        "allocation_group",
     ],
 )
 
