@@ -179,7 +179,7 @@ def print_summary(result: PlanResult, out=None) -> None:
     pol = result.policy
     n = len(pol)
     stocked = int(pol["stocked"].sum())
-    check = int((pol["stocked"] & pol["check"].ne("")).sum())
+    check = int(s["to_check"].sum())
     exc = result.exceptions
     n_items_exc = exc["item"].nunique() if len(exc) else 0
     print(

@@ -542,7 +542,7 @@ def _summary(cls: pd.DataFrame, pol: pd.DataFrame, segments: pd.DataFrame) -> pd
             "segment": pol["segment"].to_numpy(),
             "items": 1,
             "stocked": stocked,
-            "to_check": stocked & pol["check"].ne("").to_numpy(),
+            "to_check": stocked & (pol["check"].ne("") | pol["status"].ne("ok")).to_numpy(),
             "value": cls["value"].to_numpy(float),
             "ss_value": pol["safety_stock_value"].to_numpy(float),
             "avg_value": pol["avg_stock_value"].to_numpy(float),
@@ -663,6 +663,11 @@ STATUS_TEXT = {
         "set a rule by hand until a full period of history exists, or plan with a shorter --bucket",
         "warning",
     ),
+    "low_fill_rate": (
+        "low expected fill rate: demand comes in lumps larger than the rule covers",
+        "raise the reorder point or the order quantity by hand, or accept the service",
+        "warning",
+    ),
     "not_stocked": (
         "the rule holds no stock: the forecast demand is too low for it",
         "decide by hand whether to keep a unit in stock",
@@ -693,6 +698,7 @@ def _exceptions(cls, ftab, pol, unknown) -> pd.DataFrame:
             reason, action, severity = STATUS_TEXT.get(
                 status, (status.replace("_", " "), "check the item", "warning")
             )
+            reason, action = checks.get((item, status), (reason, action))
             rows.append((item, "policy", status, "", "", severity, reason, action))
         for code in filter(None, check.split(",")):
             reason, action = checks.get((item, code), (code.replace("_", " "), "check the item"))
@@ -858,14 +864,15 @@ def _finish_policy(
     - a rule that then holds no stock (maximum 0): ``not_stocked``, rule zero (the
       ERP's min / max too: they serve the same order cycle);
     - ``check`` lists what to verify on a stocked item: ``short_history`` (fewer than
-      ``min_history_periods`` observed periods), ``low_fill_rate`` (expected fill rate
-      below ``min_fill_rate``: lumps larger than the rule covers),
+      ``min_history_periods`` observed periods),
       ``forecast_off_recent`` (the forecast per day below half or above twice the mean
       demand of the last :data:`RECENT_DAYS` days, ``max_recent_ratio``), ``long_cover``
       (average stock above ``max_cover_days`` of demand), ``input_warning`` (a
       plausibility warning);
-    - ``stocked``: the item has a rule in force (status ``ok`` or
-      ``conflicting_limits``); ``coverage_days`` is 0 for the others.
+    - a stocked rule whose expected fill rate is below ``min_fill_rate``: status
+      ``low_fill_rate``, rule kept (lumps larger than the rule covers);
+    - ``stocked``: the item has a rule in force (status ``ok``, ``conflicting_limits``
+      or ``low_fill_rate``); ``coverage_days`` is 0 for the others.
 
     The findings travel in ``pol.attrs["findings"]`` to :func:`_exceptions`.
     """
@@ -1024,6 +1031,13 @@ def _finish_policy(
             "a value to check in the input: see the item's input rows",
             "check the value named in the input row",
         )
+    # A rule that holds stock but whose expected fill rate is low keeps its numbers and
+    # gets a status of its own (an ``ok`` beside a fill rate near 0 misleads a buyer):
+    # the fill-rate formula 1 - E[shortage per cycle] / Q reaches 0 when the forecast
+    # per cycle is small against the forecast error (lumpy items forecast near 0).
+    low_fill = checks.pop("low_fill_rate")
+    status[low_fill & (status == "ok")] = "low_fill_rate"
+    pol["status"] = status
     pol["check"] = [",".join(k for k, m in checks.items() if m[i]) for i in items_ix]
     pol.attrs["findings"] = findings
     pol.attrs["check_text"] = text

@@ -154,7 +154,8 @@ STATUS_WORDS = {
     "make_to_order": "no rule: make to order",
     "manual": "no rule: no demand, decide by hand",
     "no_demand": "no rule: no demand",
-    "conflicting_limits": "MOQ above the cap",
+    "conflicting_limits": "to check: MOQ above the cap",
+    "low_fill_rate": "to check: low expected fill rate",
 }
 
 #: Policy sheet: what a buyer acts on, then the explanation.
