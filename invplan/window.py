@@ -159,7 +159,9 @@ def sigma_over(periods, sigma_1, sigma_h, h) -> np.ndarray:
     (a level error); the cumulative forecast-error form of safety stock is in Silver,
     Pyke & Peterson, *Inventory and Production Management in Supply Chains* (4th ed.),
     section 6.9 / eq. 6.19 and Hyndman & Athanasopoulos, *Forecasting: Principles and
-    Practice*, section 5.5 (multi-step forecast variance). Where ``h`` equals ``periods``
+    Practice*, section 5.5 (multi-step forecast variance). Below one period (a lead time
+    shorter than a bucket) the square-root law applies: the days inside a bucket add
+    their own, nearly independent noise. Where ``h`` equals ``periods``
     the back-test value is returned as it is. Where only one of the two is known the
     square-root law applies.
     """
@@ -173,6 +175,8 @@ def sigma_over(periods, sigma_1, sigma_h, h) -> np.ndarray:
             good, np.log(np.where(good, sh / s1, 1.0)) / np.log(np.where(hh > 1, hh, 2.0)), 0.5
         )
         a = np.clip(np.where(np.isfinite(a), a, 0.5), 0.5, 1.0)
+        # Within one period the days' errors are close to independent: square-root law.
+        a = np.where(p < 1.0, 0.5, a)
         from_1 = s1 * np.power(np.maximum(p, 0.0), a)
         from_h = sh * np.sqrt(np.maximum(p, 0.0) / np.where(hh > 0, hh, 1.0))
         out = np.where(

@@ -186,6 +186,8 @@ def test_sigma_over_matches_independent_cases():
     assert sigma_over(5.0, 1.0, 3.3, 5) == pytest.approx(3.3)
     # only sigma_1 known
     assert sigma_over(4.0, 1.5, 0.0, 1) == pytest.approx(3.0)
+    # below one period the square-root law, even for persistent errors
+    assert sigma_over(0.25, 2.0, 8.0, 4) == pytest.approx(1.0)
     # nothing known: zero, never NaN
     assert sigma_over(4.0, np.nan, np.nan, 4) == 0.0
 
