@@ -131,7 +131,10 @@ def plan_invplan(hist, items, split, replans, m):
             first = plan
             rd = pol["review_days"].to_numpy(float)
             review = np.where(rd > 0, np.rint(rd), 1).astype(int)
-        ok = pol["status"].isin(["ok", "conflicting_limits"]).to_numpy()
+        if "stocked" in pol.columns:  # a rule that holds stock, whatever its checks say
+            ok = pol["stocked"].to_numpy(bool)
+        else:
+            ok = pol["status"].isin(["ok", "conflicting_limits"]).to_numpy()
         s = pol["reorder_point"].to_numpy(float)
         s_list.append(np.where(ok, s, -1.0))
         S_list.append(np.where(ok, np.maximum(pol["order_up_to"].to_numpy(float), s), 0.0))

@@ -364,106 +364,37 @@ def run_plan(
         ftab["sigma_h"].to_numpy(float),
         ftab["horizon_for_sigma"].to_numpy(float),
     )
-    if "order_cover_days" in seg_rows.columns:
-        cover_days = seg_rows["order_cover_days"].to_numpy(float)
-    else:
-        cover_days = np.full(len(items), np.nan)
-    if "max_cover_days" in seg_rows.columns:
-        cap_days = seg_rows["max_cover_days"].to_numpy(float)
-    else:
-        cap_days = np.full(len(items), np.nan)
     ordering = (
         items.get("ordering_cost", pd.Series(np.nan, index=items.index))
         .fillna(25.0)
         .to_numpy(float)
     )
-    policy_args = dict(
-        policy=seg_rows["policy"].fillna("manual").to_numpy(object),
-        service_metric=seg_rows["service_metric"].fillna("csl").to_numpy(object),
-        service_target=seg_rows["service_target"].fillna(0.9).to_numpy(float),
-        review_period=review_days,
+    demand_std_day = cls["demand_std"].to_numpy() / np.sqrt(period_days)
+    pol = plan_policy(
+        d_day,
+        demand_std_day,
+        sigma_p,
+        lt_days,
+        lt_std_days,
+        cls["segment"].to_numpy(),
+        segments,
         unit_cost=cost,
-        holding_rate=seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
         ordering_cost=ordering,
-        error_std=sigma_p,
-        error_std_is_horizon=True,
         moq=items.get("moq", pd.Series(0.0, index=items.index)).fillna(0).to_numpy(float),
         pack_multiple=items.get("pack_multiple", pd.Series(0.0, index=items.index))
         .fillna(0)
         .to_numpy(float),
-        days_of_cover=cover_days,
-        periods_per_year=365.0,
-        review_interval=1.0,  # the reorder scheduler checks once a day
+        as_of=as_of,
+        portfolio_fill_rate=portfolio_fill_rate,
     )
-    # A cover floor raises the economic order quantity to that many days of demand (as a
-    # minimum quantity, so the pack rounding still applies); a cover cap bounds it
-    # (never below the MOQ).
-    if "min_cover_days" in seg_rows.columns:
-        floor_days = seg_rows["min_cover_days"].to_numpy(float)
-        floored = np.isfinite(floor_days) & (floor_days > 0) & np.isfinite(d_day)
-        policy_args["moq"] = np.where(
-            floored, np.maximum(policy_args["moq"], d_day * floor_days), policy_args["moq"]
-        )
-    moq = policy_args["moq"]
-    capped = np.isfinite(cap_days) & (cap_days > 0)
-    policy_args["max_order_qty"] = np.where(
-        capped, np.maximum(np.where(np.isfinite(d_day), d_day, 0.0) * cap_days, moq), np.nan
-    )
-    demand_std_day = cls["demand_std"].to_numpy() / np.sqrt(period_days)
-    pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
-    stocked = pol["status"].eq("ok").to_numpy() & np.isin(policy_args["policy"], ("sQ", "sS", "RS"))
-    if portfolio_fill_rate is not None:
-        groups = {"portfolio": (stocked, float(portfolio_fill_rate))}
-    else:
-        allocate = (
-            seg_rows["allocate"].fillna(False).astype(bool).to_numpy()
-            if "allocate" in seg_rows.columns
-            else np.zeros(len(items), dtype=bool)
-        )
-        is_fill = policy_args["service_metric"] == "fill_rate"
-        group_of = (
-            seg_rows["allocation_group"].fillna("").astype(str).to_numpy()
-            if "allocation_group" in seg_rows.columns
-            else np.full(len(items), "", dtype=object)
-        )
-        group_of = np.where(group_of == "", cls["segment"].to_numpy(), group_of)
-        target_of = policy_args["service_target"]
-        pooled = stocked & allocate & is_fill
-        groups = {
-            (g, t): (pooled & (group_of == g) & (target_of == t), None)
-            for g, t in {(g, t) for g, t in zip(group_of[pooled], target_of[pooled], strict=True)}
-        }
-    if groups:
-        metric = policy_args["service_metric"].copy()
-        target = policy_args["service_target"].copy()
-        q_cycle = pol["order_qty"].to_numpy()
-        for members, goal in groups.values():
-            if not members.any():
-                continue
-            goal = float(policy_args["service_target"][members][0]) if goal is None else goal
-            alloc = policy.allocate_fill_rates(
-                np.where(members, d_day * 365.0, 0.0),
-                cost,
-                q_cycle,
-                pol["demand_sigma_p"].to_numpy(),
-                goal,
-            )
-            metric[members] = "fill_rate"
-            target[members] = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)[members]
-        policy_args["service_metric"] = metric
-        policy_args["service_target"] = target
-        pol = policy.compute_policy(d_day, demand_std_day, lt_days, lt_std_days, **policy_args)
     pol.insert(0, "item", key.to_numpy())
     pol.insert(1, "segment", cls["segment"].to_numpy())
     pol.insert(2, "forecast_method", ftab["method"].to_numpy())
-    pol["service_metric"] = policy_args["service_metric"]
-    pol["service_target"] = policy_args["service_target"]
     pol["demand_per_day"] = np.where(np.isfinite(d_day), d_day, 0.0)
     pol["safety_stock_value"] = np.maximum(pol["safety_stock"], 0) * np.where(cost > 0, cost, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(d_day > 0, pol["avg_stock"] / d_day, 0.0)
     pol["coverage_days"] = np.where(np.isfinite(cover), cover, 0.0)
-    _review_hand_over(pol, policy_args, d_day, demand_std_day, lt_days, lt_std_days, as_of)
     pol.attrs["as_of"] = as_of
     pol.attrs["window"] = (start, end)
 
@@ -476,6 +407,132 @@ def run_plan(
     )
     exceptions = _exceptions(cls, ftab, pol, unknown)
     return PlanResult(cls, ftab, pol, summary, matrix, exceptions, segments)
+
+
+def plan_policy(
+    d_day,
+    demand_std_day,
+    sigma_p,
+    lead_time_days,
+    lead_time_std_days,
+    segment,
+    segments: pd.DataFrame,
+    *,
+    unit_cost,
+    ordering_cost,
+    moq=0.0,
+    pack_multiple=0.0,
+    as_of=None,
+    portfolio_fill_rate: float | None = None,
+) -> pd.DataFrame:
+    """The reorder rule of every item from its forecast and its segment: one path for the
+    command line (:func:`run_plan`) and the Odoo replenishment job.
+
+    ``d_day`` is the forecast demand per day over the protection interval and
+    ``sigma_p`` the forecast-error deviation over that interval
+    (:func:`invplan.window.protection_demand`, :func:`invplan.window.sigma_over`);
+    ``demand_std_day`` the historical daily deviation (for the undershoot of a daily
+    check); ``segment`` the segment code per item and ``segments`` the segment table
+    (columns of :data:`DEFAULT_SEGMENTS`; ``order_cover_days``, ``min_cover_days``,
+    ``max_cover_days``, ``allocate`` and ``allocation_group`` are optional).
+
+    Steps: the order quantity (``order_cover_days`` of demand, else the economic order
+    quantity raised to ``min_cover_days`` and capped at ``max_cover_days`` of demand,
+    never below the MOQ), the rule by :func:`invplan.policy.compute_policy` (checked once
+    a day); then, for segments with ``allocate``, the fill-rate target is met by the
+    group as a whole: item targets allocated at the least stock value
+    (:func:`invplan.policy.allocate_fill_rates`, Silver, Pyke & Peterson section 7.9),
+    segments pooled by ``allocation_group`` and target, and the rules computed again
+    (``portfolio_fill_rate`` pools every stocked item instead). Last, the columns a
+    daily-checking ERP executes (:func:`_review_hand_over`). Returns the frame of
+    ``compute_policy`` with ``service_metric`` and ``service_target`` (after allocation),
+    ``review_days``, ``next_review``, ``erp_min`` and ``erp_max``.
+    """
+    d_day = np.asarray(d_day, dtype=float)
+    n = len(d_day)
+    seg_rows = segments.set_index("code").reindex(pd.Series(segment, dtype=object))
+
+    def col(name, default):
+        if name in seg_rows.columns:
+            return seg_rows[name].to_numpy()
+        return np.full(n, default, dtype=object if isinstance(default, str) else float)
+
+    pol_kind = seg_rows["policy"].fillna("manual").to_numpy(object)
+    review_days = np.where(pol_kind == "RS", seg_rows["review_days"].fillna(0).to_numpy(float), 0)
+    cover_days = col("order_cover_days", np.nan).astype(float)
+    cap_days = col("max_cover_days", np.nan).astype(float)
+    floor_days = col("min_cover_days", np.nan).astype(float)
+    moq = np.broadcast_to(np.asarray(moq, dtype=float), (n,)).copy()
+    # A cover floor raises the economic order quantity to that many days of demand (as a
+    # minimum quantity, so the pack rounding still applies); a cover cap bounds it
+    # (never below the MOQ).
+    floored = np.isfinite(floor_days) & (floor_days > 0) & np.isfinite(d_day)
+    moq = np.where(floored, np.maximum(moq, d_day * np.where(floored, floor_days, 0)), moq)
+    capped = np.isfinite(cap_days) & (cap_days > 0)
+    args = dict(
+        policy=pol_kind,
+        service_metric=seg_rows["service_metric"].fillna("csl").to_numpy(object),
+        service_target=seg_rows["service_target"].fillna(0.9).to_numpy(float),
+        review_period=review_days,
+        unit_cost=unit_cost,
+        holding_rate=seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
+        ordering_cost=ordering_cost,
+        error_std=sigma_p,
+        error_std_is_horizon=True,
+        moq=moq,
+        pack_multiple=pack_multiple,
+        days_of_cover=cover_days,
+        max_order_qty=np.where(
+            capped, np.maximum(np.where(np.isfinite(d_day), d_day, 0.0) * cap_days, moq), np.nan
+        ),
+        periods_per_year=365.0,
+        review_interval=1.0,  # the reorder scheduler checks once a day
+    )
+    pol = policy.compute_policy(d_day, demand_std_day, lead_time_days, lead_time_std_days, **args)
+    stocked = pol["status"].eq("ok").to_numpy() & np.isin(pol_kind, ("sQ", "sS", "RS"))
+    if portfolio_fill_rate is not None:
+        groups = [(stocked, float(portfolio_fill_rate))]
+    else:
+        allocate = pd.Series(col("allocate", 0.0)).fillna(False).astype(bool).to_numpy()
+        group_of = pd.Series(col("allocation_group", "")).fillna("").astype(str).to_numpy()
+        group_of = np.where(group_of == "", np.asarray(segment, dtype=object), group_of)
+        target_of = args["service_target"]
+        pooled = stocked & allocate & (args["service_metric"] == "fill_rate")
+        keys = sorted({(g, t) for g, t in zip(group_of[pooled], target_of[pooled], strict=True)})
+        groups = [(pooled & (group_of == g) & (target_of == t), float(t)) for g, t in keys]
+    if groups:
+        metric = args["service_metric"].copy()
+        target = args["service_target"].copy()
+        cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (n,))
+        for members, goal in groups:
+            if not members.any():
+                continue
+            alloc = policy.allocate_fill_rates(
+                np.where(members, d_day * 365.0, 0.0),
+                cost,
+                pol["order_qty"].to_numpy(),
+                pol["demand_sigma_p"].to_numpy(),
+                goal,
+            )
+            metric[members] = "fill_rate"
+            target[members] = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)[members]
+        args["service_metric"] = metric
+        args["service_target"] = target
+        pol = policy.compute_policy(
+            d_day, demand_std_day, lead_time_days, lead_time_std_days, **args
+        )
+    pol["service_metric"] = args["service_metric"]
+    pol["service_target"] = args["service_target"]
+    _review_hand_over(
+        pol,
+        args,
+        d_day,
+        np.asarray(demand_std_day, float),
+        np.broadcast_to(np.asarray(lead_time_days, float), (n,)),
+        np.broadcast_to(np.asarray(lead_time_std_days, float), (n,)),
+        pd.Timestamp.today().normalize() if as_of is None else as_of,
+    )
+    return pol
 
 
 def _period_position(dates, win) -> np.ndarray:

@@ -680,8 +680,14 @@ def compute_policy(
         # Slow movers: discrete lead-time demand.
         slow = ok & (mu_p < slow_mover_threshold) & ~cost_based & (pol != "newsvendor")
         var_p = sigma_p**2
-        csl_for_discrete = np.where(is_fill, _discrete_csl_for_fill(target, q, mu_p, var_p), target)
-        r_disc, dist = reorder_point_discrete(mu_p, np.where(slow, csl_for_discrete, 0.5), var_p)
+        # The discrete distributions only for slow movers: a quantile of a huge mean or
+        # variance (an absurd input of another item) would take scipy's search forever.
+        mu_d = np.where(slow, mu_p, 1.0)
+        var_d = np.where(slow, var_p, 1.0)
+        csl_for_discrete = np.where(
+            is_fill, _discrete_csl_for_fill(target, np.where(slow, q, 1.0), mu_d, var_d), target
+        )
+        r_disc, dist = reorder_point_discrete(mu_d, np.where(slow, csl_for_discrete, 0.5), var_d)
         s = np.where(slow, r_disc, s)
         ss = np.where(slow, r_disc - mu_p, ss)
 
@@ -699,7 +705,7 @@ def compute_policy(
         order_up_to = np.where(periodic | nv, s, s + q)
         csl_exp = np.where(
             slow,
-            _discrete_cdf(s, mu_p, var_p),
+            _discrete_cdf(np.where(slow, s, 0.0), mu_d, var_d),
             np.where(
                 sigma_p > 0, stats.norm.cdf((s - mu_p) / np.where(sigma_p > 0, sigma_p, 1.0)), 1.0
             ),
@@ -709,7 +715,9 @@ def compute_policy(
             np.where(sigma_p > 0, ss / np.where(sigma_p > 0, sigma_p, 1.0), 40.0), q_cycle, sigma_p
         )
         fr = np.where(
-            slow, discrete_fill_rate(np.where(slow, s, 0.0), q_cycle, mu_p, var_p), fr_normal
+            slow,
+            discrete_fill_rate(np.where(slow, s, 0.0), np.where(slow, q_cycle, 1.0), mu_d, var_d),
+            fr_normal,
         )
         avg = np.maximum(ss, 0.0) + q_cycle / 2.0
         if allow_negative_safety_stock:
