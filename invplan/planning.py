@@ -424,6 +424,7 @@ def plan_policy(
     pack_multiple=0.0,
     as_of=None,
     portfolio_fill_rate: float | None = None,
+    overrides: dict | None = None,
 ) -> pd.DataFrame:
     """The reorder rule of every item from its forecast and its segment: one path for the
     command line (:func:`run_plan`) and the Odoo replenishment job.
@@ -444,7 +445,11 @@ def plan_policy(
     (:func:`invplan.policy.allocate_fill_rates`, Silver, Pyke & Peterson section 7.9),
     segments pooled by ``allocation_group`` and target, and the rules computed again
     (``portfolio_fill_rate`` pools every stocked item instead). Last, the columns a
-    daily-checking ERP executes (:func:`_review_hand_over`). Returns the frame of
+    daily-checking ERP executes (:func:`_review_hand_over`). ``overrides`` maps keyword
+    arguments of :func:`invplan.policy.compute_policy` (``policy``, ``service_target``,
+    ``stockout_cost``...) to per-item arrays that replace the segment's values, for a
+    caller with item-level rules (a lifecycle stage, a cost-based segment). Returns the
+    frame of
     ``compute_policy`` with ``service_metric`` and ``service_target`` (after allocation),
     ``review_days``, ``next_review``, ``erp_min`` and ``erp_max``.
     """
@@ -488,6 +493,15 @@ def plan_policy(
         periods_per_year=365.0,
         review_interval=1.0,  # the reorder scheduler checks once a day
     )
+    for name, value in (overrides or {}).items():
+        args[name] = value
+    pol_kind = np.broadcast_to(np.asarray(args["policy"], dtype=object), (n,))
+    args["service_metric"] = np.broadcast_to(
+        np.asarray(args["service_metric"], dtype=object), (n,)
+    ).copy()
+    args["service_target"] = np.broadcast_to(
+        np.asarray(args["service_target"], dtype=float), (n,)
+    ).copy()
     pol = policy.compute_policy(d_day, demand_std_day, lead_time_days, lead_time_std_days, **args)
     stocked = pol["status"].eq("ok").to_numpy() & np.isin(pol_kind, ("sQ", "sS", "RS"))
     if portfolio_fill_rate is not None:
@@ -513,6 +527,7 @@ def plan_policy(
                 pol["order_qty"].to_numpy(),
                 pol["demand_sigma_p"].to_numpy(),
                 goal,
+                k_min=0.0,  # the rules hold no negative safety stock: allocate as they do
             )
             metric[members] = "fill_rate"
             target[members] = np.clip(alloc["fill_rate"].to_numpy(), 0.5, 0.9999)[members]

@@ -273,3 +273,59 @@ def test_zero_safety_stock_is_the_fill_rate_formulas_answer_not_a_missing_sigma(
             assert r["expected_fill_rate"] >= r["service_target"] - 1e-9
         else:
             assert r["service_target"] <= 0.5 + 1e-9
+
+
+# ------------------------------------------------------------------ plan_policy
+def test_plan_policy_pools_a_class_and_applies_cover_and_overrides():
+    """The items of one allocation group reach the group's fill rate as a whole (demand
+    weighted, as the allocation's own model computes it), with cheap items above and
+    expensive items below it; the order quantity is the segment's cover; an override
+    replaces the segment's value for one item."""
+    from invplan.planning import plan_policy
+
+    rng = np.random.default_rng(11)
+    n = 40
+    d = rng.uniform(2, 40, n)
+    cost = np.exp(rng.normal(3, 1, n))
+    sigma = 0.6 * d * np.sqrt(7)
+    segs = pd.DataFrame(
+        [
+            ("AX", "a", "fill_rate", 0.97, "sS", 0, 0.25, 14, True, "A"),
+            ("AY", "b", "fill_rate", 0.97, "sS", 0, 0.25, 14, True, "A"),
+        ],
+        columns=[
+            "code",
+            "name",
+            "service_metric",
+            "service_target",
+            "policy",
+            "review_days",
+            "holding_rate",
+            "order_cover_days",
+            "allocate",
+            "allocation_group",
+        ],
+    )
+    seg = np.where(np.arange(n) % 2 == 0, "AX", "AY")
+    pol = plan_policy(d, np.sqrt(d), sigma, 7.0, 0.0, seg, segs, unit_cost=cost, ordering_cost=25.0)
+    assert pol["status"].eq("ok").all()
+    assert np.allclose(pol["order_qty"], np.ceil(14 * d - 1e-9), atol=1.0)
+    weighted = float((pol["expected_fill_rate"] * d).sum() / d.sum())
+    assert weighted == pytest.approx(0.97, abs=0.005)
+    cheap, dear = np.argmin(cost / d), np.argmax(cost / d)
+    assert pol["service_target"].iat[cheap] > 0.97 > pol["service_target"].iat[dear]
+
+    over = plan_policy(
+        d,
+        np.sqrt(d),
+        sigma,
+        7.0,
+        0.0,
+        seg,
+        segs,
+        unit_cost=cost,
+        ordering_cost=25.0,
+        overrides={"policy": np.where(np.arange(n) == 0, "mto", "sS").astype(object)},
+    )
+    assert over["status"].iat[0] == "make_to_order"
+    assert over["status"].iloc[1:].eq("ok").all()
