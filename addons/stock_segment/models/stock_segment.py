@@ -76,10 +76,29 @@ class StockSegment(models.Model):
         default=7,
         help="Days between two reviews for a periodic (R, S) policy.",
     )
+    order_cover_days = fields.Float(
+        "Order Cycle (days)",
+        default=0.0,
+        help="Order this many days of demand each time instead of the economic order "
+        "quantity (the supplier's minimum and pack still apply). 0 = economic order "
+        "quantity.",
+    )
     stocking_strategy = fields.Selection(
         [("mts", "Make to stock"), ("mto", "Make to order")],
         required=True,
         default="mts",
+    )
+    allocate_service = fields.Boolean(
+        "Meet Target over the Group",
+        default=False,
+        help="The fill-rate target is met by the group of items as a whole, not by each "
+        "item: cheap, fast-selling items get a higher target and expensive, slow ones a "
+        "lower one, so that the group reaches its target with the least stock value. "
+        "Only for the fill-rate metric.",
+    )
+    allocation_group = fields.Char(
+        help="Segments with the same group and the same target share their target, e.g. "
+        "'A' for all A segments. Empty: the segment alone.",
     )
     allocation_priority = fields.Integer(
         default=10,
@@ -153,6 +172,10 @@ class StockSegment(models.Model):
     _review_period_positive = models.Constraint(
         "CHECK (review_period_days >= 0)",
         "The review period cannot be negative.",
+    )
+    _order_cover_days_positive = models.Constraint(
+        "CHECK (order_cover_days >= 0)",
+        "The order cycle cannot be negative.",
     )
     _cost_rates_positive = models.Constraint(
         "CHECK (holding_cost_rate >= 0 AND ordering_cost >= 0 AND stockout_cost >= 0)",
