@@ -633,7 +633,7 @@ class StockPlanningProfile(models.Model):
 
         from invplan.accuracy import accuracy_table
         from invplan.forecast import flag_outliers, forecast_batch
-        from invplan.planning import planning_candidates
+        from invplan.planning import PLANNING_BACKTEST_ORIGINS, planning_candidates
 
         rows = self._fetch_forecast_rows(ctx, profile_ids)
         if not rows:
@@ -662,6 +662,9 @@ class StockPlanningProfile(models.Model):
                 if ctx["method"] == "auto"
                 else [ctx["method"]],
                 season_length=season_ok,
+                # The error sigma that sizes safety stock from as many back-test origins
+                # as the command line's planning run.
+                n_origins=PLANNING_BACKTEST_ORIGINS,
                 ids=ids[valid],
             )
             forecast[valid] = np.nan_to_num(result.forecast, nan=0.0)
