@@ -705,7 +705,8 @@ class StockPlanningProfile(models.Model):
 
     def _replenish_batch(self, ctx, profile_ids):
         stats = super()._replenish_batch(ctx, profile_ids)
-        self._flag_lifecycle_purchases(ctx, profile_ids)
+        only = ctx.get("only_ids")
+        self._flag_lifecycle_purchases(ctx, [pid for pid in profile_ids if not only or pid in only])
         return stats
 
     def _flag_lifecycle_purchases(self, ctx, profile_ids):

@@ -10,10 +10,10 @@ from odoo.addons.stock_segment_forecast.models.stock_planning_profile import (
     bucket_shift,
     bucket_start,
 )
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 from invplan.leadtime import lead_time_stats
-from invplan.policy import compute_policy
+from invplan.planning import plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
 _logger = logging.getLogger(__name__)
@@ -269,21 +269,64 @@ class StockPlanningProfile(models.Model):
         if batch_size:
             params["batch_size"] = batch_size
         self.env.flush_all()
+        # A segment that meets its fill-rate target over a group pools its plans with
+        # the plans of every segment of the same group and target: the plans of a pool
+        # are computed in one batch (see _pool_batches). Plans of a pool come together.
+        pool = SQL(
+            """CASE WHEN s.allocate_service AND s.service_metric = 'fill_rate'
+                     AND COALESCE(s.stockout_cost, 0) = 0
+                     AND s.replenishment_policy IN ('sQ', 'sS', 'RS')
+                    THEN COALESCE(NULLIF(s.allocation_group, ''), 'segment ' || s.id)
+                         || ' | ' || s.service_level_target END"""
+        )
+        only = None
+        if profile_ids:
+            # Plans recomputed on demand are computed with their pools (so their targets
+            # are allocated as in the nightly run); only they are written.
+            only = set(profile_ids)
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT DISTINCT %s FROM stock_planning_profile p
+                  JOIN stock_segment s ON s.id = p.segment_id
+                 WHERE p.id = ANY(%s)
+                    """,
+                    pool,
+                    list(profile_ids),
+                )
+            )
+            pools = [r[0] for r in self.env.cr.fetchall() if r[0]]
+            selected = (
+                SQL("AND (p.id = ANY(%s) OR %s = ANY(%s))", list(only), pool, pools)
+                if pools
+                else SQL("AND p.id = ANY(%s)", list(only))
+            )
+        else:
+            selected = SQL()
         self.env.cr.execute(
             SQL(
                 """
-            SELECT id FROM stock_planning_profile
-             WHERE company_id = %s AND active %s
-          ORDER BY product_id, warehouse_id
+            SELECT p.id, %s FROM stock_planning_profile p
+         LEFT JOIN stock_segment s ON s.id = p.segment_id
+             WHERE p.company_id = %s AND p.active %s
+          ORDER BY 2 NULLS LAST, p.product_id, p.warehouse_id
             """,
+                pool,
                 company.id,
-                SQL("AND id = ANY(%s)", list(profile_ids)) if profile_ids else SQL(),
+                selected,
             )
         )
-        ids = [r[0] for r in self.env.cr.fetchall()]
+        ids = self.env.cr.fetchall()
         ctx = self._replenishment_context(company, today, params)
-        batches = list(split_every(params["batch_size"], ids, list))
-        stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "proposals": 0}
+        ctx["only_ids"] = only
+        batches = self._pool_batches(ids, params["batch_size"])
+        ids = [r[0] for r in ids]
+        stats = {
+            "profiles": len(only) if only else len(ids),
+            "batches": len(batches),
+            "failed": 0,
+            "proposals": 0,
+        }
         stats.update(auto_applied=0, pending=0)
 
         def run(ids):
@@ -305,6 +348,33 @@ class StockPlanningProfile(models.Model):
             stats["failed"],
         )
         return stats
+
+    @staticmethod
+    def _pool_batches(rows, size):
+        """Batches of at most ``size`` plans from ``(id, pool)`` rows ordered by pool: a
+        pool that fits in a batch is never cut in two; a pool larger than a batch is cut
+        in batches of ``size`` plans, each of which meets the pool's target on its own
+        (so the pool as a whole meets it too, with a little more stock than one pool)."""
+        batches, current = [], []
+        k = 0
+        while k < len(rows):
+            key = rows[k][1]
+            j = k + 1
+            if key is not None:
+                while j < len(rows) and rows[j][1] == key:
+                    j += 1
+            members = [r[0] for r in rows[k:j]]
+            if len(current) + len(members) > size and current:
+                batches.append(current)
+                current = []
+            while len(members) > size:
+                batches.append(members[:size])
+                members = members[size:]
+            current += members
+            k = j
+        if current:
+            batches.append(current)
+        return batches
 
     @staticmethod
     def _add_stats(stats, batch_stats):
@@ -854,6 +924,45 @@ class StockPlanningProfile(models.Model):
             "periods": periods,
         }
 
+    @api.model
+    def _policy_segments(self, rows):
+        """The segments of the batch as the engine's segment table
+        (:data:`invplan.planning.DEFAULT_SEGMENTS`), keyed by segment id."""
+        segment_ids = sorted({r["segment_id"] for r in rows if r["segment_id"]})
+        data = []
+        for seg in (
+            self.env["stock.segment"].sudo().with_context(active_test=False).browse(segment_ids)
+        ):
+            metric = SERVICE_METRICS.get(seg.service_metric, "csl")
+            data.append(
+                {
+                    "code": seg.id,
+                    "service_metric": metric,
+                    "service_target": seg.service_level_target / 100.0,
+                    "policy": seg.replenishment_policy or "manual",
+                    "review_days": float(seg.review_period_days or 0),
+                    "holding_rate": (seg.holding_cost_rate or 0.0) / 100.0,
+                    "order_cover_days": float(seg.order_cover_days or 0.0),
+                    # A cost-based segment derives its service from costs: not pooled.
+                    "allocate": bool(
+                        seg.allocate_service and metric == "fill_rate" and not seg.stockout_cost
+                    ),
+                    "allocation_group": (seg.allocation_group or "").strip() or f"segment {seg.id}",
+                }
+            )
+        columns = [
+            "code",
+            "service_metric",
+            "service_target",
+            "policy",
+            "review_days",
+            "holding_rate",
+            "order_cover_days",
+            "allocate",
+            "allocation_group",
+        ]
+        return pd.DataFrame(data, columns=columns).astype({"code": object})
+
     # ------------------------------------------------------------------ one batch
     def _replenish_batch(self, ctx, profile_ids):
         """Lead times, one engine call, profile update, proposals, auto-apply,
@@ -916,23 +1025,47 @@ class StockPlanningProfile(models.Model):
         metric = np.array(
             [SERVICE_METRICS.get(r["service_metric"], "csl") for r in rows], dtype=object
         )
+        stockout = np.where(stockout > 0, stockout, np.nan)
+        ordering = col("ordering_cost", 0.0)
+        # One path with the command line: the segments of the batch as the engine's
+        # segment table, what the job decides per plan (lifecycle stage policy and service
+        # cap, periodic review, cost-based segments) as per-plan overrides.
+        segments = self._policy_segments(rows)
+        result = plan_policy(
+            demand,
+            sigma,
+            demand_in["error_std"],
+            lt_mean,
+            lt_std,
+            np.array([r["segment_id"] or 0 for r in rows], dtype=object),
+            segments,
+            unit_cost=cost,
+            ordering_cost=ordering,
+            moq=moq,
+            pack_multiple=pack,
+            as_of=pd.Timestamp(ctx["today"]),
+            overrides={
+                "policy": policy,
+                "service_metric": metric,
+                "service_target": target,
+                "review_period": review,
+                "stockout_cost": stockout,
+            },
+        )
+        seg_rows = segments.set_index("code").reindex(
+            pd.Series([r["segment_id"] or 0 for r in rows], dtype=object)
+        )
         inputs = {
             "policy": policy,
-            "service_metric": metric,
-            "service_target": target,
+            "service_metric": result["service_metric"].to_numpy(object),
+            "service_target": result["service_target"].to_numpy(float),
+            "class_target": target,
             "review_period": review,
-            "unit_cost": cost,
-            "holding_rate": col("holding_cost_rate", 25.0) / 100.0,
-            "ordering_cost": col("ordering_cost", 0.0),
-            "stockout_cost": np.where(stockout > 0, stockout, np.nan),
-            "error_std": demand_in["error_std"],
-            "error_std_is_horizon": True,
-            "moq": moq,
-            "pack_multiple": pack,
-            "periods_per_year": 365.0,
-            "review_interval": 1.0,  # Odoo's scheduler checks the rules once a day
+            "holding_rate": seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
+            "ordering_cost": ordering,
+            "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
+            "allocation_group": seg_rows["allocation_group"].fillna("").to_numpy(object),
         }
-        result = compute_policy(demand, sigma, lt_mean, lt_std, **inputs)
         status = result["status"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             cover = np.where(demand > 0, result["avg_stock"].to_numpy() / demand, 0.0)
@@ -940,8 +1073,11 @@ class StockPlanningProfile(models.Model):
         updates, found, creates, supersede = [], {}, [], []
         stats = {"proposals": 0, "auto_applied": 0, "pending": 0}
         review_toggles = []
+        only = ctx.get("only_ids")
         for i, r in enumerate(rows):
             pid = r["id"]
+            if only and pid not in only:
+                continue  # computed with its pool for the plans asked for, not written
             lt = lead[i]
             vendor = lt["vendor"] or {}
             r["buyer_id"] = vendor.get("buyer")
@@ -1135,7 +1271,10 @@ class StockPlanningProfile(models.Model):
             stats.update(proposals=len(proposals), auto_applied=len(auto), pending=len(waiting))
         self._apply_review_calendar(ctx, review_toggles)
         self.env["stock.planning.exception"]._sync_exceptions(
-            SOURCE, EXCEPTION_TYPES, [r["id"] for r in rows], found
+            SOURCE,
+            EXCEPTION_TYPES,
+            [r["id"] for r in rows if not only or r["id"] in only],
+            found,
         )
         return stats
 
@@ -1264,6 +1403,18 @@ class StockPlanningProfile(models.Model):
                 pack=values["pack_multiple_qty"] or "-",
             )
         )
+        allocated = inputs["service_target"][i]
+        if st in STOCKED_STATUSES and not _same(allocated, inputs["class_target"][i]):
+            lines.append(
+                self.env._(
+                    "Target met over the group %(group)s: the group reaches %(goal).1f %% "
+                    "fill rate as a whole at the least stock value; this item's share is "
+                    "%(item).2f %%.",
+                    group=inputs["allocation_group"][i],
+                    goal=100 * inputs["class_target"][i],
+                    item=100 * allocated,
+                )
+            )
         if st not in STOCKED_STATUSES:
             lines.append(
                 self.env._(
@@ -1305,10 +1456,14 @@ class StockPlanningProfile(models.Model):
             sp=sigma_p,
         )
         lines.append(formulas.get(method, discrete))
+        cover = inputs["order_cover_days"][i]
         lines.append(
             self.env._(
-                "Order quantity Q = %(q).2f (EOQ or d x R, then MOQ and pack); max = %(max)s.",
+                "Order quantity Q = %(q).2f (%(how)s, then MOQ and pack); max = %(max)s.",
                 q=values["order_qty"],
+                how=self.env._("%(n)g days of demand, d x %(n)g", n=cover)
+                if cover > 0 and policy != "RS"
+                else self.env._("EOQ or d x R"),
                 max="s + Q" if policy in ("sQ", "sS") else "S",
             )
         )

@@ -1,1 +1,8 @@
-from . import test_forecast_policy, test_lead_time, test_policy, test_proposals, test_purchase
+from . import (
+    test_forecast_policy,
+    test_lead_time,
+    test_plan_policy,
+    test_policy,
+    test_proposals,
+    test_purchase,
+)
