@@ -43,6 +43,20 @@ from .window import (
 #:   every day; periodic review bought fewer order occasions with more stock;
 #: - an order cycle of 14 days of demand (``order_cover_days``): the economic order
 #:   quantity with default ordering costs gave lumpy and cheap items months of stock.
+#: Columns of a segment table (:data:`DEFAULT_SEGMENTS`, :func:`plan_policy`);
+#: ``min_cover_days`` and ``max_cover_days`` may be added.
+SEGMENT_COLUMNS = (
+    "code",
+    "name",
+    "service_metric",
+    "service_target",
+    "policy",
+    "review_days",
+    "holding_rate",
+    "order_cover_days",
+    "allocate",
+    "allocation_group",
+)
 DEFAULT_SEGMENTS = pd.DataFrame(
     [
         # code, name, metric, target, policy, review_days, holding_rate, cover, allocate, group
@@ -59,18 +73,7 @@ DEFAULT_SEGMENTS = pd.DataFrame(
         ("EOL", "End of life / obsolete", "csl", 0.50, "mto", 0, 0.25, 0, False, ""),
         ("NODEMAND", "No demand in the window", "csl", 0.50, "manual", 0, 0.25, 0, False, ""),
     ],
-    columns=[
-        "code",
-        "name",
-        "service_metric",
-        "service_target",
-        "policy",
-        "review_days",
-        "holding_rate",
-        "order_cover_days",
-        "allocate",
-        "allocation_group",
-    ],
+    columns=list(SEGMENT_COLUMNS),
 )
 
 #: Ordered rules (first match wins; None matches anything).
@@ -964,18 +967,7 @@ def _finish_policy(
     rule_cols = [
         c
         for c in (
-            "safety_factor",
-            "demand_mean_p",
-            "demand_sigma_p",
-            "safety_stock",
-            "reorder_point",
-            "order_qty",
-            "order_up_to",
-            "expected_fill_rate",
-            "expected_csl",
-            "avg_stock",
-            "avg_stock_value",
-            "undershoot",
+            *policy.POLICY_OUTPUTS,
             "safety_stock_value",
             "coverage_days",
             "erp_min",

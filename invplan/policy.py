@@ -464,7 +464,8 @@ STATUSES = (
     "conflicting_limits",
     "overflow",
 )
-_OUTPUTS = (
+#: Numeric columns of :func:`compute_policy`'s frame, in order.
+POLICY_OUTPUTS = _OUTPUTS = (
     "safety_factor",
     "demand_mean_p",
     "demand_sigma_p",

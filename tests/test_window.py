@@ -281,7 +281,7 @@ def test_plan_policy_pools_a_class_and_applies_cover_and_overrides():
     weighted, as the allocation's own model computes it), with cheap items above and
     expensive items below it; the order quantity is the segment's cover; an override
     replaces the segment's value for one item."""
-    from invplan.planning import plan_policy
+    from invplan.planning import SEGMENT_COLUMNS, plan_policy
 
     rng = np.random.default_rng(11)
     n = 40
@@ -293,18 +293,7 @@ def test_plan_policy_pools_a_class_and_applies_cover_and_overrides():
             ("AX", "a", "fill_rate", 0.97, "sS", 0, 0.25, 14, True, "A"),
             ("AY", "b", "fill_rate", 0.97, "sS", 0, 0.25, 14, True, "A"),
         ],
-        columns=[
-            "code",
-            "name",
-            "service_metric",
-            "service_target",
-            "policy",
-            "review_days",
-            "holding_rate",
-            "order_cover_days",
-            "allocate",
-            "allocation_group",
-        ],
+        columns=list(SEGMENT_COLUMNS),
     )
     seg = np.where(np.arange(n) % 2 == 0, "AX", "AY")
     pol = plan_policy(d, np.sqrt(d), sigma, 7.0, 0.0, seg, segs, unit_cost=cost, ordering_cost=25.0)
