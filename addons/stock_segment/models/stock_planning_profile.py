@@ -33,6 +33,37 @@ DEMAND_PATTERNS = [
 PERIOD_DAYS = 7  # classification works on weekly demand buckets
 MANAGER_GROUP = "stock_segment.group_planning_manager"
 LOCK_FIELDS = ("segment_id", "segment_locked", "segment_lock_reason")
+# Fields of a plan the nightly jobs compute and own. A user changes a plan through an
+# override or a proposal (tolerance and approval), never by writing these: only the jobs
+# write them, in SQL or in superuser mode. Each addon extending the plan adds its own
+# through ``_job_owned_fields``.
+JOB_OWNED_FIELDS = frozenset(
+    {
+        "segment_rule_id",
+        "segment_locked_by_id",
+        "segment_locked_date",
+        "abc_class",
+        "xyz_class",
+        "demand_pattern",
+        "lifecycle_stage_suggested",
+        "classification_date",
+        "classification_status",
+        "annual_value",
+        "annual_revenue",
+        "annual_margin",
+        "annual_consumption_value",
+        "order_line_count",
+        "value_share",
+        "value_cum_share",
+        "demand_mean",
+        "demand_std",
+        "demand_cv",
+        "demand_adi",
+        "demand_cv2",
+        "demand_period_count",
+        "days_since_last_demand",
+    }
+)
 
 # Columns the classification writes, with their SQL cast; floats are rounded before the
 # comparison so a second run on unchanged data finds nothing to write.
@@ -189,11 +220,13 @@ class StockPlanningProfile(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_job_owned_fields(vals_list)
         if any(k in vals for vals in vals_list for k in ("segment_locked", "segment_lock_reason")):
             self._check_planning_manager()
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_job_owned_fields([vals])
         if not any(k in vals for k in LOCK_FIELDS):
             return super().write(vals)
         self._check_planning_manager()
@@ -223,14 +256,41 @@ class StockPlanningProfile(models.Model):
             self.env["stock.segment.migration"].sudo().create(logs)
         return res
 
+    @api.model
+    def _job_owned_fields(self):
+        """Names of the plan fields only the nightly jobs write; extended by each addon
+        that adds job-computed fields to the plan."""
+        return JOB_OWNED_FIELDS
+
+    def _check_job_owned_fields(self, vals_list):
+        """Refuse a user's write of job-computed fields (Planning Users and Managers
+        alike). The jobs write them in SQL or in superuser mode (cron, sudo), which a
+        client cannot request, unlike a context key."""
+        if self.env.su:
+            return
+        owned = self._job_owned_fields()
+        names = sorted({name for vals in vals_list for name in vals if name in owned})
+        if names:
+            labels = ", ".join(self._fields[name].string for name in names)
+            raise AccessError(
+                self.env._(
+                    "These plan fields are computed by the nightly planning jobs and cannot "
+                    "be edited: %(fields)s. Change a plan through a forecast override or a "
+                    "replenishment proposal.",
+                    fields=labels,
+                )
+            )
+
     # ------------------------------------------------------------------ actions
     def action_unlock_segment(self):
         self.write({"segment_locked": False, "segment_lock_reason": False})
         return True
 
-    @api.model
     def action_classify_now(self):
-        """Classify the current companies now, in this transaction."""
+        """Classify the current companies now, in this transaction.
+
+        A record method: the list header button passes the selected plans (or none),
+        the form its plan; the run covers the current companies whatever the selection."""
         self._check_planning_manager()
         self.sudo().with_context(stock_segment_no_commit=True)._run_classification(
             companies=self.env.companies

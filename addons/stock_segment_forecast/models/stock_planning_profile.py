@@ -106,6 +106,33 @@ def bucket_calendar(bucket, today, history_days, horizon_days):
     return history, future[:-1], future[1:]
 
 
+# Plan fields the forecast job computes: users cannot write them (see stock_segment).
+FORECAST_JOB_OWNED_FIELDS = frozenset(
+    {
+        "forecast_method",
+        "forecast_status",
+        "forecast_bucket",
+        "forecast_date",
+        "avg_daily_demand",
+        "forecast_sigma",
+        "forecast_sigma_horizon",
+        "forecast_sigma_buckets",
+        "demand_sigma_daily",
+        "forecast_horizon_qty",
+        "forecast_backtest_mase",
+        "forecast_wape",
+        "forecast_mase",
+        "forecast_bias",
+        "forecast_tracking_signal",
+        "forecast_accuracy_count",
+        "demand_history",
+        "demand_history_flags",
+        "demand_history_start",
+        "demand_history_bucket",
+    }
+)
+
+
 class StockPlanningProfile(models.Model):
     _inherit = "stock.planning.profile"
 
@@ -173,6 +200,10 @@ class StockPlanningProfile(models.Model):
     demand_history_start = fields.Date(readonly=True)
     demand_history_bucket = fields.Char(readonly=True)
     planning_exception_count = fields.Integer(compute="_compute_planning_exception_count")
+
+    @api.model
+    def _job_owned_fields(self):
+        return super()._job_owned_fields() | FORECAST_JOB_OWNED_FIELDS
 
     def _compute_planning_exception_count(self):
         counts = dict(

@@ -33,6 +33,25 @@ HORIZON_DAYS = 3650
 ANALOG_METHOD = "analog"
 
 
+# Plan fields the aging job computes: users cannot write them (see stock_segment).
+LIFECYCLE_JOB_OWNED_FIELDS = frozenset(
+    {
+        "aging_date",
+        "aging_qty",
+        "aging_value",
+        "stock_age_days",
+        "oldest_stock_days",
+        "unknown_origin_qty",
+        "last_demand_date",
+        "days_without_demand",
+        "onhand_coverage_days",
+        "run_out_date",
+        "is_slow_moving",
+        "aging_note",
+    }
+)
+
+
 class StockPlanningProfile(models.Model):
     _inherit = "stock.planning.profile"
 
@@ -79,6 +98,11 @@ class StockPlanningProfile(models.Model):
     aging_report_ids = fields.One2many("stock.aging.report", "profile_id", "Aging")
 
     # ------------------------------------------------------------------ actions
+
+    @api.model
+    def _job_owned_fields(self):
+        return super()._job_owned_fields() | LIFECYCLE_JOB_OWNED_FIELDS
+
     def action_compute_aging_now(self):
         self._check_planning_manager()
         self.sudo().with_context(stock_segment_no_commit=True)._run_aging(

@@ -85,6 +85,42 @@ STATUS_MESSAGES = {
 }
 
 
+# Plan fields the replenishment job computes: users cannot write them (see stock_segment).
+REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
+    {
+        "lead_time_days",
+        "lead_time_std_days",
+        "lead_time_source",
+        "lead_time_receipts",
+        "supplier_on_time_rate",
+        "vendor_id",
+        "unit_cost_used",
+        "moq_qty",
+        "pack_multiple_qty",
+        "policy_status",
+        "policy_method",
+        "policy_date",
+        "safety_stock_qty",
+        "reorder_point_qty",
+        "order_qty",
+        "max_qty",
+        "expected_fill_rate",
+        "cycle_service_level",
+        "avg_stock_qty",
+        "avg_stock_value",
+        "coverage_days",
+        "policy_explanation",
+        "policy_demand_used",
+        "policy_demand_source",
+        "policy_protection_days",
+        "policy_protection_qty",
+        "policy_error_sigma",
+        "policy_segment_id",
+        "policy_service_target",
+    }
+)
+
+
 class StockPlanningProfile(models.Model):
     _inherit = "stock.planning.profile"
 
@@ -173,6 +209,10 @@ class StockPlanningProfile(models.Model):
     )
     proposal_ids = fields.One2many("stock.replenishment.proposal", "profile_id", "Proposals")
     pending_proposal_count = fields.Integer(compute="_compute_pending_proposal_count")
+
+    @api.model
+    def _job_owned_fields(self):
+        return super()._job_owned_fields() | REPLENISHMENT_JOB_OWNED_FIELDS
 
     def _compute_orderpoint_id(self):
         ops = (
@@ -974,7 +1014,8 @@ class StockPlanningProfile(models.Model):
             return {}
         product_ids = sorted({r["product_id"] for r in rows})
         tmpl_ids = sorted({r["tmpl_id"] for r in rows})
-        categ_ids = sorted({r["categ_id"] for r in rows})
+        # Odoo 19 allows a product without a category: no category, no category route.
+        categ_ids = sorted({r["categ_id"] for r in rows if r["categ_id"]})
         warehouse_ids = sorted({r["warehouse_id"] for r in rows})
         vendors = self._fetch_main_vendors(ctx, tmpl_ids, product_ids)
         receipts = self._fetch_receipts(ctx, product_ids)

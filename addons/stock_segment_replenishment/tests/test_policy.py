@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 import numpy as np
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from invplan.policy import compute_policy
@@ -144,3 +145,65 @@ class TestPolicy(ReplenishmentCommon):
         self.assertEqual(stats["proposals"], 0)
         self.assertEqual(written, [], "a rerun on unchanged data rewrites no plan")
         self.assertEqual(snapshot(), before)
+
+    def test_product_without_category_planned_in_the_batch(self):
+        """Odoo 19 allows a product without a category: its plan gets its rule in the
+        batch run, the batch is not rerun plan by plan and no job failure is raised."""
+        product = self._product("no category", 10.0, vendor_delay=4)
+        product.product_tmpl_id.categ_id = False
+        self.assertFalse(product.categ_id)
+        profile = self.Profile.create(
+            {"product_id": product.id, "warehouse_id": self.wh.id, "segment_id": self.segment.id}
+        )
+        self.set_forecast(profile, 3.0, 1.0)
+        Profile = type(self.env["stock.planning.profile"])
+        batches = []
+        original = Profile._replenish_batch
+
+        def spy(profile_model, ctx, profile_ids):
+            batches.append(list(profile_ids))
+            return original(profile_model, ctx, profile_ids)
+
+        with patch.object(Profile, "_replenish_batch", spy):
+            self.run_job()
+        seen, rerun = set(), []
+        for batch in batches:
+            rerun += [pid for pid in batch if pid in seen]
+            seen.update(batch)
+        self.assertIn(profile.id, seen)
+        self.assertEqual(rerun, [], "no batch is rerun plan by plan")
+        self.assertEqual(profile.policy_status, "ok")
+        self.assertTrue(self.orderpoint(product), "the plan without category gets its rule")
+        self.assertFalse(
+            self.Exception.sudo().search(
+                [("exception_type", "=", "job_failure"), ("company_id", "=", self.company.id)]
+            )
+        )
+
+    def test_users_and_managers_cannot_write_forecast_or_policy_fields(self):
+        """A buyer or a manager cannot edit the demand or the policy of a plan (the next
+        run would apply rules built on it): they go through overrides and proposals."""
+        self.run_job()
+        profile = self.profile(self.history)
+        before = (profile.avg_daily_demand, profile.safety_stock_qty, profile.unit_cost_used)
+        for user in (self.user, self.manager):
+            for vals in (
+                {"avg_daily_demand": 500.0},
+                {"demand_sigma_daily": 0.0},
+                {"safety_stock_qty": 0.0},
+                {"reorder_point_qty": 1.0, "max_qty": 2.0},
+                {"unit_cost_used": 0.01},
+                {"policy_status": "ok"},
+                {"forecast_horizon_qty": 1e6},
+            ):
+                with self.assertRaises(AccessError, msg=f"{user.login} {vals}"):
+                    profile.with_user(user).write(vals)
+        profile.invalidate_recordset()
+        self.assertEqual(
+            (profile.avg_daily_demand, profile.safety_stock_qty, profile.unit_cost_used), before
+        )
+        # The jobs still write them: a new forecast gives a new policy.
+        self.set_forecast(profile, 24.0, 8.0)
+        self.run_job()
+        self.assertEqual(profile.avg_daily_demand, 24.0)
+        self.assertGreater(profile.safety_stock_qty, before[1])
