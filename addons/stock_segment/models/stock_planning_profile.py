@@ -456,10 +456,29 @@ class StockPlanningProfile(models.Model):
             return {"pairs": 0, "batches": 0, "changed": 0, "failed": 0}
         keys = np.array([(r[0], r[1]) for r in measures], dtype=np.int64)
         annualise = 365.0 / (n_periods * PERIOD_DAYS)
-        revenue = np.array([r[2] for r in measures], dtype=float) * annualise
-        cost = np.array([r[3] for r in measures], dtype=float) * annualise
-        consumption = np.array([r[4] for r in measures], dtype=float) * annualise
-        lines = np.array([r[5] for r in measures], dtype=float)
+        # A NaN or infinite price, cost or quantity never reaches a column (and NaN, never
+        # equal to itself, would rewrite the plan on every run): the measure counts as 0,
+        # which leaves the item out of the ABC value, and the plan gets a data-quality
+        # exception where the exception model is installed.
+        ctx["non_finite"] = {}
+        columns = {}
+        for pos, fname in (
+            (2, "annual_revenue"),
+            (3, "cost_of_sales"),
+            (4, "annual_consumption_value"),
+            (5, "order_line_count"),
+        ):
+            column = np.array([float(r[pos]) for r in measures], dtype=float)
+            if pos != 5:
+                column = column * annualise
+            for i in np.flatnonzero(~np.isfinite(column)):
+                key = (int(keys[i][0]), int(keys[i][1]))
+                ctx["non_finite"].setdefault(key, []).append(fname)
+            columns[fname] = np.where(np.isfinite(column), column, 0.0)
+        revenue = columns["annual_revenue"]
+        cost = columns["cost_of_sales"]
+        consumption = columns["annual_consumption_value"]
+        lines = columns["order_line_count"]
         measure = {
             "revenue": revenue,
             "margin": revenue - cost,
@@ -688,7 +707,14 @@ class StockPlanningProfile(models.Model):
         for product_id, warehouse_id, bucket, qty in self._extract_demand_series(ctx, product_ids):
             row = index.get((product_id, warehouse_id))
             if row is not None and 0 <= bucket < n_periods:
-                demand[row, bucket] += qty or 0.0
+                qty = float(qty or 0.0)
+                if not math.isfinite(qty):
+                    key = keys[row]
+                    fields_ = ctx["non_finite"].setdefault(key, [])
+                    if "demand_quantity" not in fields_:
+                        fields_.append("demand_quantity")
+                    continue
+                demand[row, bucket] += qty
 
         products = self._fetch_products(product_ids)
         profiles = self._fetch_or_create_profiles(ctx, keys)
@@ -815,7 +841,37 @@ class StockPlanningProfile(models.Model):
                 )
         self._write_classification(updates, ctx["today"])
         self._log_migrations(migrations)
+        self._report_non_finite(ctx, keys, profiles, segment_ids)
         return len(updates)
+
+    def _report_non_finite(self, ctx, keys, profiles, segment_ids):
+        """Data-quality exceptions for the plans of the batch whose price, cost or demand
+        quantity was NaN or infinite (written as 0), closed once the data is clean.
+        Nothing to do when the exception model is not installed."""
+        if "stock.planning.exception" not in self.env:
+            return
+        non_finite = ctx.get("non_finite") or {}
+        found = {}
+        for key, segment_id in zip(keys, segment_ids, strict=True):
+            bad = non_finite.get(key)
+            if not bad:
+                continue
+            found[(profiles[key]["id"], "data_quality")] = {
+                "message": self.env._(
+                    "Not a finite number in %(fields)s: counted as 0 by the classification. "
+                    "Correct the sale price, the cost or the move quantities of the product.",
+                    fields=", ".join(bad),
+                ),
+                "severity": "high",
+                "financial_impact": 0.0,
+                "product_id": key[0],
+                "warehouse_id": key[1],
+                "segment_id": segment_id,
+                "company_id": ctx["company"].id,
+            }
+        self.env["stock.planning.exception"].sudo()._sync_exceptions(
+            "classification", ["data_quality"], [profiles[k]["id"] for k in keys], found
+        )
 
     def _fetch_products(self, product_ids):
         self.env.cr.execute(

@@ -254,3 +254,51 @@ class TestClassification(StockSegmentCommon):
             stats = self.Profile._run_classification(companies=broken | other, date_to=DATE_TO)
         self.assertNotIn(broken.id, stats)
         self.assertIn(other.id, stats)
+
+    def test_nan_price_and_quantity_never_reach_a_column(self):
+        nan_price = self._create_product("nan price", 10.0, 3.0)
+        nan_qty = self._create_product("nan qty", 10.0, 3.0)
+        rows = [
+            (p, self.wh1, self.week_date(w), 5.0, "out")
+            for p in (nan_price, nan_qty)
+            for w in range(0, 52, 2)
+        ]
+        rows.append((nan_qty, self.wh1, self.week_date(7), float("nan"), "out"))
+        self.insert_moves(rows)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE product_template SET list_price = 'NaN' WHERE id = %s",
+            [nan_price.product_tmpl_id.id],
+        )
+        self.env.invalidate_all()
+        self.classify()
+        profiles = self.Profile.search(
+            [("product_id", "in", (nan_price | nan_qty).ids), ("warehouse_id", "=", self.wh1.id)]
+        )
+        self.assertEqual(len(profiles), 2)
+        self.env.cr.execute(
+            """SELECT column_name FROM information_schema.columns
+                WHERE table_name = 'stock_planning_profile'
+                  AND data_type IN ('double precision', 'numeric', 'real')"""
+        )
+        float_columns = [r[0] for r in self.env.cr.fetchall()]
+        self.assertIn("annual_margin", float_columns)
+        for column in float_columns:
+            self.env.cr.execute(
+                f"""SELECT id FROM stock_planning_profile
+                     WHERE id = ANY(%s)
+                       AND ({column}::float8 = 'NaN' OR {column}::float8 IN ('Infinity', '-Infinity'))""",  # noqa: E501
+                [profiles.ids],
+            )
+            self.assertFalse(self.env.cr.fetchall(), f"NaN or inf in {column}")
+        self.assertTrue(all(p.abc_class for p in profiles))
+        self.env.cr.execute(
+            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
+        )
+        before = dict(self.env.cr.fetchall())
+        self.classify()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
+        )
+        self.assertEqual(dict(self.env.cr.fetchall()), before, "the second run rewrote the plans")

@@ -1,6 +1,6 @@
 import math
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -256,3 +256,30 @@ class TestForecastJob(ForecastCommon):
             stats = self.run_forecast()
         self.assertGreater(stats["lines"], 0)
         self.assertTrue(self.profile(self.steady, self.wh1).forecast_ids)
+
+    def test_nan_sale_price_is_a_data_quality_exception_of_the_classification(self):
+        date_to = datetime.combine(TODAY + timedelta(days=1), datetime.min.time())
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE product_template SET list_price = 'NaN' WHERE id = %s",
+            [self.steady.product_tmpl_id.id],
+        )
+        self.env.invalidate_all()
+        self.Profile.sudo()._run_classification(companies=self.company, date_to=date_to)
+        plan = self.profile(self.steady, self.wh1)
+        self.assertTrue(math.isfinite(plan.annual_revenue))
+        self.assertTrue(math.isfinite(plan.annual_margin))
+        exc = self.open_exceptions(plan, "data_quality")
+        self.assertEqual(len(exc), 1)
+        self.assertIn("annual_revenue", exc.message)
+        self.assertEqual(exc.source, "classification")
+        self.Profile.sudo()._run_classification(companies=self.company, date_to=date_to)
+        self.assertEqual(self.open_exceptions(plan, "data_quality"), exc, "no duplicate")
+        self.env.cr.execute(
+            "UPDATE product_template SET list_price = 100 WHERE id = %s",
+            [self.steady.product_tmpl_id.id],
+        )
+        self.env.invalidate_all()
+        self.Profile.sudo()._run_classification(companies=self.company, date_to=date_to)
+        self.assertFalse(self.open_exceptions(plan, "data_quality"))
+        self.assertEqual(exc.state, "done")
