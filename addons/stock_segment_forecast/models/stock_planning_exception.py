@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 EXCEPTION_TYPES = [
@@ -92,6 +93,48 @@ class StockPlanningException(models.Model):
             exc.state_sequence = order.get(exc.state, 9)
 
     # ------------------------------------------------------------------ actions
+    def _job_owned_fields(self):
+        """Fields only the planning jobs write (they run as superuser). People own an
+        exception (``user_id``), work it through its buttons and discuss it in the chatter;
+        they never move it to another company nor rewrite what the job detected."""
+        return {
+            "company_id",
+            "date_detected",
+            "resolved_by_job",
+            "exception_type",
+            "source",
+            "profile_id",
+            "product_id",
+            "warehouse_id",
+            "segment_id",
+            "financial_impact",
+            "message",
+        }
+
+    def write(self, vals):
+        if not self.env.su:
+            refused = sorted(
+                fname
+                for fname in set(vals) & self._job_owned_fields()
+                if any(
+                    self._fields[fname].convert_to_write(exc[fname], exc) != vals[fname]
+                    for exc in self
+                )
+            )
+            if refused:
+                labels = ", ".join(
+                    self._fields[f].get_description(self.env)["string"] for f in refused
+                )
+                raise AccessError(
+                    self.env._(
+                        "Planning exceptions are raised and resolved by the planning jobs: "
+                        "%(fields)s cannot be changed by hand. Assign an owner, work the "
+                        "exception with its buttons or write in its chatter instead.",
+                        fields=labels,
+                    )
+                )
+        return super().write(vals)
+
     def action_start(self):
         self.write({"state": "in_progress", "user_id": self.env.user.id})
 
@@ -105,7 +148,9 @@ class StockPlanningException(models.Model):
         self.write({"state": "ignored", "date_resolved": fields.Datetime.now()})
 
     def action_reopen(self):
-        self.write({"state": "new", "date_resolved": False, "resolved_by_job": False})
+        self.write({"state": "new", "date_resolved": False})
+        # Reopened by a person: the job no longer counts as the one that resolved it.
+        self.filtered("resolved_by_job").sudo().write({"resolved_by_job": False})
 
     # ------------------------------------------------------------------ job API
     @api.model

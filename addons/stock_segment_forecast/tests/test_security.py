@@ -73,3 +73,46 @@ class TestSecurity(ForecastCommon):
             .with_user(self.user)
             .search([("profile_id", "=", foreign.id)])
         )
+
+    def test_planning_user_cannot_rewrite_what_the_job_detected(self):
+        other = self.env["res.company"].create({"name": "Exception Other Co"})
+        self.user.sudo().company_ids |= other
+        alert = (
+            self.Exception.sudo()
+            .create(
+                {
+                    "exception_type": "data_quality",
+                    "source": "control_chart",
+                    "message": "A company-level alert without a plan.",
+                    "company_id": self.company.id,
+                }
+            )
+            .with_user(self.user)
+            .with_context(allowed_company_ids=[self.company.id, other.id])
+        )
+        detected = alert.date_detected
+        for vals in (
+            {"company_id": other.id},
+            {"resolved_by_job": True},
+            {"date_detected": "2020-01-01 00:00:00"},
+        ):
+            with self.assertRaises(AccessError, msg=str(vals)):
+                alert.write(vals)
+        alert.invalidate_recordset()
+        self.assertEqual(alert.sudo().company_id, self.company)
+        self.assertFalse(alert.sudo().resolved_by_job)
+        self.assertEqual(alert.sudo().date_detected, detected)
+        # What a buyer legitimately does still works: own it, work it, reopen it.
+        alert.action_start()
+        self.assertEqual((alert.state, alert.user_id), ("in_progress", self.user))
+        alert.write({"user_id": False})
+        alert.action_done()
+        self.assertEqual(alert.state, "done")
+        alert.sudo().resolved_by_job = True
+        alert.action_reopen()
+        self.assertEqual(alert.state, "new")
+        self.assertFalse(alert.resolved_by_job)
+        alert.message_post(body="Checked with the warehouse.")
+        # The jobs write in superuser mode.
+        alert.sudo().write({"resolved_by_job": True, "company_id": other.id})
+        self.assertEqual(alert.sudo().company_id, other)

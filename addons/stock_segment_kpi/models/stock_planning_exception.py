@@ -26,3 +26,13 @@ class StockPlanningException(models.Model):
     kpi_lcl = fields.Float("Lower Control Limit", readonly=True, digits=(16, 4))
     kpi_value = fields.Float("Last Value", readonly=True, digits=(16, 4))
     kpi_date = fields.Date("Day Checked", readonly=True)
+
+    def _job_owned_fields(self):
+        return super()._job_owned_fields() | {
+            "kpi_metric",
+            "kpi_center",
+            "kpi_ucl",
+            "kpi_lcl",
+            "kpi_value",
+            "kpi_date",
+        }
