@@ -9,6 +9,9 @@ REASONS = [
     ("other", "Other"),
 ]
 
+# Written by the disposal's own actions only (which do the scrap and the entry).
+ACTION_FIELDS = {"state", "scrap_id", "move_id"}
+
 
 class StockDisposal(models.Model):
     """Disposal or liquidation of stock: what leaves, why, and what it brought back."""
@@ -56,6 +59,37 @@ class StockDisposal(models.Model):
     _quantity_positive = models.Constraint(
         "CHECK (quantity > 0)", "The disposed quantity must be positive."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if (
+                    vals.get("state", "draft") != "draft"
+                    or vals.get("scrap_id")
+                    or vals.get("move_id")
+                ):
+                    raise AccessError(
+                        self.env._(
+                            "A disposal is created as a draft; it is done or cancelled by its "
+                            "buttons only."
+                        )
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """State, scrap and journal entry change through the actions only (they do the
+        scrap), and a done disposal never goes back: it would be scrapped twice."""
+        if "state" in vals and vals["state"] != "done" and any(d.state == "done" for d in self):
+            raise UserError(self.env._("A done disposal cannot be reset or cancelled."))
+        if not self.env.su and ACTION_FIELDS.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "The state of a disposal changes through its buttons only (Dispose, "
+                    "Cancel), which take the stock out: it cannot be written directly."
+                )
+            )
+        return super().write(vals)
 
     @api.depends("quantity", "unit_cost", "value_recovered")
     def _compute_value(self):
@@ -105,13 +139,15 @@ class StockDisposal(models.Model):
             move = disposal._create_disposal_move()
             if move:
                 vals["move_id"] = move.id
-            disposal.write(vals)
+            # The checks above passed: the action itself records the result.
+            disposal.sudo().write(vals)
         return True
 
     def action_cancel(self):
         if any(d.state == "done" for d in self):
             raise UserError(self.env._("A done disposal cannot be cancelled."))
-        self.write({"state": "cancelled"})
+        self.check_access("write")
+        self.sudo().write({"state": "cancelled"})
 
     def _create_disposal_move(self):
         """Use the provision for the loss: debit the provision account, credit the

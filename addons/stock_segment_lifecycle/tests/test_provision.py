@@ -193,3 +193,47 @@ class TestProvision(LifecycleCommon):
             with self.assertRaises(AccessError):
                 proposal.with_user(user).write({"state": "approved"})
         self.assertEqual(proposal.state, "draft")
+
+    def test_disposal_state_changes_through_actions_only(self):
+        """Nobody sets a disposal to done without the scrap, nor resets a done disposal to
+        draft (it would be scrapped twice): a direct write of the state, as a Planning User
+        or a Planning Manager, is refused; the actions still work."""
+        vals = {
+            "product_id": self.old.id,
+            "warehouse_id": self.wh.id,
+            "company_id": self.company.id,
+            "quantity": 1.0,
+            "unit_cost": 30.0,
+            "disposal_type": "scrap",
+            "reason": "obsolete",
+        }
+        Disposal = self.env["stock.disposal"]
+        draft = Disposal.create(vals)
+        for user in (self.buyer, self.manager):
+            for state in ("done", "cancelled"):
+                with self.assertRaises(UserError):
+                    draft.with_user(user).write({"state": state})
+            with self.assertRaises(UserError):
+                Disposal.with_user(user).create(dict(vals, state="done"))
+        self.assertEqual(draft.state, "draft")
+        self.assertFalse(draft.scrap_id)
+
+        draft.with_user(self.manager).action_done()
+        self.assertEqual(draft.state, "done")
+        scrap = draft.scrap_id
+        self.assertEqual(scrap.state, "done")
+        for user in (self.buyer, self.manager):
+            with self.assertRaises(UserError):
+                draft.with_user(user).write({"state": "draft"})
+            with self.assertRaises(UserError):
+                draft.with_user(user).write({"scrap_id": False})
+        with self.assertRaises(UserError):
+            draft.write({"state": "draft"})  # not even the superuser
+        self.assertEqual(draft.state, "done")
+        self.assertEqual(draft.scrap_id, scrap)
+        with self.assertRaises(UserError):
+            draft.with_user(self.manager).action_done()
+
+        other = Disposal.create(vals)
+        other.with_user(self.buyer).action_cancel()
+        self.assertEqual(other.state, "cancelled")
