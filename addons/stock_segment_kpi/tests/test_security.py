@@ -1,7 +1,11 @@
+import base64
+import io
+
+import openpyxl
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import KpiCommon
+from .common import MONTH_END, MONTH_START, KpiCommon
 
 
 @tagged("post_install", "-at_install")
@@ -38,3 +42,25 @@ class TestKpiSecurity(KpiCommon):
         # Each company's figures come from its own warehouses only.
         row_c = self.month_row(self.prod_c, self.company2)
         self.assertAlmostEqual(row_c.cogs_value, 9.0 * 2.0)
+
+    def test_export_wizard_refuses_other_companies(self):
+        """A user of one company who passes another company, or its warehouse or
+        segment, to the workbook export gets a clear error, not the other's figures."""
+        self.run_march(companies=self.company | self.company2)
+        Wizard = self.env["stock.kpi.export.wizard"].with_user(self.finance)
+        base = {"date_from": MONTH_START, "date_to": MONTH_END}
+        for companies in (self.company2, self.company | self.company2):
+            with self.assertRaises(AccessError):
+                Wizard.create(dict(base, company_ids=[(6, 0, companies.ids)])).action_export()
+        for extra in (
+            {"company_ids": [(6, 0, self.company.ids)], "warehouse_ids": [(6, 0, self.wh2.ids)]},
+            {"warehouse_ids": [(6, 0, (self.wh | self.wh2).ids)]},
+            {"segment_ids": [(6, 0, self.segment2.ids)]},
+        ):
+            with self.assertRaises(AccessError):
+                Wizard.create(dict(base, **extra)).action_export()
+        wizard = Wizard.create(dict(base, company_ids=[(6, 0, self.company.ids)]))
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        companies = {c.value for c in book["Inventory"]["B"][3:] if c.value}
+        self.assertEqual(companies, {self.company.name})

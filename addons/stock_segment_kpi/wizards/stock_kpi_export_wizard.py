@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import xlsxwriter
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # One sheet per KPI family: (sheet name, title, [(field, header, format key)]).
 # Every text cell is written as text: a name starting with "=" must never become a live
@@ -87,6 +87,33 @@ class StockKpiExportWizard(models.TransientModel):
     file_data = fields.Binary("Workbook", readonly=True, attachment=False)
     file_name = fields.Char(readonly=True)
 
+    @api.constrains("company_ids", "warehouse_ids", "segment_ids")
+    def _check_allowed_companies(self):
+        """Only the companies the user works in: companies, warehouses and segments of
+        another company are refused with a clear error (the record rules would only
+        return an empty workbook)."""
+        # Constraints run as superuser: check for the user who made the change.
+        if self.env(su=False).su:
+            return
+        allowed = self.env.user.company_ids
+        for wizard in self.sudo():
+            foreign = (
+                (wizard.company_ids - allowed).mapped("name")
+                + wizard.warehouse_ids.filtered(lambda w: w.company_id not in allowed).mapped(
+                    "name"
+                )
+                + wizard.segment_ids.filtered(
+                    lambda s: s.company_id and s.company_id not in allowed
+                ).mapped("name")
+            )
+            if foreign:
+                raise AccessError(
+                    self.env._(
+                        "You can only export the KPIs of your own companies; not allowed: %s.",
+                        ", ".join(foreign),
+                    )
+                )
+
     def _snapshot_domain(self):
         self.ensure_one()
         domain = [
@@ -106,6 +133,7 @@ class StockKpiExportWizard(models.TransientModel):
         self.ensure_one()
         if self.date_from > self.date_to:
             raise UserError(self.env._("The period starts after it ends."))
+        self._check_allowed_companies()
         rows = self.env["stock.kpi.snapshot"].search(
             self._snapshot_domain(), order="date_from, company_id, warehouse_id, segment_id"
         )

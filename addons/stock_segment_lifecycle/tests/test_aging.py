@@ -142,3 +142,34 @@ class TestAging(LifecycleCommon):
         )
         with self.assertRaisesRegex(UserError, "open-ended bucket"):
             self.run_aging()
+
+    def test_export_holds_own_companies_only(self):
+        """The aging export of a user of one company holds that company's rows only, and
+        asking for another company is refused."""
+        self.run_aging()
+        other = self.env["res.company"].create({"name": "Lifecycle Export Other Co"})
+        wh_other = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        secret = self.env["product.product"].create(
+            {"name": "Other company secret", "type": "consu", "company_id": other.id}
+        )
+        self.Report.sudo().create(
+            {
+                "snapshot_date": TODAY,
+                "product_id": secret.id,
+                "warehouse_id": wh_other.id,
+                "bucket_id": self.env["stock.aging.bucket"]._buckets_for(other)[0][:1].id,
+                "company_id": other.id,
+                "quantity": 5.0,
+            }
+        )
+        wizard = self.env["stock.aging.export"].with_user(self.buyer).create({})
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        texts = {c.value for s in book.worksheets for r in s.iter_rows() for c in r}
+        self.assertIn(self.fast.display_name, texts)
+        self.assertNotIn(secret.display_name, texts)
+        self.assertNotIn(wh_other.display_name, texts)
+        with self.assertRaises(UserError):
+            self.env["stock.aging.export"].with_user(self.buyer).with_context(
+                allowed_company_ids=[other.id]
+            ).create({}).action_export()

@@ -118,3 +118,21 @@ class TestLastTimeBuy(LifecycleCommon):
         self.assertAlmostEqual(wiz.demand_per_month, 2.0 * 365.25 / 12, places=4)
         self.assertEqual(wiz.unit_cost, 12.0)
         self.assertGreater(wiz.residual_mean, 0)
+
+    def test_other_company_warehouse_or_product_is_refused(self):
+        """A user of one company cannot run the last-time buy on another company's
+        warehouse or product (its costs, stock and plans), nor order for it."""
+        other = self.env["res.company"].create({"name": "Last-time buy Other Co"})
+        wh_other = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        product_other = self.env["product.product"].create(
+            {"name": "Other company part", "type": "consu", "company_id": other.id}
+        )
+        with self.assertRaises(UserError):
+            self._wizard(warehouse_id=wh_other.id)
+        with self.assertRaises(UserError):
+            self._wizard(product_id=product_other.id)
+        with self.assertRaises(UserError):
+            self.env["stock.last.time.buy"].with_user(self.manager).with_context(
+                default_product_id=self.fast.id, default_warehouse_id=wh_other.id
+            ).default_get(["product_id", "warehouse_id", "unit_cost"])
+        self.assertTrue(self._wizard())

@@ -30,7 +30,10 @@ class StockAgingExport(models.TransientModel):
     file_name = fields.Char(readonly=True)
 
     def action_export(self):
-        rows = self.env["stock.aging.report"].search([("quantity", "!=", 0)])
+        # The companies the user works in only (on top of the record rules).
+        rows = self.env["stock.aging.report"].search(
+            [("quantity", "!=", 0), ("company_id", "in", self.env.companies.ids)]
+        )
         return self._export(rows)
 
     def _export(self, rows):

@@ -1,7 +1,7 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from invplan.lifecycle import last_time_buy, residual_demand_mean
 from invplan.lifecycle_policy import residual_demand_summary
@@ -15,12 +15,13 @@ class StockLastTimeBuy(models.TransientModel):
 
     _name = "stock.last.time.buy"
     _description = "Last-time Buy"
+    _check_company_auto = True
 
-    product_id = fields.Many2one("product.product", required=True)
+    product_id = fields.Many2one("product.product", required=True, check_company=True)
     warehouse_id = fields.Many2one("stock.warehouse", required=True)
     company_id = fields.Many2one(related="warehouse_id.company_id")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    vendor_id = fields.Many2one("res.partner")
+    vendor_id = fields.Many2one("res.partner", check_company=True)
     supply_end_date = fields.Date(help="Last date the vendor accepts orders.")
     service_end_date = fields.Date(required=True, help="Demand is served until this date.")
     demand_per_month = fields.Float(
@@ -68,6 +69,7 @@ class StockLastTimeBuy(models.TransientModel):
         warehouse = self.env["stock.warehouse"].browse(vals.get("warehouse_id"))
         if not product or not warehouse:
             return vals
+        self._check_warehouse_company(warehouse)
         tmpl = product.product_tmpl_id
         company = warehouse.company_id
         profile = self.env["stock.planning.profile"].search(
@@ -88,6 +90,30 @@ class StockLastTimeBuy(models.TransientModel):
             on_order_qty=self._open_purchase_qty(product, warehouse),
         )
         return vals
+
+    @api.model
+    def _check_warehouse_company(self, warehouse):
+        """A user plans the final order of their own companies only: the warehouse (and
+        so the company whose costs, stock and plans are read) must be one of theirs."""
+        if self.env.su:
+            return
+        company = warehouse.sudo().company_id
+        if company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "The warehouse %(warehouse)s belongs to %(company)s, a company you do "
+                    "not work in.",
+                    warehouse=warehouse.sudo().display_name,
+                    company=company.name,
+                )
+            )
+
+    @api.constrains("warehouse_id")
+    def _check_warehouse_allowed(self):
+        # Constraints run as superuser: check for the user who made the change.
+        as_user = self.with_env(self.env(su=False))
+        for wiz in self:
+            as_user._check_warehouse_company(wiz.warehouse_id)
 
     @api.model
     def _open_purchase_qty(self, product, warehouse):
@@ -190,6 +216,7 @@ class StockLastTimeBuy(models.TransientModel):
     def action_confirm(self):
         """Create the final purchase order (draft) for the computed quantity."""
         self.ensure_one()
+        self._check_warehouse_company(self.warehouse_id)
         if self.status != "ok":
             raise UserError(self.message or self.env._("The final order cannot be computed."))
         if self.order_qty <= 0:
