@@ -562,9 +562,7 @@ def _period_position(dates, win) -> np.ndarray:
     if not have.any() or len(win.periods) == 0:
         return out
     per = d[have].dt.to_period(win.periods.freq)
-    idx = per.to_numpy().astype(object)
-    first = win.periods[0]
-    k = np.array([(p - first).n for p in idx], dtype=float)
+    k = (pd.PeriodIndex(per).asi8 - win.periods[0].ordinal).astype(float)
     starts = per.dt.start_time.to_numpy()
     ends = (per + 1).dt.start_time.to_numpy()
     frac = (d[have].to_numpy() - starts) / (ends - starts)

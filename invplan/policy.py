@@ -465,7 +465,7 @@ STATUSES = (
     "overflow",
 )
 #: Numeric columns of :func:`compute_policy`'s frame, in order.
-POLICY_OUTPUTS = _OUTPUTS = (
+POLICY_OUTPUTS = (
     "safety_factor",
     "demand_mean_p",
     "demand_sigma_p",
@@ -609,7 +609,7 @@ def compute_policy(
         if st in _SINGLE_MESSAGES:
             raise ValueError(_SINGLE_MESSAGES[st])
 
-    out = {name: np.zeros(n) for name in _OUTPUTS}
+    out = {name: np.zeros(n) for name in POLICY_OUTPUTS}
     method = np.full(n, "", dtype=object)
     method[is_mto] = "make_to_order"
     method[is_manual] = "manual"
@@ -806,7 +806,7 @@ def _discrete_csl_for_fill(target, q, mean, variance, max_r=200):
 
 def _frame(status, method, out):
     df = pd.DataFrame({"status": status, "method": method})
-    for name in _OUTPUTS:
+    for name in POLICY_OUTPUTS:
         df[name] = np.where(np.isfinite(out[name]), out[name], 0.0)
     return df
 
