@@ -9,9 +9,9 @@ from .common import MONTH_END, MONTH_START, KpiCommon
 
 @tagged("post_install", "-at_install")
 class TestKpiWorkbook(KpiCommon):
-    def test_workbook_has_sheets_charts_and_values(self):
-        self.run_march()
-        wizard = (
+    def export_wizard(self):
+        """The export wizard of March for the company, as the finance user."""
+        return (
             self.env["stock.kpi.export.wizard"]
             .with_user(self.finance)
             .create(
@@ -22,6 +22,10 @@ class TestKpiWorkbook(KpiCommon):
                 }
             )
         )
+
+    def test_workbook_has_sheets_charts_and_values(self):
+        self.run_march()
+        wizard = self.export_wizard()
         action = wizard.action_export()
         self.assertIn(f"/web/content/stock.kpi.export.wizard/{wizard.id}/file_data", action["url"])
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
@@ -50,17 +54,7 @@ class TestKpiWorkbook(KpiCommon):
         self.wh.sudo().name = evil
         self.segment.sudo().name = evil
         self.run_march()
-        wizard = (
-            self.env["stock.kpi.export.wizard"]
-            .with_user(self.finance)
-            .create(
-                {
-                    "date_from": MONTH_START,
-                    "date_to": MONTH_END,
-                    "company_ids": [(6, 0, self.company.ids)],
-                }
-            )
-        )
+        wizard = self.export_wizard()
         wizard.action_export()
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
         hits = 0

@@ -13,7 +13,7 @@ from odoo.addons.stock_segment_forecast.models.stock_planning_profile import (
 from odoo.tools import SQL
 
 from invplan.leadtime import lead_time_stats
-from invplan.planning import plan_policy
+from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
 _logger = logging.getLogger(__name__)
@@ -977,6 +977,7 @@ class StockPlanningProfile(models.Model):
             data.append(
                 {
                     "code": seg.id,
+                    "name": seg.name,
                     "service_metric": metric,
                     "service_target": seg.service_level_target / 100.0,
                     "policy": seg.replenishment_policy or "manual",
@@ -990,18 +991,7 @@ class StockPlanningProfile(models.Model):
                     "allocation_group": (seg.allocation_group or "").strip() or f"segment {seg.id}",
                 }
             )
-        columns = [
-            "code",
-            "service_metric",
-            "service_target",
-            "policy",
-            "review_days",
-            "holding_rate",
-            "order_cover_days",
-            "allocate",
-            "allocation_group",
-        ]
-        return pd.DataFrame(data, columns=columns).astype({"code": object})
+        return pd.DataFrame(data, columns=list(SEGMENT_COLUMNS)).astype({"code": object})
 
     # ------------------------------------------------------------------ one batch
     def _replenish_batch(self, ctx, profile_ids):

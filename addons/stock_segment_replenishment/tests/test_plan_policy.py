@@ -7,21 +7,9 @@ import pandas as pd
 from freezegun import freeze_time
 from odoo.tests import tagged
 
-from invplan.planning import plan_policy
+from invplan.planning import SEGMENT_COLUMNS, plan_policy
 
 from .common import TODAY, ReplenishmentCommon
-
-SEGMENT_COLUMNS = [
-    "code",
-    "service_metric",
-    "service_target",
-    "policy",
-    "review_days",
-    "holding_rate",
-    "order_cover_days",
-    "allocate",
-    "allocation_group",
-]
 
 
 @tagged("post_install", "-at_install")
@@ -84,6 +72,7 @@ class TestPlanPolicy(ReplenishmentCommon):
             [
                 (
                     s.id,
+                    s.name,
                     "fill_rate" if s.service_metric == "fill_rate" else "csl",
                     s.service_level_target / 100.0,
                     s.replenishment_policy,
@@ -95,7 +84,7 @@ class TestPlanPolicy(ReplenishmentCommon):
                 )
                 for s in plans.segment_id
             ],
-            columns=SEGMENT_COLUMNS,
+            columns=list(SEGMENT_COLUMNS),
         )
         return plan_policy(
             plans.mapped("policy_demand_used"),
