@@ -472,6 +472,8 @@ class StockReplenishmentProposal(models.Model):
             return
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         model = self.env["ir.model"]._get_id(self._name)
+        # Names in one read: the activity would otherwise read each proposal's product.
+        names = dict(zip(self.ids, self.mapped("display_name"), strict=True))
         vals = []
         for p in self:
             user = approver
@@ -481,6 +483,7 @@ class StockReplenishmentProposal(models.Model):
                 {
                     "res_model_id": model,
                     "res_id": p.id,
+                    "res_name": names[p.id],
                     "activity_type_id": todo.id if todo else False,
                     "summary": self.env._("Approve reorder rule change"),
                     "user_id": user.id,
