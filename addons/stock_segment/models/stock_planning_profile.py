@@ -62,6 +62,9 @@ JOB_OWNED_FIELDS = frozenset(
         "demand_cv2",
         "demand_period_count",
         "days_since_last_demand",
+        "data_quarantine",
+        "data_findings",
+        "data_checked_date",
     }
 )
 
@@ -191,6 +194,29 @@ class StockPlanningProfile(models.Model):
     demand_period_count = fields.Integer("Weeks of History", readonly=True)
     days_since_last_demand = fields.Integer(readonly=True)
     migration_ids = fields.One2many("stock.segment.migration", "profile_id", "Migrations")
+
+    # Plausibility screen (run by the classification, before anything is planned)
+    data_quarantine = fields.Boolean(
+        "Quarantined",
+        readonly=True,
+        index=True,
+        help="The nightly screen found a value it cannot trust (a cost, price, lead time, "
+        "quantity or unit far outside what is plausible). The plan keeps its last good "
+        "reorder rule, no proposal is applied, and the item is left out of the company's "
+        "ABC ranking until the data is corrected or a buyer confirms the value.",
+    )
+    data_findings = fields.Text(
+        "Data Findings",
+        readonly=True,
+        help="What the nightly screen found: one line per field, with its value and what to do.",
+    )
+    data_checked_date = fields.Date("Screened On", readonly=True)
+    data_confirmed = fields.Text(
+        "Confirmed Values",
+        copy=False,
+        help="Values a buyer confirmed as real (one per line, field=value): the screen "
+        "accepts them until they change.",
+    )
 
     _product_warehouse_uniq = models.Constraint(
         "unique (product_id, warehouse_id)",
