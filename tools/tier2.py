@@ -11,7 +11,8 @@ How Odoo is found (first that applies):
 one). ``ODOO_ADDONS_PATH`` adds addon folders (default: the tree's ``addons`` folders).
 PostgreSQL comes from the standard ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``
 variables (default 127.0.0.1:5432, user ``odoo``: Odoo refuses ``postgres``).
-``TIER2_ADDONS`` (comma-separated) restricts the run to some addons.
+``TIER2_ADDONS`` (comma-separated) restricts the run to some addons; ``TIER2_LOG`` names the
+log file (default ``.tier2.log``).
 ``ODOO_TEMPLATE_DB``, when set, names a prepared database (stock, purchase, sale, mrp
 installed with demo data) that is copied instead of building one from scratch.
 
@@ -151,7 +152,8 @@ def main() -> int:
     finally:
         subprocess.run(["dropdb", "--if-exists", db], env=env, check=False)
     log = "".join(log_lines)
-    Path(ROOT / ".tier2.log").write_text(log)
+    log_path = Path(os.environ.get("TIER2_LOG") or ROOT / ".tier2.log")
+    log_path.write_text(log)
     ran = sum(int(n) for n in re.findall(r"Ran (\d+) tests?", log))
     summary = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", log)
     failed = sum(int(f) + int(e) for f, e, _ in summary)
@@ -160,7 +162,7 @@ def main() -> int:
     if not summary and errors:
         failed = max(failed, errors)
     passed = max(total - failed, 0)
-    print(f"tier2 ({time.time() - started:.0f} s, log in .tier2.log):")
+    print(f"tier2 ({time.time() - started:.0f} s, log in {log_path}):")
     print(f"{passed} passed, {failed} failed")
     if rc != 0 or failed or errors or total == 0:
         print(f"tier 2 FAILED: exit code {rc}, {errors} error lines, {total} tests")
