@@ -363,3 +363,209 @@ def quarantine(findings: pd.DataFrame) -> np.ndarray:
     if len(findings) == 0:
         return np.asarray([], dtype=object)
     return np.unique(findings.loc[findings["severity"] == "error", "item"].astype(str))
+
+
+def check_log_outliers(
+    values,
+    ids,
+    field: str,
+    *,
+    what: str,
+    factor: float = 1e4,
+    z_max: float = 6.0,
+    action: str = "",
+    severity: str = "error",
+) -> pd.DataFrame:
+    """Findings on one positive measure (a cost, a price, a ratio) far from its peers.
+
+    The test is on the decimal logarithm, because costs and prices spread over orders
+    of magnitude: with ``m`` the median and ``MAD`` the median absolute deviation of
+    ``log10(v)`` over the positive finite values given (one company's catalogue), the
+    modified z-score is ``0.6745 * (log10(v) - m) / MAD`` (Iglewicz and Hoaglin, *How
+    to Detect and Handle Outliers*, 1993, eq. 2.2; they call a score above 3.5 an
+    outlier). A value is a finding only when *both* its score exceeds ``z_max`` and it
+    is more than ``factor`` times away from the median value ``10**m``: the score alone
+    flags any value in a catalogue whose prices barely vary, the ratio alone flags a
+    machine in a catalogue of screws. Values above the median get ``severity``; values
+    below it are a ``warning`` (a cost too low hides less than a cost too high). With a
+    MAD of zero (more than half the values equal), the ratio test decides alone.
+    """
+    v = np.asarray(values, dtype=float)
+    ids = np.asarray(ids, dtype=object)
+    ok = np.isfinite(v) & (v > 0)
+    if ok.sum() < 3:
+        return empty_findings()
+    logs = np.full(len(v), np.nan)
+    logs[ok] = np.log10(v[ok])
+    med = float(np.median(logs[ok]))
+    mad = float(np.median(np.abs(logs[ok] - med)))
+    dev = np.where(ok, logs - med, 0.0)
+    if mad > 0:
+        score = 0.6745 * dev / mad
+    else:
+        score = np.where(dev > 0, np.inf, np.where(dev < 0, -np.inf, 0.0))
+    far = np.abs(dev) > np.log10(factor)
+    high = ok & far & (score > z_max)
+    low = ok & far & (score < -z_max)
+    median_value = 10.0**med
+    times = np.where(ok, 10.0 ** np.abs(dev), 0.0)
+    reason_high = np.asarray(
+        [f"{what} {t:,.3g} times the company's median of {median_value:,.6g}" for t in times],
+        dtype=object,
+    )
+    reason_low = np.asarray(
+        [f"{what} 1/{t:,.3g} of the company's median of {median_value:,.6g}" for t in times],
+        dtype=object,
+    )
+    action = action or f"check the {what}: a typing or unit error?"
+    return _concat(
+        [
+            _rows(ids, high, field, v, reason_high, action, severity),
+            _rows(ids, low, field, v, reason_low, action, "warning"),
+        ]
+    )
+
+
+def check_line_summary(
+    ids,
+    max_line,
+    median_line,
+    n_lines,
+    *,
+    max_quantity: float = 1e9,
+    spike_ratio: float = 50.0,
+    absurd_spike_ratio: float = 1000.0,
+    min_lines_for_spike: int = 5,
+) -> pd.DataFrame:
+    """The spike and size tests of :func:`check_history` on a per-item summary of its
+    positive demand lines: the largest line, the median line and the number of lines.
+
+    A database can aggregate these per item in one query, where the lines themselves
+    would be millions of rows. The verdicts are those of :func:`check_history` on the
+    same lines (same thresholds, same rules: a line above ``max_quantity`` is an error;
+    with ``min_lines_for_spike`` lines or more, the largest line at ``spike_ratio``
+    times the median or more is a warning, at ``absurd_spike_ratio`` an error). The
+    median here includes the oversized lines that :func:`check_history` leaves out of
+    its spike test; an item with such a line is an error either way.
+    """
+    ids = np.asarray(ids, dtype=object)
+    mx = np.asarray(max_line, dtype=float)
+    med = np.asarray(median_line, dtype=float)
+    n = np.asarray(n_lines, dtype=float)
+    finite = np.isfinite(mx)
+    huge = finite & (np.abs(mx) > max_quantity)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(
+            finite & ~huge & np.isfinite(med) & (med > 0) & (n >= min_lines_for_spike),
+            mx / med,
+            0.0,
+        )
+    reason = np.asarray([f"{r:,.0f} times the item's median line" for r in ratio], dtype=object)
+    return _concat(
+        [
+            _rows(
+                ids,
+                huge,
+                "quantity",
+                mx,
+                f"a demand line larger than {max_quantity:,.6g}: a typing or unit error",
+                "correct or cancel the move; the item is left out until then",
+                "error",
+            ),
+            _rows(
+                ids,
+                ratio >= absurd_spike_ratio,
+                "quantity",
+                mx,
+                reason,
+                "correct the line (a typing error?) or cancel it; the item is left out until then",
+                "error",
+            ),
+            _rows(
+                ids,
+                (ratio >= spike_ratio) & (ratio < absurd_spike_ratio),
+                "quantity",
+                mx,
+                reason,
+                "check the line: a one-off order inflates the forecast and the safety "
+                "stock; cancel it or flag it if it will not recur",
+                "warning",
+            ),
+        ]
+    )
+
+
+def check_quantities(
+    ids,
+    values,
+    field: str,
+    *,
+    what: str,
+    max_quantity: float = 1e9,
+    annual_demand=None,
+    max_years: float | None = None,
+    action: str = "",
+) -> pd.DataFrame:
+    """Findings on a quantity per item (on hand, a minimum order quantity).
+
+    Error: not finite, or larger than ``max_quantity`` in size. Warning, when
+    ``annual_demand`` and ``max_years`` are given: more than ``max_years`` years of the
+    item's demand (items with demand only): an order or a stock of decades is possible
+    but a buyer should see it. A negative value is a warning (negative stock: moves
+    booked out of order).
+    """
+    ids = np.asarray(ids, dtype=object)
+    v = np.asarray(values, dtype=float)
+    action = action or f"correct the {what}"
+    parts = [
+        _rows(ids, ~np.isfinite(v), field, v, f"{what} is not a finite number", action, "error"),
+        _rows(
+            ids,
+            np.isfinite(v) & (np.abs(v) > max_quantity),
+            field,
+            v,
+            f"{what} larger than {max_quantity:,.6g}: a typing or unit error",
+            action,
+            "error",
+        ),
+        _rows(
+            ids,
+            np.isfinite(v) & (v < 0) & (np.abs(v) <= max_quantity),
+            field,
+            v,
+            f"negative {what}",
+            f"check the {what}",
+            "warning",
+        ),
+    ]
+    if annual_demand is not None and max_years is not None:
+        d = np.asarray(annual_demand, dtype=float)
+        with np.errstate(invalid="ignore"):
+            long = (
+                np.isfinite(v)
+                & (np.abs(v) <= max_quantity)
+                & np.isfinite(d)
+                & (d > 0)
+                & (v > max_years * d)
+            )
+        years = np.where(long, v / np.where(d > 0, d, 1.0), 0.0)
+        parts.append(
+            _rows(
+                ids,
+                long,
+                field,
+                v,
+                np.asarray([f"{what} of {y:,.0f} years of demand" for y in years], dtype=object),
+                f"check the {what} against the item's demand",
+                "warning",
+            )
+        )
+    return _concat(parts)
+
+
+def signature(findings: pd.DataFrame) -> np.ndarray:
+    """``field=value`` per finding: what a buyer confirms as real, so that the same
+    value is accepted on later runs and a changed value is checked again."""
+    if len(findings) == 0:
+        return np.asarray([], dtype=object)
+    return (findings["field"].astype(str) + "=" + findings["value"].astype(str)).to_numpy(object)
