@@ -569,3 +569,72 @@ def signature(findings: pd.DataFrame) -> np.ndarray:
     if len(findings) == 0:
         return np.asarray([], dtype=object)
     return (findings["field"].astype(str) + "=" + findings["value"].astype(str)).to_numpy(object)
+
+
+def check_vendors(
+    ids,
+    vendor,
+    delay_days,
+    moq,
+    uom_convertible,
+    *,
+    max_lead_time_days: float = 730.0,
+    max_quantity: float = 1e9,
+    annual_demand=None,
+    moq_years: float = 5.0,
+) -> pd.DataFrame:
+    """Findings on vendor lines (one row per item and vendor; ``ids`` the item).
+
+    Errors: a delay that is not finite, negative or above ``max_lead_time_days`` (a
+    10,000-day lead time is a typing error, and a reorder point built on it is
+    years of stock); a minimum order quantity that is not finite or above
+    ``max_quantity``; a purchase unit that cannot be converted to the item's unit
+    (``uom_convertible`` False: an item stocked in units and bought in kilograms has
+    no pack size, whatever factor the two units carry). Warning: a minimum order
+    quantity of more than ``moq_years`` years of demand. The field names the vendor.
+    """
+    ids = np.asarray(ids, dtype=object)
+    names = np.asarray(vendor, dtype=object)
+    delay = np.asarray(delay_days, dtype=float)
+    q = np.asarray(moq, dtype=float)
+    conv = np.asarray(uom_convertible, dtype=bool)
+    parts = []
+    for name in pd.unique(names):
+        sel = names == name
+        sub = ids[sel]
+        lt_field = f"vendor lead time ({name})"
+        d = delay[sel]
+        parts.append(
+            _rows(
+                sub,
+                ~np.isfinite(d) | (d < 0) | (d > max_lead_time_days),
+                lt_field,
+                d,
+                f"a delay outside 0 to {max_lead_time_days:,.0f} days: a typing error?",
+                "correct the vendor's delivery lead time on the product's purchase tab",
+                "error",
+            )
+        )
+        found = check_quantities(
+            sub,
+            q[sel],
+            f"vendor minimum quantity ({name})",
+            what="minimum order quantity",
+            max_quantity=max_quantity,
+            annual_demand=None if annual_demand is None else np.asarray(annual_demand)[sel],
+            max_years=moq_years,
+            action="correct the vendor's minimum quantity on the product's purchase tab",
+        )
+        parts.append(found[found["reason"] != "negative minimum order quantity"])
+        parts.append(
+            _rows(
+                sub,
+                ~conv[sel],
+                f"vendor unit ({name})",
+                np.full(int(sel.sum()), "not convertible", dtype=object),
+                "the vendor's purchase unit cannot be converted to the product's unit",
+                "set a purchase unit of the same kind as the product's unit (or a packaging)",
+                "error",
+            )
+        )
+    return _concat(parts)

@@ -115,3 +115,23 @@ def test_quantities_huge_negative_and_years_of_demand():
 def test_signature_is_field_and_value():
     found = P.check_quantities(["a"], [1e12], "on_hand", what="quantity on hand")
     assert list(P.signature(found)) == ["on_hand=1e+12"]
+
+
+def test_vendor_lines_name_the_vendor():
+    found = P.check_vendors(
+        ["a", "a", "b", "c"],
+        ["Far Away Ltd", "Near Co", "Near Co", "Bulk Inc"],
+        [10_000, 5, 12, 7],
+        [1, 1, 1e12, 400],
+        [True, True, True, False],
+        annual_demand=[100, 100, 100, 50],
+    )
+    got = {
+        (i, f, s) for i, f, s in zip(found["item"], found["field"], found["severity"], strict=True)
+    }
+    assert got == {
+        ("a", "vendor lead time (Far Away Ltd)", "error"),
+        ("b", "vendor minimum quantity (Near Co)", "error"),
+        ("c", "vendor minimum quantity (Bulk Inc)", "warning"),
+        ("c", "vendor unit (Bulk Inc)", "error"),
+    }
