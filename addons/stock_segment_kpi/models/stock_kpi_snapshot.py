@@ -1,5 +1,6 @@
 import calendar
 import logging
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -51,6 +52,8 @@ COLUMNS = {
     "profile_id": "int4",
     "currency_id": "int4",
     "pair_count": "int4",
+    "quarantined_count": "int4",
+    "failed_count": "int4",
     "avg_inventory_qty": "float8",
     "avg_inventory_value": "float8",
     "end_inventory_value": "float8",
@@ -80,8 +83,23 @@ COLUMNS = {
     "rank_fill_rate": "int4",
     "rank_turns": "int4",
 }
+# Count columns: 0 is a value, never NULL.
+COUNT_COLUMNS = (
+    "lines_total",
+    "lines_on_time",
+    "stockout_days",
+    "observed_days",
+    "pair_count",
+    "quarantined_count",
+    "failed_count",
+    "period_days",
+)
+# A row is one of these keys: a rerun updates the row of the same key.
+KEY_COLUMNS = ("period_type", "level", "date_from", "warehouse_id", "segment_id", "product_id")
 SUM_COLUMNS = (
     "pair_count",
+    "quarantined_count",
+    "failed_count",
     "avg_inventory_qty",
     "avg_inventory_value",
     "end_inventory_value",
@@ -129,7 +147,27 @@ class StockKpiSnapshot(models.Model):
     segment_id = fields.Many2one("stock.segment", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
     profile_id = fields.Many2one("stock.planning.profile", "Plan", readonly=True)
-    pair_count = fields.Integer("Products", readonly=True, help="Product x warehouse plans.")
+    pair_count = fields.Integer(
+        "Products",
+        readonly=True,
+        help="Product x warehouse plans in the figures of the row (quarantined plans and "
+        "plans the snapshot could not process are not).",
+    )
+    quarantined_count = fields.Integer(
+        "Quarantined Plans",
+        readonly=True,
+        help="Plans left out of every figure of the row because their data cannot be "
+        "trusted: plans in data quarantine, and plans whose cost or quantities are not "
+        "numbers (NaN or infinite) on the snapshot day. Each has a data-quality exception "
+        "naming the field and its value; its figures return once the data is corrected or "
+        "confirmed.",
+    )
+    failed_count = fields.Integer(
+        "Plans Not Snapshotted",
+        readonly=True,
+        help="Plans the snapshot failed on (a job-failure exception names each): left out of "
+        "the figures of the segment, their own product row keeps its last figures.",
+    )
 
     # Inventory and issues
     avg_inventory_qty = fields.Float(
@@ -405,30 +443,57 @@ class StockKpiSnapshot(models.Model):
         products = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame()
         days = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame()
         if failed_ids:
-            # Incomplete figures would replace complete ones: keep the month's rows.
+            # One failing plan does not hold the others back: their rows are written, the
+            # failing plan keeps its last product row and has a job-failure exception.
             _logger.warning(
-                "KPI snapshot of %s %s..%s: %d plans failed, the existing rows are kept",
+                "KPI snapshot of %s %s..%s: %d plans failed, left out of the segment figures",
                 company.name,
                 date_from,
                 date_to,
                 len(failed_ids),
             )
-            stats["rows"] = 0
-        else:
-            self._replace_rows(ctx, products, days, params)
-            stats["rows"] = len(products)
-            self.env["stock.planning.exception"]._sync_exceptions(
-                SNAPSHOT_SOURCE, ["job_failure"], ids, {}
-            )
+        failed = self._fetch_pairs(failed_ids) if failed_ids else pd.DataFrame()
+        stats["rows"] = self._replace_rows(ctx, products, days, params, failed)
+        done_ids = sorted(set(ids) - set(failed_ids))
+        Exc = self.env["stock.planning.exception"]
+        Exc._sync_exceptions(SNAPSHOT_SOURCE, ["job_failure"], done_ids, {})
+        Exc._sync_exceptions(
+            SNAPSHOT_SOURCE, ["data_quality"], done_ids, self._data_findings(company, products)
+        )
+        stats["quarantined"] = int(products["quarantined_count"].sum()) if len(products) else 0
         _logger.info(
-            "KPI snapshot of %s %s..%s: %d plans, %d failed",
+            "KPI snapshot of %s %s..%s: %d plans, %d failed, %d left out as untrusted",
             company.name,
             date_from,
             date_to,
             stats["profiles"],
             stats["failed"],
+            stats["quarantined"],
         )
         return stats
+
+    def _data_findings(self, company, products):
+        """Data-quality exceptions of the plans left out for values that are not numbers
+        (quarantined plans have theirs from the nightly screen)."""
+        if not len(products):
+            return {}
+        found = {}
+        bad = products[products["data_issue"].astype(bool)]
+        for r in bad.itertuples(index=False):
+            found[(int(r.profile_id), "data_quality")] = {
+                "message": self.env._(
+                    "The KPI snapshot left this plan out of the inventory figures: %(issue)s. "
+                    "Correct the data; the plan's figures return with the next snapshot.",
+                    issue=r.data_issue,
+                ),
+                "severity": "high",
+                "financial_impact": 0.0,
+                "product_id": int(r.product_id),
+                "warehouse_id": int(r.warehouse_id),
+                "segment_id": int(r.segment_id) or False,
+                "company_id": company.id,
+            }
+        return found
 
     def _record_snapshot_failure(self, pid, error):
         profile = self.env["stock.planning.profile"].sudo().browse(pid)
@@ -459,15 +524,24 @@ class StockKpiSnapshot(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, COALESCE(p.max_qty, 0)
+            SELECT p.id, p.product_id, p.warehouse_id, COALESCE(p.segment_id, 0),
+                   COALESCE(p.max_qty, 0), COALESCE(p.data_quarantine, FALSE)
               FROM stock_planning_profile p WHERE p.id = ANY(%s)
+          ORDER BY p.product_id, p.warehouse_id
             """,
                 list(profile_ids),
             )
         )
         return pd.DataFrame(
             self.env.cr.fetchall(),
-            columns=["profile_id", "product_id", "warehouse_id", "segment_id", "max_qty"],
+            columns=[
+                "profile_id",
+                "product_id",
+                "warehouse_id",
+                "segment_id",
+                "max_qty",
+                "quarantined",
+            ],
         )
 
     def _fetch_onhand(self, product_ids, warehouse_ids):
@@ -580,8 +654,33 @@ class StockKpiSnapshot(models.Model):
         )
 
     def _unit_costs(self, company, product_ids):
-        products = self.env["product.product"].with_company(company).browse(product_ids)
-        return {r["id"]: r["standard_price"] or 0.0 for r in products.read(["standard_price"])}
+        """The company's product cost, read from its column: a cost that is not a number
+        (NaN, infinite, text) comes back as NaN for the caller to flag, where the ORM would
+        fail on rounding it. Products without a cost of the company get the ORM's (its
+        default)."""
+        self.env["product.product"].flush_model(["standard_price"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, standard_price ->> %s FROM product_product WHERE id = ANY(%s)",
+                str(company.id),
+                list(product_ids),
+            )
+        )
+        costs, missing = {}, []
+        for pid, raw in self.env.cr.fetchall():
+            if raw is None:
+                missing.append(pid)
+                continue
+            try:
+                costs[pid] = float(raw)
+            except ValueError:
+                costs[pid] = math.nan
+        if missing:
+            products = self.env["product.product"].with_company(company).browse(missing)
+            costs.update(
+                {r["id"]: r["standard_price"] or 0.0 for r in products.read(["standard_price"])}
+            )
+        return costs
 
     # ------------------------------------------------------------------ computation
     def _snapshot_batch(self, ctx, profile_ids):
@@ -599,12 +698,30 @@ class StockKpiSnapshot(models.Model):
             (p, w): i
             for i, (p, w) in enumerate(zip(pairs.product_id, pairs.warehouse_id, strict=True))
         }
+        # A value that is not a number (NaN, infinite: a hostile import, a broken unit)
+        # leaves its plan out of every figure, with the field named; never in a column.
+        issues = [""] * m
+
+        def flag(i, what, value):
+            if isinstance(value, float) and math.isnan(value):
+                value = self.env._("not a number (NaN)")
+            elif isinstance(value, float) and math.isinf(value):
+                value = self.env._("infinite")
+            if not issues[i]:
+                issues[i] = self.env._("%(what)s is %(value)s", what=what, value=value)
+
         costs = self._unit_costs(ctx["company"], product_ids)
         cost = np.array([costs.get(p, 0.0) for p in pairs.product_id], dtype=float)
+        for i in np.flatnonzero(~np.isfinite(cost)):
+            flag(i, self.env._("the product cost"), cost[i])
+        cost = np.where(np.isfinite(cost), cost, 0.0)
 
         # Stock: end-of-day on-hand rebuilt from today's quants and the done flows.
         onhand = self._fetch_onhand(product_ids, warehouse_ids)
-        current = np.array([onhand.get(k, 0.0) for k in row_of])
+        current = np.array([onhand.get(k, 0.0) for k in row_of], dtype=float)
+        for i in np.flatnonzero(~np.isfinite(current)):
+            flag(i, self.env._("the on-hand quantity"), current[i])
+        current = np.where(np.isfinite(current), current, 0.0)
         flow = np.zeros((m, T))
         issued = np.zeros((m, T))
         after = np.zeros(m)
@@ -612,6 +729,9 @@ class StockKpiSnapshot(models.Model):
         for p, w, d, net, iss in flows.itertuples(index=False):
             i = row_of.get((p, w))
             if i is None:
+                continue
+            if not (math.isfinite(float(net)) and math.isfinite(float(iss))):
+                flag(i, self.env._("the quantity of a done stock move on %s", d), float(net))
                 continue
             t = day_index.get(d)
             if t is None:
@@ -641,6 +761,12 @@ class StockKpiSnapshot(models.Model):
         if len(lines):
             lines["ordered"] = lines["ordered"].astype(float)
             lines["shipped"] = lines["shipped"].astype(float)
+            broken = ~(np.isfinite(lines["ordered"]) & np.isfinite(lines["shipped"]))
+            for r in lines[broken].itertuples(index=False):
+                value = r.ordered if not math.isfinite(r.ordered) else r.shipped
+                flag(r.row, self.env._("the quantity of a customer delivery"), value)
+            lines = lines[~broken].copy()
+        if len(lines):
             lines["on_time"] = lines["done"] & (lines["day"] <= lines["promised"])
             lines["shipped_on_time"] = np.where(
                 lines["on_time"], np.minimum(lines["shipped"], lines["ordered"]), 0.0
@@ -698,7 +824,11 @@ class StockKpiSnapshot(models.Model):
         if audit:
             arr = np.array([r[2:] for r in audit], dtype=float)
             idx = np.array([row_of.get((r[0], r[1]), -1) for r in audit])
-            keep = idx >= 0
+            finite = np.isfinite(arr).all(axis=1)
+            for i in idx[(idx >= 0) & ~finite]:
+                flag(i, self.env._("a min or max of a reorder-rule change"), math.nan)
+            keep = (idx >= 0) & finite
+            arr = np.where(np.isfinite(arr), arr, 0.0)
             effect = working_capital_effect(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], cost[idx])
             np.add.at(wc, idx[keep], effect[keep])
 
@@ -722,8 +852,42 @@ class StockKpiSnapshot(models.Model):
         period["excess_value"] = excess_value(stock[:, -1] if T else 0.0, pairs["max_qty"], cost)
         period["wc_effect_value"] = wc
 
+        # Figures too large to compute (a cost of 1e300) are not numbers either.
+        figures = [c for c in SUM_COLUMNS if c in period.columns]
+        overflow = ~np.isfinite(period[figures].to_numpy(dtype=float)).all(axis=1)
+        overflow |= ~np.isfinite(value_daily).all(axis=1) | ~np.isfinite(cogs_daily).all(axis=1)
+        for i in np.flatnonzero(overflow):
+            flag(i, self.env._("the stock value"), self.env._("too large to compute"))
+        # Left out of every figure: quarantined plans (their data is not trusted: a cost
+        # of 1e15 would make the company's stock value) and plans with values that are not
+        # numbers. Their product row stays, counted as quarantined, with no figure.
+        period["data_issue"] = issues
+        excluded = pairs["quarantined"].to_numpy(dtype=bool) | np.array(
+            [bool(x) for x in issues], dtype=bool
+        )
+        period.loc[excluded, figures] = 0
+        period.loc[excluded, "cost"] = 0.0
+        period["quarantined_count"] = excluded.astype(int)
+        period["failed_count"] = 0
+        period["pair_count"] = (~excluded).astype(int)
+
         # Per day and segment x warehouse (for the day rows and the control charts).
         keys = pairs[["warehouse_id", "segment_id"]].fillna(0).astype(int)
+        kept = np.flatnonzero(~excluded)
+        keys = keys.iloc[kept].reset_index(drop=True)
+        stock_pos, value_daily, issued, cogs_daily = (
+            stock_pos[kept],
+            value_daily[kept],
+            issued[kept],
+            cogs_daily[kept],
+        )
+        lines_total, lines_ok, ordered, shipped_ok = (
+            lines_total[kept],
+            lines_ok[kept],
+            ordered[kept],
+            shipped_ok[kept],
+        )
+        stockout, open_demand = stockout[kept], open_demand[kept]
         day_frames = []
         for t, d in enumerate(days):
             frame = keys.copy()
@@ -772,7 +936,10 @@ class StockKpiSnapshot(models.Model):
             metric == "fill_rate", df["qty_fill_rate"], 100.0 - df["stockout_rate"]
         )
         status = service_status(df["service_achieved"], df["service_target"], params["amber_band"])
-        df["service_status"] = np.where(df["segment_id"] > 0, status, None)
+        # No status without a plan in the figures (all quarantined or failed).
+        df["service_status"] = np.where(
+            (df["segment_id"] > 0) & (df["pair_count"] > 0), status, None
+        )
         return df
 
     def _forecast_accuracy(self, ctx, df):
@@ -811,31 +978,27 @@ class StockKpiSnapshot(models.Model):
         )
         return df
 
-    def _replace_rows(self, ctx, products, days, params):
+    def _replace_rows(self, ctx, products, days, params, failed=None):
+        """Write the month's rows of the company: product and segment rows of the month,
+        segment rows of each day. A row of the same key as before is updated only when a
+        figure changed, so a rerun on unchanged data writes nothing; rows no longer found
+        are removed, except the product rows of ``failed`` plans (their last figures).
+        Returns the number of product rows computed."""
         company = ctx["company"]
-        # Reruns replace: drop this company's rows of the month and of its days.
-        self.env.cr.execute(
-            SQL(
-                """
-            DELETE FROM stock_kpi_snapshot
-             WHERE company_id = %s AND date_from >= %s AND date_from <= %s
-            """,
-                company.id,
-                ctx["date_from"],
-                ctx["month_to"],
-            )
-        )
+        failed = failed if failed is not None else pd.DataFrame()
         base = {
             "company_id": company.id,
             "currency_id": company.currency_id.id,
             "profile_id": 0,
             "product_id": 0,
         }
-        frames = []
+        frames, seg_input = [], []
         if len(products):
             prod = products.copy()
             prod["segment_id"] = prod["segment_id"].fillna(0).astype(int)
             prod = self._aging_values(ctx, prod, params)
+            excluded = prod["quarantined_count"] > 0
+            prod.loc[excluded, ["slow_moving_value", "obsolete_value"]] = 0.0
             prod = self._ratios(prod, ctx["n_days"])
             prod = prod.assign(
                 period_type="month",
@@ -847,9 +1010,21 @@ class StockKpiSnapshot(models.Model):
                 currency_id=company.currency_id.id,
             )
             frames.append(prod)
-            seg = prod.groupby(["warehouse_id", "segment_id"], as_index=False)[
-                list(SUM_COLUMNS)
-            ].sum()
+            seg_input.append(prod[["warehouse_id", "segment_id", *SUM_COLUMNS]])
+        if len(failed):
+            # Plans the snapshot failed on: counted on their segment, in no figure.
+            lost = failed[["warehouse_id", "segment_id"]].copy()
+            lost["segment_id"] = lost["segment_id"].fillna(0).astype(int)
+            for col in SUM_COLUMNS:
+                lost[col] = 0
+            lost["failed_count"] = 1
+            seg_input.append(lost)
+        if seg_input:
+            seg = (
+                pd.concat(seg_input, ignore_index=True)
+                .groupby(["warehouse_id", "segment_id"], as_index=False)[list(SUM_COLUMNS)]
+                .sum()
+            )
             seg = self._ratios(seg, ctx["n_days"])
             seg = seg.assign(
                 period_type="month",
@@ -870,9 +1045,10 @@ class StockKpiSnapshot(models.Model):
             day["date_to"] = day["day"]
             day = self._segment_targets(day, params)
             frames.append(self._ranks(day))
-        if frames:
-            self._bulk_insert(pd.concat(frames, ignore_index=True))
-        self.invalidate_model()
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        keep = set(failed["profile_id"].tolist()) if len(failed) else set()
+        self._write_rows(company, ctx["date_from"], ctx["month_to"], rows, keep)
+        return len(products)
 
     def _aging_values(self, ctx, df, params):
         """Slow-moving and obsolete value per product x warehouse from the lifecycle
@@ -916,44 +1092,138 @@ class StockKpiSnapshot(models.Model):
             df["obsolete_value"] = [aged.get(k, (0.0, 0.0))[1] for k in keys]
         return df
 
-    def _bulk_insert(self, df):
-        for col in COLUMNS:
-            if col not in df.columns:
-                df[col] = None
+    @staticmethod
+    def _column_values(df):
+        """The DataFrame's COLUMNS as lists of database values: ids 0 as NULL, counts as
+        integers, floats always finite (a value that is not a number is written as 0;
+        the snapshot leaves such plans out before this), texts and dates as such."""
+
+        def number(v):
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                return None
+            return v if math.isfinite(v) else None
+
+        out = {}
+        n = len(df)
+        for col, sqltype in COLUMNS.items():
+            values = df[col].tolist() if col in df.columns else [None] * n
+            if sqltype == "int4":
+                values = [number(v) for v in values]
+                values = [int(v) if v else None for v in values]
+                if col in COUNT_COLUMNS:
+                    values = [v or 0 for v in values]
+            elif sqltype == "float8":
+                values = [number(v) or 0.0 for v in values]
+            elif sqltype == "date":
+                values = [
+                    None if v is None or pd.isna(v) else pd.Timestamp(v).date() for v in values
+                ]
+            else:
+                values = [
+                    None if v is None or (isinstance(v, float) and v != v) else str(v)
+                    for v in values
+                ]
+            out[col] = values
+        return out
+
+    @staticmethod
+    def _same_row(old, new):
+        for sqltype, a, b in zip(COLUMNS.values(), old, new, strict=True):
+            if sqltype == "float8":
+                if not math.isclose(a or 0.0, b or 0.0, rel_tol=1e-12, abs_tol=1e-9):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    def _write_rows(self, company, date_from, date_to, df, keep_profiles=()):
+        """Make the company's rows dated ``date_from``..``date_to`` those of ``df``: insert
+        new keys, update changed rows, remove rows no longer found (not the product rows of
+        ``keep_profiles``). Unchanged rows are not written (same id, same write date)."""
+        names = list(COLUMNS)
+        key_at = [names.index(c) for c in KEY_COLUMNS]
+        profile_at, level_at = names.index("profile_id"), names.index("level")
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id, %s FROM stock_kpi_snapshot
+             WHERE company_id = %s AND date_from >= %s AND date_from <= %s
+          ORDER BY id
+            """,
+                SQL(", ").join(SQL.identifier(c) for c in names),
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        existing, stale = {}, []
+        for rid, *vals in self.env.cr.fetchall():
+            key = tuple(vals[i] or 0 for i in key_at)
+            if key in existing:
+                stale.append(rid)  # a duplicate: one row per key
+            else:
+                existing[key] = (rid, vals)
+        columns = self._column_values(df)
+        inserts, updates = [], []
+        for values in zip(*(columns[c] for c in names), strict=True) if len(df) else []:
+            key = tuple(values[i] or 0 for i in key_at)
+            old = existing.pop(key, None)
+            if old is None:
+                inserts.append(values)
+            elif not self._same_row(old[1], values):
+                updates.append((old[0], *values))
+        stale += [
+            rid
+            for rid, vals in existing.values()
+            if not (vals[level_at] == "product" and vals[profile_at] in keep_profiles)
+        ]
+        if stale:
+            self.env.cr.execute(
+                SQL("DELETE FROM stock_kpi_snapshot WHERE id = ANY(%s)", sorted(stale))
+            )
         uid = self.env.uid
-        for chunk in split_every(20000, range(len(df)), list):
-            part = df.iloc[chunk]
-            arrays, casts = [], []
-            for col, sqltype in COLUMNS.items():
-                values = part[col].tolist()
-                if sqltype == "int4":
-                    values = [
-                        int(v) if v is not None and v == v and int(v) != 0 else None for v in values
-                    ]
-                    if col in (
-                        "lines_total",
-                        "lines_on_time",
-                        "stockout_days",
-                        "observed_days",
-                        "pair_count",
-                        "period_days",
-                    ):
-                        values = [v or 0 for v in values]
-                elif sqltype == "float8":
-                    values = [float(v) if v is not None and v == v else 0.0 for v in values]
-                arrays.append(values)
-                casts.append(SQL(f"%s::{sqltype}[]", values))
+
+        def arrays(rows, offset=0):
+            return SQL(", ").join(
+                SQL(f"%s::{sqltype}[]", [r[offset + j] for r in rows])
+                for j, sqltype in enumerate(COLUMNS.values())
+            )
+
+        for chunk in split_every(20000, inserts, list):
             self.env.cr.execute(
                 SQL(
                     "INSERT INTO stock_kpi_snapshot (%s, create_uid, write_uid, create_date, "
                     "write_date) SELECT *, %s, %s, now() AT TIME ZONE 'UTC', "
                     "now() AT TIME ZONE 'UTC' FROM unnest(%s)",
-                    SQL(", ").join(SQL.identifier(c) for c in COLUMNS),
+                    SQL(", ").join(SQL.identifier(c) for c in names),
                     uid,
                     uid,
-                    SQL(", ").join(casts),
+                    arrays(chunk),
                 )
             )
+        for chunk in split_every(20000, updates, list):
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE stock_kpi_snapshot AS s
+                   SET %(assign)s, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                  FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
+                 WHERE s.id = v.id
+                """,
+                    assign=SQL(", ").join(
+                        SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in names
+                    ),
+                    uid=uid,
+                    ids=[r[0] for r in chunk],
+                    arrays=arrays(chunk, 1),
+                    names=SQL(", ").join(SQL.identifier(c) for c in names),
+                )
+            )
+        self.invalidate_model()
+        return len(inserts), len(updates), len(stale)
 
     # ------------------------------------------------------------------ SPC
     @api.model
@@ -1004,6 +1274,64 @@ class StockKpiSnapshot(models.Model):
             out.append(res)
         return pd.concat(out, ignore_index=True)
 
+    @staticmethod
+    def _same_value(record, fname, value):
+        field = record._fields[fname]
+        new = field.convert_to_cache(value, record)
+        old = record[fname]
+        if field.type in ("float", "monetary"):
+            return math.isclose(old or 0.0, new or 0.0, rel_tol=1e-9, abs_tol=1e-6)
+        if field.type == "many2one":
+            return old.id == (new or False) or old.id == new
+        return old == new or (not old and not new)
+
+    def _spc_message(self, r, day):
+        """The alert in plain words: what the KPI did, then the figures of the chart."""
+        _ = self.env._
+        labels = dict(
+            self.env["stock.planning.exception"]
+            ._fields["kpi_metric"]
+            ._description_selection(self.env)
+        )
+        up = r.last_value > r.center
+        words = {
+            "beyond_3_sigma": _("rose above its upper control limit (3 sigma)")
+            if up
+            else _("fell below its lower control limit (3 sigma)"),
+            "two_of_three_2_sigma": _("was unusually high (beyond 2 sigma) on 2 of the last 3 days")
+            if up
+            else _("was unusually low (beyond 2 sigma) on 2 of the last 3 days"),
+            "four_of_five_1_sigma": _(
+                "was above its usual level (beyond 1 sigma) on 4 of the last 5 days"
+            )
+            if up
+            else _("was below its usual level (beyond 1 sigma) on 4 of the last 5 days"),
+            "eight_same_side": _("stayed above its average for 8 days in a row")
+            if up
+            else _("stayed below its average for 8 days in a row"),
+        }
+        if r.metric == "avg_inventory_value":
+
+            def fmt(v):
+                return f"{v:,.0f}"
+        else:
+
+            def fmt(v):
+                return f"{v:.1f} %"
+
+        return _(
+            "%(metric)s %(what)s. Last value (%(day)s): %(value)s; usual level %(center)s, "
+            "control limits %(lcl)s to %(ucl)s, over the last %(n)s days.",
+            metric=labels.get(r.metric, r.metric),
+            what=_(" and ").join(words.get(rule, rule) for rule in r.rules),
+            day=day,
+            value=fmt(r.last_value),
+            center=fmt(r.center),
+            lcl=fmt(r.lcl),
+            ucl=fmt(r.ucl),
+            n=int(r.n),
+        )
+
     @api.model
     def _run_spc(self, company, day):
         """Raise (or close) KPI control exceptions from :meth:`_control_chart`."""
@@ -1017,29 +1345,20 @@ class StockKpiSnapshot(models.Model):
             ]
         )
         by_key = {(e.warehouse_id.id, e.segment_id.id, e.kpi_metric): e for e in existing}
-        labels = dict(
-            self.env["stock.planning.exception"]
-            ._fields["kpi_metric"]
-            ._description_selection(self.env)
-        )
         found = {}
         for r in chart.itertuples(index=False) if len(chart) else []:
-            if not r.rules:
+            if not r.rules or not all(
+                math.isfinite(v) for v in (r.center, r.ucl, r.lcl, r.last_value)
+            ):
                 continue
             found[(r.warehouse_id, r.segment_id, r.metric)] = {
-                "message": self.env._(
-                    "%(metric)s on %(day)s is %(value).4g: %(rules)s (center %(center).4g, "
-                    "limits %(lcl).4g .. %(ucl).4g, individuals chart over %(n)s days).",
-                    metric=labels.get(r.metric, r.metric),
-                    day=day,
-                    value=r.last_value,
-                    rules=", ".join(r.rules),
-                    center=r.center,
-                    lcl=r.lcl,
-                    ucl=r.ucl,
-                    n=int(r.n),
-                ),
+                "message": self._spc_message(r, day),
                 "severity": "high" if "beyond_3_sigma" in r.rules else "medium",
+                # Inventory value: the money above (or below) its usual level.
+                "financial_impact": abs(r.last_value - r.center)
+                if r.metric == "avg_inventory_value"
+                else 0.0,
+                "kpi_rules": ", ".join(r.rules),
                 "kpi_center": r.center,
                 "kpi_ucl": r.ucl,
                 "kpi_lcl": r.lcl,
@@ -1051,7 +1370,14 @@ class StockKpiSnapshot(models.Model):
         for key, vals in found.items():
             exc = by_key.get(key)
             if exc:
-                exc.with_context(**ctx).write(vals)
+                # A rerun on the same figures writes nothing (same write date).
+                changed = {
+                    fname: value
+                    for fname, value in vals.items()
+                    if not self._same_value(exc, fname, value)
+                }
+                if changed:
+                    exc.with_context(**ctx).write(changed)
                 continue
             to_create.append(
                 dict(

@@ -21,6 +21,14 @@ class StockPlanningException(models.Model):
         readonly=True,
         help="Daily KPI of the segment x warehouse whose control chart raised the alert.",
     )
+    kpi_rules = fields.Char(
+        "Control Rules",
+        readonly=True,
+        help="Codes of the Western Electric rules that fired on the last point: "
+        "beyond_3_sigma (one point beyond the 3-sigma limits), two_of_three_2_sigma, "
+        "four_of_five_1_sigma, eight_same_side (eight points in a row on one side of the "
+        "center line).",
+    )
     kpi_center = fields.Float("Center Line", readonly=True, digits=(16, 4))
     kpi_ucl = fields.Float("Upper Control Limit", readonly=True, digits=(16, 4))
     kpi_lcl = fields.Float("Lower Control Limit", readonly=True, digits=(16, 4))
@@ -30,6 +38,7 @@ class StockPlanningException(models.Model):
     def _job_owned_fields(self):
         return super()._job_owned_fields() | {
             "kpi_metric",
+            "kpi_rules",
             "kpi_center",
             "kpi_ucl",
             "kpi_lcl",

@@ -245,3 +245,50 @@ class KpiCommon(TransactionCase):
         else:
             domain += [("level", "=", "segment"), ("segment_id", "=", self.segment.id)]
         return self.Snapshot.sudo().search(domain)
+
+    # ------------------------------------------------------------------ rerun and hostile data
+    def backdate(self, table, ids):
+        """Set an old write date on rows, so that a later write of this transaction (whose
+        clock is its start) shows."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = '2000-01-01' WHERE id = ANY(%s)",
+                SQL.identifier(table),
+                list(ids),
+            )
+        )
+        self.env.invalidate_all()
+
+    def write_dates(self, table, ids):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, write_date FROM %s WHERE id = ANY(%s)",
+                SQL.identifier(table),
+                list(ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def assert_no_nan_or_inf(self, tables=("stock_kpi_snapshot", "stock_planning_exception")):
+        """No float or numeric column of ``tables`` holds NaN or an infinite value."""
+        self.env.flush_all()
+        for table in tables:
+            self.env.cr.execute(
+                """SELECT column_name FROM information_schema.columns
+                    WHERE table_name = %s
+                      AND data_type IN ('double precision', 'numeric', 'real')""",
+                [table],
+            )
+            for (column,) in self.env.cr.fetchall():
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE %s::float8 = 'NaN'::float8 "
+                        "OR %s::float8 IN ('Infinity'::float8, '-Infinity'::float8)",
+                        SQL.identifier(table),
+                        SQL.identifier(column),
+                        SQL.identifier(column),
+                    )
+                )
+                self.assertFalse(self.env.cr.fetchall(), f"NaN or inf in {table}.{column}")

@@ -2,6 +2,7 @@ import base64
 import io
 
 import openpyxl
+from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -64,3 +65,28 @@ class TestKpiSecurity(KpiCommon):
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
         companies = {c.value for c in book["Inventory"]["B"][3:] if c.value}
         self.assertEqual(companies, {self.company.name})
+
+    def test_planning_user_exports_only_own_company(self):
+        """A plain Planning User of one company: the workbook of the other company is
+        refused, and the export of every company the wizard offers holds only rows of
+        its own; the other company's rows are not readable."""
+        self.run_march(companies=self.company | self.company2)
+        buyer = new_company_user(
+            self.env, "kpi_buyer", "stock_segment.group_planning_user", self.company
+        )
+        Wizard = self.env["stock.kpi.export.wizard"].with_user(buyer)
+        base = {"date_from": MONTH_START, "date_to": MONTH_END}
+        with self.assertRaises(AccessError):
+            Wizard.create(dict(base, company_ids=[(6, 0, self.company2.ids)])).action_export()
+        with self.assertRaises(AccessError):
+            Wizard.create(dict(base, warehouse_ids=[(6, 0, self.wh2.ids)])).action_export()
+        wizard = Wizard.create(dict(base))  # default companies: the user's
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        for sheet in book.worksheets:
+            companies = {c.value for c in sheet["B"][3:] if c.value}
+            self.assertEqual(companies, {self.company.name}, sheet.title)
+        other = self.Snapshot.sudo().search([("company_id", "=", self.company2.id)])
+        self.assertFalse(self.Snapshot.with_user(buyer).search([("id", "in", other.ids)]))
+        with self.assertRaises(AccessError):
+            other.with_user(buyer).read(["turns"])

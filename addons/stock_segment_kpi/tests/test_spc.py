@@ -53,12 +53,73 @@ class TestKpiControlChart(KpiCommon):
         self.assertEqual(alert.segment_id, self.segment)
         self.assertEqual(alert.severity, "high")
         self.assertAlmostEqual(alert.kpi_ucl, center + 3 * sigma, places=4)
-        # Running again does not duplicate the alert.
+        # Running again does not duplicate the alert, nor write it.
+        self.backdate("stock_planning_exception", alert.ids)
+        message = alert.message
         self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
         count = self.Exception.sudo().search_count(
             [("source", "=", "kpi_spc"), ("company_id", "=", self.company.id)]
         )
         self.assertEqual(count, 1)
+        self.assertEqual(alert.message, message)
+        written = self.write_dates("stock_planning_exception", alert.ids)[alert.id]
+        self.assertEqual(str(written.date()), "2000-01-01", "an unchanged alert is not written")
+
+    def test_alert_in_plain_words(self):
+        """The alert says what happened, in words; the rule codes are a field of their own,
+        and an inventory-value alert carries the money above its usual level."""
+        base = [100, 104, 98, 101, 97, 103, 99, 102, 100, 96, 104, 101, 99, 98, 102] * 2
+        self._day_rows(base[:-1] + [160.0])
+        self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
+        alert = self.Exception.sudo().search(
+            [("source", "=", "kpi_spc"), ("company_id", "=", self.company.id)]
+        )
+        self.assertTrue(
+            alert.message.startswith(
+                "Inventory value rose above its upper control limit (3 sigma)"
+            ),
+            alert.message,
+        )
+        self.assertIn("Last value (2025-03-31): 160;", alert.message)
+        self.assertNotIn("_sigma", alert.message)
+        self.assertIn("beyond_3_sigma", alert.kpi_rules)
+        self.assertAlmostEqual(alert.financial_impact, 160.0 - alert.kpi_center, places=2)
+        # A fill rate falling below its lower limit says so.
+        rates = [95, 96, 94, 95, 97, 95, 96, 94, 95, 96] * 3
+        rates[-1] = 60.0
+        self.Snapshot.sudo().search([("company_id", "=", self.company.id)]).unlink()
+        self.Snapshot.sudo().create(
+            [
+                {
+                    "period_type": "day",
+                    "level": "segment",
+                    "date_from": MONTH_END - timedelta(days=len(rates) - 1 - i),
+                    "date_to": MONTH_END - timedelta(days=len(rates) - 1 - i),
+                    "company_id": self.company.id,
+                    "warehouse_id": self.wh.id,
+                    "segment_id": self.segment.id,
+                    "lines_total": 5,
+                    "qty_fill_rate": v,
+                }
+                for i, v in enumerate(rates)
+            ]
+        )
+        self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
+        alert = self.Exception.sudo().search(
+            [
+                ("source", "=", "kpi_spc"),
+                ("company_id", "=", self.company.id),
+                ("kpi_metric", "=", "qty_fill_rate"),
+            ]
+        )
+        self.assertTrue(
+            alert.message.startswith(
+                "Quantity fill rate fell below its lower control limit (3 sigma)"
+            ),
+            alert.message,
+        )
+        self.assertIn("60.0 %", alert.message)
+        self.assertEqual(alert.financial_impact, 0.0)
 
     def test_alert_resolves_when_back_in_control(self):
         values = [100, 104, 98, 101, 97, 103, 99, 102, 100, 96] * 3
