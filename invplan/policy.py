@@ -703,6 +703,15 @@ def compute_policy(
         s = np.where(nv, np.maximum(s_nv, 0.0), s)
         ss = np.where(nv, s - mu_p, ss)
 
+        # A reorder point below zero never orders before a backlog: a tiny demand with
+        # cheap stockouts (cost-based r = mu - 3.09 sigma) stops at 0. The safety stock
+        # s - mu_P of a tiny discrete or cost-based item (r = 0 below the mean) is
+        # reported as 0, unless negative safety stock is asked for; the fill rate and
+        # the cycle service below are those of the reorder point actually kept.
+        s = np.maximum(s, 0.0)
+        ss = np.where(cost_based | nv, s - mu_p, ss)
+        k = np.where(cost_based, np.where(sigma_p > 0, ss / sigma_p, 0.0), k)
+
         order_up_to = np.where(periodic | nv, s, s + q)
         csl_exp = np.where(
             slow,
@@ -746,7 +755,7 @@ def compute_policy(
             "safety_factor": k,
             "demand_mean_p": mu_p,
             "demand_sigma_p": sigma_p,
-            "safety_stock": ss,
+            "safety_stock": ss if allow_negative_safety_stock else np.maximum(ss, 0.0),
             "reorder_point": s,
             "order_qty": q,
             "order_up_to": order_up_to,
@@ -763,7 +772,8 @@ def compute_policy(
     if single and str(status[0]) == "overflow":
         raise ValueError(_SINGLE_MESSAGES["overflow"])
     for name, v in values.items():
-        out[name] = np.where(ok, v, 0.0)
+        # + 0.0 turns a -0.0 (a ceiling of a tiny negative) into 0.0.
+        out[name] = np.where(ok, v, 0.0) + 0.0
     method[~ok & ~is_mto & ~is_manual] = ""
     return _frame(status, method, out)
 
