@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -100,12 +102,20 @@ class StockDemandForecast(models.Model):
 
     @staticmethod
     def _apply_override(overrides, date_start, statistical):
-        """(override id, override qty) for one bucket, or (False, None)."""
+        """(override id, override qty) for one bucket, or (False, None).
+
+        The override quantity is never negative (a quantity below 0 or a percent below
+        -100 gives 0); an override whose figure is not a number (NaN or infinite, as only
+        a hostile import can write) is not applied."""
         for oid, date_from, date_to, otype, quantity, percent in overrides or ():
             if date_from <= date_start <= date_to:
                 if otype == "percent":
-                    return oid, max(statistical * (1.0 + (percent or 0.0) / 100.0), 0.0)
-                return oid, max(quantity or 0.0, 0.0)
+                    qty = statistical * (1.0 + (percent or 0.0) / 100.0)
+                else:
+                    qty = quantity or 0.0
+                if not math.isfinite(qty):
+                    continue
+                return oid, max(qty, 0.0)
         return False, None
 
     @api.model

@@ -205,7 +205,9 @@ class StockDemandOverride(models.Model):
                 "approver_id": False,
                 "approved_date": False,
             }
-            if deviation <= tolerance and statistical > 0:
+            # A quarantined plan's data is under review: every override waits for approval.
+            quarantined = override.profile_id.data_quarantine
+            if deviation <= tolerance and statistical > 0 and not quarantined:
                 vals.update(
                     state="approved", auto_approved=True, approved_date=fields.Datetime.now()
                 )
@@ -328,15 +330,24 @@ class StockDemandOverride(models.Model):
         )
         # Without another manager the activity still goes to the group's first member.
         managers = managers or self.env.ref(MANAGER_GROUP).sudo().all_user_ids[:1]
+        if self.profile_id.data_quarantine:
+            note = self.env._(
+                "The plan is quarantined (its data is under review): every override needs "
+                "approval. Deviation %(dev).1f%%, tolerance %(tol).1f%%.",
+                dev=self.deviation_pct,
+                tol=self.tolerance_pct,
+            )
+        else:
+            note = self.env._(
+                "Deviation %(dev).1f%% is above the tolerance of %(tol).1f%%.",
+                dev=self.deviation_pct,
+                tol=self.tolerance_pct,
+            )
         for user in managers:
             self.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Approve forecast override"),
-                note=self.env._(
-                    "Deviation %(dev).1f%% is above the tolerance of %(tol).1f%%.",
-                    dev=self.deviation_pct,
-                    tol=self.tolerance_pct,
-                ),
+                note=note,
                 user_id=user.id,
             )
 

@@ -52,6 +52,7 @@ PROFILE_COLUMNS = {
     "demand_history_flags": "jsonb",
     "demand_history_start": "date",
     "demand_history_bucket": "varchar",
+    "forecast_segment_key": "varchar",
 }
 
 
@@ -73,7 +74,34 @@ ACCURACY_COLUMNS = {
 
 def _column_value(column, value):
     """Plain Python number for an accuracy column (numpy scalars do not adapt)."""
-    return int(value) if ACCURACY_COLUMNS[column] == "int4" else float(value)
+    return int(value) if ACCURACY_COLUMNS[column] == "int4" else _finite(value)
+
+
+def _finite(value, default=0.0):
+    """``value`` as a float, or ``default`` when it is None, NaN or infinite: NaN and inf
+    never reach a column (PostgreSQL stores them in float columns, and NaN never equals
+    itself, so a row holding one would be rewritten at every run)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return value if math.isfinite(value) else default
+
+
+def segment_forecast_key(segment_id, bucket, method, ts_limit, error_limit):
+    """What a plan's forecast depends on in its segment: the segment itself, its bucket,
+    its method and its exception thresholds. Stored on the plan at each forecast; a plan
+    whose key changed (moved to another segment by the classification, or its segment's
+    forecasting parameters edited) is due again whatever its refresh interval."""
+    return "|".join(
+        (
+            str(segment_id or 0),
+            bucket or "week",
+            method or "auto",
+            repr(_finite(ts_limit)),
+            repr(_finite(error_limit)),
+        )
+    )
 
 
 def bucket_start(day, bucket):
@@ -129,6 +157,7 @@ FORECAST_JOB_OWNED_FIELDS = frozenset(
         "demand_history_flags",
         "demand_history_start",
         "demand_history_bucket",
+        "forecast_segment_key",
     }
 )
 
@@ -199,6 +228,12 @@ class StockPlanningProfile(models.Model):
     demand_history_flags = fields.Json(readonly=True, copy=False)
     demand_history_start = fields.Date(readonly=True)
     demand_history_bucket = fields.Char(readonly=True)
+    forecast_segment_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Segment, bucket, method and thresholds the last forecast used: when they "
+        "change, the plan is forecast again at the next run.",
+    )
     planning_exception_count = fields.Integer(compute="_compute_planning_exception_count")
 
     @api.model
@@ -260,11 +295,26 @@ class StockPlanningProfile(models.Model):
         }
 
     def action_forecast_now(self):
-        """Forecast the selected plans now, in this transaction."""
+        """Forecast the selected plans now, in this transaction. Quarantined plans keep
+        their last forecast until their data is corrected or confirmed."""
         self._check_planning_manager()
         self.sudo().with_context(stock_segment_no_commit=True)._run_forecast(
             companies=self.company_id, force=True, profile_ids=self.ids
         )
+        skipped = self.filtered("data_quarantine")
+        if skipped:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "message": self.env._(
+                        "%s quarantined plan(s) kept their last forecast: correct or "
+                        "confirm their data first.",
+                        len(skipped),
+                    ),
+                },
+            }
         return True
 
     # ------------------------------------------------------------------ nightly job
@@ -276,7 +326,10 @@ class StockPlanningProfile(models.Model):
     def _run_forecast(
         self, companies=None, today=None, force=False, batch_size=None, profile_ids=None
     ):
-        """Forecast the plans that are due (per their segment's refresh interval).
+        """Forecast the plans that are due: per their segment's refresh interval, or
+        because their segment (or its forecasting parameters) changed since their last
+        forecast. Quarantined plans (``data_quarantine``) are left untouched, even with
+        ``force``: no forecast, no closed line, no exception, no override applied.
 
         Returns per company a dict of counters."""
         companies = companies or self.env["res.company"].search([("active", "=", True)])
@@ -319,10 +372,11 @@ class StockPlanningProfile(models.Model):
                 """
             SELECT p.id, p.segment_id, COALESCE(s.forecast_bucket, 'week'),
                    COALESCE(s.forecast_method, 'auto'), COALESCE(s.forecast_refresh_days, 7),
-                   p.forecast_date
+                   p.forecast_date, s.forecast_bias_threshold, s.forecast_error_threshold,
+                   p.forecast_segment_key
               FROM stock_planning_profile p
          LEFT JOIN stock_segment s ON s.id = p.segment_id
-             WHERE p.company_id = %s AND p.active %s
+             WHERE p.company_id = %s AND p.active AND p.data_quarantine IS NOT TRUE %s
           ORDER BY p.segment_id NULLS LAST, p.id
             """,
                 company.id,
@@ -330,8 +384,24 @@ class StockPlanningProfile(models.Model):
             )
         )
         groups = {}
-        for pid, segment_id, bucket, method, refresh, last in self.env.cr.fetchall():
-            if force or not last or (today - last).days >= refresh or last > today:
+        for (
+            pid,
+            segment_id,
+            bucket,
+            method,
+            refresh,
+            last,
+            ts_limit,
+            error_limit,
+            key,
+        ) in self.env.cr.fetchall():
+            if (
+                force
+                or not last
+                or (today - last).days >= refresh
+                or last > today
+                or key != segment_forecast_key(segment_id, bucket, method, ts_limit, error_limit)
+            ):
                 groups.setdefault((segment_id, bucket, method), []).append(pid)
         batches = [
             (key, batch)
@@ -407,6 +477,13 @@ class StockPlanningProfile(models.Model):
             "segment": segment,
             "bucket": bucket,
             "method": method,
+            "segment_key": segment_forecast_key(
+                segment.id,
+                bucket,
+                method,
+                segment.forecast_bias_threshold,
+                segment.forecast_error_threshold,
+            ),
             "history": history,
             "future": future,
             "future_end": future_end,
@@ -591,8 +668,15 @@ class StockPlanningProfile(models.Model):
         return self.env.cr.fetchall()
 
     def _demand_matrices(self, ctx, rows):
-        """Raw demand, censored flags and event flags (rows x history buckets) for the
-        plans ``rows`` (dicts with id, product_id, warehouse_id, categ_path)."""
+        """Demand series, censored flags, event flags and unreadable-bucket flags (rows x
+        history buckets) for the plans ``rows`` (dicts with id, product_id, warehouse_id,
+        categ_path).
+
+        The demand of a bucket is its net demand clipped at 0: customer returns reduce
+        that bucket's demand but never make it negative (a returns-only product has a
+        demand of 0, not a negative one). A bucket whose quantity is not a number (NaN or
+        infinite, as a hostile import can write) is flagged in the fourth matrix, shown
+        as 0 and left out of the forecast like a censored one."""
         import numpy as np
 
         history = ctx["history"]
@@ -604,7 +688,9 @@ class StockPlanningProfile(models.Model):
         for product_id, warehouse_id, start, qty in self._extract_demand(ctx, product_ids):
             i, j = index.get((product_id, warehouse_id)), col.get(start)
             if i is not None and j is not None:
-                raw[i, j] += qty or 0.0
+                raw[i, j] += float(qty or 0.0)
+        unreadable = ~np.isfinite(raw)
+        raw = np.where(unreadable, 0.0, np.maximum(raw, 0.0))
 
         # Day grid of the history: end-of-day stock and event days.
         first, end = ctx["date_from"], ctx["date_to"]
@@ -652,7 +738,7 @@ class StockPlanningProfile(models.Model):
                 if categ_path and not (r["categ_path"] or "").startswith(categ_path):
                     continue
                 event[i, buckets] = True
-        return raw, censored, event
+        return raw, censored, event, unreadable
 
     # ------------------------------------------------------------------ one batch
     def _forecast_batch(self, ctx, profile_ids):
@@ -674,8 +760,8 @@ class StockPlanningProfile(models.Model):
         history = ctx["history"]
         n = len(history)
         h = len(ctx["future"])
-        raw, censored, event = self._demand_matrices(ctx, rows)
-        baseline = np.where(censored | event, np.nan, raw)
+        raw, censored, event, unreadable = self._demand_matrices(ctx, rows)
+        baseline = np.where(censored | event | unreadable, np.nan, raw)
         valid = np.array([r["product_active"] for r in rows], dtype=bool)
         ids = np.array([r["id"] for r in rows])
 
@@ -698,10 +784,11 @@ class StockPlanningProfile(models.Model):
                 n_origins=PLANNING_BACKTEST_ORIGINS,
                 ids=ids[valid],
             )
-            forecast[valid] = np.nan_to_num(result.forecast, nan=0.0)
+            finite = {"nan": 0.0, "posinf": 0.0, "neginf": 0.0}
+            forecast[valid] = np.maximum(np.nan_to_num(result.forecast, **finite), 0.0)
             tab = result.table
             for k in table:
-                table[k][valid] = np.nan_to_num(tab[k].to_numpy(dtype=float), nan=0.0)
+                table[k][valid] = np.nan_to_num(tab[k].to_numpy(dtype=float), **finite)
             methods[valid] = tab["method"].to_numpy()
             statuses[valid] = tab["status"].to_numpy()
 
@@ -744,6 +831,7 @@ class StockPlanningProfile(models.Model):
                 "demand_history_flags": [int(v) for v in flags[i]],
                 "demand_history_start": history[0],
                 "demand_history_bucket": bucket,
+                "forecast_segment_key": ctx["segment_key"],
             }
             for k, v in values.items():
                 if isinstance(v, float | np.floating):
@@ -756,7 +844,17 @@ class StockPlanningProfile(models.Model):
         self._write_profile_forecast(updates)
 
         found = self._detect_exceptions(
-            ctx, rows, raw, event, forecast, methods, statuses, valid, acc, flag_outliers
+            ctx,
+            rows,
+            raw,
+            event,
+            forecast,
+            methods,
+            statuses,
+            valid,
+            acc,
+            flag_outliers,
+            unreadable=unreadable,
         )
         self.env["stock.planning.exception"]._sync_exceptions(
             SOURCE, FORECAST_EXCEPTION_TYPES, ids.tolist(), found
@@ -824,8 +922,8 @@ class StockPlanningProfile(models.Model):
             if start < current:
                 j = col.get(start)
                 if j is not None:
-                    actual = round(float(raw[i, j]), digits)
-                    final, stat = line["final_qty"] or 0.0, line["statistical_qty"] or 0.0
+                    actual = round(_finite(raw[i, j]), digits)
+                    final, stat = _finite(line["final_qty"]), _finite(line["statistical_qty"])
                     to_close.append(
                         (
                             line["id"],
@@ -850,7 +948,7 @@ class StockPlanningProfile(models.Model):
                 to_delete += [line["id"] for (pid, _s), line in existing.items() if pid == r["id"]]
                 continue
             for k, start in enumerate(ctx["future"]):
-                stat = round(max(float(forecast[i, k]), 0.0), digits)
+                stat = round(max(_finite(forecast[i, k]), 0.0), digits)
                 oid, oqty = Forecast._apply_override(overrides.get(r["id"]), start, stat)
                 values = {
                     "statistical_qty": stat,
@@ -859,7 +957,7 @@ class StockPlanningProfile(models.Model):
                     "override_id": oid or None,
                     "final_qty": round(oqty, digits) if oid else stat,
                     "method": methods[i] or None,
-                    "sigma_qty": round(float(table["sigma_1"][i]), digits),
+                    "sigma_qty": round(max(_finite(table["sigma_1"][i]), 0.0), digits),
                     "segment_id": r["segment_id"],
                 }
                 line = existing.pop((r["id"], start), None)
@@ -1075,9 +1173,24 @@ class StockPlanningProfile(models.Model):
         self.env["stock.planning.profile"].invalidate_model(columns)
 
     def _detect_exceptions(
-        self, ctx, rows, raw, event, forecast, methods, statuses, valid, acc, flag_outliers
+        self,
+        ctx,
+        rows,
+        raw,
+        event,
+        forecast,
+        methods,
+        statuses,
+        valid,
+        acc,
+        flag_outliers,
+        unreadable=None,
     ):
-        """Conditions found in the batch: {(profile id, type): values}."""
+        """Conditions found in the batch: {(profile id, type): values}.
+
+        One exception per cause and plan: a forecast both biased and out of its tracking
+        signal is one exception (type tracking signal) stating both figures, its impact
+        counted once. Financial impacts are never negative nor NaN."""
         import numpy as np
 
         segment = ctx["segment"]
@@ -1103,7 +1216,7 @@ class StockPlanningProfile(models.Model):
                     base,
                     severity=severity,
                     message=message,
-                    financial_impact=round(float(impact), 2) if math.isfinite(impact) else 0.0,
+                    financial_impact=round(max(_finite(impact), 0.0), 2),
                 )
 
             if not valid[i]:
@@ -1115,14 +1228,26 @@ class StockPlanningProfile(models.Model):
                     ),
                 )
                 continue
+            data_findings = []
             if not cost_ok:
-                add(
-                    "data_quality",
-                    "medium",
+                data_findings.append(
                     self.env._(
                         "The unit cost (%s) is not a valid amount: values are estimated at 0.", cost
-                    ),
+                    )
                 )
+            if unreadable is not None and unreadable[i].any():
+                bad = np.flatnonzero(unreadable[i])
+                data_findings.append(
+                    self.env._(
+                        "The demand quantity of %(count)s bucket(s) is not a number (first: "
+                        "bucket of %(date)s): check the quantities of the stock moves or "
+                        "sale order lines; those buckets are left out of the forecast.",
+                        count=len(bad),
+                        date=ctx["history"][bad[0]],
+                    )
+                )
+            if data_findings:
+                add("data_quality", "medium", "\n".join(data_findings))
             if not np.any(raw[i] > 0):
                 add(
                     "no_history",
@@ -1142,34 +1267,39 @@ class StockPlanningProfile(models.Model):
                 )
             n_acc = int(acc["n"].iat[i])
             if n_acc >= MIN_ACCURACY_BUCKETS:
-                ts = float(acc["tracking_signal"].iat[i])
-                mean_error = float(acc["bias"].iat[i])
+                ts = _finite(acc["tracking_signal"].iat[i])
+                mean_error = _finite(acc["bias"].iat[i])
+                rel = 100.0 * _finite(acc["relative_bias"].iat[i])
+                # Tracking signal and relative bias measure one cause, a biased forecast:
+                # one exception, its impact counted once.
+                signals = []
                 if abs(ts) > ts_limit:
-                    add(
-                        "tracking_signal",
-                        "high",
+                    signals.append(
                         self.env._(
                             "Tracking signal %(ts).2f beyond +/-%(limit).1f over %(n)s buckets.",
                             ts=ts,
                             limit=ts_limit,
                             n=n_acc,
-                        ),
-                        abs(mean_error) * h * unit,
+                        )
                     )
-                rel = 100.0 * float(acc["relative_bias"].iat[i])
                 if abs(rel) > bias_limit:
-                    add(
-                        "bias",
-                        "medium",
+                    signals.append(
                         self.env._(
                             "Forecast %(dir)s by %(rel).0f%% of demand over %(n)s buckets.",
                             dir=self.env._("too low") if rel > 0 else self.env._("too high"),
                             rel=abs(rel),
                             n=n_acc,
-                        ),
+                        )
+                    )
+                if signals:
+                    tracking = abs(ts) > ts_limit
+                    add(
+                        "tracking_signal" if tracking else "bias",
+                        "high" if tracking else "medium",
+                        " ".join(signals),
                         abs(mean_error) * h * unit,
                     )
-                wape = 100.0 * float(acc["wape"].iat[i])
+                wape = 100.0 * _finite(acc["wape"].iat[i])
                 if wape > error_limit:
                     add(
                         "forecast_error",
@@ -1179,7 +1309,7 @@ class StockPlanningProfile(models.Model):
                             wape=wape,
                             limit=error_limit,
                         ),
-                        float(acc["mae"].iat[i]) * h * unit,
+                        _finite(acc["mae"].iat[i]) * h * unit,
                     )
             last = raw.shape[1] - 1
             if (
@@ -1275,9 +1405,9 @@ class StockPlanningProfile(models.Model):
         }
         keys = [(r[0], r[1], r[2]) for r in data]
         labels = np.array([f"{s or 0}|{w or 0}|{mth}" for s, w, mth in keys])
-        actual = np.array([[r[3] or 0.0] for r in data])
-        final = np.array([[r[4] or 0.0] for r in data])
-        stat = np.array([[r[5] or 0.0] for r in data])
+        actual = np.array([[_finite(r[3])] for r in data])
+        final = np.array([[_finite(r[4])] for r in data])
+        stat = np.array([[_finite(r[5])] for r in data])
         acc = accuracy_table(actual, final, group=labels)
         acc_stat = accuracy_table(actual, stat, group=labels)
         key_of = dict(zip(labels.tolist(), keys, strict=True))
@@ -1302,6 +1432,7 @@ class StockPlanningProfile(models.Model):
                 "wape_statistical": round(100.0 * float(acc_stat.at[label, "wape"]), DIGITS),
             }
             vals["value_added"] = round(vals["wape_statistical"] - vals["wape"], DIGITS)
+            vals = {k: v if isinstance(v, int) else _finite(v) for k, v in vals.items()}
             record = existing.get((segment_id, warehouse_id, month))
             if record is None:
                 to_create.append(

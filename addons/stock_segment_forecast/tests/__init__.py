@@ -3,6 +3,7 @@ from . import (
     test_bulk_writes,
     test_extraction,
     test_forecast_job,
+    test_hostile_data,
     test_overrides,
     test_security,
 )
