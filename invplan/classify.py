@@ -360,6 +360,7 @@ def suggest_lifecycle(
     min_relative_slope: float = 0.10,
     trend_periods: int | None = None,
     first_demand_age_days=None,
+    age_days=None,
 ) -> pd.DataFrame:
     """Suggest a lifecycle stage from a demand history (the last column is the most recent).
 
@@ -377,6 +378,12 @@ def suggest_lifecycle(
        over a year, at least ``min_relative_slope`` (10 % a year by default) in size.
        Both conditions keep a long, flat but statistically "significant" drift mature.
     4. **mature** otherwise.
+
+    ``age_days`` (per item, optional): days since the item exists (its introduction date,
+    or its creation). An item cannot have gone without demand for longer than it
+    exists: with no demand in the window, its days without demand are
+    ``min(window, age)``; and an item younger than ``new_days`` is **new** whatever its
+    demand (a product launched last week with no delivery yet is not obsolete).
 
     Sources: Mann (1945), Kendall (1975) for the test; the stage ladder after Kotler's
     product life cycle (introduction, growth, maturity, decline), with dormant /
@@ -402,6 +409,14 @@ def suggest_lifecycle(
     if first_demand_age_days is not None:
         fa = as_float_array(first_demand_age_days, "first_demand_age_days", m)
         since_first = np.where(np.isfinite(fa) & (fa >= 0), fa, since_first)
+
+    young = np.zeros(m, dtype=bool)
+    if age_days is not None:
+        age = as_float_array(age_days, "age_days", m)
+        known = np.isfinite(age) & (age >= 0)
+        since_last = np.where(known & ~any_demand, np.minimum(since_last, age), since_last)
+        since_first = np.where(known & ~any_demand, np.minimum(since_first, age), since_first)
+        young = known & (age < new_days)
 
     tp = T if trend_periods is None else min(int(trend_periods), T)
     dt, vt = d[:, T - tp :], valid[:, T - tp :]
@@ -429,6 +444,7 @@ def suggest_lifecycle(
     stage[since_first < new_days] = "new"
     stage[since_last >= dormant_days] = "dormant"
     stage[since_last >= obsolete_days] = "obsolete"
+    stage[young] = "new"
     status = np.where(any_demand, "ok", "no_demand").astype(object)
     return pd.DataFrame(
         {

@@ -33,6 +33,8 @@ Odoo addons can run the same checks on their extracts.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -638,3 +640,29 @@ def check_vendors(
             )
         )
     return _concat(parts)
+
+
+_LINE = re.compile(r"^\[(error|warning)\] (.+?) — ")
+
+
+def finding_lines(findings):
+    """Findings (dicts with the :data:`FINDING_COLUMNS`) as text, one line per finding,
+    errors first: ``[severity] field=value — reason. Action.`` (what a plan shows, and
+    what :func:`signatures_of` reads back)."""
+    order = {"error": 0, "warning": 1}
+    rows = sorted(findings, key=lambda f: (order.get(f["severity"], 2), f["field"]))
+    return "\n".join(
+        f"[{f['severity']}] {f['field']}={f['value']} — {f['reason']}. {f['action'][:1].upper()}"
+        f"{f['action'][1:]}."
+        for f in rows
+    )
+
+
+def signatures_of(text):
+    """``field=value`` of each line of a :func:`finding_lines` text."""
+    out = []
+    for line in (text or "").splitlines():
+        match = _LINE.match(line)
+        if match:
+            out.append(match.group(2))
+    return out

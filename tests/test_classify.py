@@ -188,3 +188,15 @@ def test_classification_never_nan(rows):
     assert res["xyz"].isin(C.XYZ_CLASSES).all()
     assert res["pattern"].isin(C.DEMAND_PATTERNS).all()
     assert res["lifecycle"].isin(C.LIFECYCLE_STAGES).all()
+
+
+def test_a_product_younger_than_the_new_period_is_new_not_obsolete():
+    from invplan.classify import suggest_lifecycle
+
+    # A year without any delivery: obsolete, unless the product is only days old.
+    demand = np.zeros((3, 53))
+    out = suggest_lifecycle(demand, 7, age_days=[4, 200, np.nan])
+    assert list(out["lifecycle"]) == ["new", "dormant", "obsolete"]
+    assert out["days_since_last_demand"].iat[1] == 200
+    # Without ages, the old behaviour: all obsolete.
+    assert set(suggest_lifecycle(demand, 7)["lifecycle"]) == {"obsolete"}

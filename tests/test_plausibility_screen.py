@@ -135,3 +135,10 @@ def test_vendor_lines_name_the_vendor():
         ("c", "vendor minimum quantity (Bulk Inc)", "warning"),
         ("c", "vendor unit (Bulk Inc)", "error"),
     }
+
+
+def test_finding_lines_read_back_as_signatures():
+    found = P.check_quantities(["a", "b"], [1e12, -2.0], "on_hand", what="quantity on hand")
+    text = P.finding_lines(found.to_dict("records"))
+    assert text.splitlines()[0].startswith("[error] on_hand=1e+12 — ")
+    assert P.signatures_of(text) == list(P.signature(found))

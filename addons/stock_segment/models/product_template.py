@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 LIFECYCLE_STAGES = [
     ("new", "New"),
@@ -19,8 +20,11 @@ ENGINE_TO_PRODUCT_STAGE = {
     "dormant": "decline",
     "obsolete": "obsolete",
 }
-# Stages decided by people: suggestions never overwrite them automatically (except obsolete).
+# Stages decided by people: suggestions never overwrite them automatically.
 DECIDED_STAGES = ("phase_out", "end_of_life")
+# Stages that remove stock (rules archived, disposals reviewed): never applied
+# automatically, only confirmed by a Planning Manager.
+STOCK_REMOVING_STAGES = ("phase_out", "end_of_life", "obsolete")
 STAGE_DATE_FIELDS = {
     "new": "lifecycle_introduction_date",
     "phase_out": "lifecycle_phase_out_date",
@@ -54,10 +58,16 @@ class ProductTemplate(models.Model):
         compute="_compute_lifecycle_suggestion_pending",
         search="_search_lifecycle_suggestion_pending",
     )
+    # Plans are for planning users only (a plain Inventory user sees segments, not plans).
     planning_profile_ids = fields.One2many(
-        "stock.planning.profile", "product_tmpl_id", string="Planning Profiles"
+        "stock.planning.profile",
+        "product_tmpl_id",
+        string="Planning Profiles",
+        groups="stock_segment.group_planning_user",
     )
-    planning_profile_count = fields.Integer(compute="_compute_planning_profile_count")
+    planning_profile_count = fields.Integer(
+        compute="_compute_planning_profile_count", groups="stock_segment.group_planning_user"
+    )
 
     @api.depends("lifecycle_stage", "lifecycle_stage_suggested")
     def _compute_lifecycle_suggestion_pending(self):
@@ -98,10 +108,29 @@ class ProductTemplate(models.Model):
         return super().write(vals)
 
     def action_confirm_lifecycle_suggestion(self):
-        """Confirm the suggested stage, grouped by stage so one write serves many products."""
+        """Confirm the suggested stage, grouped by stage so one write serves many products.
+
+        A stage that removes stock (phase-out, end of life, obsolete) is a Planning
+        Manager's decision."""
+        if not (self.env.su or self.env.user.has_group("stock_segment.group_planning_user")):
+            raise AccessError(self.env._("Only planning users can confirm lifecycle stages."))
         pending = self.filtered("lifecycle_suggestion_pending")
+        removing = pending.filtered(lambda t: t.lifecycle_stage_suggested in STOCK_REMOVING_STAGES)
+        if (
+            removing
+            and not self.env.su
+            and not self.env.user.has_group("stock_segment.group_planning_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a Planning Manager can confirm a stage that removes stock "
+                    "(phase-out, end of life, obsolete): %(products)s.",
+                    products=", ".join(removing.mapped("display_name")[:5]),
+                )
+            )
         for stage in {t.lifecycle_stage_suggested for t in pending}:
-            pending.filtered(lambda t, s=stage: t.lifecycle_stage_suggested == s).write(
+            # The planning role decides the stage; a planner need not edit products.
+            pending.filtered(lambda t, s=stage: t.lifecycle_stage_suggested == s).sudo().write(
                 {"lifecycle_stage": stage}
             )
         return True

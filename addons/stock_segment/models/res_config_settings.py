@@ -76,3 +76,52 @@ class ResConfigSettings(models.TransientModel):
         default=2000,
         help="Products classified per transaction by the nightly job.",
     )
+
+    # Plausibility screen (stock_planning_screen.SCREEN_DEFAULTS)
+    stock_segment_plausibility_max_unit_cost = fields.Float(
+        "Largest Plausible Unit Cost",
+        config_parameter="stock_segment.plausibility_max_unit_cost",
+        default=1e9,
+        help="A product cost above this is a typing or unit error: its plans are quarantined.",
+    )
+    stock_segment_plausibility_max_unit_price = fields.Float(
+        "Largest Plausible Sale Price",
+        config_parameter="stock_segment.plausibility_max_unit_price",
+        default=1e9,
+    )
+    stock_segment_plausibility_max_lead_time_days = fields.Float(
+        "Longest Plausible Lead Time (days)",
+        config_parameter="stock_segment.plausibility_max_lead_time_days",
+        default=730.0,
+        help="A vendor delay above this is a typing error: the plan is quarantined.",
+    )
+    stock_segment_plausibility_max_quantity = fields.Float(
+        "Largest Plausible Quantity",
+        config_parameter="stock_segment.plausibility_max_quantity",
+        default=1e9,
+        help="Largest plausible demand line, quantity on hand, minimum order or reorder level.",
+    )
+    stock_segment_plausibility_outlier_factor = fields.Float(
+        "Outlier Factor",
+        config_parameter="stock_segment.plausibility_outlier_factor",
+        default=1e4,
+        help="A cost or price this many times the company's median, and far out on the "
+        "robust score below, is quarantined.",
+    )
+    stock_segment_plausibility_outlier_z = fields.Float(
+        "Outlier Score",
+        config_parameter="stock_segment.plausibility_outlier_z",
+        default=6.0,
+        help="Modified z-score of the logarithm (Iglewicz and Hoaglin; 3.5 is their usual "
+        "cut, 6 keeps real but unusual items).",
+    )
+    stock_segment_plausibility_spike_ratio = fields.Float(
+        "Demand Spike Warning (x median line)",
+        config_parameter="stock_segment.plausibility_spike_ratio",
+        default=50.0,
+    )
+    stock_segment_plausibility_absurd_spike_ratio = fields.Float(
+        "Demand Spike Quarantine (x median line)",
+        config_parameter="stock_segment.plausibility_absurd_spike_ratio",
+        default=1000.0,
+    )

@@ -1,5 +1,7 @@
 import logging
 import math
+import random
+import time as time_module
 from datetime import datetime, time, timedelta
 
 import numpy as np
@@ -7,6 +9,7 @@ import pandas as pd
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
+from psycopg2 import errors as pg_errors
 
 from invplan.classify import (
     assign_segments,
@@ -15,8 +18,14 @@ from invplan.classify import (
     classify_xyz,
     suggest_lifecycle,
 )
+from invplan.plausibility import finding_lines
 
-from .product_template import DECIDED_STAGES, ENGINE_TO_PRODUCT_STAGE, LIFECYCLE_STAGES
+from .product_template import (
+    DECIDED_STAGES,
+    ENGINE_TO_PRODUCT_STAGE,
+    LIFECYCLE_STAGES,
+    STOCK_REMOVING_STAGES,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +74,7 @@ JOB_OWNED_FIELDS = frozenset(
         "data_quarantine",
         "data_findings",
         "data_checked_date",
+        "data_confirmed",
     }
 )
 
@@ -92,8 +102,21 @@ CLASSIFICATION_COLUMNS = {
     "demand_period_count": "int4",
     "days_since_last_demand": "int4",
     "classification_status": "varchar",
+    "data_quarantine": "bool",
+    "data_findings": "text",
+    "data_checked_date": "date",
 }
+# Columns of the plausibility screen: written for a quarantined plan, whose classification
+# columns keep their last good values.
+SCREEN_COLUMNS = ("data_quarantine", "data_findings", "data_checked_date")
 FLOAT_DIGITS = 6
+# PostgreSQL errors that a second attempt on a fresh snapshot can clear.
+PG_CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+CONCURRENCY_RETRIES = 3
 
 
 class StockPlanningProfile(models.Model):
@@ -399,15 +422,13 @@ class StockPlanningProfile(models.Model):
         failed = []
         for batch in batches:
             try:
-                with self.env.cr.savepoint():
-                    run(batch)
+                self._run_batch_retrying(job, batch, run, may_commit, logger)
             except Exception:  # noqa: BLE001  (isolate the failing ids, the job goes on)
                 logger.exception("%s batch of %d failed; retrying one by one", job, len(batch))
                 self.env.invalidate_all()
                 for record_id in batch:
                     try:
-                        with self.env.cr.savepoint():
-                            run([record_id])
+                        self._run_batch_retrying(job, [record_id], run, may_commit, logger)
                     except Exception as error:  # noqa: BLE001
                         self.env.invalidate_all()
                         failed.append(record_id)
@@ -417,6 +438,34 @@ class StockPlanningProfile(models.Model):
             if may_commit:
                 self.env["ir.cron"]._commit_progress(len(batch))
         return failed
+
+    @api.model
+    def _run_batch_retrying(self, job, batch, run, may_commit, logger):
+        """``run(batch)`` in a savepoint. When the job commits its progress and the batch
+        hits a concurrency error of PostgreSQL (serialization failure, deadlock, lock
+        not available: another run or a user wrote the same rows), the batch's
+        transaction is rolled back and the batch retried on a fresh snapshot, up to
+        ``CONCURRENCY_RETRIES`` times with a growing random pause, before it counts as
+        failed. Without commits a retry would see the same snapshot: no retry then."""
+        attempt = 0
+        while True:
+            try:
+                with self.env.cr.savepoint():
+                    return run(batch)
+            except PG_CONCURRENCY_ERRORS:
+                attempt += 1
+                if not may_commit or attempt > CONCURRENCY_RETRIES:
+                    raise
+                logger.info(
+                    "%s batch of %d: concurrent update, retry %d of %d",
+                    job,
+                    len(batch),
+                    attempt,
+                    CONCURRENCY_RETRIES,
+                )
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                time_module.sleep(random.uniform(0.1, 0.5) * 2**attempt)
 
     @api.model
     def _config_param(self, module, key, default, cast):
@@ -501,6 +550,10 @@ class StockPlanningProfile(models.Model):
                 key = (int(keys[i][0]), int(keys[i][1]))
                 ctx["non_finite"].setdefault(key, []).append(fname)
             columns[fname] = np.where(np.isfinite(column), column, 0.0)
+        # The plausibility screen, before the ranking: a quarantined item's value is left
+        # out of the company's ABC (it would push every other item down).
+        self._screen_company(ctx, keys, measures, annualise)
+        quarantined = np.array([(int(p), int(w)) in ctx["quarantine"] for p, w in keys], dtype=bool)
         revenue = columns["annual_revenue"]
         cost = columns["cost_of_sales"]
         consumption = columns["annual_consumption_value"]
@@ -511,6 +564,15 @@ class StockPlanningProfile(models.Model):
             "consumption_value": consumption,
             "order_lines": lines * annualise,
         }.get(params["abc_measure"], revenue)
+        # A quarantined item counts with its last good value (0 for a new plan): the
+        # untrusted one would move the others, and dropping it would move them too.
+        if quarantined.any():
+            last_good = self._last_good_values(company, ctx["quarantine"])
+            measure = np.where(
+                quarantined,
+                [last_good.get((int(p), int(w)), 0.0) for p, w in keys],
+                measure,
+            )
         abc = classify_abc(measure, params["abc_cutoffs"], ids=np.arange(len(keys)))
         ctx["population"] = {
             (int(p), int(w)): {
@@ -557,6 +619,17 @@ class StockPlanningProfile(models.Model):
         )
         return stats
 
+    def _last_good_values(self, company, keys):
+        """The stored ABC measure (``annual_value``) of the plans of ``keys``."""
+        self.env.cr.execute(
+            """SELECT product_id, warehouse_id, annual_value FROM stock_planning_profile
+                WHERE company_id = %s AND product_id = ANY(%s)""",
+            [company.id, sorted({p for p, _w in keys})],
+        )
+        return {
+            (r[0], r[1]): float(r[2] or 0.0) for r in self.env.cr.fetchall() if (r[0], r[1]) in keys
+        }
+
     # ------------------------------------------------------------------ extraction
     def _demand_moves_sql(self, ctx, product_ids=None):
         """Done demand moves of the window: customer deliveries and manufacturing
@@ -592,7 +665,8 @@ class StockPlanningProfile(models.Model):
 
     def _extract_value_measures(self, ctx):
         """One row per product x warehouse of the population: (product, warehouse,
-        revenue, cost of sales, consumption value, order lines), sorted by key.
+        revenue, cost of sales, consumption value, order lines, quantity sold, demand
+        quantity, largest, median and number of positive demand lines), sorted by key.
 
         The population is every storable product with demand in the window, a reorder
         rule, or an existing plan, in a warehouse of the company."""
@@ -621,7 +695,13 @@ class StockPlanningProfile(models.Model):
                        SUM(cost_value) FILTER (WHERE kind = 'sale') AS cost_of_sales,
                        SUM(cost_value) FILTER (WHERE kind = 'consumption') AS consumption,
                        COUNT(DISTINCT sale_line_id) FILTER (WHERE qty > 0)
-                         + COUNT(*) FILTER (WHERE qty > 0 AND sale_line_id IS NULL) AS lines
+                         + COUNT(*) FILTER (WHERE qty > 0 AND sale_line_id IS NULL) AS lines,
+                       SUM(qty) FILTER (WHERE kind = 'sale') AS sold_qty,
+                       SUM(qty) FILTER (WHERE qty > 0) AS demand_qty,
+                       MAX(qty) FILTER (WHERE qty > 0) AS line_max,
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY qty)
+                           FILTER (WHERE qty > 0) AS line_median,
+                       COUNT(*) FILTER (WHERE qty > 0) AS line_count
                   FROM valued
               GROUP BY product_id, warehouse_id
             ),
@@ -640,7 +720,10 @@ class StockPlanningProfile(models.Model):
             )
             SELECT p.product_id, p.warehouse_id,
                    COALESCE(m.revenue, 0), COALESCE(m.cost_of_sales, 0),
-                   COALESCE(m.consumption, 0), COALESCE(m.lines, 0)
+                   COALESCE(m.consumption, 0), COALESCE(m.lines, 0),
+                   COALESCE(m.sold_qty, 0), COALESCE(m.demand_qty, 0),
+                   COALESCE(m.line_max, 0), COALESCE(m.line_median, 0),
+                   COALESCE(m.line_count, 0)
               FROM pairs p
               JOIN stock_warehouse w ON w.id = p.warehouse_id AND w.company_id = %(company)s
          LEFT JOIN measures m
@@ -752,7 +835,14 @@ class StockPlanningProfile(models.Model):
             "dormant_days": params["dormant_days"],
             "obsolete_days": params["obsolete_days"],
         }
-        life = suggest_lifecycle(demand, PERIOD_DAYS, **life_kwargs)
+
+        # A product cannot go without demand for longer than it exists: its age (from its
+        # introduction date, else its creation) protects new products from "obsolete".
+        def age(tmpl_since):
+            return (ctx["today"] - tmpl_since).days if tmpl_since else float("nan")
+
+        key_age = [age(products[p]["since"]) for p, _w in keys]
+        life = suggest_lifecycle(demand, PERIOD_DAYS, age_days=key_age, **life_kwargs)
 
         # Product-level lifecycle from the demand of all its warehouses together.
         templates = sorted({products[p]["tmpl_id"] for p, _w in keys})
@@ -760,7 +850,10 @@ class StockPlanningProfile(models.Model):
         tmpl_demand = np.zeros((len(templates), n_periods))
         rows_by_tmpl = np.array([tmpl_row[products[p]["tmpl_id"]] for p, _w in keys])
         np.add.at(tmpl_demand, rows_by_tmpl, np.where(demand > 0, demand, 0.0))
-        tmpl_life = suggest_lifecycle(tmpl_demand, PERIOD_DAYS, **life_kwargs)
+        since = {products[p]["tmpl_id"]: products[p]["since"] for p, _w in keys}
+        tmpl_life = suggest_lifecycle(
+            tmpl_demand, PERIOD_DAYS, age_days=[age(since[t]) for t in templates], **life_kwargs
+        )
         stages = self._apply_lifecycle_suggestions(
             ctx, templates, tmpl_life["lifecycle"].to_numpy(), products
         )
@@ -831,6 +924,20 @@ class StockPlanningProfile(models.Model):
             if old["segment_locked"]:
                 values["segment_id"] = old["segment_id"]
                 values["segment_rule_id"] = old["segment_rule_id"]
+            quarantined = key in ctx["quarantine"]
+            if quarantined:
+                # The last good classification stays until the data is fixed or confirmed.
+                values = {f: old[f] for f in CLASSIFICATION_COLUMNS if f not in SCREEN_COLUMNS}
+            found = ctx["findings"].get(key)
+            values["data_quarantine"] = quarantined
+            values["data_findings"] = finding_lines(found) if found else None
+            screen_changed = not (
+                _same(old["data_quarantine"], quarantined)
+                and _same(old["data_findings"], values["data_findings"])
+            )
+            values["data_checked_date"] = (
+                ctx["today"] if screen_changed else old["data_checked_date"]
+            )
             changed = {f: v for f, v in values.items() if not _same(old[f], v)}
             if not changed:
                 continue
@@ -867,28 +974,28 @@ class StockPlanningProfile(models.Model):
                 )
         self._write_classification(updates, ctx["today"])
         self._log_migrations(migrations)
-        self._report_non_finite(ctx, keys, profiles, segment_ids)
+        self._report_data_quality(ctx, keys, profiles, segment_ids)
         return len(updates)
 
-    def _report_non_finite(self, ctx, keys, profiles, segment_ids):
-        """Data-quality exceptions for the plans of the batch whose price, cost or demand
-        quantity was NaN or infinite (written as 0), closed once the data is clean.
-        Nothing to do when the exception model is not installed."""
+    def _report_data_quality(self, ctx, keys, profiles, segment_ids):
+        """Data-quality exceptions for the plans of the batch with screen findings (NaN
+        or infinite measures included), one per plan naming each field and value,
+        closed once the data is clean or confirmed. Nothing to do when the exception
+        model is not installed."""
         if "stock.planning.exception" not in self.env:
             return
-        non_finite = ctx.get("non_finite") or {}
+        findings = ctx.get("findings") or {}
         found = {}
         for key, segment_id in zip(keys, segment_ids, strict=True):
-            bad = non_finite.get(key)
-            if not bad:
+            rows = findings.get(key)
+            if not rows:
                 continue
+            quarantined = key in ctx["quarantine"]
+            if quarantined:
+                segment_id = profiles[key]["segment_id"]
             found[(profiles[key]["id"], "data_quality")] = {
-                "message": self.env._(
-                    "Not a finite number in %(fields)s: counted as 0 by the classification. "
-                    "Correct the sale price, the cost or the move quantities of the product.",
-                    fields=", ".join(bad),
-                ),
-                "severity": "high",
+                "message": self._data_quality_message(rows, quarantined),
+                "severity": "high" if quarantined else "low",
                 "financial_impact": 0.0,
                 "product_id": key[0],
                 "warehouse_id": key[1],
@@ -904,7 +1011,8 @@ class StockPlanningProfile(models.Model):
             SQL(
                 """
             SELECT pp.id, pp.product_tmpl_id, pt.categ_id, pt.lifecycle_stage,
-                   pt.lifecycle_stage_suggested
+                   pt.lifecycle_stage_suggested,
+                   COALESCE(pt.lifecycle_introduction_date, pt.create_date::date)
               FROM product_product pp
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE pp.id = ANY(%s)
@@ -918,6 +1026,7 @@ class StockPlanningProfile(models.Model):
                 "categ_id": row[2],
                 "stage": row[3],
                 "suggested": row[4],
+                "since": row[5],
             }
             for row in self.env.cr.fetchall()
         }
@@ -968,11 +1077,15 @@ class StockPlanningProfile(models.Model):
             if stage != by_tmpl[tmpl]["suggested"]:
                 to_suggest.setdefault(stage, []).append(tmpl)
             current = confirmed[tmpl]
+            # Auto-apply never takes a stage that removes stock (phase-out, end of life,
+            # obsolete: those are proposals a Planning Manager confirms) and never
+            # overwrites a stage people decided.
             if (
                 ctx["params"]["auto_apply"]
                 and stage
                 and stage != current
-                and (current not in DECIDED_STAGES or stage == "obsolete")
+                and stage not in STOCK_REMOVING_STAGES
+                and current not in DECIDED_STAGES + STOCK_REMOVING_STAGES
             ):
                 to_apply.setdefault(stage, []).append(tmpl)
                 confirmed[tmpl] = stage
@@ -1035,6 +1148,8 @@ class StockPlanningProfile(models.Model):
 
 
 def _same(old, new):
+    if isinstance(new, bool):
+        return bool(old) == new
     if isinstance(new, float) or isinstance(old, float):
         if old is None or new is None:
             return old is None and new is None

@@ -1,1 +1,1 @@
-from . import test_buttons, test_classification, test_security
+from . import test_buttons, test_classification, test_screen, test_security

@@ -2,6 +2,7 @@ import statistics
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -220,17 +221,26 @@ class TestClassification(StockSegmentCommon):
         steady.action_confirm_lifecycle_suggestion()
         self.assertEqual(steady.lifecycle_stage, "mature")
         self.assertTrue(steady.lifecycle_stage_date)
-        # A year later without new demand, auto-apply turns the products obsolete,
-        # except a phase-out decided by people.
+        # A year later without new demand, obsolete is suggested; even with auto-apply it
+        # stays a suggestion for a Planning Manager (it removes stock), and a phase-out
+        # decided by people is kept.
         rare.lifecycle_stage = "phase_out"
         self.env["ir.config_parameter"].sudo().set_param(
             "stock_segment.lifecycle_auto_apply", "True"
         )
         self.env["ir.config_parameter"].sudo().set_param("stock_segment.window_days", 728)
         self.classify(date_to=DATE_TO + timedelta(days=400))
-        self.assertEqual(steady.lifecycle_stage, "obsolete")
+        self.assertEqual(steady.lifecycle_stage_suggested, "obsolete")
+        self.assertEqual(steady.lifecycle_stage, "mature", "obsolete is never auto-applied")
         self.assertEqual(rare.lifecycle_stage_suggested, "obsolete")
-        self.assertEqual(rare.lifecycle_stage, "obsolete", "obsolete overrides phase-out")
+        self.assertEqual(rare.lifecycle_stage, "phase_out", "a decided stage is kept")
+        wobbly = self.products["wobbly"].product_tmpl_id
+        with self.assertRaises(AccessError):
+            wobbly.with_user(self.user).action_confirm_lifecycle_suggestion()
+        self.assertNotEqual(wobbly.lifecycle_stage, "obsolete")
+        wobbly.with_user(self.manager).action_confirm_lifecycle_suggestion()
+        self.assertEqual(wobbly.lifecycle_stage, "obsolete")
+        self.classify(date_to=DATE_TO + timedelta(days=400))
         profile = self.profile(self.products["wobbly"], self.wh1)
         self.assertEqual(profile.segment_id.code, "EOL")
         seg_log = profile.migration_ids.filtered(lambda m: m.change_type == "segment")
@@ -291,7 +301,11 @@ class TestClassification(StockSegmentCommon):
                 [profiles.ids],
             )
             self.assertFalse(self.env.cr.fetchall(), f"NaN or inf in {column}")
-        self.assertTrue(all(p.abc_class for p in profiles))
+        # A NaN price or quantity cannot be trusted: the plans are quarantined, with the
+        # field named, and left out of the ABC (new plans: no class yet).
+        self.assertTrue(all(p.data_quarantine for p in profiles))
+        for profile in profiles:
+            self.assertIn("annual_revenue=not a number", profile.data_findings)
         self.env.cr.execute(
             "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
         )
