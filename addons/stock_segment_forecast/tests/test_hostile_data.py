@@ -420,3 +420,109 @@ class TestHostileData(ForecastCommon):
         self.env.invalidate_all()
         self.assertEqual(found.write_date, write_date)
         self.assertEqual(found.state, "new")
+
+    # ------------------------------------------------------------------ 6. reruns, queries
+    def _hostile_catalogue(self):
+        """A NaN, an infinite and a returns-only product next to the fixture's."""
+        nan_product = self._product("hostile NaN", 10.0, 6.0)
+        inf_product = self._product("hostile inf", 10.0, 6.0)
+        returns_only = self._product("hostile returns only", 10.0, 6.0)
+
+        def moves():
+            for w in range(HISTORY_WEEKS + 1):
+                self._move(nan_product, self.wh1, "out", w, 10)
+                self._move(inf_product, self.wh1, "out", w, 10)
+                if w % 3 == 0:
+                    self._move(returns_only, self.wh1, "return", w, 2)
+            for w in (40, HISTORY_WEEKS - 1):
+                self._move(nan_product, self.wh1, "out", w, float("nan"), day=4)
+                self._move(inf_product, self.wh1, "out", w, float("inf"), day=4)
+
+        self._add_moves(moves)
+        self.Profile.create(
+            [
+                {"product_id": p.id, "warehouse_id": self.wh1.id, "segment_id": self.segment.id}
+                for p in (nan_product, inf_product, returns_only)
+            ]
+        )
+        return nan_product, inf_product, returns_only
+
+    def test_rerun_on_hostile_data_writes_nothing(self):
+        """Everything the job writes (forecast lines, plans, exceptions, accuracy rows,
+        overrides) is left as it is by a rerun on unchanged hostile data."""
+        self._hostile_catalogue()
+        self.profile(self.zero, self.wh2).sudo().write({"data_quarantine": True})
+        self.run_forecast(today=TODAY - timedelta(weeks=1))
+        plan = self.profile(self.steady, self.wh1)
+        line = plan.forecast_ids.filtered(lambda f: f.state == "forecast").sorted("date_start")[-1]
+        override = (
+            self.env["stock.demand.override"]
+            .with_user(self.user)
+            .create(
+                {
+                    "profile_id": plan.id,
+                    "date_from": line.date_start,
+                    "date_to": line.date_start,
+                    "override_type": "percent",
+                    "percent": 5.0,
+                    "reason_code": "customer",
+                }
+            )
+        )
+        override.with_user(self.user).action_submit()
+        self.assertEqual(override.state, "approved")
+        self.run_forecast()
+        self.assertTrue(line.has_override)
+
+        def snapshot():
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, state, write_date FROM stock_demand_override"
+                    " WHERE company_id = %s ORDER BY id",
+                    self.company.id,
+                )
+            )
+            overrides = self.env.cr.fetchall()
+            return [*self._company_snapshot(), overrides]
+
+        before = snapshot()
+        lines, _profiles, exceptions, accuracy, _overrides = before
+        self.assertTrue(lines and exceptions and accuracy)
+        self.assertIn(
+            "data_quality",
+            self.Exception.sudo()
+            .search([("company_id", "=", self.company.id)])
+            .mapped("exception_type"),
+        )
+        stats = self.run_forecast()
+        self.assertEqual((stats["lines"], stats["failed"]), (0, 0))
+        self.assertEqual(snapshot(), before)
+        self.assertEqual(self.run_forecast(force=False)["profiles"], 0)
+        self.assertEqual(snapshot(), before)
+
+    def test_queries_per_batch_do_not_grow_with_hostile_plans(self):
+        nan_product, inf_product, returns_only = self._hostile_catalogue()
+        Profile = self.Profile.sudo()
+        ctx = Profile._forecast_context(
+            self.company, TODAY, Profile._forecast_params(), self.segment, "week", "auto"
+        )
+        Profile._forecast_batch(ctx, self.profile(self.spiky, self.wh2).ids)
+        # Both batches raise exceptions; the second holds more hostile plans.
+        small = self.profile(nan_product, self.wh1) | self.profile(self.zero, self.wh1)
+        large = (
+            self.profile(inf_product, self.wh1)
+            | self.profile(returns_only, self.wh1)
+            | self.profile(self.steady, self.wh1)
+            | self.profile(self.zero, self.wh2)
+            | self.profile(self.stockout, self.wh1)
+        )
+        counts = []
+        for batch in (small, large):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            Profile._forecast_batch(ctx, batch.ids)
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1], counts)
+        self.assertTrue(self.open_exceptions(self.profile(inf_product, self.wh1), "data_quality"))
