@@ -122,7 +122,8 @@ class PurchaseOrder(models.Model):
             found[key] = {
                 "message": message,
                 "severity": "high" if stage in OBSOLETE_STAGES else "medium",
-                "financial_impact": (cost or line.price_unit) * qty,
+                # The value at stake: never negative (a credit line, a negative price).
+                "financial_impact": abs((cost or line.price_unit) * qty),
                 "product_id": line.product_id.id,
                 "warehouse_id": wh.id,
                 "segment_id": segment,

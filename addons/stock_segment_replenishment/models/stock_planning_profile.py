@@ -20,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 SOURCE = "replenishment"
 EXCEPTION_TYPES = (
+    "data_quality",
     "replenishment_data",
     "lead_time_drift",
     "supplier_on_time",
@@ -73,6 +74,21 @@ POLICY_COLUMNS = {
     "policy_service_target": "float8",
     "policy_explanation": "text",
 }
+# Plan columns holding a quantity: never negative, never above the plausible maximum.
+QUANTITY_COLUMNS = frozenset(
+    {
+        "moq_qty",
+        "pack_multiple_qty",
+        "safety_stock_qty",
+        "reorder_point_qty",
+        "order_qty",
+        "max_qty",
+        "avg_stock_qty",
+        "policy_demand_used",
+        "policy_protection_qty",
+        "policy_error_sigma",
+    }
+)
 STATUS_MESSAGES = {
     "nan_input": "a demand or lead-time input is missing",
     "invalid_demand": "the forecast demand or its error is negative",
@@ -442,6 +458,13 @@ class StockPlanningProfile(models.Model):
             "date_from": today - timedelta(days=params["history_days"]),
             "has_mrp": "mrp.bom" in self.env,
             "job_user": self.env.ref("base.user_root").id,
+            # Plausibility limits, shared with the nightly screen's settings.
+            "max_lead_time": self._config_param(
+                "stock_segment", "plausibility_max_lead_time_days", 730.0, float
+            ),
+            "max_quantity": self._config_param(
+                "stock_segment", "plausibility_max_quantity", 1e9, float
+            ),
         }
 
     @api.model
@@ -480,6 +503,8 @@ class StockPlanningProfile(models.Model):
                    COALESCE(p.forecast_sigma, 0) AS forecast_sigma,
                    COALESCE(p.forecast_sigma_horizon, 0) AS forecast_sigma_horizon,
                    COALESCE(p.forecast_sigma_buckets, 0) AS forecast_sigma_buckets,
+                   COALESCE(p.data_quarantine, FALSE) AS data_quarantine,
+                   (pp.active AND pt.active) AS product_active,
                    s.replenishment_policy, s.service_metric, s.service_level_target,
                    s.review_period_days, s.holding_cost_rate, s.ordering_cost,
                    s.stockout_cost, s.auto_apply_tolerance, s.orderpoint_trigger,
@@ -564,14 +589,17 @@ class StockPlanningProfile(models.Model):
                 )
 
     def _fetch_main_vendors(self, ctx, tmpl_ids, product_ids):
-        """Main vendor per product (first price list line by sequence) with its delay,
-        minimum quantity and purchase unit, in one query."""
+        """Main vendor per product with its delay, minimum quantity and purchase unit, in
+        one query: the first price list line by sequence whose delay is plausible (at
+        most ``max_lead_time`` days). Lines above it are never chosen: they are returned
+        apart, per product, for the data-quality exception.
+
+        Returns ``(vendors, implausible)``."""
         self.env.cr.execute(
             SQL(
                 """
-            SELECT DISTINCT ON (pp.id)
-                   pp.id, si.partner_id, si.delay, si.min_qty, si.product_uom_id,
-                   su.factor / NULLIF(pu.factor, 0) AS pack, rp.buyer_id
+            SELECT pp.id, si.partner_id, si.delay, si.min_qty, si.product_uom_id,
+                   su.factor / NULLIF(pu.factor, 0) AS pack, rp.buyer_id, rp.name
               FROM product_product pp
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN product_supplierinfo si ON si.product_tmpl_id = pt.id
@@ -590,17 +618,27 @@ class StockPlanningProfile(models.Model):
                 tmpls=list(tmpl_ids),
             )
         )
-        return {
-            r[0]: {
-                "partner": r[1],
-                "delay": float(r[2] or 0),
-                "moq": float(r[3] or 0) * float(r[5] or 1.0),
-                "uom": r[4],
-                "pack": float(r[5] or 1.0),
-                "buyer": r[6],
+        max_lead_time = ctx["max_lead_time"]
+        vendors, implausible = {}, {}
+        for product, partner, delay, min_qty, uom, pack, buyer, name in self.env.cr.fetchall():
+            if product in vendors:
+                continue
+            delay = float(delay or 0)
+            if not (math.isfinite(delay) and 0 <= delay <= max_lead_time):
+                implausible.setdefault(product, []).append(
+                    {"partner": partner, "name": name, "delay": delay}
+                )
+                continue
+            vendors[product] = {
+                "partner": partner,
+                "name": name,
+                "delay": delay,
+                "moq": float(min_qty or 0) * float(pack or 1.0),
+                "uom": uom,
+                "pack": float(pack or 1.0),
+                "buyer": buyer,
             }
-            for r in self.env.cr.fetchall()
-        }
+        return vendors, implausible
 
     def _fetch_receipts(self, ctx, product_ids):
         """Receipts of purchase orders of the window: (vendor, product, warehouse, days from
@@ -714,7 +752,7 @@ class StockPlanningProfile(models.Model):
             SELECT DISTINCT ON (op.product_id, op.warehouse_id)
                    op.product_id, op.warehouse_id, op.id, op.product_min_qty,
                    op.product_max_qty, op.replenishment_uom_id, op.trigger, op.active,
-                   op.planning_locked, op.snoozed_until
+                   op.planning_locked, op.snoozed_until, op.planning_profile_id
               FROM stock_warehouse_orderpoint op
               JOIN stock_warehouse w ON w.id = op.warehouse_id
              WHERE op.product_id = ANY(%s) AND op.warehouse_id = ANY(%s)
@@ -735,6 +773,7 @@ class StockPlanningProfile(models.Model):
                 "active": r[7],
                 "locked": r[8],
                 "snoozed_until": r[9],
+                "profile": r[10],
             }
             for r in self.env.cr.fetchall()
         }
@@ -759,9 +798,14 @@ class StockPlanningProfile(models.Model):
         return out
 
     # ------------------------------------------------------------------ lead times
-    def _lead_times(self, ctx, rows, vendors, receipts, mfg, resupply):
+    def _lead_times(self, ctx, rows, vendors, receipts, mfg, resupply, implausible=None):
         """Lead time per plan (mean, std, source, receipts, on-time rate, drift) and the
-        vendor x product statistics, from one engine call over both key kinds."""
+        vendor x product statistics, from one engine call over both key kinds.
+
+        Each plan's ``findings`` name the vendor data planning did not trust: a delay
+        above the plausible maximum (``implausible``, the vendor not chosen), or a
+        declared delay far from what the vendor's receipts took."""
+        implausible = implausible or {}
         params = ctx["params"]
         rec = pd.DataFrame(
             receipts, columns=["partner", "product", "warehouse", "lead_time_days", "late", "date"]
@@ -817,6 +861,7 @@ class StockPlanningProfile(models.Model):
                 "on_time": 0.0,
                 "stat": None,
                 "vendor": vendor,
+                "findings": self._vendor_findings(ctx, product, vendor, implausible, stats),
             }
             resupply_delay = resupply.get(("tmpl", r["tmpl_id"], wh))
             if resupply_delay is None:
@@ -861,6 +906,60 @@ class StockPlanningProfile(models.Model):
                 )
             )
         return out, supplier_rows
+
+    def _vendor_findings(self, ctx, product, vendor, implausible, stats):
+        """Messages on the vendor data of one product that planning does not trust."""
+        findings = []
+
+        def observed(partner):
+            stat = stats.get(f"v{partner}p{product}")
+            if stat is None or stat["source"] != "history" or not stat["n"]:
+                return None
+            return stat
+
+        for bad in implausible.get(product, []):
+            stat = observed(bad["partner"])
+            findings.append(
+                self.env._(
+                    "vendor %(vendor)s: delivery lead time (delay) %(value)g days on its "
+                    "price list line is above the plausible maximum of %(max)g days%(seen)s; "
+                    "it is not used for planning%(instead)s. Correct the delay on the "
+                    "vendor's price list line.",
+                    vendor=bad["name"],
+                    value=bad["delay"],
+                    max=ctx["max_lead_time"],
+                    seen=self.env._(
+                        " (its %(n)d receipts took %(mean).1f days on average)",
+                        n=int(stat["n"]),
+                        mean=float(stat["mean"]),
+                    )
+                    if stat is not None
+                    else "",
+                    instead=self.env._("; vendor %s is used instead", vendor["name"])
+                    if vendor
+                    else self.env._(
+                        "; no other vendor has a plausible delay, so no reorder rule is planned"
+                    ),
+                )
+            )
+        stat = observed(vendor["partner"]) if vendor else None
+        if stat is not None and vendor["delay"] > 0:
+            declared, mean = vendor["delay"], float(stat["mean"])
+            # Far: off by more than the observed mean itself and by more than a week.
+            if abs(declared - mean) > max(mean, 7.0):
+                findings.append(
+                    self.env._(
+                        "warning: vendor %(vendor)s declares a delivery lead time (delay) "
+                        "of %(value)g days, but its %(n)d receipts took %(mean).1f days on "
+                        "average; planning uses the receipts. Check the delay on the "
+                        "vendor's price list line.",
+                        vendor=vendor["name"],
+                        value=declared,
+                        n=int(stat["n"]),
+                        mean=mean,
+                    )
+                )
+        return findings
 
     def _write_supplier_lead_times(self, ctx, supplier_rows):
         """One INSERT ... ON CONFLICT for the vendor x product statistics of the batch."""
@@ -922,10 +1021,11 @@ class StockPlanningProfile(models.Model):
         over P), ``protection_days``, ``source`` and ``periods`` (P in buckets)."""
         m = len(rows)
         prot = np.where(np.isfinite(lead_time), np.maximum(lead_time, 0.0), 0.0) + review
-        hist_d = np.array([r["demand"] or 0.0 for r in rows], dtype=float)
-        hist_s = np.array([r["sigma"] or 0.0 for r in rows], dtype=float)
-        # The historical average goes to the engine as it is (a negative or missing one
-        # gets the engine's status); its demand over P is that of a flat forecast.
+        # Returns net of sales (a returns-only product) are no demand to protect: demand
+        # and sigma stop at 0 (a missing one stays missing: the engine's status). The
+        # historical average's demand over P is that of a flat forecast.
+        hist_d = _clip0([r["demand"] for r in rows])
+        hist_s = _clip0([r["sigma"] for r in rows])
         demand = hist_d.copy()
         total = protection_demand(hist_d[:, None], 1.0, 0.0, prot)[1]
         error_std = sigma_over(prot, hist_s, 0.0, 0.0)
@@ -938,7 +1038,7 @@ class StockPlanningProfile(models.Model):
             )
             width = max(len(rows[i]["forecast"]) for i in idx)
             # A shorter forecast goes on at its last bucket's rate, as the engine does.
-            forecast = np.array(
+            forecast = _clip0(
                 [
                     np.pad(rows[i]["forecast"], (0, width - len(rows[i]["forecast"])), "edge")
                     for i in idx
@@ -950,8 +1050,8 @@ class StockPlanningProfile(models.Model):
             periods[idx] = prot[idx] / period_days
             error_std[idx] = sigma_over(
                 periods[idx],
-                [rows[i]["forecast_sigma"] for i in idx],
-                [rows[i]["forecast_sigma_horizon"] for i in idx],
+                _clip0([rows[i]["forecast_sigma"] for i in idx]),
+                _clip0([rows[i]["forecast_sigma_horizon"] for i in idx]),
                 [rows[i]["forecast_sigma_buckets"] for i in idx],
             )
             source[idx] = "forecast"
@@ -998,23 +1098,77 @@ class StockPlanningProfile(models.Model):
         """Lead times, one engine call, profile update, proposals, auto-apply,
         exceptions and the review calendar for the plans of the batch.
 
+        Quarantined plans (the nightly screen does not trust their data) are left as
+        they are: no policy, no proposal, no change of their rule or exceptions, and
+        they take no part in the engine call (nor in a pool's allocation). Plans of an
+        archived product are not planned; a rule the job manages for them is archived.
+
         A constant number of queries whatever the batch size."""
         rows = self._fetch_policy_inputs(ctx, profile_ids)
         if not rows:
             return {}
+        only = ctx.get("only_ids")
+        product_ids = sorted({r["product_id"] for r in rows})
+        warehouse_ids = sorted({r["warehouse_id"] for r in rows})
+        orderpoints = self._fetch_orderpoints(ctx, product_ids, warehouse_ids)
+        pending = self._fetch_pending([r["id"] for r in rows])
+        archived = [r for r in rows if not r["data_quarantine"] and not r["product_active"]]
+        rows = [r for r in rows if not r["data_quarantine"] and r["product_active"]]
+        batch = {
+            "supplier_rows": [],
+            "updates": [],
+            "found": {},
+            "creates": [],
+            "supersede": [],
+            "review_toggles": [],
+            "periodic": set(),
+            # Exceptions are synced for the plans planned or archived, never quarantined.
+            "synced": [r["id"] for r in rows + archived if not only or r["id"] in only],
+        }
+        self._archive_rules_of_archived_products(ctx, archived, orderpoints, pending, batch)
+        if rows:
+            self._plan_batch(ctx, rows, orderpoints, pending, batch)
+        return self._write_batch(ctx, batch)
+
+    def _archive_rules_of_archived_products(self, ctx, archived, orderpoints, pending, batch):
+        """An archived product keeps no active rule the job manages: an archive proposal,
+        applied at once (Odoo itself archives a product's rules when it is archived);
+        proposals waiting for approval would bring the rule back and are superseded."""
+        only = ctx.get("only_ids")
+        for r in archived:
+            if only and r["id"] not in only:
+                continue
+            batch["supersede"] += [p["id"] for p in pending.get(r["id"], [])]
+            op = orderpoints.get((r["product_id"], r["warehouse_id"]))
+            if not (op and op["active"] and op["profile"] == r["id"]):
+                continue
+            r["buyer_id"] = False
+            cost = r["unit_cost"]
+            values = {"unit_cost_used": cost if cost and math.isfinite(cost) else 0.0}
+            target = {"action": "archive", "min": op["min"], "max": op["max"], "uom": op["uom"]}
+            vals = self._proposal_vals(ctx, r, values, op, target, op["trigger"] or "auto")
+            vals["within_tolerance"] = True
+            vals["reason_detail"] = self.env._(
+                "The product is archived: its reorder rule is archived too."
+            )
+            batch["creates"].append(vals)
+
+    def _plan_batch(self, ctx, rows, orderpoints, pending, batch):
+        """The engine call over ``rows`` and what follows from it, into ``batch``."""
         product_ids = sorted({r["product_id"] for r in rows})
         tmpl_ids = sorted({r["tmpl_id"] for r in rows})
         # Odoo 19 allows a product without a category: no category, no category route.
         categ_ids = sorted({r["categ_id"] for r in rows if r["categ_id"]})
         warehouse_ids = sorted({r["warehouse_id"] for r in rows})
-        vendors = self._fetch_main_vendors(ctx, tmpl_ids, product_ids)
+        vendors, implausible = self._fetch_main_vendors(ctx, tmpl_ids, product_ids)
         receipts = self._fetch_receipts(ctx, product_ids)
         mfg = self._fetch_manufacturing_delays(ctx, tmpl_ids)
         resupply = self._fetch_resupply(ctx, warehouse_ids, tmpl_ids, categ_ids)
         onhand = self._fetch_onhand(ctx, product_ids)
-        orderpoints = self._fetch_orderpoints(ctx, product_ids, warehouse_ids)
-        pending = self._fetch_pending([r["id"] for r in rows])
-        lead, supplier_rows = self._lead_times(ctx, rows, vendors, receipts, mfg, resupply)
+        lead, supplier_rows = self._lead_times(
+            ctx, rows, vendors, receipts, mfg, resupply, implausible
+        )
+        batch["supplier_rows"] = supplier_rows
 
         # Engine inputs, one array per argument.
         def col(name, default=np.nan):
@@ -1049,7 +1203,8 @@ class StockPlanningProfile(models.Model):
             ],
             dtype=float,
         )
-        sigma = col("sigma", 0.0)
+        # Demand and its sigma stop at 0: net returns are no demand to protect.
+        sigma = _clip0([r["sigma"] for r in rows])
         demand_in = self._policy_demand(rows, lt_mean, review)
         demand = demand_in["demand"]
         target = col("service_level_target", 95.0) / 100.0
@@ -1097,13 +1252,14 @@ class StockPlanningProfile(models.Model):
             "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
             "allocation_group": seg_rows["allocation_group"].fillna("").to_numpy(object),
         }
+        segment_names = seg_rows["name"].fillna("").to_numpy(object)
         status = result["status"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             cover = np.where(demand > 0, result["avg_stock"].to_numpy() / demand, 0.0)
 
-        updates, found, creates, supersede = [], {}, [], []
-        stats = {"proposals": 0, "auto_applied": 0, "pending": 0}
-        review_toggles = []
+        updates, found = batch["updates"], batch["found"]
+        creates, supersede = batch["creates"], batch["supersede"]
+        review_toggles = batch["review_toggles"]
         only = ctx.get("only_ids")
         for i, r in enumerate(rows):
             pid = r["id"]
@@ -1145,11 +1301,6 @@ class StockPlanningProfile(models.Model):
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, DIGITS)
-            values["policy_explanation"] = self._explain(
-                r, values, result, i, inputs, demand_in, ctx["today"]
-            )
-            if any(not _same(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
-                updates.append((pid, values))
 
             base = {
                 "product_id": r["product_id"],
@@ -1157,12 +1308,61 @@ class StockPlanningProfile(models.Model):
                 "segment_id": r["segment_id"],
                 "company_id": ctx["company"].id,
             }
+            # The last guard: a value that is not a number, negative or beyond the
+            # plausible maximum is never written to the plan or its rule.
+            implausible_values = self._implausible_values(ctx, values)
+            quality = list(lt["findings"])
+            if implausible_values:
+                quality.append(
+                    self.env._(
+                        "No reorder rule change and the plan keeps its last values: "
+                        "%(values)s (plausible maximum quantity %(max)g, setting "
+                        "stock_segment.plausibility_max_quantity). Check the demand, the "
+                        "stock on hand and the vendor's minimum quantity and unit.",
+                        values="; ".join(implausible_values),
+                        max=ctx["max_quantity"],
+                    )
+                )
+            if quality:
+                found[(pid, "data_quality")] = dict(
+                    base,
+                    severity="high" if implausible_values or not vendor else "medium",
+                    message="\n".join(quality),
+                    financial_impact=0.0,
+                )
+            if implausible_values:
+                continue
+
+            values["policy_explanation"] = self._explain(
+                r, values, result, i, inputs, demand_in, ctx["today"]
+            )
+            if any(not _same(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
+                updates.append((pid, values))
+
             # Data problems: an exception, no change to the reorder rule.
             problems = []
-            if st in STATUS_MESSAGES:
-                problems.append(STATUS_MESSAGES[st])
-            if st != "make_to_order" and not vendor and lt["source"] in ("none", "vendor_delay"):
-                problems.append(self.env._("the product has no vendor"))
+            if policy[i] == "RS" and not review[i] > 0:
+                problems.append(
+                    self.env._(
+                        "the segment %(segment)s uses periodic review (R, S) with a review "
+                        "period of 0 days: set its Review Period (days), or give it a "
+                        "continuous-review policy",
+                        segment=segment_names[i],
+                    )
+                )
+            else:
+                if st in STATUS_MESSAGES:
+                    problems.append(STATUS_MESSAGES[st])
+                if (
+                    st != "make_to_order"
+                    and not vendor
+                    and lt["source"] in ("none", "vendor_delay")
+                ):
+                    problems.append(
+                        self.env._("no vendor has a plausible delivery lead time")
+                        if lt["findings"]
+                        else self.env._("the product has no vendor")
+                    )
             qty_onhand = onhand.get((r["product_id"], r["warehouse_id"]), 0.0)
             if qty_onhand < 0:
                 problems.append(self.env._("negative stock on hand (%s)", round(qty_onhand, 2)))
@@ -1256,8 +1456,11 @@ class StockPlanningProfile(models.Model):
                         ),
                     )
                 continue
-            if op_active and policy[i] == "RS" and target_vals["action"] != "archive":
-                review_toggles.append((op, r))
+            if policy[i] == "RS" and target_vals["action"] != "archive":
+                # Rules created or reactivated today get their review-day trigger too.
+                batch["periodic"].add(pid)
+                if op_active:
+                    review_toggles.append((op, r))
             same = op_active and (
                 target_vals["action"] != "archive"
                 and _same(op["min"], target_vals["min"])
@@ -1278,10 +1481,39 @@ class StockPlanningProfile(models.Model):
                 continue  # the same change already waits for approval
             supersede += [p["id"] for p in waiting]
             creates.append(self._proposal_vals(ctx, r, values, op, target_vals, trigger))
+        batch["rows"] = {r["id"]: r for r in rows}
 
-        # Bulk writes.
-        self._write_supplier_lead_times(ctx, supplier_rows)
-        self._write_policy(updates, ctx["today"])
+    def _implausible_values(self, ctx, values):
+        """The plan values that must not be written: not a number, negative quantities,
+        quantities above the plausible maximum. One 'label = value' per value."""
+        limit = ctx["max_quantity"]
+        bad = []
+        for name, value in values.items():
+            if not isinstance(value, float):
+                continue
+            quantity = name in QUANTITY_COLUMNS
+            if math.isfinite(value) and not (quantity and (value < 0 or value > limit)):
+                continue
+            bad.append(
+                self.env._(
+                    "%(field)s = %(value)g%(why)s",
+                    field=self._fields[name].string,
+                    value=value,
+                    why=self.env._(" (not a number)")
+                    if not math.isfinite(value)
+                    else self.env._(" (negative)")
+                    if value < 0
+                    else self.env._(" (above the plausible maximum)"),
+                )
+            )
+        return bad
+
+    def _write_batch(self, ctx, batch):
+        """Bulk writes of a batch: lead-time statistics, plans, proposals (auto-applied
+        within tolerance), the review calendar and the exceptions."""
+        stats = {"proposals": 0, "auto_applied": 0, "pending": 0}
+        self._write_supplier_lead_times(ctx, batch["supplier_rows"])
+        self._write_policy(batch["updates"], ctx["today"])
         Proposal = (
             self.env["stock.replenishment.proposal"]
             .sudo()
@@ -1289,23 +1521,41 @@ class StockPlanningProfile(models.Model):
                 tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
             )
         )
-        if supersede:
-            old = Proposal.browse(supersede)
+        if batch["supersede"]:
+            old = Proposal.browse(batch["supersede"])
             old.write({"state": "superseded", "date_decided": fields.Datetime.now()})
             old._close_activities()
-        if creates:
-            proposals = Proposal.create(creates)
+        review_toggles = batch["review_toggles"]
+        if batch["creates"]:
+            proposals = Proposal.create(batch["creates"])
             auto = proposals.filtered("within_tolerance")
             auto._apply(recompute=False)
             waiting = proposals - auto
             waiting._schedule_approval_activities()
             stats.update(proposals=len(proposals), auto_applied=len(auto), pending=len(waiting))
+            # A periodic-review rule created or reactivated today is switched to its
+            # review-day trigger now, not on the next run.
+            toggled = {r["id"] for _op, r in review_toggles}
+            rows = batch.get("rows", {})
+            for proposal in auto:
+                pid = proposal.profile_id.id
+                if proposal.action == "archive" or pid not in batch["periodic"] or pid in toggled:
+                    continue
+                op = proposal.orderpoint_id
+                review_toggles.append(
+                    (
+                        {"id": op.id, "trigger": op.trigger, "snoozed_until": op.snoozed_until},
+                        rows[pid],
+                    )
+                )
         self._apply_review_calendar(ctx, review_toggles)
+        found = batch["found"]
+        for vals in found.values():
+            # An impact is a size of money at stake: never negative, never NaN.
+            impact = float(vals.get("financial_impact") or 0.0)
+            vals["financial_impact"] = abs(impact) if math.isfinite(impact) else 0.0
         self.env["stock.planning.exception"]._sync_exceptions(
-            SOURCE,
-            EXCEPTION_TYPES,
-            [r["id"] for r in rows if not only or r["id"] in only],
-            found,
+            SOURCE, EXCEPTION_TYPES, batch["synced"], found
         )
         return stats
 
@@ -1622,7 +1872,7 @@ class StockPlanningProfile(models.Model):
                 period = max(segment.review_period_days or 1, 1)
                 anchor = segment.review_anchor_date or today
                 snooze = today + timedelta(days=period - (today - anchor).days % period)
-            if op["trigger"] != trigger or op["snoozed_until"] != snooze:
+            if op["trigger"] != trigger or (op["snoozed_until"] or None) != snooze:
                 rows.append(SQL("(%s, %s, %s::date)", op["id"], trigger, snooze))
         if not rows:
             return
@@ -1640,6 +1890,13 @@ class StockPlanningProfile(models.Model):
             )
         )
         self.env["stock.warehouse.orderpoint"].invalidate_model()
+
+
+def _clip0(values):
+    """Float array of ``values`` (one value, or one array, per plan) with negatives set
+    to 0; None is 0, NaN stays NaN (np.maximum propagates it)."""
+    values = [0.0 if v is None else v for v in values]
+    return np.maximum(np.array(values, dtype=float), 0.0)
 
 
 def _ceil(x):

@@ -239,8 +239,32 @@ class StockReplenishmentProposal(models.Model):
         """Apply pending proposals; only a Planning Manager who did not propose them."""
         self._check_can_decide()
         pending = self.filtered(lambda p: p.state == "pending")
+        pending._check_not_quarantined()
         pending.sudo()._apply(approved_by=self.env.user)
         return True
+
+    def _check_not_quarantined(self):
+        """A quarantined plan keeps its last good rule: its proposals cannot be applied
+        until its data is corrected or confirmed and the nightly screen releases it."""
+        quarantined = self.sudo().profile_id.filtered("data_quarantine")
+        if not quarantined:
+            return
+        raise UserError(
+            self.env._(
+                "The plan is quarantined: the nightly data screen does not trust its data, "
+                "so its reorder rule stays as it is and no proposal of it can be approved. "
+                "Correct the data, or have a buyer confirm the values, then approve after "
+                "the next nightly run.\n%(plans)s",
+                plans="\n".join(
+                    self.env._(
+                        "%(plan)s: %(findings)s",
+                        plan=plan.display_name,
+                        findings=plan.data_findings or self.env._("no findings recorded"),
+                    )
+                    for plan in quarantined
+                ),
+            )
+        )
 
     def action_reject(self):
         self._check_can_decide()

@@ -1,5 +1,6 @@
 from . import (
     test_forecast_policy,
+    test_hostile_data,
     test_lead_time,
     test_plan_policy,
     test_policy,
