@@ -1,5 +1,23 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.addons.stock_segment.models.product_template import LIFECYCLE_STAGES
+from odoo.tools import SQL, float_compare
+
+# Columns the aging job writes, compared on a rerun (the key is plan x bucket).
+SYNCED_FIELDS = (
+    "snapshot_date",
+    "product_id",
+    "categ_id",
+    "warehouse_id",
+    "segment_id",
+    "lifecycle_stage",
+    "bucket_sequence",
+    "company_id",
+    "quantity",
+    "unit_cost",
+    "value",
+    "unknown_origin",
+    "left_out",
+)
 
 
 class StockAgingReport(models.Model):
@@ -37,6 +55,112 @@ class StockAgingReport(models.Model):
         help="Quantity on hand that no receipt explains (opening stock, adjustments): "
         "reported in the oldest bucket.",
     )
+
+    left_out = fields.Boolean(
+        "Left Out: Data to Check",
+        readonly=True,
+        help="The plan is quarantined or its cost or value is not plausible: the row "
+        "keeps the quantity, its value is 0 and the provisions leave it out.",
+    )
+
+    @api.model
+    def _sync_rows(self, profile_ids, vals_list):
+        """Make the rows of ``profile_ids`` match ``vals_list`` (one per plan x bucket):
+        unchanged rows are left alone, changed ones updated in one statement, missing
+        ones created, the rest deleted. A rerun on unchanged data writes nothing."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, profile_id, bucket_id, %s FROM stock_aging_report "
+                "WHERE profile_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(f) for f in SYNCED_FIELDS),
+                list(profile_ids),
+            )
+        )
+        existing = {}
+        for row in self.env.cr.dictfetchall():
+            existing.setdefault((row["profile_id"], row["bucket_id"]), []).append(row)
+        precision = {
+            name: (self._fields[name].get_digits(self.env) or (16, 6))[1]
+            for name in ("quantity", "unit_cost")
+        }
+        precision["value"] = 2
+        to_create, to_update, keep = [], [], set()
+        for vals in vals_list:
+            rows = existing.get((vals["profile_id"], vals["bucket_id"])) or []
+            if not rows:
+                to_create.append(vals)
+                continue
+            row = rows[0]
+            keep.add(row["id"])
+            if any(not self._same(row[f], vals[f], precision.get(f)) for f in SYNCED_FIELDS):
+                to_update.append((row["id"], vals))
+        stale = [row["id"] for rows in existing.values() for row in rows if row["id"] not in keep]
+        if stale:
+            self.env.cr.execute(SQL("DELETE FROM stock_aging_report WHERE id = ANY(%s)", stale))
+        if to_update:
+            casts = {
+                "snapshot_date": "date",
+                "product_id": "int4",
+                "categ_id": "int4",
+                "warehouse_id": "int4",
+                "segment_id": "int4",
+                "lifecycle_stage": "varchar",
+                "bucket_sequence": "int4",
+                "company_id": "int4",
+                "quantity": "numeric",
+                "unit_cost": "numeric",
+                "value": "numeric",
+                "unknown_origin": "bool",
+                "left_out": "bool",
+            }
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE stock_aging_report r
+                   SET %(assignments)s, write_uid = %(uid)s,
+                       write_date = now() AT TIME ZONE 'UTC'
+                  FROM (VALUES %(rows)s) AS v(id, %(names)s)
+                 WHERE r.id = v.id
+                    """,
+                    assignments=SQL(", ").join(
+                        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(casts[f]))
+                        for f in SYNCED_FIELDS
+                    ),
+                    uid=self.env.uid,
+                    rows=SQL(", ").join(
+                        SQL(
+                            "(%s, %s)",
+                            rid,
+                            SQL(", ").join(
+                                SQL("%s", self._stored(f, vals[f], precision.get(f)))
+                                for f in SYNCED_FIELDS
+                            ),
+                        )
+                        for rid, vals in to_update
+                    ),
+                    names=SQL(", ").join(SQL.identifier(f) for f in SYNCED_FIELDS),
+                )
+            )
+        if stale or to_update:
+            self.invalidate_model()
+        if to_create:
+            self.create(to_create)
+        return len(to_create), len(to_update), len(stale)
+
+    @staticmethod
+    def _stored(name, value, digits):
+        if digits is not None:
+            return round(float(value or 0.0), digits)
+        if value is False:
+            return None
+        return value
+
+    @staticmethod
+    def _same(old, new, digits):
+        if digits is not None:
+            return float_compare(float(old or 0.0), float(new or 0.0), precision_digits=digits) == 0
+        return (old or None) == (new or None) if not isinstance(new, bool) else bool(old) == new
 
     def action_export_xlsx(self):
         return self.env["stock.aging.export"].create({})._export(self)

@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -122,6 +124,7 @@ class StockDisposal(models.Model):
                 raise UserError(self.env._("Only a draft disposal can be done."))
             if disposal.value_recovered < 0:
                 raise UserError(self.env._("The value recovered cannot be negative."))
+            disposal._check_plausible_amounts()
             scrap = self.env["stock.scrap"].create(
                 {
                     "product_id": disposal.product_id.id,
@@ -142,6 +145,43 @@ class StockDisposal(models.Model):
             # The checks above passed: the action itself records the result.
             disposal.sudo().write(vals)
         return True
+
+    def _check_plausible_amounts(self):
+        """No scrap and no entry from a value that is not a finite number or lies above
+        the plausible maximum, nor from the stock of a quarantined plan."""
+        limit = self.env["stock.planning.profile"]._plausibility_max_amount()
+        for disposal in self:
+            amounts = (disposal.unit_cost, disposal.value, disposal.value_recovered, disposal.loss)
+            if any(not math.isfinite(a or 0.0) or abs(a or 0.0) > limit for a in amounts):
+                raise UserError(
+                    self.env._(
+                        "%(name)s: the unit cost or value is not plausible (above %(limit)s or "
+                        "not a number). Correct the cost first.",
+                        name=disposal.name,
+                        limit=limit,
+                    )
+                )
+            quarantined = (
+                self.env["stock.planning.profile"]
+                .sudo()
+                .search_count(
+                    [
+                        ("product_id", "=", disposal.product_id.id),
+                        ("warehouse_id", "=", disposal.warehouse_id.id),
+                        ("data_quarantine", "=", True),
+                    ],
+                    limit=1,
+                )
+            )
+            if quarantined:
+                raise UserError(
+                    self.env._(
+                        "%(name)s: the plan of %(product)s is quarantined (data to check). "
+                        "Confirm or correct its data before disposing of its stock.",
+                        name=disposal.name,
+                        product=disposal.product_id.display_name,
+                    )
+                )
 
     def action_cancel(self):
         if any(d.state == "done" for d in self):

@@ -9,10 +9,15 @@ from odoo.tools import SQL, split_every
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
 from invplan.lifecycle_policy import analog_forecast, stage_adjusted_inputs, weeks_of_history
 
+from .product_template import JOB_STAGE_CONTEXT
+
 _logger = logging.getLogger(__name__)
 
 AGING_SOURCE = "lifecycle"
-AGING_EXCEPTION_TYPES = ("slow_moving", "disposal_review")
+AGING_EXCEPTION_TYPES = ("slow_moving", "disposal_review", "data_quality")
+# Stages that take stock away (no purchases, archived rule, disposal, heavier provision):
+# acted on only when a person confirmed them.
+REMOVING_STAGES = ("phase_out", "end_of_life", "obsolete")
 POLICY_SOURCE = "lifecycle_policy"
 POLICY_EXCEPTION_TYPES = ("lifecycle_purchase",)
 # Profile columns the aging job writes, with their SQL cast.
@@ -122,6 +127,77 @@ class StockPlanningProfile(models.Model):
                 "default_warehouse_id": self.warehouse_id.id,
             },
         }
+
+    # ------------------------------------------------------------------ stage acted on
+    def _apply_lifecycle_suggestions(self, *args, **kwargs):
+        """The classification's own stage writes are marked as the job's: a stage it
+        applies is a suggestion, which the lifecycle jobs never act on when it takes
+        stock away."""
+        return super(
+            StockPlanningProfile, self.with_context(**{JOB_STAGE_CONTEXT: True})
+        )._apply_lifecycle_suggestions(*args, **kwargs)
+
+    @api.model
+    def _lifecycle_acting_stages(self, tmpl_ids, today):
+        """The stage the lifecycle jobs act on, per product template, in one query.
+
+        - A stage that takes stock away (phase-out, end of life, obsolete) counts only
+          when a person confirmed it; one a job applied falls back to the stage a
+          person confirmed last (an end-of-life decision is kept; no stage when there
+          is none).
+        - A new product (introduction date, or first receipt or customer delivery less
+          than the "new" period ago) is never treated as obsolete: it stays new.
+
+        Returns {tmpl id: {"stage", "set" (the product's stage), "new", "note"}}."""
+        if not tmpl_ids:
+            return {}
+        new_days = max(self._config_param("stock_segment", "lifecycle_new_days", 90, int), 0)
+        since = today - timedelta(days=new_days)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT pt.id, pt.lifecycle_stage, pt.lifecycle_stage_confirmed,
+                   pt.lifecycle_introduction_date,
+                   (SELECT MIN(m.date)::date
+                      FROM stock_move m
+                      JOIN product_product pp ON pp.id = m.product_id
+                      JOIN stock_location ls ON ls.id = m.location_id
+                      JOIN stock_location ld ON ld.id = m.location_dest_id
+                     WHERE pp.product_tmpl_id = pt.id AND m.state = 'done'
+                       AND ((ld.usage = 'internal' AND ls.usage NOT IN ('internal', 'transit'))
+                            OR (ls.usage = 'internal' AND ld.usage = 'customer'))) AS first_move
+              FROM product_template pt
+             WHERE pt.id = ANY(%s)
+            """,
+                list(tmpl_ids),
+            )
+        )
+        out = {}
+        for tmpl, stage, confirmed, intro, first in self.env.cr.fetchall():
+            acting, notes = stage or False, []
+            if stage in REMOVING_STAGES and stage != confirmed:
+                acting = confirmed or False
+                notes.append(
+                    self.env._(
+                        "Stage %(stage)s was applied by the classification, not confirmed by "
+                        "a Planning Manager: not acted on (stage used: %(used)s).",
+                        stage=stage,
+                        used=acting or self.env._("none"),
+                    )
+                )
+            is_new = bool((intro and intro > since) or (first and first > since))
+            if is_new and acting == "obsolete":
+                acting = "new"
+                notes.append(
+                    self.env._(
+                        "New product (introduced or first received or sold less than %s "
+                        "days ago): not treated as obsolete.",
+                        new_days,
+                    )
+                )
+            out[tmpl] = {"stage": acting, "set": stage or False, "new": is_new, "note": notes}
+        return out
 
     # ------------------------------------------------------------------ aging job
     @api.model
@@ -235,7 +311,8 @@ class StockPlanningProfile(models.Model):
             SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
                    pt.id AS tmpl_id, pt.categ_id, pt.lifecycle_stage,
                    COALESCE((pp.standard_price ->> %(company_key)s)::float8, 0) AS unit_cost,
-                   COALESCE(p.avg_daily_demand, 0) AS demand, w.lot_stock_id
+                   COALESCE(p.avg_daily_demand, 0) AS demand, w.lot_stock_id,
+                   COALESCE(p.data_quarantine, FALSE) AS quarantined
               FROM stock_planning_profile p
               JOIN product_product pp ON pp.id = p.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
@@ -319,7 +396,13 @@ class StockPlanningProfile(models.Model):
     # ------------------------------------------------------------------ one batch
     def _aging_batch(self, ctx, profile_ids):
         """FIFO layers, buckets, coverage and reviews for the plans of the batch, with a
-        constant number of queries. Returns the number of report rows written."""
+        constant number of queries. Returns the number of report rows written.
+
+        Data that cannot be trusted does not reach a value: a quarantined plan, a cost
+        that is not a finite number and a stock value above the plausible maximum are
+        aged in quantity only, their value left out (0) of the plan, of the aging rows
+        and so of the provisions; the last two raise a data-quality exception naming the
+        product and the field."""
         rows = self._fetch_aging_inputs(ctx, profile_ids)
         if not rows:
             return 0
@@ -329,18 +412,71 @@ class StockPlanningProfile(models.Model):
         onhand = self._fetch_onhand_by_warehouse(ctx, product_ids, warehouse_ids)
         receipts = self._fetch_receipt_layers(ctx, product_ids, warehouse_ids)
         last_demand = self._fetch_last_demand(ctx, product_ids, warehouse_ids)
+        stages = self._lifecycle_acting_stages({r["tmpl_id"] for r in rows}, today)
+        max_amount = self._plausibility_max_amount()
+        names = {
+            p.id: p.display_name
+            for p in self.env["product.product"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(product_ids)
+        }
 
+        # Screen the numbers before the engine: NaN or infinity never reaches a column.
+        bad = {}  # pid -> [(field label, value)]
+        for r in rows:
+            pid = r["id"]
+            q = onhand.get((r["product_id"], r["warehouse_id"]), 0.0)
+            if not np.isfinite(q):
+                bad.setdefault(pid, []).append((self.env._("quantity on hand"), q))
+                onhand[(r["product_id"], r["warehouse_id"])] = 0.0
+            if not np.isfinite(float(r["unit_cost"] or 0.0)):
+                bad.setdefault(pid, []).append((self.env._("cost"), r["unit_cost"]))
+                r["unit_cost"] = 0.0
+            if not np.isfinite(float(r["demand"] or 0.0)):
+                bad.setdefault(pid, []).append((self.env._("average daily demand"), r["demand"]))
+                r["demand"] = 0.0
         key_of = {(r["product_id"], r["warehouse_id"]): r["id"] for r in rows}
         rec = pd.DataFrame(receipts, columns=["product", "warehouse", "date", "qty"])
         rec["item"] = [
             key_of.get((p, w)) for p, w in zip(rec["product"], rec["warehouse"], strict=True)
         ]
         rec = rec[rec["item"].notna()].astype({"item": int, "qty": float})
+        rec = rec[np.isfinite(rec["qty"].to_numpy(float))]
         qty = pd.Series(
             {r["id"]: onhand.get((r["product_id"], r["warehouse_id"]), 0.0) for r in rows},
             dtype=float,
         )
         cost = pd.Series({r["id"]: float(r["unit_cost"] or 0.0) for r in rows}, dtype=float)
+        # Values left out: quarantined plans and values above the plausible maximum.
+        left_out = {}
+        for r in rows:
+            pid = r["id"]
+            value = max(float(qty[pid]), 0.0) * float(cost[pid])
+            if r["quarantined"]:
+                left_out[pid] = self.env._(
+                    "Plan quarantined (data to check): its stock value is left out of the "
+                    "aging values and the provisions until the data is confirmed."
+                )
+            elif not np.isfinite(value) or abs(value) > max_amount:
+                bad.setdefault(pid, []).append(
+                    (
+                        self.env._("stock value (on hand x cost %s)", float(cost[pid])),
+                        value,
+                    )
+                )
+                left_out[pid] = self.env._(
+                    "Stock value above the plausible maximum (%s): left out of the aging "
+                    "values and the provisions; check the cost.",
+                    max_amount,
+                )
+            if pid in bad and pid not in left_out:
+                left_out[pid] = self.env._(
+                    "Data to check: the stock value is left out of the aging values and the "
+                    "provisions."
+                )
+        for pid in left_out:
+            cost[pid] = 0.0
         layers = fifo_age_layers(rec[["item", "date", "qty"]], qty, pd.Timestamp(today))
         table = aging_buckets(layers, ctx["limits"], unit_cost=cost)
         labels = [c for c in table.columns if not str(c).startswith("value ")]
@@ -360,6 +496,8 @@ class StockPlanningProfile(models.Model):
             pid = r["id"]
             on_hand = float(qty[pid])
             nq = float(known_qty.get(pid, 0.0))
+            life = stages.get(r["tmpl_id"]) or {"stage": False, "new": False, "note": []}
+            stage = life["stage"]
             last = last_demand.get((r["product_id"], r["warehouse_id"]))
             if last:
                 idle = (today - last).days
@@ -367,7 +505,9 @@ class StockPlanningProfile(models.Model):
                 idle = int(oldest[pid])
             else:
                 idle = -1
-            notes = []
+            notes = list(life["note"])
+            if pid in left_out:
+                notes.append(left_out[pid])
             if on_hand > 0 and float(unknown.get(pid, 0.0)) > 0:
                 notes.append(
                     self.env._(
@@ -376,14 +516,18 @@ class StockPlanningProfile(models.Model):
                         qty=round(float(unknown[pid]), 4),
                     )
                 )
-            if on_hand > 0 and cost[pid] <= 0:
+            if on_hand > 0 and cost[pid] <= 0 and pid not in left_out:
                 notes.append(self.env._("The product has no cost: its stock is valued at 0."))
             if on_hand < 0:
                 notes.append(self.env._("Negative stock on hand (%s): not aged.", on_hand))
-            slow = on_hand > 0 and (idle >= inactivity or (idle < 0 and not last))
+            # A new product is never without demand: no slow-moving review for it.
+            slow = (
+                on_hand > 0 and not life["new"] and (idle >= inactivity or (idle < 0 and not last))
+            )
             run_out = None
             if on_hand > 0 and demand[i] > 0 and cover[i] < HORIZON_DAYS:
                 run_out = today + timedelta(days=int(np.ceil(cover[i])))
+            cover_days = float(cover[i]) if np.isfinite(cover[i]) else float(HORIZON_DAYS)
             values = {
                 "aging_qty": round(on_hand, 6),
                 "aging_value": round(max(on_hand, 0.0) * float(cost[pid]), 2),
@@ -392,7 +536,7 @@ class StockPlanningProfile(models.Model):
                 "unknown_origin_qty": round(float(unknown.get(pid, 0.0)), 6),
                 "last_demand_date": last,
                 "days_without_demand": idle,
-                "onhand_coverage_days": round(float(cover[i]), 2),
+                "onhand_coverage_days": round(cover_days, 2),
                 "run_out_date": run_out,
                 "is_slow_moving": bool(slow),
                 "aging_note": "\n".join(notes) or None,
@@ -404,6 +548,19 @@ class StockPlanningProfile(models.Model):
                 "segment_id": r["segment_id"],
                 "company_id": r["company_id"],
             }
+            if pid in bad:
+                found[(pid, "data_quality")] = dict(
+                    base,
+                    severity="high",
+                    message=self.env._(
+                        "%(product)s: %(fields)s not plausible. The stock is aged in quantity "
+                        "only; its value is left out of the aging values and the provisions "
+                        "until the data is corrected.",
+                        product=names.get(r["product_id"], r["product_id"]),
+                        fields=", ".join(f"{label} = {value!r}" for label, value in bad[pid]),
+                    ),
+                    financial_impact=0.0,
+                )
             if slow:
                 found[(pid, "slow_moving")] = dict(
                     base,
@@ -420,15 +577,17 @@ class StockPlanningProfile(models.Model):
                     ),
                     financial_impact=values["aging_value"],
                 )
-            stage_policy = policies.get(r["lifecycle_stage"]) or {}
-            if on_hand > 0 and stage_policy.get("disposal_review"):
+            # Only a stage a person confirmed opens a disposal review (see
+            # _lifecycle_acting_stages), never a suggestion and never for a new product.
+            stage_policy = policies.get(stage) or {}
+            if on_hand > 0 and stage_policy.get("disposal_review") and not life["new"]:
                 found[(pid, "disposal_review")] = dict(
                     base,
                     severity="high",
                     message=self.env._(
                         "The product is %(stage)s with %(qty)s on hand (value %(value).2f): "
                         "decide on a disposal, a liquidation or a transfer.",
-                        stage=r["lifecycle_stage"],
+                        stage=stage,
                         qty=round(on_hand, 2),
                         value=values["aging_value"],
                     ),
@@ -448,7 +607,7 @@ class StockPlanningProfile(models.Model):
                         "categ_id": r["categ_id"],
                         "warehouse_id": r["warehouse_id"],
                         "segment_id": r["segment_id"],
-                        "lifecycle_stage": r["lifecycle_stage"],
+                        "lifecycle_stage": stage or False,
                         "bucket_id": buckets[j].id,
                         "bucket_sequence": j,
                         "company_id": r["company_id"],
@@ -456,21 +615,25 @@ class StockPlanningProfile(models.Model):
                         "unit_cost": float(cost[pid]),
                         "value": round(float(table.at[pid, f"value {label}"]), 2),
                         "unknown_origin": j == len(labels) - 1 and float(unknown.get(pid, 0)) > 0,
+                        "left_out": pid in left_out,
                     }
                 )
         self._write_aging(updates, today)
-        Report = self.env["stock.aging.report"].sudo()
-        self.env.cr.execute(
-            SQL("DELETE FROM stock_aging_report WHERE profile_id = ANY(%s)", list(profile_ids))
-        )
-        Report.invalidate_model()
-        if report_vals:
-            Report.create(report_vals)
+        self.env["stock.aging.report"].sudo()._sync_rows(profile_ids, report_vals)
         self._assign_review_owners(found, ctx)
         self.env["stock.planning.exception"]._sync_exceptions(
             AGING_SOURCE, AGING_EXCEPTION_TYPES, [r["id"] for r in rows], found
         )
         return len(report_vals)
+
+    @api.model
+    def _plausibility_max_amount(self):
+        """Largest amount (stock value, provision) taken as plausible: above it, or not a
+        finite number, an amount is data to check and never reaches money."""
+        value = self.env["stock.planning.profile"]._config_param(
+            "stock_segment", "plausibility_max_amount", 1e12, float
+        )
+        return value if np.isfinite(value) and value > 0 else 1e12
 
     def _assign_review_owners(self, found, ctx):
         """Owner of a new review: the configured reviewer, else the product's
@@ -506,9 +669,19 @@ class StockPlanningProfile(models.Model):
                SET %(assignments)s, aging_date = %(today)s
               FROM (VALUES %(rows)s) AS v(id, %(names)s)
              WHERE p.id = v.id
+               AND (p.aging_date IS DISTINCT FROM %(today)s OR %(changed)s)
             """,
                 assignments=SQL(", ").join(
                     SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
+                    for c, cast in AGING_COLUMNS.items()
+                ),
+                changed=SQL(" OR ").join(
+                    SQL(
+                        "p.%s IS DISTINCT FROM v.%s::%s",
+                        SQL.identifier(c),
+                        SQL.identifier(c),
+                        SQL(cast),
+                    )
                     for c, cast in AGING_COLUMNS.items()
                 ),
                 today=today,
@@ -687,6 +860,15 @@ class StockPlanningProfile(models.Model):
                 ctx["company"]
             )
         policies = ctx["lifecycle_policies"]
+        # The stage acted on: one a person confirmed, never a job's suggestion, and never
+        # obsolete for a new product. The replenishment job reads the same key, so its
+        # own end-of-life handling follows it too.
+        acting = self._lifecycle_acting_stages({r["tmpl_id"] for r in rows}, ctx["today"])
+        stage_of = ctx.setdefault("lifecycle_acting", {})
+        for r in rows:
+            life = acting.get(r["tmpl_id"]) or {}
+            r["lifecycle_stage"] = life.get("stage") or None
+            stage_of[r["id"]] = r["lifecycle_stage"]
         touched = [r for r in rows if r["lifecycle_stage"] in policies]
         if not touched:
             return rows
@@ -727,6 +909,19 @@ class StockPlanningProfile(models.Model):
                 r["replenishment_policy"] = "mto"
         return rows
 
+    def _proposal_vals(self, ctx, r, values, op, target, trigger):
+        """Archiving a reorder rule because of a lifecycle stage takes stock away: it is
+        a proposal a Planning Manager approves, never applied automatically."""
+        vals = super()._proposal_vals(ctx, r, values, op, target, trigger)
+        if target.get("action") == "archive" and r.get("lifecycle_stage") in REMOVING_STAGES:
+            vals["within_tolerance"] = False
+            vals["reason_detail"] = self.env._(
+                "The product is %(stage)s (confirmed): no new purchases, the reorder rule "
+                "is archived once a Planning Manager approves.",
+                stage=r["lifecycle_stage"],
+            )
+        return vals
+
     def _replenish_batch(self, ctx, profile_ids):
         stats = super()._replenish_batch(ctx, profile_ids)
         only = ctx.get("only_ids")
@@ -738,14 +933,16 @@ class StockPlanningProfile(models.Model):
         one exception per plan that has such lines: two queries and one sync."""
         policies = ctx.get("lifecycle_policies") or {}
         stages = [s for s, p in policies.items() if p["flag_purchase_lines"]]
+        acting = ctx.get("lifecycle_acting") or {}
+        flagged = [pid for pid in profile_ids if acting.get(pid) in stages]
         found = {}
-        if stages:
+        if flagged:
             self.env.flush_all()
             self.env.cr.execute(
                 SQL(
                     """
                 SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
-                       pt.lifecycle_stage, array_agg(pol.id),
+                       array_agg(pol.id),
                        SUM(pol.product_qty - pol.qty_received), SUM(pol.price_subtotal)
                   FROM stock_planning_profile p
                   JOIN product_product pp ON pp.id = p.product_id
@@ -753,18 +950,18 @@ class StockPlanningProfile(models.Model):
                   JOIN purchase_order_line pol ON pol.product_id = p.product_id
                   JOIN purchase_order po ON po.id = pol.order_id
                   JOIN stock_picking_type spt ON spt.id = po.picking_type_id
-                 WHERE p.id = ANY(%s) AND pt.lifecycle_stage = ANY(%s)
+                 WHERE p.id = ANY(%s)
                    AND spt.warehouse_id = p.warehouse_id
                    AND po.state IN ('draft', 'sent', 'to approve', 'purchase')
                    AND pol.qty_received < pol.product_qty
-              GROUP BY p.id, pt.lifecycle_stage
+              GROUP BY p.id
                 """,
-                    list(profile_ids),
-                    stages,
+                    flagged,
                 )
             )
             line_ids = []
-            for pid, prod, wh, seg, comp, stage, lines, qty, amount in self.env.cr.fetchall():
+            for pid, prod, wh, seg, comp, lines, qty, amount in self.env.cr.fetchall():
+                stage = acting[pid]
                 line_ids += lines
                 found[(pid, "lifecycle_purchase")] = {
                     "product_id": prod,

@@ -1,7 +1,9 @@
 import calendar
 import logging
+import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -62,6 +64,13 @@ class StockProvisionProposal(models.Model):
         tracking=True,
         index=True,
     )
+    left_out_note = fields.Text(
+        "Left Out: Data to Check",
+        readonly=True,
+        help="Stock left out of this provision: quarantined plans, values that are not "
+        "plausible and amounts above the plausible maximum. Correct or confirm the data, "
+        "then recompute.",
+    )
     proposed_by_id = fields.Many2one("res.users", readonly=True)
     approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     date_approved = fields.Datetime(readonly=True)
@@ -95,10 +104,29 @@ class StockProvisionProposal(models.Model):
         if any(p.proposed_by_id == user for p in self):
             raise UserError(self.env._("Whoever proposed a provision cannot approve it."))
 
+    def _check_plausible_amounts(self):
+        """Nothing is approved or posted from an amount that is not a finite number or
+        lies above the plausible maximum (``stock_segment.plausibility_max_amount``)."""
+        limit = self.env["stock.planning.profile"]._plausibility_max_amount()
+        for prop in self:
+            amounts = [prop.amount, prop.previous_amount, prop.adjustment_amount, prop.value_basis]
+            lines = prop.sudo().line_ids
+            amounts += lines.mapped("amount") + lines.mapped("value")
+            if any(not math.isfinite(a or 0.0) or abs(a or 0.0) > limit for a in amounts):
+                raise UserError(
+                    self.env._(
+                        "%(name)s holds an amount that is not plausible (above %(limit)s or "
+                        "not a number): correct the costs, then recompute the proposal.",
+                        name=prop.display_name,
+                        limit=limit,
+                    )
+                )
+
     def action_approve(self):
         self._check_can_approve()
         if any(p.state != "draft" for p in self):
             raise UserError(self.env._("Only proposals to approve can be approved."))
+        self._check_plausible_amounts()
         self.sudo().write(
             {
                 "state": "approved",
@@ -123,6 +151,7 @@ class StockProvisionProposal(models.Model):
             raise UserError(self.env._("Approve the provision before posting it."))
         if "account.move" not in self.env:
             raise UserError(self.env._("Accounting is not installed: nothing can be posted."))
+        self._check_plausible_amounts()
         for prop in self:
             prop.sudo().move_id = prop._create_provision_move()
         self.sudo().write({"state": "posted"})
@@ -200,16 +229,23 @@ class StockProvisionProposal(models.Model):
         period_end = self._period_end(today)
         Bucket = self.env["stock.aging.bucket"]
         buckets, _limits = Bucket._buckets_for(company)
-        groups = (
-            self.env["stock.aging.report"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", company.id), ("quantity", ">", 0)],
-                ["warehouse_id", "segment_id", "lifecycle_stage", "bucket_id"],
-                ["value:sum", "quantity:sum"],
+        limit = self.env["stock.planning.profile"]._plausibility_max_amount()
+        Report = self.env["stock.aging.report"].sudo()
+        # Stock of quarantined plans (or of implausible values) is left out, and listed.
+        left_out = {}
+        for wh, seg, product in Report._read_group(
+            [("company_id", "=", company.id), ("quantity", ">", 0), ("left_out", "=", True)],
+            ["warehouse_id", "segment_id", "product_id"],
+        ):
+            left_out.setdefault((wh.id, seg.id or False), []).append(
+                self.env._("%s (data to check)", product.display_name)
             )
+        groups = Report._read_group(
+            [("company_id", "=", company.id), ("quantity", ">", 0), ("left_out", "=", False)],
+            ["warehouse_id", "segment_id", "lifecycle_stage", "bucket_id"],
+            ["value:sum", "quantity:sum"],
         )
-        if not groups:
+        if not groups and not left_out:
             return self.browse()
         cells = pd.DataFrame(
             [
@@ -222,8 +258,27 @@ class StockProvisionProposal(models.Model):
                     "quantity": float(qty or 0.0),
                 }
                 for wh, seg, stage, bucket, value, qty in groups
-            ]
+            ],
+            columns=["warehouse", "segment", "stage", "bucket", "value", "quantity"],
         )
+        # A value that is not a finite number or not plausible never reaches a provision.
+        plausible = np.isfinite(cells["value"].to_numpy(float)) & (
+            np.abs(np.nan_to_num(cells["value"].to_numpy(float), nan=np.inf)) <= limit
+        )
+        for row in cells[~plausible].itertuples():
+            left_out.setdefault(
+                (int(row.warehouse), int(row.segment) if row.segment else False), []
+            ).append(
+                self.env._(
+                    "stock value %(value)s of stage %(stage)s, bucket %(bucket)s: not plausible",
+                    value=row.value,
+                    stage=row.stage or "-",
+                    bucket=self.env["stock.aging.bucket"].browse(int(row.bucket)).display_name,
+                )
+            )
+        cells = cells[plausible].copy()
+        if cells.empty and not left_out:
+            return self.browse()
         stages = sorted(set(cells["stage"]), key=str)
         rates = self.env["stock.provision.rate"]._rates_for(company, buckets, stages)
         labels = [str(b.id) for b in buckets]
@@ -268,8 +323,47 @@ class StockProvisionProposal(models.Model):
         existing.unlink()
         seq = {str(b.id): i for i, b in enumerate(buckets)}
         vals_list = []
-        for (wh, seg), part in cells.groupby(["warehouse", "segment"], sort=True):
+        keys = {
+            (int(w), int(s) if s else False)
+            for w, s in zip(cells["warehouse"], cells["segment"], strict=True)
+        }
+        keys |= set(left_out)
+        for wh, seg in sorted(keys, key=lambda k: (k[0], k[1] or 0)):
             if (wh, seg) in decided:
+                continue
+            part = cells[(cells["warehouse"] == wh) & (cells["segment"] == seg)]
+            # A line amount above the plausible maximum is refused: left out, listed.
+            amounts = part["amount"].to_numpy(float)
+            refused = ~np.isfinite(amounts) | (np.abs(np.nan_to_num(amounts, nan=np.inf)) > limit)
+            notes = list(left_out.get((wh, seg), []))
+            for row in part[refused].itertuples():
+                notes.append(
+                    self.env._(
+                        "provision %(amount)s of stage %(stage)s above the plausible maximum "
+                        "%(limit)s: refused",
+                        amount=row.amount,
+                        stage=row.stage or "-",
+                        limit=limit,
+                    )
+                )
+            part = part[~refused]
+            if part.empty:
+                if notes:
+                    # Only stock to check: the provision booked stays as it is (no
+                    # release), the proposal lists what was left out.
+                    vals_list.append(
+                        {
+                            "date": period_end,
+                            "company_id": company.id,
+                            "warehouse_id": wh,
+                            "segment_id": seg,
+                            "value_basis": 0.0,
+                            "amount": booked.get((wh, seg), 0.0),
+                            "previous_amount": booked.get((wh, seg), 0.0),
+                            "proposed_by_id": proposer.id if proposer else False,
+                            "left_out_note": "\n".join(notes),
+                        }
+                    )
                 continue
             vals_list.append(
                 {
@@ -281,6 +375,7 @@ class StockProvisionProposal(models.Model):
                     "amount": round(float(part["amount"].sum()), 2),
                     "previous_amount": booked.get((wh, seg), 0.0),
                     "proposed_by_id": proposer.id if proposer else False,
+                    "left_out_note": "\n".join(notes) or False,
                     "line_ids": [
                         (
                             0,

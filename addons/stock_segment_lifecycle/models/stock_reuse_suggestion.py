@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from invplan.lifecycle_policy import reuse_allocation
 
@@ -13,6 +13,32 @@ REASONS = [
 ]
 # Stages whose whole stock on hand is offered for reuse.
 END_STAGES = ("end_of_life", "obsolete")
+# Values the aging job writes on an open suggestion, compared on a rerun.
+SUGGESTION_FIELDS = (
+    "id",
+    "snapshot_date",
+    "kind",
+    "reason",
+    "product_id",
+    "source_warehouse_id",
+    "source_profile_id",
+    "source_onhand_qty",
+    "excess_qty",
+    "dest_product_id",
+    "dest_warehouse_id",
+    "dest_profile_id",
+    "dest_onhand_qty",
+    "need_qty",
+    "suggested_qty",
+    "unit_cost",
+    "value",
+)
+
+
+def _same(old, new, digits=None):
+    if digits is not None:
+        return float_compare(float(old or 0.0), float(new or 0.0), precision_digits=digits) == 0
+    return (old or False) == (new or False)
 
 
 class StockReuseSuggestion(models.Model):
@@ -78,7 +104,7 @@ class StockReuseSuggestion(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            SELECT p.id, p.product_id, p.warehouse_id, pt.lifecycle_stage,
+            SELECT p.id, p.product_id, p.warehouse_id, pt.lifecycle_stage, pt.id AS tmpl_id,
                    pt.successor_product_id, COALESCE(p.is_slow_moving, FALSE) AS slow,
                    COALESCE(p.reorder_point_qty, 0) AS min_qty,
                    COALESCE(p.max_qty, 0) AS max_qty, COALESCE(q.qty, 0) AS onhand,
@@ -112,18 +138,28 @@ class StockReuseSuggestion(models.Model):
                 "max_qty",
                 "onhand",
                 "unit_cost",
+                "tmpl_id",
             ],
         )
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM stock_reuse_suggestion WHERE company_id = %s AND picking_id IS NULL",
-                company.id,
+        if not plans.empty:
+            # The stage a person confirmed, not a job's suggestion; a new product is
+            # never obsolete stock.
+            acting = self.env["stock.planning.profile"]._lifecycle_acting_stages(
+                set(plans["tmpl_id"].tolist()), today
             )
-        )
-        self.invalidate_model()
+            plans["lifecycle_stage"] = [
+                (acting.get(t) or {}).get("stage") or False for t in plans["tmpl_id"]
+            ]
         if plans.empty:
-            return 0
-        plans = plans.astype({"min_qty": float, "max_qty": float, "onhand": float})
+            return self._sync_suggestions(company, [])
+        plans = plans.astype(
+            {"min_qty": float, "max_qty": float, "onhand": float, "unit_cost": float}
+        )
+        # A cost or quantity that is not a finite number is data to check (the aging job
+        # reports it): it never reaches a suggestion.
+        for column in ("min_qty", "max_qty", "onhand", "unit_cost"):
+            values = plans[column].to_numpy(float)
+            plans[column] = np.where(np.isfinite(values), values, 0.0)
         onhand = plans["onhand"].clip(lower=0.0)
         end = plans["lifecycle_stage"].isin(END_STAGES).to_numpy()
         slow = plans["slow"].astype(bool).to_numpy()
@@ -183,9 +219,58 @@ class StockReuseSuggestion(models.Model):
                     "value": round(qty * float(src["unit_cost"]), 2),
                 }
             )
-        if vals:
-            self.sudo().create(vals)
-        return len(vals)
+        return self._sync_suggestions(company, vals)
+
+    @api.model
+    def _sync_suggestions(self, company, vals_list):
+        """Make the company's open suggestions (without a transfer) match ``vals_list``:
+        unchanged ones are left alone, so a rerun on unchanged data writes nothing."""
+        existing = (
+            self.sudo()
+            .search([("company_id", "=", company.id), ("picking_id", "=", False)])
+            .read(list(SUGGESTION_FIELDS), load=None)
+        )
+        by_key = {}
+        for row in existing:
+            by_key.setdefault(self._suggestion_key(row), []).append(row)
+        digits = {}
+        for name in SUGGESTION_FIELDS:
+            field = self._fields[name]
+            if field.type == "monetary":
+                digits[name] = company.currency_id.decimal_places
+            elif field.type == "float":
+                digits[name] = (field.get_digits(self.env) or (16, 6))[1]
+        to_create, keep = [], set()
+        for vals in vals_list:
+            rows = by_key.get(self._suggestion_key(vals)) or []
+            row = next((r for r in rows if r["id"] not in keep), None)
+            if row is None:
+                to_create.append(vals)
+                continue
+            keep.add(row["id"])
+            changed = {
+                f: vals[f]
+                for f in SUGGESTION_FIELDS
+                if f != "id" and not _same(row[f], vals[f], digits.get(f))
+            }
+            if changed:
+                self.sudo().browse(row["id"]).write(changed)
+        stale = [r["id"] for r in existing if r["id"] not in keep]
+        if stale:
+            self.sudo().browse(stale).unlink()
+        if to_create:
+            self.sudo().create(to_create)
+        return len(vals_list)
+
+    @staticmethod
+    def _suggestion_key(row):
+        return (
+            row["kind"],
+            row["source_profile_id"],
+            row["dest_profile_id"],
+            row["product_id"],
+            row["dest_product_id"],
+        )
 
     # ------------------------------------------------------------------ action
     def action_create_transfers(self):

@@ -5,4 +5,6 @@ from . import (
     test_lifecycle_policy,
     test_provision,
     test_reuse,
+    test_stage_decisions,
+    test_untrusted_data,
 )

@@ -97,8 +97,15 @@ class TestLifecyclePolicy(ReplenishmentCommon):
         self.assertTrue(op.active)
         self.history.product_tmpl_id.lifecycle_stage = "phase_out"
         self.run_job()
-        self.assertFalse(op.active, "no new purchases in phase-out")
         self.assertEqual(self.profile(self.history).policy_status, "make_to_order")
+        # Archiving takes stock away: a proposal a Planning Manager approves.
+        self.assertTrue(op.active)
+        proposal = self.Proposal.sudo().search(
+            [("orderpoint_id", "=", op.id), ("action", "=", "archive"), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(proposal), 1)
+        proposal.with_user(self.manager).action_approve()
+        self.assertFalse(op.active, "no new purchases in phase-out")
 
     def test_end_of_life_flags_open_purchase_lines(self):
         order = (

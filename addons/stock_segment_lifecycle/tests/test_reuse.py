@@ -28,8 +28,9 @@ class TestReuseSuggestions(LifecycleCommon):
         # Excess: 50 on hand at the main warehouse, max 20 -> 30 in excess.
         # Needs: 2 on hand at East with min 10 / max 15 -> 13; 0 at South, min 6 / max 6 -> 6.
         Quant._update_available_quantity(cls.spread, cls.stock, 55.0)
-        # A recent delivery: the main warehouse's stock is moving (not slow).
-        cls.insert_moves([(cls.spread, -5.0, TODAY - timedelta(days=10))])
+        # A delivery within the inactivity period (120 days), past the new-product period
+        # (90 days): the main warehouse's stock is moving (not slow).
+        cls.insert_moves([(cls.spread, -5.0, TODAY - timedelta(days=100))])
         Quant._update_available_quantity(cls.spread, cls.wh2.lot_stock_id, 2.0)
         plans = cls.Profile.create(
             [

@@ -178,6 +178,13 @@ class StockLastTimeBuy(models.TransientModel):
                 )
             if wiz.unit_cost <= 0:
                 messages.append(self.env._("The unit cost is zero: enter the final price."))
+            if wiz.product_id and wiz.warehouse_id and wiz._quarantined_plan():
+                messages.append(
+                    self.env._(
+                        "The plan is quarantined (data to check): no final order until its "
+                        "data is corrected or confirmed."
+                    )
+                )
             if not wiz.service_end_date or months <= 0:
                 messages.append(self.env._("Set a service end date in the future."))
             elif mean <= 0:
@@ -213,10 +220,43 @@ class StockLastTimeBuy(models.TransientModel):
             "target": "new",
         }
 
+    def _quarantined_plan(self):
+        """The plan of the product at the warehouse when it is quarantined (its cost,
+        demand or stock are data to check)."""
+        return (
+            self.env["stock.planning.profile"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "=", self.product_id.id),
+                    ("warehouse_id", "=", self.warehouse_id.id),
+                    ("data_quarantine", "=", True),
+                ],
+                limit=1,
+            )
+        )
+
     def action_confirm(self):
         """Create the final purchase order (draft) for the computed quantity."""
         self.ensure_one()
         self._check_warehouse_company(self.warehouse_id)
+        if self._quarantined_plan():
+            raise UserError(
+                self.env._(
+                    "The plan of %s at this warehouse is quarantined (data to check): its "
+                    "cost, demand or stock cannot be trusted. Correct or confirm the data "
+                    "before a final order.",
+                    self.product_id.display_name,
+                )
+            )
+        for amount in (self.unit_cost, self.order_qty * self.unit_cost):
+            if (
+                not math.isfinite(amount)
+                or abs(amount) > self.env["stock.planning.profile"]._plausibility_max_amount()
+            ):
+                raise UserError(
+                    self.env._("The unit cost or the order value is not plausible: check it.")
+                )
         if self.status != "ok":
             raise UserError(self.message or self.env._("The final order cannot be computed."))
         if self.order_qty <= 0:
