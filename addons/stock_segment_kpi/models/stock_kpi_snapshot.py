@@ -478,7 +478,7 @@ class StockKpiSnapshot(models.Model):
         if not len(products):
             return {}
         found = {}
-        bad = products[products["data_issue"].astype(bool)]
+        bad = products[products["data_issue"].astype(bool) & ~products["quarantined"].astype(bool)]
         for r in bad.itertuples(index=False):
             found[(int(r.profile_id), "data_quality")] = {
                 "message": self.env._(
@@ -832,25 +832,28 @@ class StockKpiSnapshot(models.Model):
             effect = working_capital_effect(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], cost[idx])
             np.add.at(wc, idx[keep], effect[keep])
 
-        value_daily = stock_pos * cost[:, None]
-        cogs_daily = issued * cost[:, None]
-        period = pairs.copy()
-        period["cost"] = cost
-        period["pair_count"] = 1
-        period["avg_inventory_qty"] = stock_pos.mean(axis=1) if T else 0.0
-        period["avg_inventory_value"] = value_daily.mean(axis=1) if T else 0.0
-        period["end_inventory_value"] = value_daily[:, -1] if T else 0.0
-        period["issued_qty"] = issued.sum(axis=1)
-        period["cogs_value"] = cogs_daily.sum(axis=1)
-        period["lines_total"] = lines_total.sum(axis=1)
-        period["lines_on_time"] = lines_ok.sum(axis=1)
-        period["ordered_qty"] = ordered.sum(axis=1)
-        period["shipped_on_time_qty"] = shipped_ok.sum(axis=1)
-        period["stockout_days"] = stockout.sum(axis=1)
-        period["observed_days"] = T
-        period["backorder_qty"] = backorder
-        period["excess_value"] = excess_value(stock[:, -1] if T else 0.0, pairs["max_qty"], cost)
-        period["wc_effect_value"] = wc
+        with np.errstate(over="ignore", invalid="ignore"):  # flagged below, never written
+            value_daily = stock_pos * cost[:, None]
+            cogs_daily = issued * cost[:, None]
+            period = pairs.copy()
+            period["cost"] = cost
+            period["pair_count"] = 1
+            period["avg_inventory_qty"] = stock_pos.mean(axis=1) if T else 0.0
+            period["avg_inventory_value"] = value_daily.mean(axis=1) if T else 0.0
+            period["end_inventory_value"] = value_daily[:, -1] if T else 0.0
+            period["issued_qty"] = issued.sum(axis=1)
+            period["cogs_value"] = cogs_daily.sum(axis=1)
+            period["lines_total"] = lines_total.sum(axis=1)
+            period["lines_on_time"] = lines_ok.sum(axis=1)
+            period["ordered_qty"] = ordered.sum(axis=1)
+            period["shipped_on_time_qty"] = shipped_ok.sum(axis=1)
+            period["stockout_days"] = stockout.sum(axis=1)
+            period["observed_days"] = T
+            period["backorder_qty"] = backorder
+            period["excess_value"] = excess_value(
+                stock[:, -1] if T else 0.0, pairs["max_qty"], cost
+            )
+            period["wc_effect_value"] = wc
 
         # Figures too large to compute (a cost of 1e300) are not numbers either.
         figures = [c for c in SUM_COLUMNS if c in period.columns]
