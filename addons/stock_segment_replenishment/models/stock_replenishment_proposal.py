@@ -241,7 +241,28 @@ class StockReplenishmentProposal(models.Model):
         pending = self.filtered(lambda p: p.state == "pending")
         pending._check_not_quarantined()
         pending.sudo()._apply(approved_by=self.env.user)
+        pending.sudo()._set_review_triggers()
         return True
+
+    def _set_review_triggers(self):
+        """A periodic-review rule created or reactivated by an approval gets its
+        review-day trigger and snooze at once, as the nightly job sets them."""
+        toggles = []
+        for p in self.filtered(lambda p: p.action != "archive" and p.orderpoint_id.active):
+            segment = p.profile_id.segment_id
+            if segment.replenishment_policy != "RS":
+                continue
+            op = p.orderpoint_id
+            toggles.append(
+                (
+                    {"id": op.id, "trigger": op.trigger, "snoozed_until": op.snoozed_until},
+                    {"segment_id": segment.id},
+                )
+            )
+        if toggles:
+            self.env["stock.planning.profile"]._apply_review_calendar(
+                {"today": fields.Date.context_today(self)}, toggles
+            )
 
     def _check_not_quarantined(self):
         """A quarantined plan keeps its last good rule: its proposals cannot be applied

@@ -4,6 +4,7 @@ a review period, and the review calendar of a rule created today."""
 
 from datetime import timedelta
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -288,3 +289,29 @@ class TestHostileData(ReplenishmentCommon):
         self.run_job(today=day)
         op.invalidate_recordset()
         self.assertEqual((op.write_date, self._rule(op)), before)
+
+    def test_periodic_review_rule_created_by_an_approval_is_manual_off_review_day(self):
+        today = fields.Date.context_today(self.Profile)
+        segment = self.segment.copy(
+            {
+                "name": "Weekly review, approved",
+                "code": "RTA",
+                "replenishment_policy": "RS",
+                "review_period_days": 7,
+                "review_anchor_date": today - timedelta(days=1),
+                "auto_apply_tolerance": 0.0,
+            }
+        )
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_replenishment.auto_apply_new_rules", False
+        )
+        product = self._product("weekly review approved", 10.0, vendor_delay=4)
+        plan = self._plan(product, demand=5.0, sigma=2.0, segment=segment)
+        self.run_job(today=today)
+        proposal = self.Proposal.search([("profile_id", "=", plan.id), ("state", "=", "pending")])
+        self.assertEqual(proposal.action, "create")
+        proposal.with_user(self.manager).action_approve()
+        op = self.orderpoint(product)
+        self.assertTrue(op.active)
+        self.assertEqual(op.trigger, "manual")
+        self.assertEqual(op.snoozed_until, today + timedelta(days=6))

@@ -68,6 +68,13 @@ class TestPolicy(ReplenishmentCommon):
         self.thin.product_tmpl_id.lifecycle_stage = "end_of_life"
         self.run_job()
         self.assertEqual(slow.policy_status, "make_to_order")
+        # With the lifecycle addon, a rule archived for a stage waits for a manager.
+        waiting = self.Proposal.search(
+            [("profile_id", "=", slow.id), ("state", "=", "pending"), ("action", "=", "archive")]
+        )
+        if waiting:
+            self.assertIn("stock.lifecycle.policy", self.env)
+            waiting.with_user(self.manager).action_approve()
         op = self.orderpoint(self.thin)
         self.assertTrue(op.exists())
         self.assertFalse(op.active)
