@@ -104,7 +104,14 @@ class ProductTemplate(models.Model):
             vals = dict(vals, lifecycle_stage_date=fields.Date.context_today(self))
             date_field = STAGE_DATE_FIELDS.get(vals["lifecycle_stage"])
             if date_field and date_field not in vals:
-                vals[date_field] = vals["lifecycle_stage_date"]
+                # The stage's own date (introduction, phase-out, end of life) is set
+                # where it is empty, never moved: a product introduced 4 days ago and
+                # confirmed "new" today keeps its introduction date.
+                empty = self.filtered(lambda t, f=date_field: not t[f])
+                res = super().write(vals)
+                if empty:
+                    super(ProductTemplate, empty).write({date_field: vals["lifecycle_stage_date"]})
+                return res
         return super().write(vals)
 
     def action_confirm_lifecycle_suggestion(self):

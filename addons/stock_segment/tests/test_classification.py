@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import DATE_TO, StockSegmentCommon
+from .common import DATE_TO, StockSegmentCommon, backdate_rows, rewritten_rows
 
 LOGGER = "odoo.addons.stock_segment.models.stock_planning_profile"
 
@@ -306,13 +306,10 @@ class TestClassification(StockSegmentCommon):
         self.assertTrue(all(p.data_quarantine for p in profiles))
         for profile in profiles:
             self.assertIn("annual_revenue=not a number", profile.data_findings)
-        self.env.cr.execute(
-            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
+        before = backdate_rows(self.env, ["stock_planning_profile"], self.company.id)
+        self.assertEqual(self.classify()["changed"], 0)
+        self.assertEqual(
+            rewritten_rows(self.env, ["stock_planning_profile"], self.company.id, before),
+            {},
+            "the second run rewrote the plans",
         )
-        before = dict(self.env.cr.fetchall())
-        self.classify()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, write_date FROM stock_planning_profile WHERE id = ANY(%s)", [profiles.ids]
-        )
-        self.assertEqual(dict(self.env.cr.fetchall()), before, "the second run rewrote the plans")

@@ -8,7 +8,13 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from psycopg2 import errors as pg_errors
 
-from .common import DATE_TO, StockSegmentCommon, new_company_user
+from .common import (
+    DATE_TO,
+    StockSegmentCommon,
+    backdate_rows,
+    new_company_user,
+    rewritten_rows,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -140,19 +146,15 @@ class TestScreen(StockSegmentCommon):
         self.classify()
         plan = self.profile(steady, self.wh1)
         self.assertTrue(plan.data_quarantine)
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, write_date FROM stock_planning_profile WHERE company_id = %s",
-            [self.company.id],
+        # Same transaction, same now(): back-date the rows to see any rewrite.
+        before = backdate_rows(self.env, ["stock_planning_profile"], self.company.id)
+        stats = self.classify()
+        self.assertEqual(stats["changed"], 0)
+        self.assertEqual(
+            rewritten_rows(self.env, ["stock_planning_profile"], self.company.id, before),
+            {},
+            "the rerun wrote nothing",
         )
-        before = dict(self.env.cr.fetchall())
-        self.classify()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, write_date FROM stock_planning_profile WHERE company_id = %s",
-            [self.company.id],
-        )
-        self.assertEqual(dict(self.env.cr.fetchall()), before, "the rerun wrote nothing")
         self._set_cost(steady, 60.0)
         self.classify()
         self.assertFalse(plan.data_quarantine)
@@ -195,6 +197,11 @@ class TestScreen(StockSegmentCommon):
         self.classify()
         self.assertEqual(fresh.product_tmpl_id.lifecycle_stage_suggested, "new")
         self.assertEqual(fresh.product_tmpl_id.lifecycle_stage, "new")
+        self.assertEqual(
+            fresh.product_tmpl_id.lifecycle_introduction_date,
+            today - timedelta(days=4),
+            "confirming the stage keeps the introduction date",
+        )
         self.assertEqual(old.product_tmpl_id.lifecycle_stage_suggested, "obsolete")
         self.assertFalse(old.product_tmpl_id.lifecycle_stage, "obsolete waits for a manager")
 

@@ -1,1 +1,1 @@
-from . import test_security, test_snapshot, test_spc, test_workbook
+from . import test_hostile_catalogue, test_security, test_snapshot, test_spc, test_workbook
