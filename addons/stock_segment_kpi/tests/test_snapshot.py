@@ -1,6 +1,9 @@
+import base64
+import io
 from datetime import date
 from unittest.mock import patch
 
+import openpyxl
 from freezegun import freeze_time
 from odoo import SUPERUSER_ID
 from odoo.tests import tagged
@@ -217,6 +220,23 @@ class TestKpiSnapshot(KpiCommon):
         self.assertAlmostEqual(
             sum(days.mapped("avg_inventory_value")) / 31, segment.avg_inventory_value
         )
+        # The workbook a controller exports says so too.
+        wizard = (
+            self.env["stock.kpi.export.wizard"]
+            .with_user(self.finance)
+            .create(
+                {
+                    "date_from": MONTH_START,
+                    "date_to": MONTH_END,
+                    "company_ids": [(6, 0, self.company.ids)],
+                }
+            )
+        )
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))["Inventory"]
+        headers = [c.value for c in sheet[3]]
+        column = headers.index("Quarantined plans (left out)")
+        self.assertEqual(sheet.cell(row=4, column=column + 1).value, 1)
         # Out of quarantine (cost corrected): counted again.
         self.prod_b.with_company(self.company).standard_price = 4.0
         self.profile_b.sudo().write({"data_quarantine": False})

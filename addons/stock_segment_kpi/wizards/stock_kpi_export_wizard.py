@@ -22,6 +22,9 @@ SHEETS = [
             ("cogs_value", "Cost of goods issued", "money"),
             ("turns", "Turns", "ratio"),
             ("days_of_supply", "Days of supply", "ratio"),
+            ("pair_count", "Products in the figures", "int"),
+            # Quarantined plans are left out of every figure: the controller sees how many.
+            ("quarantined_count", "Quarantined plans (left out)", "int"),
         ],
     ),
     (
