@@ -120,6 +120,7 @@ class StockReuseSuggestion(models.Model):
                  GROUP BY 1, 2
                    ) q ON q.product_id = p.product_id AND q.warehouse_id = p.warehouse_id
              WHERE p.company_id = %(company)s AND p.active AND pp.active
+               AND NOT COALESCE(p.data_quarantine, FALSE)
             """,
                 company=company.id,
                 company_key=str(company.id),

@@ -109,9 +109,15 @@ class TestUntrustedData(LifecycleCommon):
     # ------------------------------------------------------------------ money
     def test_quarantined_plan_does_not_reach_money(self):
         self.old.with_company(self.company).standard_price = 1e15
+        # Without the quarantine, the obsolete stock would be offered to its successor.
+        self.old.product_tmpl_id.successor_product_id = self.fast
+        self.profile(self.fast).sudo().write({"reorder_point_qty": 500, "max_qty": 600})
         plan = self.profile(self.old)
         plan.sudo().write({"data_quarantine": True})
         self.run_aging()
+        self.assertFalse(
+            self.env["stock.reuse.suggestion"].sudo().search([("source_profile_id", "=", plan.id)])
+        )
         self.assertEqual(plan.aging_value, 0.0)
         self.assertIn("quarantined", plan.aging_note)
         rows = self.report_rows(self.old)
