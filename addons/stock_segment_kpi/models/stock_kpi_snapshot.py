@@ -1290,7 +1290,6 @@ class StockKpiSnapshot(models.Model):
 
     def _spc_message(self, r, day):
         """The alert in plain words: what the KPI did, then the figures of the chart."""
-        _ = self.env._
         labels = dict(
             self.env["stock.planning.exception"]
             ._fields["kpi_metric"]
@@ -1298,20 +1297,22 @@ class StockKpiSnapshot(models.Model):
         )
         up = r.last_value > r.center
         words = {
-            "beyond_3_sigma": _("rose above its upper control limit (3 sigma)")
+            "beyond_3_sigma": self.env._("rose above its upper control limit (3 sigma)")
             if up
-            else _("fell below its lower control limit (3 sigma)"),
-            "two_of_three_2_sigma": _("was unusually high (beyond 2 sigma) on 2 of the last 3 days")
+            else self.env._("fell below its lower control limit (3 sigma)"),
+            "two_of_three_2_sigma": self.env._(
+                "was unusually high (beyond 2 sigma) on 2 of the last 3 days"
+            )
             if up
-            else _("was unusually low (beyond 2 sigma) on 2 of the last 3 days"),
-            "four_of_five_1_sigma": _(
+            else self.env._("was unusually low (beyond 2 sigma) on 2 of the last 3 days"),
+            "four_of_five_1_sigma": self.env._(
                 "was above its usual level (beyond 1 sigma) on 4 of the last 5 days"
             )
             if up
-            else _("was below its usual level (beyond 1 sigma) on 4 of the last 5 days"),
-            "eight_same_side": _("stayed above its average for 8 days in a row")
+            else self.env._("was below its usual level (beyond 1 sigma) on 4 of the last 5 days"),
+            "eight_same_side": self.env._("stayed above its average for 8 days in a row")
             if up
-            else _("stayed below its average for 8 days in a row"),
+            else self.env._("stayed below its average for 8 days in a row"),
         }
         if r.metric == "avg_inventory_value":
 
@@ -1322,11 +1323,11 @@ class StockKpiSnapshot(models.Model):
             def fmt(v):
                 return f"{v:.1f} %"
 
-        return _(
+        return self.env._(
             "%(metric)s %(what)s. Last value (%(day)s): %(value)s; usual level %(center)s, "
             "control limits %(lcl)s to %(ucl)s, over the last %(n)s days.",
             metric=labels.get(r.metric, r.metric),
-            what=_(" and ").join(words.get(rule, rule) for rule in r.rules),
+            what=self.env._(" and ").join(words.get(rule, rule) for rule in r.rules),
             day=day,
             value=fmt(r.last_value),
             center=fmt(r.center),
