@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models, modules
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, split_every
 from psycopg2 import errors as pg_errors
 
@@ -18,7 +18,7 @@ from invplan.classify import (
     classify_xyz,
     suggest_lifecycle,
 )
-from invplan.plausibility import finding_lines
+from invplan.plausibility import finding_lines, signatures_of
 
 from .product_template import (
     DECIDED_STAGES,
@@ -229,7 +229,7 @@ class StockPlanningProfile(models.Model):
         "ABC ranking until the data is corrected or a buyer confirms the value.",
     )
     data_findings = fields.Text(
-        "Data Findings",
+        "Findings",
         readonly=True,
         help="What the nightly screen found: one line per field, with its value and what to do.",
     )
@@ -345,6 +345,29 @@ class StockPlanningProfile(models.Model):
             companies=self.env.companies
         )
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_confirm_data_findings(self):
+        """The buyer says the values the screen found are real (a truly long lead time,
+        a truly expensive item): they are accepted until they change, the quarantine is
+        lifted, and the confirmation is logged on the plan's chatter."""
+        if not self.env.user.has_group("stock_segment.group_planning_user"):
+            raise UserError(self.env._("Only planning users can confirm the data of a plan."))
+        todo = self.filtered("data_findings")
+        if not todo:
+            raise UserError(self.env._("There is nothing to confirm: the screen found nothing."))
+        for plan in todo:
+            current = signatures_of(plan.data_findings)
+            kept = [s for s in (plan.data_confirmed or "").splitlines() if s.strip()]
+            confirmed = "\n".join(dict.fromkeys(kept + current))
+            plan.sudo().write({"data_confirmed": confirmed, "data_quarantine": False})
+            plan.message_post(
+                body=self.env._(
+                    "%(user)s confirmed these values as real; the plan is planned again:\n%(list)s",
+                    user=self.env.user.name,
+                    list="\n".join(current),
+                )
+            )
+        return True
 
     def _check_planning_manager(self):
         if self.env.su or self.env.user.has_group(MANAGER_GROUP):
@@ -552,7 +575,7 @@ class StockPlanningProfile(models.Model):
             columns[fname] = np.where(np.isfinite(column), column, 0.0)
         # The plausibility screen, before the ranking: a quarantined item's value is left
         # out of the company's ABC (it would push every other item down).
-        self._screen_company(ctx, keys, measures, annualise)
+        self.env["stock.planning.screen"]._screen_company(ctx, keys, measures, annualise)
         quarantined = np.array([(int(p), int(w)) in ctx["quarantine"] for p, w in keys], dtype=bool)
         revenue = columns["annual_revenue"]
         cost = columns["cost_of_sales"]
@@ -994,7 +1017,9 @@ class StockPlanningProfile(models.Model):
             if quarantined:
                 segment_id = profiles[key]["segment_id"]
             found[(profiles[key]["id"], "data_quality")] = {
-                "message": self._data_quality_message(rows, quarantined),
+                "message": self.env["stock.planning.screen"]._data_quality_message(
+                    rows, quarantined
+                ),
                 "severity": "high" if quarantined else "low",
                 "financial_impact": 0.0,
                 "product_id": key[0],

@@ -14,7 +14,6 @@ value. Correcting the data, or confirming the value as real, lifts the quarantin
 import numpy as np
 import pandas as pd
 from odoo import api, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from invplan import plausibility as P
@@ -35,37 +34,16 @@ SCREEN_DEFAULTS = {
 }
 
 
-class StockPlanningProfile(models.Model):
-    _inherit = "stock.planning.profile"
-
-    # ------------------------------------------------------------------ buyer action
-    def action_confirm_data_findings(self):
-        """The buyer says the values the screen found are real (a truly long lead time,
-        a truly expensive item): they are accepted until they change, the quarantine is
-        lifted, and the confirmation is logged on the plan's chatter."""
-        if not self.env.user.has_group("stock_segment.group_planning_user"):
-            raise UserError(self.env._("Only planning users can confirm the data of a plan."))
-        todo = self.filtered("data_findings")
-        if not todo:
-            raise UserError(self.env._("There is nothing to confirm: the screen found nothing."))
-        for plan in todo:
-            current = P.signatures_of(plan.data_findings)
-            kept = [s for s in (plan.data_confirmed or "").splitlines() if s.strip()]
-            confirmed = "\n".join(dict.fromkeys(kept + current))
-            plan.sudo().write({"data_confirmed": confirmed, "data_quarantine": False})
-            plan.message_post(
-                body=self.env._(
-                    "%(user)s confirmed these values as real; the plan is planned again:\n%(list)s",
-                    user=self.env.user.name,
-                    list="\n".join(current),
-                )
-            )
-        return True
+class StockPlanningScreen(models.AbstractModel):
+    _name = "stock.planning.screen"
+    _description = "Plausibility Screen of the Plans"
 
     # ------------------------------------------------------------------ settings
     def _screen_params(self):
         return {
-            key: self._config_param("stock_segment", f"plausibility_{key}", default, type(default))
+            key: self.env["stock.planning.profile"]._config_param(
+                "stock_segment", f"plausibility_{key}", default, type(default)
+            )
             for key, default in SCREEN_DEFAULTS.items()
         }
 
