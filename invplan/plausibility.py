@@ -651,9 +651,14 @@ def finding_lines(findings):
     what :func:`signatures_of` reads back)."""
     order = {"error": 0, "warning": 1}
     rows = sorted(findings, key=lambda f: (order.get(f["severity"], 2), f["field"]))
+
+    def sentence(text):
+        text = str(text).strip()
+        return text[:1].upper() + text[1:] + ("" if text[-1:] in ".?!" else ".")
+
     return "\n".join(
-        f"[{f['severity']}] {f['field']}={f['value']} — {f['reason']}. {f['action'][:1].upper()}"
-        f"{f['action'][1:]}."
+        f"[{f['severity']}] {f['field']}={f['value']} — {sentence(f['reason'])} "
+        f"{sentence(f['action'])}"
         for f in rows
     )
 

@@ -167,6 +167,8 @@ class StockPlanningScreen(models.AbstractModel):
                 )
         if extra:
             findings = pd.concat([findings, pd.DataFrame(extra)], ignore_index=True)
+        if len(findings):
+            findings = _for_odoo(findings)
         confirmed = self._screen_confirmed(company)
         result = {}
         quarantine = set()
@@ -305,3 +307,30 @@ def _per_pair(found, keys):
     out = found.merge(rows, left_on="item", right_on="product")
     out["item"] = out["row"]
     return out[P.FINDING_COLUMNS]
+
+
+# What to do, in Odoo's words, for the fields whose engine wording speaks of files.
+ODOO_ACTIONS = {
+    "unit_cost": "correct the product's cost (product form, General Information tab)",
+    "unit_price": "correct the product's sales price (product form)",
+    "sale_price": "check the unit prices of the product's sale order lines",
+}
+
+
+def _for_odoo(findings):
+    """Odoo wording for the actions; one finding per item and ``field=value`` (the
+    first, errors before warnings); no ratio warning on an item whose cost or price is
+    already in error (the ratio only repeats it)."""
+    out = findings.copy()
+    for field, action in ODOO_ACTIONS.items():
+        out.loc[out["field"] == field, "action"] = action
+    out["rank"] = (out["severity"] != "error").astype(int)
+    out = out.sort_values(["item", "rank"], kind="stable")
+    out = out.drop_duplicates(["item", "field", "value"])
+    errors = set(
+        out.loc[
+            (out["severity"] == "error") & out["field"].isin(["unit_cost", "unit_price"]), "item"
+        ]
+    )
+    out = out[~((out["field"] == "price_to_cost") & out["item"].isin(errors))]
+    return out.drop(columns="rank").reset_index(drop=True)
