@@ -161,6 +161,10 @@ class StockReuseSuggestion(models.Model):
         for column in ("min_qty", "max_qty", "onhand", "unit_cost"):
             values = plans[column].to_numpy(float)
             plans[column] = np.where(np.isfinite(values), values, 0.0)
+        # A stock value above the plausible maximum is not a value kept from a write-off.
+        limit = self.env["stock.planning.profile"]._plausibility_max_amount()
+        stock_value = plans["onhand"].clip(lower=0.0).to_numpy() * plans["unit_cost"].to_numpy()
+        plans["unit_cost"] = np.where(np.abs(stock_value) > limit, 0.0, plans["unit_cost"])
         onhand = plans["onhand"].clip(lower=0.0)
         end = plans["lifecycle_stage"].isin(END_STAGES).to_numpy()
         slow = plans["slow"].astype(bool).to_numpy()

@@ -139,7 +139,16 @@ class TestUntrustedData(LifecycleCommon):
 
     def test_absurd_cost_without_quarantine_is_left_out(self):
         self.old.with_company(self.company).standard_price = 1e15
+        self.old.product_tmpl_id.successor_product_id = self.fast
+        self.profile(self.fast).sudo().write({"reorder_point_qty": 500, "max_qty": 600})
         self.run_aging()
+        offered = (
+            self.env["stock.reuse.suggestion"]
+            .sudo()
+            .search([("source_profile_id", "=", self.profile(self.old).id)])
+        )
+        self.assertTrue(offered)
+        self.assertTrue(all(abs(v) <= 1e12 for v in offered.mapped("value")))
         plan = self.profile(self.old)
         self.assertEqual(plan.aging_value, 0.0)
         exc = self.open_exceptions(self.old, "data_quality")
