@@ -512,6 +512,8 @@ class StockReplenishmentProposal(models.Model):
 
     def _schedule_approval_activities(self):
         """One to-do activity per pending proposal for the approver (not the proposer)."""
+        if not self:
+            return  # finding the approver alone takes seven queries
         approver = self._approver()
         if not approver:
             return
