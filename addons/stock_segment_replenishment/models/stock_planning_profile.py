@@ -10,6 +10,7 @@ from odoo.addons.stock_segment_forecast.models.stock_planning_profile import (
     bucket_shift,
     bucket_start,
 )
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from invplan.leadtime import lead_time_stats
@@ -274,6 +275,18 @@ class StockPlanningProfile(models.Model):
     def action_compute_policy_now(self):
         """Recompute the policy of the selected plans now, in this transaction."""
         self._check_planning_manager()
+        quarantined = self.filtered("data_quarantine")
+        if quarantined and quarantined == self:
+            raise UserError(
+                self.env._(
+                    "Quarantined plans keep their last good policy and reorder rule: correct "
+                    "the data or confirm the values first.\n%s",
+                    "\n".join(
+                        f"{plan.display_name}: {plan.data_findings or ''}" for plan in quarantined
+                    ),
+                )
+            )
+        # Quarantined plans among the selection are left as they are (see the job).
         self.sudo().with_context(stock_segment_no_commit=True)._run_replenishment(
             companies=self.company_id, profile_ids=self.ids
         )

@@ -118,6 +118,22 @@ class TestHostileData(ReplenishmentCommon):
         self.run_job()
         self.assertEqual(self._rule(op), rule_before)
 
+    def test_recompute_policy_of_a_quarantined_plan_is_refused(self):
+        self.run_job()
+        plan = self.profile(self.history)
+        policy_before = self._policy(plan)
+        plan.sudo().write({"data_quarantine": True, "data_findings": "standard_price = 1e+15"})
+        self.set_forecast(plan, 30.0, 9.0)
+        with self.assertRaises(UserError) as caught:
+            plan.with_user(self.manager).action_compute_policy_now()
+        self.assertIn("1e+15", str(caught.exception))
+        # With a plan that is not quarantined, that one alone is recomputed.
+        other = self.profile(self.drifting)
+        self.set_forecast(other, 40.0, 12.0)
+        (plan | other).with_user(self.manager).action_compute_policy_now()
+        self.assertEqual(self._policy(plan), policy_before)
+        self.assertEqual(other.policy_demand_used, 40.0)
+
     # ------------------------------------------------------------------ archived products
     def test_archived_product_never_gets_an_active_rule(self):
         archived = self._product("archived before planning", 10.0, vendor_delay=4)
@@ -254,7 +270,12 @@ class TestHostileData(ReplenishmentCommon):
         segment = self.segment.copy(
             {"name": "No review period", "code": "RT0", "replenishment_policy": "RS"}
         )
-        segment.review_period_days = 0
+        # Written as old data or an import would leave it (a form may refuse it).
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE stock_segment SET review_period_days = 0 WHERE id = %s", [segment.id]
+        )
+        segment.invalidate_recordset()
         product = self._product("periodic without period", 10.0, vendor_delay=4)
         self._plan(product, segment=segment)
         self.run_job()
