@@ -380,10 +380,11 @@ def suggest_lifecycle(
     4. **mature** otherwise.
 
     ``age_days`` (per item, optional): days since the item exists (its introduction date,
-    or its creation). An item cannot have gone without demand for longer than it
-    exists: with no demand in the window, its days without demand are
+    or its first move, or its creation). An item cannot have gone without demand for
+    longer than it exists: with no demand in the window, its days without demand are
     ``min(window, age)``; and an item younger than ``new_days`` is **new** whatever its
-    demand (a product launched last week with no delivery yet is not obsolete).
+    demand (a product launched last week with no delivery yet is not obsolete). An age
+    contradicted by older demand (more than one period before it) is ignored.
 
     Sources: Mann (1945), Kendall (1975) for the test; the stage ladder after Kotler's
     product life cycle (introduction, growth, maturity, decline), with dormant /
@@ -414,6 +415,9 @@ def suggest_lifecycle(
     if age_days is not None:
         age = as_float_array(age_days, "age_days", m)
         known = np.isfinite(age) & (age >= 0)
+        # Demand older than the age proves the age wrong (a catalogue imported with its
+        # history): the demand decides then.
+        known &= ~(any_demand & (since_first > age + period_days))
         since_last = np.where(known & ~any_demand, np.minimum(since_last, age), since_last)
         since_first = np.where(known & ~any_demand, np.minimum(since_first, age), since_first)
         young = known & (age < new_days)

@@ -198,5 +198,8 @@ def test_a_product_younger_than_the_new_period_is_new_not_obsolete():
     out = suggest_lifecycle(demand, 7, age_days=[4, 200, np.nan])
     assert list(out["lifecycle"]) == ["new", "dormant", "obsolete"]
     assert out["days_since_last_demand"].iat[1] == 200
+    # An age contradicted by older demand (an imported catalogue) is ignored.
+    history = np.ones((1, 53))
+    assert suggest_lifecycle(history, 7, age_days=[0])["lifecycle"].iat[0] == "mature"
     # Without ages, the old behaviour: all obsolete.
     assert set(suggest_lifecycle(demand, 7)["lifecycle"]) == {"obsolete"}

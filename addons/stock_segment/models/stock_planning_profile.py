@@ -1037,7 +1037,11 @@ class StockPlanningProfile(models.Model):
                 """
             SELECT pp.id, pp.product_tmpl_id, pt.categ_id, pt.lifecycle_stage,
                    pt.lifecycle_stage_suggested,
-                   COALESCE(pt.lifecycle_introduction_date, pt.create_date::date)
+                   COALESCE(
+                       pt.lifecycle_introduction_date,
+                       (SELECT MIN(m.date) FROM stock_move m WHERE m.product_id = pp.id)::date,
+                       pt.create_date::date
+                   )
               FROM product_product pp
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE pp.id = ANY(%s)

@@ -1,6 +1,6 @@
 """The nightly plausibility screen: absurd values are quarantined, not planned."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -204,6 +204,19 @@ class TestScreen(StockSegmentCommon):
         )
         self.assertEqual(old.product_tmpl_id.lifecycle_stage_suggested, "obsolete")
         self.assertFalse(old.product_tmpl_id.lifecycle_stage, "obsolete waits for a manager")
+
+    def test_a_catalogue_imported_today_with_its_history_is_not_new(self):
+        """Products created today (an import) with a year of deliveries: their age
+        comes from their first move, and older demand overrides a wrong age."""
+        today = date.today()
+        imported = self._create_product("imported", 10.0, 5.0)
+        start = datetime.combine(today, time(12)) - timedelta(days=360)
+        self.insert_moves(
+            [(imported, self.wh1, start + timedelta(days=7 * w), 10.0, "out") for w in range(52)]
+        )
+        self.classify(date_to=datetime.combine(today + timedelta(days=1), time.min))
+        tmpl = imported.product_tmpl_id
+        self.assertEqual(tmpl.lifecycle_stage_suggested, "mature")
 
     def test_plain_inventory_user_sees_segments_not_plans(self):
         self.classify()
