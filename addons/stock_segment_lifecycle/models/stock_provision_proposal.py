@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare
 
 from invplan.lifecycle import provision
 
@@ -320,7 +321,6 @@ class StockProvisionProposal(models.Model):
             order="date desc, id desc",
         ):
             booked.setdefault((prop.warehouse_id.id, prop.segment_id.id or False), prop.amount)
-        existing.unlink()
         seq = {str(b.id): i for i, b in enumerate(buckets)}
         vals_list = []
         keys = {
@@ -394,8 +394,77 @@ class StockProvisionProposal(models.Model):
                     ],
                 }
             )
-        return (
+        # A proposal still to approve is replaced only when its figures changed: a rerun
+        # on unchanged data writes nothing.
+        unchanged = self.sudo().browse()
+        to_create = []
+        by_key = {(p.warehouse_id.id, p.segment_id.id or False): p for p in existing}
+        for vals in vals_list:
+            old = by_key.get((vals["warehouse_id"], vals["segment_id"] or False))
+            if old and not (old & unchanged) and old._same_figures(vals):
+                unchanged |= old
+            else:
+                to_create.append(vals)
+        (existing - unchanged).unlink()
+        return unchanged | (
             self.sudo()
             .with_context(tracking_disable=True, mail_create_nolog=True)
-            .create(vals_list)
+            .create(to_create)
         )
+
+    def _same_figures(self, vals):
+        """Whether this proposal holds the figures and lines of ``vals``."""
+        self.ensure_one()
+        currency = self.currency_id
+
+        def money(a, b):
+            return currency.compare_amounts(a or 0.0, b or 0.0) == 0
+
+        if not (
+            money(self.value_basis, vals["value_basis"])
+            and money(self.amount, vals["amount"])
+            and money(self.previous_amount, vals["previous_amount"])
+            and self.proposed_by_id.id == (vals["proposed_by_id"] or False)
+            and (self.left_out_note or False) == (vals["left_out_note"] or False)
+        ):
+            return False
+        lines = sorted(
+            (
+                line.bucket_id.id,
+                line.lifecycle_stage or "",
+                line.bucket_sequence,
+                line.quantity,
+                line.value,
+                line.rate,
+                line.amount,
+            )
+            for line in self.line_ids
+        )
+        new = sorted(
+            (
+                v["bucket_id"],
+                v["lifecycle_stage"] or "",
+                v["bucket_sequence"],
+                v["quantity"],
+                v["value"],
+                v["rate"],
+                v["amount"],
+            )
+            for _c, _i, v in vals.get("line_ids", [])
+        )
+        if len(lines) != len(new):
+            return False
+        qty_digits = (
+            self.env["stock.provision.proposal.line"]._fields["quantity"].get_digits(self.env)
+            or (16, 6)
+        )[1]
+        for a, b in zip(lines, new, strict=True):
+            if a[:3] != b[:3]:
+                return False
+            if float_compare(a[3], b[3], precision_digits=qty_digits) or float_compare(
+                a[5], b[5], precision_digits=2
+            ):
+                return False
+            if not (money(a[4], b[4]) and money(a[6], b[6])):
+                return False
+        return True

@@ -56,10 +56,18 @@ class TestProvision(LifecycleCommon):
             self.assertEqual(proposal.state, "draft")
             self.assertEqual(proposal.date.month, TODAY.month)
         self.assertGreater(sum(proposals.mapped("amount")), 0)
-        # Recomputing replaces the proposals still to approve.
+        # Recomputing on unchanged data keeps the proposals still to approve as they are;
+        # a change replaces them.
         again = self.Proposal.sudo()._propose_provisions(self.company, today=TODAY)
-        self.assertFalse(proposals.exists())
-        self.assertEqual(len(again), 2)
+        self.assertEqual(again, proposals)
+        same = proposals.filtered(lambda p: p.segment_id == self.segment)
+        moved = proposals - same
+        self.insert_moves([(self.old, 4.0, TODAY)])
+        self.Profile.sudo()._run_aging(companies=self.company, today=TODAY)
+        changed = self.Proposal.sudo()._propose_provisions(self.company, today=TODAY)
+        self.assertEqual(len(changed), 2)
+        self.assertIn(same, changed)
+        self.assertFalse(moved.exists())
 
     def test_missing_rate_is_a_clear_error(self):
         self.env["stock.provision.rate"].sudo().search(

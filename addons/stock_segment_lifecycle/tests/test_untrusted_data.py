@@ -25,6 +25,8 @@ class TestUntrustedData(LifecycleCommon):
             ("stock_planning_profile", "company_id", self.company.id),
             ("stock_reuse_suggestion", "company_id", self.company.id),
             ("stock_planning_exception", "company_id", self.company.id),
+            ("stock_provision_proposal", "company_id", self.company.id),
+            ("stock_provision_proposal_line", "company_id", self.company.id),
         ):
             self.env.cr.execute(
                 SQL(
@@ -67,10 +69,14 @@ class TestUntrustedData(LifecycleCommon):
         self.old.product_tmpl_id.successor_product_id = self.fast
         self.profile(self.fast).sudo().write({"reorder_point_qty": 500, "max_qty": 600})
         self.run_aging()
+        self.Proposal.sudo()._propose_provisions(self.company, today=TODAY)
         before = self.snapshot()
         self.assertTrue(before["stock_aging_report"])
         self.assertTrue(before["stock_planning_exception"])
+        self.assertTrue(before["stock_reuse_suggestion"])
+        self.assertTrue(before["stock_provision_proposal_line"])
         self.run_aging()
+        self.Proposal.sudo()._propose_provisions(self.company, today=TODAY)
         self.assertEqual(self.snapshot(), before)
         # A new receipt changes the rows of that product only.
         rows_old = self.report_rows(self.old).ids
