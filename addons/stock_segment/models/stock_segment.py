@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 FORECAST_METHODS = [
     ("auto", "Automatic (best of candidates)"),
@@ -181,6 +182,18 @@ class StockSegment(models.Model):
         "CHECK (holding_cost_rate >= 0 AND ordering_cost >= 0 AND stockout_cost >= 0)",
         "Costs cannot be negative.",
     )
+
+    @api.constrains("replenishment_policy", "review_period_days")
+    def _check_review_period(self):
+        for segment in self:
+            if segment.replenishment_policy == "RS" and segment.review_period_days <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Segment %s uses periodic review (R, S): its Review Period (days) must "
+                        "be at least 1.",
+                        segment.display_name,
+                    )
+                )
 
     @api.depends("stockout_cost")
     def _compute_use_cost_based_policy(self):

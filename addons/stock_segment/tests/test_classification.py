@@ -2,7 +2,7 @@ import statistics
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -313,3 +313,10 @@ class TestClassification(StockSegmentCommon):
             {},
             "the second run rewrote the plans",
         )
+
+    def test_periodic_review_needs_a_review_period(self):
+        segment = self.env.ref("stock_segment.segment_ax")
+        with self.assertRaises(ValidationError):
+            segment.write({"replenishment_policy": "RS", "review_period_days": 0})
+        segment.write({"replenishment_policy": "RS", "review_period_days": 7})
+        self.assertEqual(segment.review_period_days, 7)
