@@ -100,6 +100,18 @@ class ProductTemplate(models.Model):
             template.planning_profile_count = counts.get(template, 0)
 
     def write(self, vals):
+        if (
+            vals.get("lifecycle_stage") in STOCK_REMOVING_STAGES
+            and not self.env.su
+            and not self.env.user.has_group("stock_segment.group_planning_manager")
+            and any(t.lifecycle_stage != vals["lifecycle_stage"] for t in self)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a Planning Manager can move a product to a stage that removes "
+                    "stock (phase-out, end of life, obsolete)."
+                )
+            )
         if vals.get("lifecycle_stage") and "lifecycle_stage_date" not in vals:
             vals = dict(vals, lifecycle_stage_date=fields.Date.context_today(self))
             date_field = STAGE_DATE_FIELDS.get(vals["lifecycle_stage"])

@@ -6,7 +6,13 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import DATE_TO, StockSegmentCommon, backdate_rows, rewritten_rows
+from .common import (
+    DATE_TO,
+    StockSegmentCommon,
+    backdate_rows,
+    new_company_user,
+    rewritten_rows,
+)
 
 LOGGER = "odoo.addons.stock_segment.models.stock_planning_profile"
 
@@ -320,3 +326,23 @@ class TestClassification(StockSegmentCommon):
             segment.write({"replenishment_policy": "RS", "review_period_days": 0})
         segment.write({"replenishment_policy": "RS", "review_period_days": 7})
         self.assertEqual(segment.review_period_days, 7)
+
+    def test_only_a_manager_sets_a_stage_that_removes_stock(self):
+        # A product manager edits products but is no Planning Manager.
+        buyer_admin = new_company_user(
+            self.env, "product_admin_stage", "product.group_product_manager", self.company
+        )
+        stock_admin = new_company_user(
+            self.env,
+            "stock_admin_stage",
+            "stock.group_stock_manager,product.group_product_manager",
+            self.company,
+        )
+        tmpl = self.products["steady"].product_tmpl_id
+        with self.assertRaises(AccessError):
+            tmpl.with_user(buyer_admin).write({"lifecycle_stage": "phase_out"})
+        tmpl.with_user(buyer_admin).write({"lifecycle_stage": "mature"})
+        self.assertEqual(tmpl.lifecycle_stage, "mature")
+        # Inventory administrators are Planning Managers.
+        tmpl.with_user(stock_admin).write({"lifecycle_stage": "phase_out"})
+        self.assertEqual(tmpl.lifecycle_stage, "phase_out")
