@@ -497,6 +497,29 @@ def check_line_summary(
     )
 
 
+def spike_candidates(max_line, line_sum, n_lines, *, min_lines_for_spike=5, factor=5.0):
+    """Items whose largest demand line is at least ``factor`` times the mean of their
+    other lines (with ``min_lines_for_spike`` lines or more): the only ones whose median
+    line a database needs to compute for :func:`check_line_summary`.
+
+    A one-off line far above an item's usual lines is far above the mean of the others
+    too; an item whose largest line is within ``factor`` times that mean has many large
+    lines (its demand is lumpy, not spiked). Max, sum and count are cheap aggregates;
+    a median is a sort per item, which on a year of moves costs more than the rest of
+    the classification's extraction."""
+    mx = np.asarray(max_line, dtype=float)
+    total = np.asarray(line_sum, dtype=float)
+    n = np.asarray(n_lines, dtype=float)
+    with np.errstate(invalid="ignore"):
+        others = total - mx
+        return (
+            np.isfinite(mx)
+            & np.isfinite(total)
+            & (n >= min_lines_for_spike)
+            & (mx * (n - 1) >= factor * others)
+        )
+
+
 def check_quantities(
     ids,
     values,

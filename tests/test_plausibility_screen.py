@@ -88,6 +88,12 @@ def test_line_summary_gives_the_verdicts_of_check_history(seed):
             if s in ("error", "warning")
         }
 
+    # The database computes medians only for the spike candidates: every item with a
+    # spike finding is one of them.
+    line_sum = history.groupby("item")["quantity"].sum().reindex(summary.index)
+    candidates = set(summary.index[P.spike_candidates(summary["max"], line_sum, summary["size"])])
+    spiked = {i for i, f in zip(by_line["item"], by_line["reason"], strict=True) if "median" in f}
+    assert spiked <= candidates
     # A huge line also raises the summary median; both paths call such items errors.
     line_errors = {i for i, s in verdicts(by_line) if s == "error"}
     summary_errors = {i for i, s in verdicts(by_summary) if s == "error"}

@@ -642,6 +642,45 @@ class StockPlanningProfile(models.Model):
         )
         return stats
 
+    def _onhand_by_warehouse(self, company_id, product_ids):
+        """``{(product, warehouse): quantity}`` in the internal locations of each
+        warehouse of the company, in one query (shared by the screen and the jobs)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
+              FROM stock_quant q
+              JOIN stock_location l ON l.id = q.location_id
+             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
+               AND q.company_id = %s AND q.product_id = ANY(%s)
+          GROUP BY 1, 2
+            """,
+                company_id,
+                list(product_ids),
+            )
+        )
+        return {(p, w): q for p, w, q in self.env.cr.fetchall()}
+
+    def _median_demand_lines(self, ctx, product_ids):
+        """``{(product, warehouse): median positive demand line}`` of the window for
+        ``product_ids`` (the screen asks only for its spike candidates)."""
+        if not product_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH demand AS (%(moves)s)
+            SELECT product_id, warehouse_id,
+                   PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY qty)
+              FROM demand
+             WHERE qty > 0 AND warehouse_id IS NOT NULL
+          GROUP BY 1, 2
+            """,
+                moves=self._demand_moves_sql(ctx, product_ids),
+            )
+        )
+        return {(p, w): float(m) for p, w, m in self.env.cr.fetchall()}
+
     def _last_good_values(self, company, keys):
         """The stored ABC measure (``annual_value``) of the plans of ``keys``."""
         self.env.cr.execute(
@@ -689,7 +728,8 @@ class StockPlanningProfile(models.Model):
     def _extract_value_measures(self, ctx):
         """One row per product x warehouse of the population: (product, warehouse,
         revenue, cost of sales, consumption value, order lines, quantity sold, demand
-        quantity, largest, median and number of positive demand lines), sorted by key.
+        quantity (the sum of the positive demand lines), largest and number of positive
+        demand lines), sorted by key.
 
         The population is every storable product with demand in the window, a reorder
         rule, or an existing plan, in a warehouse of the company."""
@@ -722,8 +762,6 @@ class StockPlanningProfile(models.Model):
                        SUM(qty) FILTER (WHERE kind = 'sale') AS sold_qty,
                        SUM(qty) FILTER (WHERE qty > 0) AS demand_qty,
                        MAX(qty) FILTER (WHERE qty > 0) AS line_max,
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY qty)
-                           FILTER (WHERE qty > 0) AS line_median,
                        COUNT(*) FILTER (WHERE qty > 0) AS line_count
                   FROM valued
               GROUP BY product_id, warehouse_id
@@ -745,8 +783,7 @@ class StockPlanningProfile(models.Model):
                    COALESCE(m.revenue, 0), COALESCE(m.cost_of_sales, 0),
                    COALESCE(m.consumption, 0), COALESCE(m.lines, 0),
                    COALESCE(m.sold_qty, 0), COALESCE(m.demand_qty, 0),
-                   COALESCE(m.line_max, 0), COALESCE(m.line_median, 0),
-                   COALESCE(m.line_count, 0)
+                   COALESCE(m.line_max, 0), COALESCE(m.line_count, 0)
               FROM pairs p
               JOIN stock_warehouse w ON w.id = p.warehouse_id AND w.company_id = %(company)s
          LEFT JOIN measures m

@@ -53,7 +53,7 @@ class StockPlanningScreen(models.AbstractModel):
 
         Returns ``{(product, warehouse): [finding dict, ...]}`` for keys with at least
         one finding, and stores the set of quarantined keys in ``ctx["quarantine"]``.
-        Five queries whatever the catalogue size."""
+        Six queries whatever the catalogue size."""
         prm = self._screen_params()
         company = ctx["company"]
         n = len(keys)
@@ -115,12 +115,28 @@ class StockPlanningScreen(models.AbstractModel):
             severity="warning",
         )
         parts.append(_per_pair(found, keys))
+        # Medians of the demand lines only where a spike is possible (a sort per item
+        # costs more than the rest of the extraction).
+        line_max, line_count = col[:, 6], col[:, 7]
+        candidate = P.spike_candidates(
+            line_max, demand_qty, line_count, min_lines_for_spike=int(prm["min_lines_for_spike"])
+        )
+        medians = self.env["stock.planning.profile"]._median_demand_lines(
+            ctx, sorted({int(p) for p in keys[candidate, 0]})
+        )
+        median = np.array(
+            [
+                medians.get((int(p), int(w)), np.nan) if c else np.nan
+                for (p, w), c in zip(keys, candidate, strict=True)
+            ],
+            dtype=float,
+        )
         parts.append(
             P.check_line_summary(
                 ids,
-                col[:, 6],
-                col[:, 7],
-                col[:, 8],
+                line_max,
+                median,
+                line_count,
                 max_quantity=prm["max_quantity"],
                 spike_ratio=prm["spike_ratio"],
                 absurd_spike_ratio=prm["absurd_spike_ratio"],
@@ -210,22 +226,10 @@ class StockPlanningScreen(models.AbstractModel):
         }
 
     def _screen_on_hand(self, company, keys):
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
-              FROM stock_quant q
-              JOIN stock_location l ON l.id = q.location_id
-             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
-               AND q.company_id = %s AND q.product_id = ANY(%s)
-          GROUP BY 1, 2
-            """,
-                company.id,
-                sorted({int(p) for p in keys[:, 0]}),
-            )
+        found = self.env["stock.planning.profile"]._onhand_by_warehouse(
+            company.id, sorted({int(p) for p in keys[:, 0]})
         )
-        found = {(r[0], r[1]): float(r[2]) for r in self.env.cr.fetchall()}
-        return np.array([found.get((int(p), int(w)), 0.0) for p, w in keys], dtype=float)
+        return np.array([float(found.get((int(p), int(w))) or 0.0) for p, w in keys], dtype=float)
 
     def _screen_vendors(self, company, keys, products):
         """Vendor lines per plan row: vendor name, delay, minimum quantity and whether

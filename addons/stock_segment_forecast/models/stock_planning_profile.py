@@ -598,21 +598,7 @@ class StockPlanningProfile(models.Model):
 
         Returns ({(product, warehouse): on hand}, [(product, warehouse, day, net)])."""
         products = list(product_ids)
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
-              FROM stock_quant q
-              JOIN stock_location l ON l.id = q.location_id
-             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
-               AND q.company_id = %s AND q.product_id = ANY(%s)
-          GROUP BY 1, 2
-            """,
-                ctx["company"].id,
-                products,
-            )
-        )
-        onhand = {(p, w): q for p, w, q in self.env.cr.fetchall()}
+        onhand = self._onhand_by_warehouse(ctx["company"].id, products)
         self.env.cr.execute(
             SQL(
                 """

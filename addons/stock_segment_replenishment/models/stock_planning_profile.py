@@ -740,21 +740,8 @@ class StockPlanningProfile(models.Model):
         return out
 
     def _fetch_onhand(self, ctx, product_ids):
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT q.product_id, l.warehouse_id, SUM(q.quantity)
-              FROM stock_quant q
-              JOIN stock_location l ON l.id = q.location_id
-             WHERE l.usage = 'internal' AND l.warehouse_id IS NOT NULL
-               AND q.company_id = %s AND q.product_id = ANY(%s)
-          GROUP BY 1, 2
-            """,
-                ctx["company"].id,
-                list(product_ids),
-            )
-        )
-        return {(p, w): float(q or 0) for p, w, q in self.env.cr.fetchall()}
+        found = self._onhand_by_warehouse(ctx["company"].id, product_ids)
+        return {k: float(q or 0) for k, q in found.items()}
 
     def _fetch_orderpoints(self, ctx, product_ids, warehouse_ids):
         """Reorder rules (archived too) of the batch: the one on the warehouse's stock
