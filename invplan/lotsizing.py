@@ -147,7 +147,7 @@ def quantity_discount(
     *All units* (:math:`F_j = 0`): the price of the segment applies to every unit.
     The segment's minimiser is :math:`\\max(\\sqrt{2DK/(I c_j)},\\ q_j)`; it is a
     candidate only when below :math:`q_{j+1}` (otherwise the next break, at a lower
-    price, is cheaper). Source: [SPP] section 5.5.1 (all-units discount algorithm);
+    price, is cheaper). Source: [SPP] ch. 5 (quantity discounts, all units);
     [N] ch. 4, all-units discounts; [CM] all-unit quantity discounts (Drugs Online:
     D = 120,000, K = 100, I = 0.2, prices 3.00 / 2.96 / 2.92 from 0 / 5,000 / 10,000
     give Q* = 10,000 and an annual cost of 354,520).
@@ -156,7 +156,7 @@ def quantity_discount(
     between :math:`q_j` and :math:`q_{j+1}`, so
     :math:`F_j = \\sum_{i<j} (c_i - c_j)(q_{i+1} - q_i) + (c_0 - c_j) q_0` and the
     segment's minimiser is :math:`\\sqrt{2D(K + F_j)/(I c_j)}` clipped to the segment.
-    Source: [SPP] section 5.5.2; [N] ch. 4, incremental discounts; [CM] marginal unit
+    Source: [SPP] ch. 5 (quantity discounts); [N] ch. 4, incremental discounts; [CM] marginal unit
     quantity discounts (Drugs Online, same data: Q* = 16,961, annual cost 360,365).
 
     Every argument but the schedule may be a scalar or one value per item. ``min_qty``
@@ -266,7 +266,7 @@ def eoq_backorders(annual_demand, ordering_cost, holding_cost, backorder_cost) -
 
     the maximum inventory is :math:`S^* = Q^* - B^*` and the share of time out of stock
     :math:`h/(h+p)`. ``backorder_cost = inf`` gives the plain EOQ (no backorders).
-    Source: [FSCT] section 3.3 (EOQ with planned backorders); [SPP] ch. 5 (backorders
+    Source: [FSCT] ch. 3 (EOQ with planned backorders); [SPP] ch. 5 (backorders
     allowed, cost per unit short per unit time); [HL] "EOQ model with planned
     shortages" (speakers: D = 8,000 per month, K = 12,000, h = 0.30 and p = 1.10 per
     unit-month give Q* = 28,540, S* = 22,424, a cycle of 3.6 months).
@@ -317,7 +317,7 @@ def epq(annual_demand, setup_cost, holding_cost, production_rate, backorder_cost
     the same unit of time). With planned backorders at p per unit per year, h is
     replaced by :math:`h p / (h + p)` and the backorder level is
     :math:`B^* = Q^*(1 - D/P)\\,h/(h+p)`. Source: [FSCT] ch. 3 (production rate);
-    [SPP] section 5.6 (finite replenishment rate); [N] ch. 4 (EOQ with a finite
+    [SPP] ch. 5 (finite replenishment rate); [N] ch. 4 (EOQ with a finite
     production rate); [HR] production order quantity model (Nathan Manufacturing:
     D = 1,000 per year, K = 10, h = 0.50, production 8 and demand 4 units per day give
     Q* = 283 hubcaps).
@@ -472,11 +472,11 @@ def joint_replenishment(
        \\frac{h_1 D_1}{A + a_1}}` rounded to the nearest integer (at least 1), and T is
        optimal for those k. Silver, E.A. (1976), "A simple method of determining order
        quantities in joint replenishments under deterministic demand", *Management
-       Science* 22(12), 1351-1361; [SPP] section 10.4.2.
+       Science* 22(12), 1351-1361; [SPP] section 10.4.
     2. *RAND* (Kaspi, M. & Rosenblatt, M.J. (1991), "On the economic ordering quantity
        for jointly replenished items", *International Journal of Production Research*
        29(1), 107-114): ``grid`` values of T between
-       :math:`T_{min} = \\min_i \\sqrt{2 a_i / (h_i D_i)}` (at least a tenth of
+       :math:`T_{min} = \\min_i \\sqrt{2 a_i / (h_i D_i)}` (here at least a tenth of
        :math:`T_{max}`) and :math:`T_{max} = \\sqrt{2(A + \\sum a_i)/\\sum h_i D_i}`;
        from each, and from Silver's solution, Goyal's iteration alternates the best
        integer k_i for T (:math:`k(k-1) \\le 2a_i/(h_i D_i T^2) \\le k(k+1)`) and the
@@ -661,6 +661,8 @@ def imapa(y, max_level=None, min_level=1, method="sba", alpha=None, combine="mea
     min_level = int(min_level)
     if min_level < 1:
         raise ValueError(f"min_level: must be >= 1, got {min_level}")
+    if T // min_level < 2:
+        raise ValueError(f"min_level: {min_level} leaves fewer than two buckets in {T} periods")
     if max_level is None:
         top = ADIDA()._choose_k(Y, np.ones(Y.shape, dtype=bool))
     else:

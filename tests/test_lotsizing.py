@@ -434,3 +434,5 @@ def test_imapa_levels_per_item_and_bad_input():
         L.imapa([0, 1, 0, 2], method="arima")
     with pytest.raises(ValueError, match="alpha"):
         L.imapa([0, 1, 0, 2], alpha=1.5)
+    with pytest.raises(ValueError, match="min_level"):
+        L.imapa([0, 1, 0, 2, 0], min_level=3)
