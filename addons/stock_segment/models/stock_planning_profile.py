@@ -752,18 +752,31 @@ class StockPlanningProfile(models.Model):
              LEFT JOIN sale_order_line sol ON sol.id = d.sale_line_id
                  WHERE pt.is_storable AND d.warehouse_id IS NOT NULL
             ),
+            -- One row per order line (moves without one: per kind) first: the distinct
+            -- count of order lines then runs on these rows, not on every move.
+            per_line AS (
+                SELECT product_id, warehouse_id, sale_line_id, kind,
+                       SUM(sale_value) AS sale_value, SUM(cost_value) AS cost_value,
+                       SUM(qty) AS qty,
+                       SUM(qty) FILTER (WHERE qty > 0) AS qty_pos,
+                       MAX(qty) FILTER (WHERE qty > 0) AS qty_max,
+                       COUNT(*) FILTER (WHERE qty > 0) AS n_pos
+                  FROM valued
+              GROUP BY product_id, warehouse_id, sale_line_id, kind
+            ),
             measures AS (
                 SELECT product_id, warehouse_id,
                        SUM(sale_value) FILTER (WHERE kind = 'sale') AS revenue,
                        SUM(cost_value) FILTER (WHERE kind = 'sale') AS cost_of_sales,
                        SUM(cost_value) FILTER (WHERE kind = 'consumption') AS consumption,
-                       COUNT(DISTINCT sale_line_id) FILTER (WHERE qty > 0)
-                         + COUNT(*) FILTER (WHERE qty > 0 AND sale_line_id IS NULL) AS lines,
+                       COUNT(DISTINCT sale_line_id) FILTER (WHERE n_pos > 0)
+                         + COALESCE(SUM(n_pos) FILTER (WHERE sale_line_id IS NULL), 0)
+                         AS lines,
                        SUM(qty) FILTER (WHERE kind = 'sale') AS sold_qty,
-                       SUM(qty) FILTER (WHERE qty > 0) AS demand_qty,
-                       MAX(qty) FILTER (WHERE qty > 0) AS line_max,
-                       COUNT(*) FILTER (WHERE qty > 0) AS line_count
-                  FROM valued
+                       SUM(qty_pos) AS demand_qty,
+                       MAX(qty_max) AS line_max,
+                       SUM(n_pos) AS line_count
+                  FROM per_line
               GROUP BY product_id, warehouse_id
             ),
             pairs AS (
