@@ -434,3 +434,12 @@ def test_ss_zero_fixed_cost_is_base_stock():
 def test_bad_inputs_name_the_argument(call, field):
     with pytest.raises(ValueError, match=field):
         call()
+
+
+@pytest.mark.parametrize("q", [50.0, 304.05, 1000.0])
+def test_best_r_gives_ready_rate_b_over_b_plus_h(q):
+    """With a backorder cost per unit-time only, dC/dr = 0 reads (1/Q) int F(y) dy =
+    b/(b+h): the best r for any Q has the newsvendor fill rate (FSCT data: 0.9709)."""
+    pol = C.rq_best_r_normal(q, **FSCT, backorder_cost=7.5)
+    fill, _ = C.rq_service_normal(pol.r, q, FSCT["mean_ltd"], FSCT["sigma_ltd"])
+    assert fill == pytest.approx(7.5 / 7.725, abs=1e-9)
