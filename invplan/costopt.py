@@ -341,7 +341,7 @@ def rq_best_r_poisson(
         raise ValueError(f"q: must be >= 1, got {q}")
     theta = lam * L
     G = _PoissonG(theta, lam, h, b, p)
-    r, _, total = list(_greedy_windows(G, G.argmin(), q_stop=q))[-1]
+    *_, (r, _, total) = _greedy_windows(G, G.argmin(), q_stop=q)
     return RQPolicy(r, q, float((K * lam + total) / q))
 
 
