@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from invplan.leadtime import lead_time_stats
+from invplan.lotsizing import discount_annual_cost, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
@@ -74,6 +75,9 @@ POLICY_COLUMNS = {
     "policy_segment_id": "int4",
     "policy_service_target": "float8",
     "policy_explanation": "text",
+    "price_break_min_qty": "float8",
+    "price_break_price": "float8",
+    "price_break_saving": "float8",
 }
 # Plan columns holding a quantity: never negative, never above the plausible maximum.
 QUANTITY_COLUMNS = frozenset(
@@ -88,6 +92,7 @@ QUANTITY_COLUMNS = frozenset(
         "policy_demand_used",
         "policy_protection_qty",
         "policy_error_sigma",
+        "price_break_min_qty",
     }
 )
 STATUS_MESSAGES = {
@@ -134,6 +139,9 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
         "policy_error_sigma",
         "policy_segment_id",
         "policy_service_target",
+        "price_break_min_qty",
+        "price_break_price",
+        "price_break_saving",
     }
 )
 
@@ -220,6 +228,27 @@ class StockPlanningProfile(models.Model):
         "interval (before lead-time variability).",
     )
     policy_segment_id = fields.Many2one("stock.segment", readonly=True)
+    price_break_min_qty = fields.Float(
+        "Price Break Taken (min. qty)",
+        readonly=True,
+        digits="Product Unit",
+        help="Minimum quantity, in the product's unit, of the vendor price list line the "
+        "order quantity was raised to because its lower price pays; 0 when no break is "
+        "taken.",
+    )
+    price_break_price = fields.Monetary(
+        "Price Break Unit Price",
+        readonly=True,
+        currency_field="currency_id",
+        help="Unit price of the break taken, per product unit, in the company currency.",
+    )
+    price_break_saving = fields.Monetary(
+        "Price Break Saving (per year)",
+        readonly=True,
+        currency_field="currency_id",
+        help="Annual cost (purchase, ordering and holding) of ordering the EOQ at the base "
+        "price minus that of the quantity chosen; 0 when no break is taken.",
+    )
     policy_service_target = fields.Float(readonly=True)
     orderpoint_id = fields.Many2one(
         "stock.warehouse.orderpoint", compute="_compute_orderpoint_id", string="Reorder Rule"
@@ -652,6 +681,279 @@ class StockPlanningProfile(models.Model):
                 "buyer": buyer,
             }
         return vendors, implausible
+
+    def _fetch_price_lines(self, ctx, vendors):
+        """The price list lines of each product's main vendor, in one query for the batch:
+        per product a list of ``(min_qty, price)`` in the product's unit (the purchase
+        unit converted) and the company currency at today's rate, the line's discount
+        taken off (the price Odoo puts on the purchase order line), ordered by minimum
+        quantity. Lines of the vendor for this company or all companies, valid today,
+        for the product or its template, as Odoo's vendor selection reads them."""
+        pairs = [(p, v["partner"]) for p, v in vendors.items()]
+        if not pairs:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT pp.id, si.min_qty::float8 * (su.factor / NULLIF(pu.factor, 0))::float8,
+                   si.price::float8 * (1 - COALESCE(si.discount, 0)::float8 / 100)
+                       / (su.factor / NULLIF(pu.factor, 0))::float8,
+                   si.currency_id
+              FROM unnest(%(products)s::int[], %(partners)s::int[]) AS v(product, partner)
+              JOIN product_product pp ON pp.id = v.product
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN product_supplierinfo si ON si.product_tmpl_id = pt.id
+                   AND si.partner_id = v.partner
+                   AND (si.product_id IS NULL OR si.product_id = pp.id)
+                   AND (si.company_id IS NULL OR si.company_id = %(company)s)
+                   AND (si.date_start IS NULL OR si.date_start <= %(today)s)
+                   AND (si.date_end IS NULL OR si.date_end >= %(today)s)
+              JOIN uom_uom su ON su.id = si.product_uom_id
+              JOIN uom_uom pu ON pu.id = pt.uom_id
+          ORDER BY pp.id, si.min_qty, si.sequence, si.id
+            """,
+                products=[p for p, _v in pairs],
+                partners=[v for _p, v in pairs],
+                company=ctx["company"].id,
+                today=ctx["today"],
+            )
+        )
+        found = self.env.cr.fetchall()
+        company = ctx["company"]
+        Currency = self.env["res.currency"]
+        rates = {}
+        out = {}
+        for product, min_qty, price, currency in found:
+            if currency not in rates:
+                rates[currency] = (
+                    float(
+                        Currency._get_conversion_rate(
+                            Currency.browse(currency), company.currency_id, company, ctx["today"]
+                        )
+                    )
+                    if currency
+                    else 1.0
+                )
+            min_qty = math.nan if min_qty is None else float(min_qty)
+            price = math.nan if price is None else float(price) * rates[currency]
+            out.setdefault(product, []).append((min_qty, price))
+        return out
+
+    def _price_break_schedule(self, ctx, lines):
+        """The all-units break schedule Odoo applies from a vendor's price list lines, and
+        a note per line left out. Odoo orders at the cheapest line whose minimum quantity
+        the order reaches, so a line is a break only when its price is below that of
+        every line of a lower or equal minimum quantity; a line whose price or minimum
+        quantity is not a number, negative (or a zero price) is not trusted."""
+        breaks, notes = [], []
+        limit = ctx["max_quantity"]
+        for min_qty, price in lines:
+            label = self.env._(
+                "the line from %(q)g at %(c)g", q=round(min_qty, 4), c=round(price, 4)
+            )
+            if not math.isfinite(price) or price <= 0:
+                notes.append(
+                    self.env._(
+                        "%(line)s is ignored: its price is %(why)s",
+                        line=label,
+                        why=self.env._("not a number")
+                        if not math.isfinite(price)
+                        else self.env._("negative")
+                        if price < 0
+                        else self.env._("zero"),
+                    )
+                )
+            elif not math.isfinite(min_qty) or min_qty < 0 or min_qty > limit:
+                notes.append(
+                    self.env._(
+                        "%(line)s is ignored: its minimum quantity is not a plausible quantity",
+                        line=label,
+                    )
+                )
+            elif breaks and min_qty == breaks[-1][0] and price == breaks[-1][1]:
+                continue  # the same break twice (on the product and on its template)
+            elif breaks and price >= breaks[-1][1]:
+                notes.append(
+                    self.env._(
+                        "%(line)s is ignored: a lower or equal minimum quantity already "
+                        "has the price %(prev)g (minimum quantities must rise as prices "
+                        "fall)",
+                        line=label,
+                        prev=round(breaks[-1][1], 4),
+                    )
+                )
+            elif breaks and min_qty == breaks[-1][0]:
+                # A cheaper line at the same quantity replaces the dearer one.
+                notes.append(
+                    self.env._(
+                        "the line from %(q)g at %(c)g is ignored: the same minimum quantity "
+                        "has a lower price %(low)g",
+                        q=round(breaks[-1][0], 4),
+                        c=round(breaks[-1][1], 4),
+                        low=round(price, 4),
+                    )
+                )
+                breaks[-1] = (min_qty, price)
+            else:
+                breaks.append((min_qty, price))
+        return breaks, notes
+
+    def _price_breaks(self, ctx, rows, lead, price_lines, inputs):
+        """Where a purchased item's main vendor has at least two price breaks, the order
+        quantity from :func:`invplan.lotsizing.quantity_discount` (all units), in one
+        engine call for the batch: annual demand = demand per day x 365, the segment's
+        ordering cost and holding rate.
+
+        Returns ``fixed`` (the order quantity where a break pays, else NaN: the engine's
+        EOQ stays) and per plan ``info`` (None for a plan with fewer than two price list
+        lines: it is planned as before), for the plan fields and the explanation."""
+        n = len(rows)
+        fixed = np.full(n, np.nan)
+        info = [None] * n
+        idx = []
+        for i, r in enumerate(rows):
+            vendor = lead[i]["vendor"]
+            lines = price_lines.get(r["product_id"], []) if vendor else []
+            if len(lines) < 2:
+                continue
+            breaks, notes = self._price_break_schedule(ctx, lines)
+            item = {"vendor": vendor["name"], "breaks": breaks, "notes": notes, "why": None}
+            info[i] = item
+            policy = inputs["policy"][i]
+            stockout = inputs["stockout_cost"][i]
+            if len(breaks) < 2:
+                item["why"] = self.env._("fewer than two usable breaks remain")
+            elif lead[i]["source"] in ("resupply", "manufacturing"):
+                item["why"] = self.env._("the item is not bought by this warehouse")
+            elif policy == "RS":
+                item["why"] = self.env._(
+                    "periodic review orders the demand of a review period (d x R)"
+                )
+            elif policy not in ("sQ", "sS"):
+                item["why"] = self.env._("the plan keeps no stock by a reorder rule")
+            elif np.isfinite(stockout) and stockout > 0:
+                item["why"] = self.env._(
+                    "the cost-based (r, Q) of the segment sets the order quantity"
+                )
+            elif inputs["order_cover_days"][i] > 0:
+                item["why"] = self.env._("the segment orders a fixed number of days of demand")
+            elif not inputs["ordering_cost"][i] > 0:
+                item["why"] = self.env._("the segment has no ordering cost")
+            elif not (inputs["demand"][i] > 0 and inputs["holding_rate"][i] > 0):
+                item["why"] = self.env._("no demand or no holding rate")
+            else:
+                idx.append(i)
+        if not idx:
+            return fixed, info
+        width = max(len(info[i]["breaks"]) for i in idx)
+        sched = [
+            info[i]["breaks"] + [info[i]["breaks"][-1]] * (width - len(info[i]["breaks"]))
+            for i in idx
+        ]
+        q = np.array([[b[0] for b in row] for row in sched], dtype=float)
+        c = np.array([[b[1] for b in row] for row in sched], dtype=float)
+        annual = np.array([inputs["demand"][i] * 365.0 for i in idx], dtype=float)
+        K = np.array([inputs["ordering_cost"][i] for i in idx], dtype=float)
+        rate = np.array([inputs["holding_rate"][i] for i in idx], dtype=float)
+        try:
+            res = quantity_discount(annual, K, rate, q, c)
+            next_cost = discount_annual_cost(q[:, 1], annual, K, rate, q, c)
+        except ValueError as exc:
+            for i in idx:
+                info[i]["why"] = str(exc)
+            return fixed, info
+        for k, i in enumerate(idx):
+            j = int(res["break_index"].iat[k])
+            item = info[i]
+            item.update(
+                annual=float(annual[k]),
+                ordering=float(K[k]),
+                rate=float(rate[k]),
+                qty=float(res["order_qty"].iat[k]),
+                cost=float(res["annual_cost"].iat[k]),
+                base_qty=float(res["base_eoq"].iat[k]),
+                base_cost=float(res["base_eoq_cost"].iat[k]),
+                next_cost=float(next_cost[k]),
+                taken=j > 0,
+                index=j,
+                saving=float(res["saving"].iat[k]) if j > 0 else 0.0,
+            )
+            if j > 0:
+                fixed[i] = item["qty"]
+        return fixed, info
+
+    def _explain_price_breaks(self, item, values):
+        """The sentence of the explanation on the vendor's price breaks."""
+        if item is None:
+            return []
+        lines = []
+        if item["notes"]:
+            lines.append(
+                self.env._(
+                    "Data quality of the price list of vendor %(vendor)s: %(notes)s.",
+                    vendor=item["vendor"],
+                    notes="; ".join(item["notes"]),
+                )
+            )
+        shown = ", ".join(f"{q:g} -> {c:.2f}" for q, c in item["breaks"])
+        if item["why"]:
+            lines.append(
+                self.env._(
+                    "Price breaks of vendor %(vendor)s (from quantity -> unit price: "
+                    "%(breaks)s) not used: %(why)s; the order quantity is computed as "
+                    "without breaks.",
+                    vendor=item["vendor"],
+                    breaks=shown or "-",
+                    why=item["why"],
+                )
+            )
+            return lines
+        intro = self.env._(
+            "Price breaks of vendor %(vendor)s (from quantity -> unit price, per product "
+            "unit, all units): %(breaks)s; annual demand D = %(d).1f, ordering cost K = "
+            "%(k).2f, holding %(h).0f %%/year of the price.",
+            vendor=item["vendor"],
+            breaks=shown,
+            d=item["annual"],
+            k=item["ordering"],
+            h=100 * item["rate"],
+        )
+        if item["taken"]:
+            q, c = item["breaks"][item["index"]]
+            lines.append(
+                intro
+                + " "
+                + self.env._(
+                    "The break from %(q)g at %(c).2f pays: ordering Q = %(qty).2f costs "
+                    "%(cost).2f a year (purchase, ordering and holding) against %(base).2f "
+                    "for the EOQ %(bq).2f at the base price, a saving of %(saving).2f a year.",
+                    q=q,
+                    c=c,
+                    qty=item["qty"],
+                    cost=item["cost"],
+                    base=item["base_cost"],
+                    bq=item["base_qty"],
+                    saving=item["saving"],
+                )
+            )
+        else:
+            q, c = item["breaks"][1]
+            lines.append(
+                intro
+                + " "
+                + self.env._(
+                    "No break pays: the EOQ %(bq).2f at the base price costs %(base).2f a "
+                    "year; ordering from the next break, %(q)g at %(c).2f, would cost "
+                    "%(next).2f (the larger lot's holding cost outweighs the lower price). "
+                    "Saving 0.",
+                    bq=item["base_qty"],
+                    base=item["base_cost"],
+                    q=q,
+                    c=c,
+                    next=item["next_cost"],
+                )
+            )
+        return lines
 
     def _fetch_receipts(self, ctx, product_ids):
         """Receipts of purchase orders of the window: (vendor, product, warehouse, days from
@@ -1169,6 +1471,7 @@ class StockPlanningProfile(models.Model):
             ctx, rows, vendors, receipts, mfg, resupply, implausible
         )
         batch["supplier_rows"] = supplier_rows
+        price_lines = self._fetch_price_lines(ctx, vendors)
 
         # Engine inputs, one array per argument.
         def col(name, default=np.nan):
@@ -1217,6 +1520,33 @@ class StockPlanningProfile(models.Model):
         # segment table, what the job decides per plan (lifecycle stage policy and service
         # cap, periodic review, cost-based segments) as per-plan overrides.
         segments = self._policy_segments(rows)
+        seg_rows = segments.set_index("code").reindex(
+            pd.Series([r["segment_id"] or 0 for r in rows], dtype=object)
+        )
+        # Price breaks of the main vendor: the order quantity where a break pays.
+        fixed_qty, break_info = self._price_breaks(
+            ctx,
+            rows,
+            lead,
+            price_lines,
+            {
+                "policy": policy,
+                "stockout_cost": stockout,
+                "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
+                "ordering_cost": ordering,
+                "holding_rate": seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
+                "demand": demand,
+            },
+        )
+        overrides = {
+            "policy": policy,
+            "service_metric": metric,
+            "service_target": target,
+            "review_period": review,
+            "stockout_cost": stockout,
+        }
+        if np.isfinite(fixed_qty).any():
+            overrides["fixed_order_qty"] = fixed_qty
         result = plan_policy(
             demand,
             sigma,
@@ -1230,16 +1560,7 @@ class StockPlanningProfile(models.Model):
             moq=moq,
             pack_multiple=pack,
             as_of=pd.Timestamp(ctx["today"]),
-            overrides={
-                "policy": policy,
-                "service_metric": metric,
-                "service_target": target,
-                "review_period": review,
-                "stockout_cost": stockout,
-            },
-        )
-        seg_rows = segments.set_index("code").reindex(
-            pd.Series([r["segment_id"] or 0 for r in rows], dtype=object)
+            overrides=overrides,
         )
         inputs = {
             "policy": policy,
@@ -1251,6 +1572,7 @@ class StockPlanningProfile(models.Model):
             "ordering_cost": ordering,
             "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
             "allocation_group": seg_rows["allocation_group"].fillna("").to_numpy(object),
+            "price_breaks": break_info,
         }
         segment_names = seg_rows["name"].fillna("").to_numpy(object)
         status = result["status"].to_numpy()
@@ -1297,7 +1619,18 @@ class StockPlanningProfile(models.Model):
                 "policy_error_sigma": float(demand_in["error_std"][i]),
                 "policy_segment_id": r["segment_id"],
                 "policy_service_target": float(target[i]) if r["segment_id"] else 0.0,
+                "price_break_min_qty": 0.0,
+                "price_break_price": 0.0,
+                "price_break_saving": 0.0,
             }
+            item = break_info[i]
+            if item and item.get("taken") and st in STOCKED_STATUSES:
+                q_break, c_break = item["breaks"][item["index"]]
+                values.update(
+                    price_break_min_qty=float(q_break),
+                    price_break_price=float(c_break),
+                    price_break_saving=float(item["saving"]),
+                )
             for key, value in values.items():
                 if isinstance(value, float):
                     values[key] = round(value, DIGITS)
@@ -1742,12 +2075,15 @@ class StockPlanningProfile(models.Model):
             self.env._(
                 "Order quantity Q = %(q).2f (%(how)s, then MOQ and pack); max = %(max)s.",
                 q=values["order_qty"],
-                how=self.env._("%(n)g days of demand, d x %(n)g", n=cover)
+                how=self.env._("price break, see below")
+                if values["price_break_min_qty"]
+                else self.env._("%(n)g days of demand, d x %(n)g", n=cover)
                 if cover > 0 and policy != "RS"
                 else self.env._("EOQ or d x R"),
                 max="s + Q" if policy in ("sQ", "sS") else "S",
             )
         )
+        lines += self._explain_price_breaks(inputs["price_breaks"][i], values)
         lines.append(
             self.env._(
                 "Result: safety stock %(ss).2f, min %(min).2f, max %(max).2f, expected fill "

@@ -4,6 +4,7 @@ from . import (
     test_lead_time,
     test_plan_policy,
     test_policy,
+    test_price_breaks,
     test_proposals,
     test_purchase,
 )
