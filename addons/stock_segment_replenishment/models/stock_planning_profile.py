@@ -926,13 +926,22 @@ class StockPlanningProfile(models.Model):
                 + self.env._(
                     "The break from %(q)g at %(c).2f pays: ordering Q = %(qty).2f costs "
                     "%(cost).2f a year (purchase, ordering and holding) against %(base).2f "
-                    "for the EOQ %(bq).2f at the base price, a saving of %(saving).2f a year.",
+                    "for the EOQ at the base price, %(bq).2f (bought at %(bc).2f, the price "
+                    "of that quantity), a saving of %(saving).2f a year.",
                     q=q,
                     c=c,
                     qty=item["qty"],
                     cost=item["cost"],
                     base=item["base_cost"],
                     bq=item["base_qty"],
+                    bc=min(
+                        (
+                            price
+                            for m, price in item["breaks"]
+                            if m <= item["base_qty"] * (1 + 1e-12)
+                        ),
+                        default=item["breaks"][0][1],
+                    ),
                     saving=item["saving"],
                 )
             )

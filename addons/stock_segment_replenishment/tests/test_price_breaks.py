@@ -88,7 +88,10 @@ class TestPriceBreaks(ReplenishmentCommon):
         self.assertEqual(proposal.new_max_qty, op.product_max_qty)
         text = plan.policy_explanation
         self.assertIn("The break from 500 at 8.50 pays", text)
-        self.assertIn(f"a saving of {base - taken:.2f} a year", text)
+        self.assertIn(
+            f"(bought at 9.00, the price of that quantity), a saving of {base - taken:.2f} a year",
+            text,
+        )
 
     def test_no_break_when_it_does_not_pay(self):
         plan = self._run(0.05)
@@ -206,3 +209,23 @@ class TestPriceBreaks(ReplenishmentCommon):
                 self.plan.with_user(self.user).write(vals)
         self.plan.invalidate_recordset()
         self.assertAlmostEqual(self.plan.price_break_min_qty, 500.0)
+
+    def test_other_company_line_not_read(self):
+        """A cheaper break of the same vendor for another company is not this company's
+        price: the plan keeps 500 at 8.50."""
+        other = self.env["res.company"].create({"name": "Price Breaks Other Co"})
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": self.vendor.id,
+                "product_tmpl_id": self.bulk.product_tmpl_id.id,
+                "delay": 5,
+                "min_qty": 300.0,
+                "price": 5.0,
+                "company_id": other.id,
+                "currency_id": self.company.currency_id.id,
+            }
+        )
+        plan = self._run(10.0)
+        self.assertAlmostEqual(plan.price_break_min_qty, 500.0)
+        self.assertAlmostEqual(plan.price_break_price, 8.5)
+        self.assertNotIn("5.00", plan.policy_explanation.split("Price breaks", 1)[1])
