@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from invplan.leadtime import lead_time_stats
-from invplan.lotsizing import discount_annual_cost, quantity_discount
+from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
@@ -41,6 +41,9 @@ LEAD_TIME_SOURCES = [
     ("none", "None"),
 ]
 DIGITS = 6
+# Working time a production line is assumed to run in a year, for the production rate of
+# the economic production quantity: 8 hours x 250 working days = 120,000 minutes.
+WORKING_MINUTES_PER_YEAR = 8 * 60 * 250
 DEMAND_SOURCES = [
     ("forecast", "Final forecast"),
     ("history", "Historical average (no forecast)"),
@@ -78,6 +81,9 @@ POLICY_COLUMNS = {
     "price_break_min_qty": "float8",
     "price_break_price": "float8",
     "price_break_saving": "float8",
+    "epq_production_rate": "float8",
+    "epq_setup_cost": "float8",
+    "epq_qty": "float8",
 }
 # Plan columns holding a quantity: never negative, never above the plausible maximum.
 QUANTITY_COLUMNS = frozenset(
@@ -93,6 +99,7 @@ QUANTITY_COLUMNS = frozenset(
         "policy_protection_qty",
         "policy_error_sigma",
         "price_break_min_qty",
+        "epq_qty",
     }
 )
 STATUS_MESSAGES = {
@@ -142,6 +149,9 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
         "price_break_min_qty",
         "price_break_price",
         "price_break_saving",
+        "epq_production_rate",
+        "epq_setup_cost",
+        "epq_qty",
     }
 )
 
@@ -248,6 +258,29 @@ class StockPlanningProfile(models.Model):
         currency_field="currency_id",
         help="Annual cost (purchase, ordering and holding) of ordering the EOQ at the base "
         "price minus that of the quantity chosen; 0 when no break is taken.",
+    )
+    epq_production_rate = fields.Float(
+        "Production Rate Used (per year)",
+        readonly=True,
+        digits="Product Unit",
+        help="Units the bill of materials' bottleneck operation can make in a year: the "
+        "BoM quantity per cycle over the operation's minutes per cycle (corrected by the "
+        "work centre's efficiency), times 120,000 working minutes a year (8 hours x 250 "
+        "days); 0 when the item is not manufactured or its BoM has no timed operation.",
+    )
+    epq_setup_cost = fields.Monetary(
+        "Setup Cost Used (per lot)",
+        readonly=True,
+        currency_field="currency_id",
+        help="Cost of one production lot: the work centres' setup and cleanup time "
+        "times their hourly cost, plus the segment's ordering cost.",
+    )
+    epq_qty = fields.Float(
+        "Economic Production Quantity",
+        readonly=True,
+        digits="Product Unit",
+        help="Lot size of a manufactured item by the economic production quantity, used "
+        "as the order quantity; 0 when it is not used (see the calculation).",
     )
     policy_service_target = fields.Float(readonly=True)
     orderpoint_id = fields.Many2one(
@@ -964,6 +997,171 @@ class StockPlanningProfile(models.Model):
             )
         return lines
 
+    def _fetch_production_data(self, ctx, product_ids):
+        """Per product, its bill of materials for the economic production quantity, in
+        one query: the first active normal BoM of the product or its template that the
+        company may use (Odoo's order: sequence, variant BoM first, id), its quantity per
+        cycle, its active operations, the bottleneck's minutes per cycle (the operation's
+        duration over the work centre's efficiency) and the setup cost of a lot (setup and
+        cleanup minutes of each operation's work centre at its hourly cost)."""
+        if not ctx["has_mrp"]:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH bom AS (
+                SELECT DISTINCT ON (pp.id) pp.id AS product_id, b.id AS bom_id,
+                       b.product_qty
+                  FROM product_product pp
+                  JOIN mrp_bom b
+                    ON b.active AND b.type = 'normal'
+                   AND (b.product_id = pp.id
+                        OR (b.product_id IS NULL AND b.product_tmpl_id = pp.product_tmpl_id))
+                   AND (b.company_id IS NULL OR b.company_id = %(company)s)
+                 WHERE pp.id = ANY(%(products)s)
+              ORDER BY pp.id, b.sequence, b.product_id, b.id
+            )
+            SELECT bom.product_id, bom.product_qty, count(o.id),
+                   max(o.time_cycle_manual * 100.0
+                       / COALESCE(NULLIF(w.time_efficiency, 0), 100.0)),
+                   sum((COALESCE(w.time_start, 0) + COALESCE(w.time_stop, 0)) / 60.0
+                       * COALESCE(w.costs_hour, 0))
+              FROM bom
+         LEFT JOIN mrp_routing_workcenter o ON o.bom_id = bom.bom_id AND o.active
+         LEFT JOIN mrp_workcenter w ON w.id = o.workcenter_id
+          GROUP BY bom.product_id, bom.product_qty
+            """,
+                company=ctx["company"].id,
+                products=list(product_ids),
+            )
+        )
+        return {
+            r[0]: {
+                "qty": float(r[1] or 0.0),
+                "operations": int(r[2]),
+                "minutes": float(r[3] or 0.0),
+                "setup": float(r[4] or 0.0),
+            }
+            for r in self.env.cr.fetchall()
+        }
+
+    def _production_lots(self, rows, lead, production, inputs):
+        """For a manufactured item (lead time from its bill of materials), the lot size by
+        :func:`invplan.lotsizing.epq` in one engine call for the batch: annual demand D =
+        demand per day x 365, production rate P = BoM quantity per cycle / bottleneck
+        minutes per cycle x WORKING_MINUTES_PER_YEAR, setup cost K = the work centres'
+        setup cost plus the segment's ordering cost, holding h = holding rate x unit cost.
+
+        Returns ``fixed`` (the EPQ where it applies, else NaN: the engine's quantity
+        stays) and per plan ``info`` (None for an item that is not manufactured)."""
+        n = len(rows)
+        fixed = np.full(n, np.nan)
+        info = [None] * n
+        idx = []
+        for i, r in enumerate(rows):
+            if lead[i]["source"] != "manufacturing":
+                continue
+            bom = production.get(r["product_id"])
+            item = {"why": None}
+            info[i] = item
+            policy = inputs["policy"][i]
+            stockout = inputs["stockout_cost"][i]
+            cost = inputs["unit_cost"][i]
+            D = inputs["demand"][i] * 365.0
+            if bom is not None and bom["operations"] and bom["minutes"] > 0 and bom["qty"] > 0:
+                rate = bom["qty"] / bom["minutes"] * WORKING_MINUTES_PER_YEAR
+            else:
+                rate = 0.0
+            setup = (bom["setup"] if bom else 0.0) + max(inputs["ordering_cost"][i], 0.0)
+            item.update(rate=rate, setup=setup, annual=D)
+            if bom is None:
+                item["why"] = self.env._("no bill of materials of the product was found")
+            elif not bom["operations"]:
+                item["why"] = self.env._(
+                    "its bill of materials has no operations, so no production rate is known"
+                )
+            elif not rate > 0:
+                item["why"] = self.env._(
+                    "its operations have no duration per cycle, so no production rate is known"
+                )
+            elif policy == "RS":
+                item["why"] = self.env._(
+                    "periodic review orders the demand of a review period (d x R)"
+                )
+            elif policy not in ("sQ", "sS"):
+                item["why"] = self.env._("the plan keeps no stock by a reorder rule")
+            elif np.isfinite(stockout) and stockout > 0:
+                item["why"] = self.env._(
+                    "the cost-based (r, Q) of the segment sets the order quantity"
+                )
+            elif inputs["order_cover_days"][i] > 0:
+                item["why"] = self.env._("the segment orders a fixed number of days of demand")
+            elif not (D > 0 and inputs["holding_rate"][i] > 0 and np.isfinite(cost)):
+                item["why"] = self.env._("no demand, no holding rate or no unit cost")
+            elif not setup > 0:
+                item["why"] = self.env._("a lot has no setup cost")
+            elif not rate > D:
+                item["why"] = self.env._(
+                    "the production rate %(p).1f a year does not exceed the annual demand %(d).1f",
+                    p=rate,
+                    d=D,
+                )
+            else:
+                item["holding"] = float(inputs["holding_rate"][i] * cost)
+                idx.append(i)
+        if not idx:
+            return fixed, info
+        try:
+            res = epq(
+                np.array([info[i]["annual"] for i in idx], dtype=float),
+                np.array([info[i]["setup"] for i in idx], dtype=float),
+                np.array([info[i]["holding"] for i in idx], dtype=float),
+                np.array([info[i]["rate"] for i in idx], dtype=float),
+            )
+        except ValueError as exc:
+            for i in idx:
+                info[i]["why"] = str(exc)
+            return fixed, info
+        for k, i in enumerate(idx):
+            q = float(res["lot_size"].iat[k])
+            if math.isfinite(q) and q > 0:
+                info[i].update(qty=q, annual_cost=float(res["annual_cost"].iat[k]))
+                fixed[i] = q
+            else:
+                info[i]["why"] = self.env._("the economic production quantity is not finite")
+        return fixed, info
+
+    def _explain_production_lot(self, item, values):
+        """The sentence of the explanation on the lot size of a manufactured item."""
+        if item is None:
+            return []
+        if item["why"] or not values["epq_qty"]:
+            return [
+                self.env._(
+                    "Manufactured item: no economic production quantity (%(why)s); the "
+                    "order quantity is computed as for a bought item.",
+                    why=item["why"] or self.env._("the plan keeps no stock"),
+                )
+            ]
+        return [
+            self.env._(
+                "Manufactured item: lot size by the economic production quantity "
+                "EPQ = sqrt(2 D K / (h (1 - D/P))) with annual demand D = %(d).1f, "
+                "production rate P = %(p).1f a year (bill of materials quantity per cycle "
+                "over the bottleneck operation's minutes, %(m)g working minutes a year), "
+                "setup cost K = %(k).2f per lot (work centre setup and cleanup time at its "
+                "hourly cost, plus the segment's ordering cost), holding h = %(h).4f per "
+                "unit a year: EPQ = %(q).2f, annual setup and holding cost %(c).2f.",
+                d=item["annual"],
+                p=item["rate"],
+                m=WORKING_MINUTES_PER_YEAR,
+                k=item["setup"],
+                h=item["holding"],
+                q=item["qty"],
+                c=item["annual_cost"],
+            )
+        ]
+
     def _fetch_receipts(self, ctx, product_ids):
         """Receipts of purchase orders of the window: (vendor, product, warehouse, days from
         confirmation to receipt done, late against the planned date, receipt date)."""
@@ -1481,6 +1679,7 @@ class StockPlanningProfile(models.Model):
         )
         batch["supplier_rows"] = supplier_rows
         price_lines = self._fetch_price_lines(ctx, vendors)
+        production = self._fetch_production_data(ctx, product_ids)
 
         # Engine inputs, one array per argument.
         def col(name, default=np.nan):
@@ -1547,6 +1746,22 @@ class StockPlanningProfile(models.Model):
                 "demand": demand,
             },
         )
+        # Manufactured items: the economic production quantity where it applies.
+        epq_qty, lot_info = self._production_lots(
+            rows,
+            lead,
+            production,
+            {
+                "policy": policy,
+                "stockout_cost": stockout,
+                "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
+                "ordering_cost": ordering,
+                "holding_rate": seg_rows["holding_rate"].fillna(0.25).to_numpy(float),
+                "demand": demand,
+                "unit_cost": cost,
+            },
+        )
+        fixed_qty = np.where(np.isfinite(epq_qty), epq_qty, fixed_qty)
         overrides = {
             "policy": policy,
             "service_metric": metric,
@@ -1582,6 +1797,7 @@ class StockPlanningProfile(models.Model):
             "order_cover_days": seg_rows["order_cover_days"].fillna(0.0).to_numpy(float),
             "allocation_group": seg_rows["allocation_group"].fillna("").to_numpy(object),
             "price_breaks": break_info,
+            "production_lots": lot_info,
         }
         segment_names = seg_rows["name"].fillna("").to_numpy(object)
         status = result["status"].to_numpy()
@@ -1631,7 +1847,17 @@ class StockPlanningProfile(models.Model):
                 "price_break_min_qty": 0.0,
                 "price_break_price": 0.0,
                 "price_break_saving": 0.0,
+                "epq_production_rate": 0.0,
+                "epq_setup_cost": 0.0,
+                "epq_qty": 0.0,
             }
+            lot = lot_info[i]
+            if lot and lot.get("qty") and st in STOCKED_STATUSES:
+                values.update(
+                    epq_production_rate=float(lot["rate"]),
+                    epq_setup_cost=float(lot["setup"]),
+                    epq_qty=float(lot["qty"]),
+                )
             item = break_info[i]
             if item and item.get("taken") and st in STOCKED_STATUSES:
                 q_break, c_break = item["breaks"][item["index"]]
@@ -2086,6 +2312,8 @@ class StockPlanningProfile(models.Model):
                 q=values["order_qty"],
                 how=self.env._("price break, see below")
                 if values["price_break_min_qty"]
+                else self.env._("economic production quantity, see below")
+                if values["epq_qty"]
                 else self.env._("%(n)g days of demand, d x %(n)g", n=cover)
                 if cover > 0 and policy != "RS"
                 else self.env._("EOQ or d x R"),
@@ -2093,6 +2321,7 @@ class StockPlanningProfile(models.Model):
             )
         )
         lines += self._explain_price_breaks(inputs["price_breaks"][i], values)
+        lines += self._explain_production_lot(inputs["production_lots"][i], values)
         lines.append(
             self.env._(
                 "Result: safety stock %(ss).2f, min %(min).2f, max %(max).2f, expected fill "

@@ -5,6 +5,7 @@ from . import (
     test_plan_policy,
     test_policy,
     test_price_breaks,
+    test_production_lots,
     test_proposals,
     test_purchase,
 )
