@@ -772,6 +772,22 @@ class StockPlanningProfile(models.Model):
             out.setdefault(product, []).append((min_qty, price))
         return out
 
+    def _fixed_lot_blocker(self, inputs, i):
+        """Why the segment of plan ``i`` sets its order quantity itself (periodic
+        review, no rule, cost-based (r, Q), order cycle), so that neither a price break
+        nor a production lot may; None when a lot size may apply."""
+        policy = inputs["policy"][i]
+        stockout = inputs["stockout_cost"][i]
+        if policy == "RS":
+            return self.env._("periodic review orders the demand of a review period (d x R)")
+        if policy not in ("sQ", "sS"):
+            return self.env._("the plan keeps no stock by a reorder rule")
+        if np.isfinite(stockout) and stockout > 0:
+            return self.env._("the cost-based (r, Q) of the segment sets the order quantity")
+        if inputs["order_cover_days"][i] > 0:
+            return self.env._("the segment orders a fixed number of days of demand")
+        return None
+
     def _price_break_schedule(self, ctx, lines):
         """The all-units break schedule Odoo applies from a vendor's price list lines, and
         a note per line left out. Odoo orders at the cheapest line whose minimum quantity
@@ -852,24 +868,12 @@ class StockPlanningProfile(models.Model):
             breaks, notes = self._price_break_schedule(ctx, lines)
             item = {"vendor": vendor["name"], "breaks": breaks, "notes": notes, "why": None}
             info[i] = item
-            policy = inputs["policy"][i]
-            stockout = inputs["stockout_cost"][i]
             if len(breaks) < 2:
                 item["why"] = self.env._("fewer than two usable breaks remain")
             elif lead[i]["source"] in ("resupply", "manufacturing"):
                 item["why"] = self.env._("the item is not bought by this warehouse")
-            elif policy == "RS":
-                item["why"] = self.env._(
-                    "periodic review orders the demand of a review period (d x R)"
-                )
-            elif policy not in ("sQ", "sS"):
-                item["why"] = self.env._("the plan keeps no stock by a reorder rule")
-            elif np.isfinite(stockout) and stockout > 0:
-                item["why"] = self.env._(
-                    "the cost-based (r, Q) of the segment sets the order quantity"
-                )
-            elif inputs["order_cover_days"][i] > 0:
-                item["why"] = self.env._("the segment orders a fixed number of days of demand")
+            elif blocker := self._fixed_lot_blocker(inputs, i):
+                item["why"] = blocker
             elif not inputs["ordering_cost"][i] > 0:
                 item["why"] = self.env._("the segment has no ordering cost")
             elif not (inputs["demand"][i] > 0 and inputs["holding_rate"][i] > 0):
@@ -1064,8 +1068,6 @@ class StockPlanningProfile(models.Model):
             bom = production.get(r["product_id"])
             item = {"why": None}
             info[i] = item
-            policy = inputs["policy"][i]
-            stockout = inputs["stockout_cost"][i]
             cost = inputs["unit_cost"][i]
             D = inputs["demand"][i] * 365.0
             if bom is not None and bom["operations"] and bom["minutes"] > 0 and bom["qty"] > 0:
@@ -1084,18 +1086,8 @@ class StockPlanningProfile(models.Model):
                 item["why"] = self.env._(
                     "its operations have no duration per cycle, so no production rate is known"
                 )
-            elif policy == "RS":
-                item["why"] = self.env._(
-                    "periodic review orders the demand of a review period (d x R)"
-                )
-            elif policy not in ("sQ", "sS"):
-                item["why"] = self.env._("the plan keeps no stock by a reorder rule")
-            elif np.isfinite(stockout) and stockout > 0:
-                item["why"] = self.env._(
-                    "the cost-based (r, Q) of the segment sets the order quantity"
-                )
-            elif inputs["order_cover_days"][i] > 0:
-                item["why"] = self.env._("the segment orders a fixed number of days of demand")
+            elif blocker := self._fixed_lot_blocker(inputs, i):
+                item["why"] = blocker
             elif not (D > 0 and inputs["holding_rate"][i] > 0 and np.isfinite(cost)):
                 item["why"] = self.env._("no demand, no holding rate or no unit cost")
             elif not setup > 0:

@@ -4,9 +4,9 @@ operations and bought items planned as before."""
 
 import math
 
+from odoo.addons.stock_segment.tests.common import backdate_rows, rewritten_rows
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from invplan.policy import compute_policy
 
@@ -154,27 +154,10 @@ class TestProductionLots(ReplenishmentCommon):
             "stock_warehouse_orderpoint",
             "stock_replenishment_proposal",
         )
-        for table in tables:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = '2000-01-01' WHERE company_id = %s",
-                    SQL.identifier(table),
-                    self.company.id,
-                )
-            )
-        self.env.invalidate_all()
+        before = backdate_rows(self.env, tables, self.company.id)
         stats = self.run_job()
         self.assertEqual(stats["proposals"], 0)
-        self.env.flush_all()
-        for table in tables:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT count(*) FROM %s WHERE company_id = %s AND write_date > '2000-01-01'",
-                    SQL.identifier(table),
-                    self.company.id,
-                )
-            )
-            self.assertEqual(self.env.cr.fetchone()[0], 0, table)
+        self.assertEqual(rewritten_rows(self.env, tables, self.company.id, before), {})
 
     def test_planning_user_cannot_write_epq_fields(self):
         self._run()
