@@ -11,6 +11,8 @@ Deterministic lot-sizing models that extend the plain EOQ of :mod:`invplan.polic
 * :func:`joint_replenishment` and :func:`joint_cost` -- one supplier's items ordered on a
   common cycle, each item every k-th order, with a fixed cost per supplier order, an
   optional minimum order value and an optional capacity per order;
+* :func:`supplier_order_cycles` -- the same per supplier of a whole table, in whole
+  days or weeks, for review periods a scheduler can follow;
 * :func:`imapa` -- intermittent demand forecast by multiple temporal aggregation
   (IMAPA), beside the single-level ADIDA of :mod:`invplan.forecast`.
 
@@ -608,6 +610,180 @@ def joint_replenishment(
         independent_cost=float(own.sum()),
         limit=limit,
     )
+
+
+def _round_cycle(T_days, k, A, a, hD, lo_days, hi_days, weekly):
+    """Whole-day base cycle near ``T_days`` for fixed multiples k: the cheaper of the
+    two neighbouring whole days (or whole weeks when ``weekly`` and the cycle is a
+    week or more), inside [lo_days, hi_days] (the minimum order value rounds up, the
+    capacity rounds down). The cost is convex in T, so one of the two neighbours of the
+    continuous optimum is the best whole value. Returns (days, annual cost)."""
+    step = 7 if weekly and T_days >= 7 - 1e-9 else 1
+    lo_whole = max(step, math.ceil(lo_days / step - 1e-9) * step)
+    hi_whole = math.floor(hi_days / step + 1e-9) * step if math.isfinite(hi_days) else math.inf
+    if lo_whole > hi_whole:  # no whole week (or day) fits between the bounds
+        if step == 7:
+            return _round_cycle(T_days, k, A, a, hD, lo_days, hi_days, False)
+        lo_whole = hi_whole = max(1, math.floor(hi_days))
+    candidates = {
+        min(max(math.floor(T_days / step) * step, lo_whole), hi_whole),
+        min(max(math.ceil(T_days / step) * step, lo_whole), hi_whole),
+    }
+    fixed = A + np.sum(a / k)
+    var = np.sum(k * hD)
+
+    def cost(days):
+        T = days / DAYS_PER_YEAR
+        return fixed / T + T / 2.0 * var
+
+    best = min(candidates, key=cost)
+    return int(best), float(cost(best))
+
+
+DAYS_PER_YEAR = 365.0
+
+
+def supplier_order_cycles(
+    items: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    *,
+    weekly: bool = True,
+    max_days: int = 365,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order cycles in whole days for every supplier of a table, by joint replenishment.
+
+    ``items``: one row per item with ``supplier``, ``annual_demand``, ``holding_cost``
+    (per unit per year), ``item_order_cost`` and ``unit_value``. ``suppliers``: indexed
+    by supplier, with ``order_cost`` (the fixed cost of one supplier order: transport,
+    reception, administration) and optionally ``min_order_value`` (0 or NaN: none).
+
+    For each supplier, :func:`joint_replenishment` (RAND with Silver's start, the
+    minimum order value as its lower bound on T) gives the base cycle T and the
+    multiples k_i; T is then rounded to whole days, or to whole weeks once it is a week
+    or more (``weekly``: "every Monday" is how suppliers and buyers schedule; the
+    order day is the weekday of the cycle's anchor), choosing the cheaper neighbour of
+    the continuous optimum (the cost of [SPP] section 10.4 is convex in T) and rounding
+    up where the minimum order value binds. An item's review period is k_i x the base
+    cycle, capped at ``max_days`` (the multiple is lowered to fit).
+
+    Items that cannot be planned jointly (no demand, no holding cost, no positive cost
+    at all) are returned with ``multiple`` 0 and a ``reason``; a supplier none of whose
+    items can be planned, or whose minimum order value cannot be met, gets an empty
+    ``base_days`` (0) and a ``reason``. Nothing raises for one bad supplier: the caller
+    plans the others.
+
+    Returns ``(item_plan, supplier_plan)``: ``item_plan`` aligned with ``items`` with
+    ``multiple``, ``review_days``, ``order_qty`` and ``reason``; ``supplier_plan``
+    indexed by supplier with ``base_days``, ``orders_per_year``, ``items``,
+    ``order_value`` (the average value of one supplier order), ``supplier_order_cost``,
+    ``item_order_cost``, ``holding_cost`` and ``annual_cost`` (per year, at the
+    rounded cycle), ``independent_cost`` (each item on its own EOQ, paying the supplier
+    cost with each of its orders), ``limit`` and ``reason``.
+    """
+    need = {"supplier", "annual_demand", "holding_cost", "item_order_cost", "unit_value"}
+    missing = need - set(items.columns)
+    if missing:
+        raise ValueError(f"items: missing columns {sorted(missing)}")
+    if "order_cost" not in suppliers.columns:
+        raise ValueError("suppliers: missing column 'order_cost'")
+    max_days = int(max_days)
+    if max_days < 1:
+        raise ValueError(f"max_days: must be >= 1, got {max_days}")
+    n = len(items)
+    out = pd.DataFrame(
+        {
+            "multiple": np.zeros(n, dtype=np.int64),
+            "review_days": np.zeros(n, dtype=np.int64),
+            "order_qty": np.zeros(n),
+            "reason": [""] * n,
+        },
+        index=items.index,
+    )
+
+    def num(col):
+        return pd.to_numeric(items[col], errors="coerce").to_numpy(float)
+
+    D, h, a, v = (
+        num("annual_demand"),
+        num("holding_cost"),
+        num("item_order_cost"),
+        num("unit_value"),
+    )
+    ok = np.isfinite(D) & (D > 0) & np.isfinite(h) & (h > 0) & np.isfinite(a) & (a >= 0)
+    ok &= np.isfinite(v) & (v >= 0)
+    out.loc[~ok, "reason"] = "no demand, holding cost or valid cost to plan jointly"
+    sup = items["supplier"].to_numpy()
+    rows = {}
+    for key in pd.unique(sup):
+        sel = np.flatnonzero((sup == key) & ok)
+        row = {
+            "base_days": 0,
+            "orders_per_year": 0.0,
+            "items": int(sel.size),
+            "order_value": 0.0,
+            "supplier_order_cost": 0.0,
+            "item_order_cost": 0.0,
+            "holding_cost": 0.0,
+            "annual_cost": 0.0,
+            "independent_cost": 0.0,
+            "limit": "",
+            "reason": "",
+        }
+        rows[key] = row
+        A = float(suppliers["order_cost"].get(key, np.nan)) if key in suppliers.index else np.nan
+        M = np.nan
+        if "min_order_value" in suppliers.columns and key in suppliers.index:
+            M = float(suppliers["min_order_value"].get(key, np.nan))
+        if not sel.size:
+            row["reason"] = "no item of this supplier can be planned"
+            continue
+        if not (math.isfinite(A) and A >= 0):
+            row["reason"] = f"supplier order cost {A!r} is not a valid cost"
+            out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
+            continue
+        M = M if math.isfinite(M) and M > 0 else None
+        try:
+            plan = joint_replenishment(
+                D[sel], h[sel], a[sel], A, unit_value=v[sel], min_order_value=M
+            )
+        except ValueError as exc:
+            row["reason"] = str(exc)
+            out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
+            continue
+        k = plan.items["multiple"].to_numpy(np.int64)
+        hD = h[sel] * D[sel]
+        lo_days = 0.0
+        if M is not None:
+            base_value = float(np.sum((D[sel] * v[sel])[k == 1]))
+            lo_days = M / base_value * DAYS_PER_YEAR if base_value > 0 else math.inf
+        if lo_days > max_days:
+            row["reason"] = (
+                f"the minimum order value {M:g} needs more than {max_days} days of demand"
+            )
+            out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
+            continue
+        days, cost = _round_cycle(
+            plan.base_cycle * DAYS_PER_YEAR, k, A, a[sel], hD, lo_days, max_days, weekly
+        )
+        k = np.maximum(np.minimum(k, max_days // days), 1)
+        T = days / DAYS_PER_YEAR
+        cost = (A + np.sum(a[sel] / k)) / T + T / 2.0 * np.sum(k * hD)
+        cycle = k * T
+        out.iloc[sel, out.columns.get_loc("multiple")] = k
+        out.iloc[sel, out.columns.get_loc("review_days")] = k * days
+        out.iloc[sel, out.columns.get_loc("order_qty")] = cycle * D[sel]
+        row.update(
+            base_days=days,
+            orders_per_year=1.0 / T,
+            order_value=float(np.sum(D[sel] * v[sel]) * T),
+            supplier_order_cost=A / T,
+            item_order_cost=float(np.sum(a[sel] / cycle)),
+            holding_cost=float(T / 2.0 * np.sum(k * hD)),
+            annual_cost=float(cost),
+            independent_cost=plan.independent_cost,
+            limit=plan.limit,
+        )
+    return out, pd.DataFrame.from_dict(rows, orient="index")
 
 
 # --------------------------------------------------------------------------- IMAPA

@@ -22,6 +22,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from invplan import lotsizing as L
@@ -387,6 +388,101 @@ def test_joint_bad_input():
         L.joint_replenishment([100, float("nan")], [1, 1], [5, 5], 10)
     with pytest.raises(ValueError, match="method"):
         L.joint_replenishment([100, 200], [1, 1], [5, 5], 10, method="best")
+
+
+def _cycles_table(rng, suppliers=3, per=5):
+    n = suppliers * per
+    items = pd.DataFrame(
+        {
+            "supplier": np.repeat([f"s{i}" for i in range(suppliers)], per),
+            "annual_demand": rng.uniform(20, 5000, n),
+            "unit_value": rng.uniform(1, 80, n),
+            "item_order_cost": rng.uniform(0, 30, n),
+        }
+    )
+    items["holding_cost"] = 0.25 * items["unit_value"]
+    sup = pd.DataFrame(
+        {"order_cost": rng.uniform(20, 400, suppliers)},
+        index=[f"s{i}" for i in range(suppliers)],
+    )
+    return items, sup
+
+
+def test_supplier_cycles_whole_days_match_enumeration():
+    """Random tables: each supplier's whole-day cycle (weekly=False) costs no more than
+    any other whole number of days with the same multiples (enumeration of 1..365), and
+    the cost is the joint cost of [SPP] 10.4 at that cycle."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        items, sup = _cycles_table(rng)
+        plan, sp = L.supplier_order_cycles(items, sup, weekly=False)
+        for key, row in sp.iterrows():
+            sel = (items.supplier == key).to_numpy()
+            k = plan.multiple.to_numpy()[sel]
+            D, h, a = (
+                items[c].to_numpy()[sel]
+                for c in ("annual_demand", "holding_cost", "item_order_cost")
+            )
+            A = sup.order_cost[key]
+            costs = [
+                L.joint_cost(k, d / 365.0, D, h, a, A)
+                for d in range(1, 366)
+                if (k * d).max() <= 365
+            ]
+            assert row.annual_cost == pytest.approx(
+                L.joint_cost(k, row.base_days / 365.0, D, h, a, A), rel=1e-12
+            )
+            assert row.annual_cost <= min(costs) * (1 + 1e-12)
+            assert (plan.review_days.to_numpy()[sel] == k * row.base_days).all()
+            # Rounding to whole days costs little against the continuous optimum.
+            free = L.joint_replenishment(D, h, a, A)
+            assert row.annual_cost <= free.annual_cost * 1.02
+
+
+def test_supplier_cycles_weekly_minimum_value_and_cap():
+    rng = np.random.default_rng(8)
+    items, sup = _cycles_table(rng, suppliers=2, per=4)
+    plan, sp = L.supplier_order_cycles(items, sup)
+    for _key, row in sp.iterrows():
+        if row.base_days >= 7:
+            assert row.base_days % 7 == 0
+    # A minimum order value: the smallest order (items in every order) reaches it.
+    key = sp.index[0]
+    sel = (items.supplier == key).to_numpy()
+    M = 3 * sp.order_value[key]
+    sup2 = sup.assign(min_order_value=[M, np.nan])
+    plan2, sp2 = L.supplier_order_cycles(items, sup2)
+    k = plan2.multiple.to_numpy()[sel]
+    smallest = (items.annual_demand * items.unit_value).to_numpy()[sel][k == 1].sum()
+    assert smallest * sp2.base_days[key] / 365.0 >= M * (1 - 1e-9)
+    assert sp2.limit[key] == "min_order_value"
+    # Review periods never exceed the cap.
+    plan3, sp3 = L.supplier_order_cycles(items, sup, max_days=20)
+    assert plan3.review_days.max() <= 20
+    assert (plan3.multiple[plan3.review_days > 0] >= 1).all()
+
+
+def test_supplier_cycles_bad_rows_are_reasons_not_errors():
+    items = pd.DataFrame(
+        {
+            "supplier": ["a", "a", "b", "c"],
+            "annual_demand": [100, float("nan"), 50, 10],
+            "holding_cost": [2, 2, 1, 1],
+            "item_order_cost": [5, 5, 5, 5],
+            "unit_value": [8, 8, 4, 4],
+        }
+    )
+    sup = pd.DataFrame(
+        {"order_cost": [50, -3, 10], "min_order_value": [0, 0, 1e9]}, index=["a", "b", "c"]
+    )
+    plan, sp = L.supplier_order_cycles(items, sup)
+    assert plan.multiple.tolist() == [1, 0, 0, 0]
+    assert "no demand" in plan.reason[1]
+    assert "not a valid cost" in sp.reason["b"]
+    assert "minimum order value" in sp.reason["c"] and sp.base_days["c"] == 0
+    assert sp.base_days["a"] > 0 and not sp.reason["a"]
+    with pytest.raises(ValueError, match="missing columns"):
+        L.supplier_order_cycles(items.drop(columns="unit_value"), sup)
 
 
 # ---------------------------------------------------------------- IMAPA
