@@ -643,6 +643,40 @@ def _round_cycle(T_days, k, A, a, hD, lo_days, hi_days, weekly):
 DAYS_PER_YEAR = 365.0
 
 
+def _fixed_cycle(row, out, sel, D, h, a, v, A, M, days, max_days):
+    """A supplier whose cycle the buyer fixed (``days``): each item's best multiple for
+    that cycle by Goyal's condition :math:`k(k-1) \\le 2a_i/(h_i D_i T^2) \\le k(k+1)`
+    (Goyal 1974, as in :func:`joint_replenishment`), capped at ``max_days``. A minimum
+    order value the fixed cycle does not reach is reported in ``reason``; the cycle is
+    kept (the buyer chose it)."""
+    days = min(max(days, 1), max_days)
+    T = days / DAYS_PER_YEAR
+    hD = h[sel] * D[sel]
+    k = _best_multiples(T, a[sel], hD)
+    k = np.maximum(np.minimum(k, max_days // days), 1)
+    cycle = k * T
+    smallest = float(np.sum((D[sel] * v[sel])[k == 1]) * T)
+    out.iloc[sel, out.columns.get_loc("multiple")] = k
+    out.iloc[sel, out.columns.get_loc("review_days")] = k * days
+    out.iloc[sel, out.columns.get_loc("order_qty")] = cycle * D[sel]
+    row.update(
+        base_days=days,
+        orders_per_year=1.0 / T,
+        order_value=float(np.sum(D[sel] * v[sel]) * T),
+        supplier_order_cost=A / T,
+        item_order_cost=float(np.sum(a[sel] / cycle)),
+        holding_cost=float(T / 2.0 * np.sum(k * hD)),
+        annual_cost=float((A + np.sum(a[sel] / k)) / T + T / 2.0 * np.sum(k * hD)),
+        independent_cost=float(np.sum(np.sqrt(2.0 * (A + a[sel]) * hD))),
+        limit="fixed",
+    )
+    if M is not None and smallest < M * (1 - 1e-9):
+        row["reason"] = (
+            f"the fixed cycle of {days} days gives orders of {smallest:.2f}, below the "
+            f"minimum order value {M:g}"
+        )
+
+
 def supplier_order_cycles(
     items: pd.DataFrame,
     suppliers: pd.DataFrame,
@@ -655,7 +689,9 @@ def supplier_order_cycles(
     ``items``: one row per item with ``supplier``, ``annual_demand``, ``holding_cost``
     (per unit per year), ``item_order_cost`` and ``unit_value``. ``suppliers``: indexed
     by supplier, with ``order_cost`` (the fixed cost of one supplier order: transport,
-    reception, administration) and optionally ``min_order_value`` (0 or NaN: none).
+    reception, administration) and optionally ``min_order_value`` (0 or NaN: none) and
+    ``fixed_days`` (a cycle the buyer fixed: only the multiples are computed, see
+    :func:`_fixed_cycle`).
 
     For each supplier, :func:`joint_replenishment` (RAND with Silver's start, the
     minimum order value as its lower bound on T) gives the base cycle T and the
@@ -742,6 +778,12 @@ def supplier_order_cycles(
             out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
             continue
         M = M if math.isfinite(M) and M > 0 else None
+        fixed = np.nan
+        if "fixed_days" in suppliers.columns and key in suppliers.index:
+            fixed = float(suppliers["fixed_days"].get(key, np.nan))
+        if math.isfinite(fixed) and fixed > 0:
+            _fixed_cycle(row, out, sel, D, h, a, v, A, M, int(round(fixed)), max_days)
+            continue
         try:
             plan = joint_replenishment(
                 D[sel], h[sel], a[sel], A, unit_value=v[sel], min_order_value=M

@@ -462,6 +462,29 @@ def test_supplier_cycles_weekly_minimum_value_and_cap():
     assert (plan3.multiple[plan3.review_days > 0] >= 1).all()
 
 
+def test_supplier_cycles_fixed_cycle_best_multiples_by_enumeration():
+    """A cycle fixed by the buyer: for fixed T the joint cost separates per item
+    (a_i / (k T) + k T h_i D_i / 2), so each multiple must be the best integer of 1..cap
+    by enumeration; a minimum order value the cycle misses is reported, not enforced."""
+    rng = np.random.default_rng(13)
+    items, sup = _cycles_table(rng, suppliers=2, per=6)
+    items["item_order_cost"] = rng.uniform(5, 200, len(items))
+    sup = sup.assign(fixed_days=[7, 10], min_order_value=[0, 1e7])
+    plan, sp = L.supplier_order_cycles(items, sup, max_days=120)
+    for key, days in (("s0", 7), ("s1", 10)):
+        sel = (items.supplier == key).to_numpy()
+        T = days / 365.0
+        for (_, it), k in zip(items[sel].iterrows(), plan.multiple[sel], strict=True):
+            costs = [
+                it.item_order_cost / (j * T) + j * T * it.holding_cost * it.annual_demand / 2
+                for j in range(1, 120 // days + 1)
+            ]
+            assert k == int(np.argmin(costs)) + 1
+        assert sp.base_days[key] == days and sp.limit[key] == "fixed"
+    assert not sp.reason["s0"]
+    assert "below the minimum order value" in sp.reason["s1"]
+
+
 def test_supplier_cycles_bad_rows_are_reasons_not_errors():
     items = pd.DataFrame(
         {
