@@ -18,6 +18,9 @@ class SimulationResult:
 
     table: pd.DataFrame
     on_hand: np.ndarray | None = None
+    #: With ``keep_orders``: items x periods, True where the item placed an order at the
+    #: end of that period (every period, the warm-up included).
+    order_placed: np.ndarray | None = None
 
 
 def simulate_policy(
@@ -31,6 +34,7 @@ def simulate_policy(
     warmup: int = 0,
     keep_path: bool = False,
     lost_sales: bool = False,
+    keep_orders: bool = False,
 ) -> SimulationResult:
     """Simulate a periodic or continuous reorder-point policy with backorders, all items at once.
 
@@ -63,6 +67,12 @@ def simulate_policy(
     cycles, from one arrival to the next, without a shortage; ``cycles`` counts them),
     the share of demand periods without a shortage (``period_service``), average on-hand
     stock, average backorders, number of orders.
+
+    ``keep_path`` keeps the on-hand stock per item and period (``on_hand``);
+    ``keep_orders`` keeps when each item ordered (``order_placed``, a boolean items x
+    periods matrix, warm-up included: its row sums over the periods after ``warmup``
+    are the ``orders`` column), so that orders of several items can be counted
+    together, e.g. the days on which a supplier receives at least one order.
     """
     D = np.asarray(demand, dtype=float)
     if D.ndim != 2:
@@ -105,6 +115,7 @@ def simulate_policy(
     short_cycles = np.zeros(m)
     short_now = np.zeros(m, dtype=bool)
     path = np.zeros((m, T)) if keep_path else None
+    placed_path = np.zeros((m, T), dtype=bool) if keep_orders else None
 
     for t in range(T):
         arrive = pipeline[:, t]
@@ -156,6 +167,8 @@ def simulate_policy(
                 n_orders += placed
         if keep_path:
             path[:, t] = on_hand
+        if keep_orders:
+            placed_path[:, t] = placed
     n_obs = max(T - warmup, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(demanded > 0, served / demanded, 1.0)
@@ -173,7 +186,7 @@ def simulate_policy(
             "demand": demanded,
         }
     )
-    return SimulationResult(table, path)
+    return SimulationResult(table, path, placed_path)
 
 
 def _per_period(value, m: int, T: int, name: str) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Simulation against hand traces and theory; portfolio allocation optimality."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -104,3 +105,38 @@ def test_allocation_meets_portfolio_target_and_beats_uniform():
         else:
             hi = mid
     assert (c * sigma * k).sum() < (c * sigma * hi).sum()
+
+
+def test_order_matrix_matches_orders_and_review_days():
+    """The kept order placements add up to the ``orders`` column, fall only on review
+    days of a periodic (R, S) policy, and leave every other result unchanged."""
+    rng = np.random.default_rng(5)
+    d = rng.poisson(3.0, (40, 120)).astype(float)
+    lead = rng.integers(1, 6, (40, 120))
+    R = rng.integers(1, 15, 40)
+    S = rng.uniform(10, 60, 40)
+    plain = simulate_policy(d, lead, S, order_up_to=S, review_period=R, initial_on_hand=S)
+    kept = simulate_policy(
+        d, lead, S, order_up_to=S, review_period=R, initial_on_hand=S, keep_orders=True
+    )
+    pd.testing.assert_frame_equal(plain.table, kept.table)
+    assert plain.order_placed is None
+    placed = kept.order_placed
+    assert placed.shape == d.shape and placed.dtype == bool
+    assert placed.sum(axis=1).tolist() == kept.table["orders"].tolist()
+    assert placed.sum() > 100  # the check is not vacuous
+    t = np.arange(d.shape[1])
+    off_review = (t[None, :] % R[:, None]) != 0
+    assert not placed[off_review].any()
+    # with a warm-up the row sums after it are the orders counted
+    warm = simulate_policy(
+        d, lead, S, order_up_to=S, review_period=R, initial_on_hand=S, warmup=30, keep_orders=True
+    )
+    assert warm.order_placed[:, 30:].sum(axis=1).tolist() == warm.table["orders"].tolist()
+
+
+def test_order_matrix_hand_trace():
+    """The (s, S) trace of the first test orders at the end of days 2 and 5."""
+    d = np.full((1, 8), 10.0)
+    res = simulate_policy(d, 2, 20, order_up_to=50, initial_on_hand=50, keep_orders=True)
+    assert np.flatnonzero(res.order_placed[0]).tolist() == [2, 5]
