@@ -217,6 +217,7 @@ def run_plan(
     methods=None,
     portfolio_fill_rate: float | None = None,
     as_of=None,
+    review_days=None,
 ) -> PlanResult:
     """Classify, segment, forecast and compute a policy for every product x warehouse item.
 
@@ -244,6 +245,14 @@ def run_plan(
     (:func:`invplan.window.protection_demand`). Periodic-review items also get columns a
     daily-checking ERP can execute (see :func:`_review_hand_over`).
 
+    ``review_days`` (one value per item, or None) gives items their own review period:
+    an item with a value > 0 whose segment stocks it (``sQ``, ``sS`` or ``RS``) is
+    planned as periodic review (R, S) with R that many days, whatever its segment's
+    policy and review period (e.g. the order cycles of a joint replenishment per
+    supplier, :func:`invplan.lotsizing.supplier_order_cycles`); its protection interval
+    is then lead time + R (Silver, Pyke & Peterson, section 7.4). 0 or NaN keeps the
+    segment's rule.
+
     Implausible inputs (:mod:`invplan.plausibility`) are screened first: an item with an
     error finding keeps its row but is left out of the ranking and the statistics, its
     status is ``quarantined`` and its rule zero; lines dated after today (when no
@@ -251,6 +260,18 @@ def run_plan(
     :func:`_finish_policy` (whole units, statuses for rules that hold no stock); every
     finding and every status other than ``ok`` is a row of ``exceptions``.
     """
+    review_days_given = None
+    if review_days is not None:
+        review_days_given = np.asarray(review_days, dtype=float).ravel()
+        if review_days_given.shape != (len(items),):
+            raise ValueError(
+                f"review_days: expected one value per item ({len(items)}), "
+                f"got {review_days_given.size}"
+            )
+        bad = np.isinf(review_days_given) | (review_days_given < 0)
+        if bad.any():
+            raise ValueError("review_days: must be finite and >= 0 (0 or NaN: the segment's)")
+        review_days_given = np.nan_to_num(review_days_given, nan=0.0)
     history, items, screened = _screen_inputs(history, items, as_of)
     segments = DEFAULT_SEGMENTS.copy() if segments is None else segments
     rules = DEFAULT_RULES.copy() if rules is None else rules
@@ -332,6 +353,12 @@ def run_plan(
     review_days = seg_rows["review_days"].fillna(0).to_numpy(float)
     seg_policy = seg_rows["policy"].fillna("manual").to_numpy(object)
     review_days = np.where(seg_policy == "RS", review_days, 0.0)
+    overrides = None
+    if review_days_given is not None:
+        own = np.isin(seg_policy, ("sQ", "sS", "RS")) & (review_days_given > 0)
+        seg_policy = np.where(own, "RS", seg_policy)
+        review_days = np.where(own, review_days_given, review_days)
+        overrides = {"policy": seg_policy, "review_period": review_days}
     lt_days = items["lead_time_days"].to_numpy(float)
     lt_std_days = (
         items.get("lead_time_std_days", pd.Series(0.0, index=items.index)).fillna(0).to_numpy(float)
@@ -389,6 +416,7 @@ def run_plan(
         .to_numpy(float),
         as_of=as_of,
         portfolio_fill_rate=portfolio_fill_rate,
+        overrides=overrides,
     )
     pol.insert(0, "item", key.to_numpy())
     pol.insert(1, "segment", cls["segment"].to_numpy())
