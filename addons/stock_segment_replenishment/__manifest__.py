@@ -16,6 +16,7 @@
         "views/stock_replenishment_proposal_views.xml",
         "views/stock_replenishment_audit_views.xml",
         "views/stock_supplier_lead_time_views.xml",
+        "views/stock_vendor_order_cycle_views.xml",
         "views/stock_planning_profile_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",

@@ -18,6 +18,8 @@ from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
+from .stock_vendor_order_cycle import EPOCH as CYCLE_EPOCH
+
 _logger = logging.getLogger(__name__)
 
 SOURCE = "replenishment"
@@ -152,8 +154,13 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
         "epq_production_rate",
         "epq_setup_cost",
         "epq_qty",
+        "order_cycle_id",
+        "cycle_multiple",
+        "cycle_review_days",
     }
 )
+# Policies whose rules follow a vendor order cycle (see stock.vendor.order.cycle).
+CYCLE_POLICIES = ("sQ", "sS", "RS")
 
 
 class StockPlanningProfile(models.Model):
@@ -288,6 +295,24 @@ class StockPlanningProfile(models.Model):
     )
     proposal_ids = fields.One2many("stock.replenishment.proposal", "profile_id", "Proposals")
     pending_proposal_count = fields.Integer(compute="_compute_pending_proposal_count")
+    order_cycle_id = fields.Many2one(
+        "stock.vendor.order.cycle",
+        "Vendor Order Cycle",
+        readonly=True,
+        index="btree_not_null",
+        help="The main vendor's order cycle this item is ordered on.",
+    )
+    cycle_multiple = fields.Integer(
+        "Joins Every N-th Order",
+        readonly=True,
+        help="The item is in every N-th order of its vendor's cycle (joint replenishment).",
+    )
+    cycle_review_days = fields.Integer(
+        "Cycle Review Period (days)",
+        readonly=True,
+        help="The vendor's cycle times the multiple: the item's rule triggers every so "
+        "many days, on the vendor's order days.",
+    )
 
     @api.model
     def _job_owned_fields(self):
@@ -434,6 +459,7 @@ class StockPlanningProfile(models.Model):
             )
         else:
             selected = SQL()
+            self._compute_vendor_cycles(company, today)
         self.env.cr.execute(
             SQL(
                 """
@@ -479,6 +505,17 @@ class StockPlanningProfile(models.Model):
             stats["failed"],
         )
         return stats
+
+    def _compute_vendor_cycles(self, company, today):
+        """The vendor order cycles of the company, before its plans are computed. A
+        failure is logged and leaves the cycles of the last run in place: the plans
+        are still computed."""
+        try:
+            with self.env.cr.savepoint():
+                self.env["stock.vendor.order.cycle"].sudo()._compute_cycles(company, today)
+        except Exception:
+            self.env.invalidate_all()
+            _logger.exception("Vendor order cycles of %s were not computed", company.name)
 
     @staticmethod
     def _pool_batches(rows, size):
@@ -584,6 +621,10 @@ class StockPlanningProfile(models.Model):
                    s.review_period_days, s.holding_cost_rate, s.ordering_cost,
                    s.stockout_cost, s.auto_apply_tolerance, s.orderpoint_trigger,
                    s.review_anchor_date, s.stocking_strategy,
+                   COALESCE(p.cycle_review_days, 0) AS cycle_review_days,
+                   p.cycle_multiple, c.id AS cycle_id, c.partner_id AS cycle_partner,
+                   c.cycle_days AS cycle_base_days, c.order_on AS cycle_order_on,
+                   c.order_weekday AS cycle_weekday, c.anchor_date AS cycle_anchor_date,
                    w.lot_stock_id, w.code AS warehouse_code,
                    %(columns)s
               FROM stock_planning_profile p
@@ -591,6 +632,8 @@ class StockPlanningProfile(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN stock_warehouse w ON w.id = p.warehouse_id
          LEFT JOIN stock_segment s ON s.id = p.segment_id
+         LEFT JOIN stock_vendor_order_cycle c
+                ON c.id = p.order_cycle_id AND c.active AND c.cycle_days > 0
              WHERE p.id = ANY(%(ids)s)
           ORDER BY p.id
             """,
@@ -1695,6 +1738,7 @@ class StockPlanningProfile(models.Model):
         cost = np.where(np.isfinite(cost) & (cost > 0), cost, np.nan)
         stockout = col("stockout_cost", 0.0)
         review = np.where(policy == "RS", col("review_period_days", 0.0), 0.0)
+        self._follow_vendor_cycles(rows, lead, policy, review)
         lt_mean = np.array([x["mean"] for x in lead], dtype=float)
         lt_std = np.array([x["std"] for x in lead], dtype=float)
         moq = np.array([(x["vendor"] or {}).get("moq", 0.0) for x in lead], dtype=float)
@@ -2314,6 +2358,7 @@ class StockPlanningProfile(models.Model):
         )
         lines += self._explain_price_breaks(inputs["price_breaks"][i], values)
         lines += self._explain_production_lot(inputs["production_lots"][i], values)
+        lines += self._explain_order_cycle(r)
         lines.append(
             self.env._(
                 "Result: safety stock %(ss).2f, min %(min).2f, max %(max).2f, expected fill "
@@ -2421,9 +2466,53 @@ class StockPlanningProfile(models.Model):
         )
         self.env["stock.planning.profile"].invalidate_model()
 
+    def _follow_vendor_cycles(self, rows, lead, policy, review):
+        """Plans on a vendor order cycle (``stock.vendor.order.cycle``): periodic review
+        every ``cycle_review_days`` (the vendor's cycle x the item's multiple) on the
+        vendor's order days, in place of the segment's policy. Only while the cycle's
+        vendor is still the item's main vendor and the segment keeps stock by rule;
+        ``policy`` and ``review`` are changed in place, each row gets ``cycle_grouped``."""
+        for i, r in enumerate(rows):
+            vendor = lead[i]["vendor"] or {}
+            grouped = bool(
+                r["cycle_id"]
+                and r["cycle_review_days"] > 0
+                and policy[i] in CYCLE_POLICIES
+                and vendor.get("partner") == r["cycle_partner"]
+            )
+            r["cycle_grouped"] = grouped
+            if not grouped:
+                continue
+            policy[i] = "RS"
+            review[i] = float(r["cycle_review_days"])
+            if r["cycle_order_on"] == "weekday":
+                r["cycle_anchor"] = CYCLE_EPOCH + timedelta(days=int(r["cycle_weekday"] or 0))
+            else:
+                r["cycle_anchor"] = r["cycle_anchor_date"] or CYCLE_EPOCH
+
+    def _explain_order_cycle(self, r):
+        """The sentence of the explanation on the vendor's order cycle."""
+        if not r.get("cycle_grouped"):
+            return []
+        cycle = self.env["stock.vendor.order.cycle"].sudo().browse(r["cycle_id"])
+        return [
+            self.env._(
+                "Vendor order cycle: %(vendor)s is sent one order every %(base)d days "
+                "(first order day %(anchor)s); this item joins every %(k)d-th order, so its "
+                "rule is reviewed every %(days)d days on the vendor's order days, in place of "
+                "the segment's policy (joint replenishment, see the vendor's order cycle).",
+                vendor=cycle.partner_id.display_name,
+                base=r["cycle_base_days"],
+                anchor=r["cycle_anchor"],
+                k=r["cycle_multiple"] or 1,
+                days=r["cycle_review_days"],
+            )
+        ]
+
     def _apply_review_calendar(self, ctx, toggles):
         """Periodic review with Odoo's own switches: on a review day the rule triggers
-        automatically; on other days it is manual and snoozed until the next review."""
+        automatically; on other days it is manual and snoozed until the next review.
+        The review days are the segment's, or the vendor order cycle's for its items."""
         if not toggles:
             return
         segments = self.env["stock.segment"].sudo().with_context(active_test=False)
@@ -2431,13 +2520,18 @@ class StockPlanningProfile(models.Model):
         rows = []
         for op, r in toggles:
             segment = segments.browse(r["segment_id"])
-            if segment._is_review_day(today):
+            if r.get("cycle_grouped"):
+                period = max(int(r["cycle_review_days"]), 1)
+                anchor = r["cycle_anchor"]
+            else:
+                period = max(segment.review_period_days or 1, 1)
+                anchor = segment.review_anchor_date or CYCLE_EPOCH
+            gone = (today - anchor).days % period
+            if gone == 0:
                 trigger, snooze = "auto", None
             else:
                 trigger = "manual"
-                period = max(segment.review_period_days or 1, 1)
-                anchor = segment.review_anchor_date or today
-                snooze = today + timedelta(days=period - (today - anchor).days % period)
+                snooze = today + timedelta(days=period - gone)
             if op["trigger"] != trigger or (op["snoozed_until"] or None) != snooze:
                 rows.append(SQL("(%s, %s, %s::date)", op["id"], trigger, snooze))
         if not rows:

@@ -2,6 +2,7 @@ from . import (
     test_forecast_policy,
     test_hostile_data,
     test_lead_time,
+    test_order_cycles,
     test_plan_policy,
     test_policy,
     test_price_breaks,
