@@ -303,7 +303,7 @@ class StockPlanningProfile(models.Model):
         help="The main vendor's order cycle this item is ordered on.",
     )
     cycle_multiple = fields.Integer(
-        "Joins Every N-th Order",
+        "In One Order Out Of",
         readonly=True,
         help="The item is in every N-th order of its vendor's cycle (joint replenishment).",
     )
@@ -2498,7 +2498,7 @@ class StockPlanningProfile(models.Model):
         return [
             self.env._(
                 "Vendor order cycle: %(vendor)s is sent one order every %(base)d days "
-                "(first order day %(anchor)s); this item joins every %(k)d-th order, so its "
+                "(first order day %(anchor)s); this item is in one order out of %(k)d, so its "
                 "rule is reviewed every %(days)d days on the vendor's order days, in place of "
                 "the segment's policy (joint replenishment, see the vendor's order cycle).",
                 vendor=cycle.partner_id.display_name,

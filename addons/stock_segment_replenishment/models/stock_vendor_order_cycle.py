@@ -151,11 +151,11 @@ class StockVendorOrderCycle(models.Model):
         "the vendor's cost per order.",
     )
     annual_saving = fields.Monetary("Saving / Year", readonly=True)
-    limit = fields.Selection(LIMITS, "Set By", readonly=True)
+    set_by = fields.Selection(LIMITS, "Set By", readonly=True)
     computed_date = fields.Date("Computed On", readonly=True)
     issue = fields.Text(readonly=True, help="Why the cycle could not be computed.")
     explanation = fields.Text("Calculation", readonly=True)
-    plan_ids = fields.One2many("stock.planning.profile", "order_cycle_id", "Items")
+    plan_ids = fields.One2many("stock.planning.profile", "order_cycle_id", "Item Plans")
 
     _vendor_company_uniq = models.Constraint(
         "unique (partner_id, company_id)", "A vendor has one order cycle per company."
@@ -391,7 +391,7 @@ class StockVendorOrderCycle(models.Model):
             "annual_cost": 0.0,
             "independent_cost": 0.0,
             "annual_saving": 0.0,
-            "limit": False,
+            "set_by": False,
             "issue": False,
             "explanation": False,
         }
@@ -440,7 +440,7 @@ class StockVendorOrderCycle(models.Model):
             annual_cost=float(row["annual_cost"]),
             independent_cost=float(row["independent_cost"]),
             annual_saving=float(row["independent_cost"] - row["annual_cost"]),
-            limit=row["limit"] or "none",
+            set_by=row["limit"] or "none",
             issue=row["reason"] or False,
         )
         values["explanation"] = self._explain_cycle(cycle, values, int(left_out.sum()))
@@ -468,7 +468,7 @@ class StockVendorOrderCycle(models.Model):
                 currency.format(cycle.min_order_value),
             ),
             "fixed": self.env._("fixed by the buyer; each item's multiple is its cheapest"),
-        }[values["limit"]]
+        }[values["set_by"]]
         lines = [
             self.env._(
                 "Orders go out %(when)s: %(how)s.",
@@ -494,8 +494,7 @@ class StockVendorOrderCycle(models.Model):
         if left_out:
             lines.append(
                 self.env._(
-                    "%d items of this vendor are planned on their own (no demand or no "
-                    "valid cost).",
+                    "Items of this vendor planned on their own (no demand or no valid cost): %d.",
                     left_out,
                 )
             )

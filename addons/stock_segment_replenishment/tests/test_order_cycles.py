@@ -134,7 +134,7 @@ class TestOrderCycles(ReplenishmentCommon):
         self.run_job()
         self.cycle.invalidate_recordset()
         _plan, bound = self.expected(min_order_value=[minimum])
-        self.assertEqual(self.cycle.limit, "min_order_value")
+        self.assertEqual(self.cycle.set_by, "min_order_value")
         self.assertEqual(self.cycle.cycle_days, int(bound.base_days["v"]))
         self.assertGreater(self.cycle.cycle_days, int(free.base_days["v"]))
         # The smallest order (the items in every order) reaches the minimum.
@@ -154,7 +154,7 @@ class TestOrderCycles(ReplenishmentCommon):
         self.run_job()
         self.cycle.invalidate_recordset()
         self.assertEqual(self.cycle.cycle_days, 10)
-        self.assertEqual(self.cycle.limit, "fixed")
+        self.assertEqual(self.cycle.set_by, "fixed")
         item_plan, _summary = self.expected(fixed_days=[10])
         for plan, k in zip(self.plans(), item_plan.multiple, strict=True):
             self.assertEqual(plan.cycle_review_days, 10 * int(k))
