@@ -13,6 +13,7 @@ from odoo.addons.stock_segment_forecast.models.stock_planning_profile import (
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from invplan.costopt import rq_service_normal
 from invplan.leadtime import lead_time_stats
 from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
@@ -2328,9 +2329,12 @@ class StockPlanningProfile(models.Model):
             ),
             "cost_based": self.env._(
                 "Cost-based (r, Q) (Hadley-Whitin): mu_P = %(mu).2f, sigma_P = %(sp).2f; "
-                "r and Q minimise holding + ordering + stockout cost.",
+                "r and Q minimise holding + ordering + stockout cost.%(implied)s",
                 mu=mu_p,
                 sp=sigma_p,
+                implied=self._implied_service_sentence(
+                    values, mu_p, sigma_p, float(result["undershoot"].iat[i])
+                ),
             ),
         }
         discrete = self.env._(
@@ -2489,6 +2493,21 @@ class StockPlanningProfile(models.Model):
                 r["cycle_anchor"] = CYCLE_EPOCH + timedelta(days=int(r["cycle_weekday"] or 0))
             else:
                 r["cycle_anchor"] = r["cycle_anchor_date"] or CYCLE_EPOCH
+
+    def _implied_service_sentence(self, values, mu_p, sigma_p, undershoot):
+        """What the stockout cost buys in service: the exact fill rate and cycle
+        service of the (r, Q) chosen (``invplan.costopt.rq_service_normal``), r without
+        the daily check's undershoot allowance (which only keeps that service)."""
+        r, q = values["reorder_point_qty"] - undershoot, values["order_qty"]
+        if not (sigma_p > 0 and q > 0 and math.isfinite(r) and math.isfinite(mu_p)):
+            return ""
+        fill, csl = rq_service_normal(r, q, mu_p, sigma_p)
+        return self.env._(
+            " The stockout cost implies a fill rate of %(fill).2f %% and a cycle service "
+            "of %(csl).1f %% (exact, normal lead-time demand).",
+            fill=100.0 * fill,
+            csl=100.0 * csl,
+        )
 
     def _explain_order_cycle(self, r):
         """The sentence of the explanation on the vendor's order cycle."""

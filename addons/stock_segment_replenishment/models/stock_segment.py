@@ -1,6 +1,7 @@
 from datetime import date
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 TRIGGERS = [("auto", "Auto"), ("manual", "Manual")]
 
@@ -29,3 +30,46 @@ class StockSegment(models.Model):
         period = max(self.review_period_days or 1, 1)
         anchor = self.review_anchor_date or date(2025, 1, 6)
         return (day - anchor).days % period == 0
+
+    implied_fill_rate = fields.Float(
+        "Implied Fill Rate (%)",
+        compute="_compute_implied_service",
+        digits=(16, 1),
+        help="Cost-based segments: the fill rate the stockout cost buys, over the "
+        "segment's planned items (expected fill rate of each plan, weighted by its "
+        "demand). Change the stockout cost to move it.",
+    )
+    implied_cycle_service = fields.Float(
+        "Implied Cycle Service (%)",
+        compute="_compute_implied_service",
+        digits=(16, 1),
+        help="Cost-based segments: the share of replenishment cycles without a "
+        "stockout that the stockout cost buys, weighted by demand.",
+    )
+
+    def _compute_implied_service(self):
+        """Demand-weighted means of the plans' expected fill rate and cycle service, in
+        one query for the segments with a stockout cost."""
+        costed = self.filtered(lambda s: s.id and s.stockout_cost > 0)
+        found = {}
+        if costed:
+            self.env["stock.planning.profile"].flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT segment_id,
+                       SUM(expected_fill_rate * avg_daily_demand) / NULLIF(SUM(avg_daily_demand), 0),
+                       SUM(cycle_service_level * avg_daily_demand) / NULLIF(SUM(avg_daily_demand), 0)
+                  FROM stock_planning_profile
+                 WHERE segment_id = ANY(%s) AND active AND policy_status = 'ok'
+                   AND avg_daily_demand > 0
+              GROUP BY segment_id
+                """,
+                    costed.ids,
+                )
+            )
+            found = {sid: (fill, csl) for sid, fill, csl in self.env.cr.fetchall()}
+        for segment in self:
+            fill, csl = found.get(segment.id, (None, None))
+            segment.implied_fill_rate = 100.0 * fill if fill is not None else 0.0
+            segment.implied_cycle_service = 100.0 * csl if csl is not None else 0.0

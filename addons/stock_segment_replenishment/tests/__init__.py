@@ -1,4 +1,5 @@
 from . import (
+    test_cost_based,
     test_forecast_policy,
     test_hostile_data,
     test_lead_time,
