@@ -151,7 +151,7 @@ class StockVendorOrderCycle(models.Model):
         "the vendor's cost per order.",
     )
     annual_saving = fields.Monetary("Saving / Year", readonly=True)
-    set_by = fields.Selection(LIMITS, "Set By", readonly=True)
+    set_by = fields.Selection(LIMITS, readonly=True)
     computed_date = fields.Date("Computed On", readonly=True)
     issue = fields.Text(readonly=True, help="Why the cycle could not be computed.")
     explanation = fields.Text("Calculation", readonly=True)
