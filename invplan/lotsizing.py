@@ -612,35 +612,42 @@ def joint_replenishment(
     )
 
 
-def _round_cycle(T_days, k, A, a, hD, lo_days, hi_days, weekly):
-    """Whole-day base cycle near ``T_days`` for fixed multiples k: the cheaper of the
-    two neighbouring whole days (or whole weeks when ``weekly`` and the cycle is a
-    week or more), inside [lo_days, hi_days] (the minimum order value rounds up, the
-    capacity rounds down). The cost is convex in T, so one of the two neighbours of the
-    continuous optimum is the best whole value. Returns (days, annual cost)."""
-    step = 7 if weekly and T_days >= 7 - 1e-9 else 1
-    lo_whole = max(step, math.ceil(lo_days / step - 1e-9) * step)
-    hi_whole = math.floor(hi_days / step + 1e-9) * step if math.isfinite(hi_days) else math.inf
-    if lo_whole > hi_whole:  # no whole week (or day) fits between the bounds
-        if step == 7:
-            return _round_cycle(T_days, k, A, a, hD, lo_days, hi_days, False)
-        lo_whole = hi_whole = max(1, math.floor(hi_days))
-    candidates = {
-        min(max(math.floor(T_days / step) * step, lo_whole), hi_whole),
-        min(max(math.ceil(T_days / step) * step, lo_whole), hi_whole),
-    }
-    fixed = A + np.sum(a / k)
-    var = np.sum(k * hD)
-
-    def cost(days):
-        T = days / DAYS_PER_YEAR
-        return fixed / T + T / 2.0 * var
-
-    best = min(candidates, key=cost)
-    return int(best), float(cost(best))
-
-
 DAYS_PER_YEAR = 365.0
+
+
+def _grid_cycle(D, h, a, v, A, M, max_days, weekly):
+    """The cheapest whole-day cycle of one supplier, exactly, with its multiples.
+
+    For a fixed cycle T the joint cost of [SPP] 10.4,
+    :math:`(A + \\sum a_i/k_i)/T + T/2 \\sum k_i h_i D_i`, separates per item, so each
+    item's best multiple is Goyal's :math:`k(k-1) \\le 2a_i/(h_i D_i T^2) \\le k(k+1)`
+    (Goyal 1974), capped at ``max_days // T``. Every whole number of days up to
+    ``max_days`` (whole weeks from a week on when ``weekly``) is then costed and the
+    cheapest kept: the exact optimum over the cycles a scheduler can follow. A cycle is
+    valid when some item is in every order (otherwise the true cycle is longer and is
+    costed as such) and, with a minimum order value M, when that smallest order reaches
+    M at ``v``. Returns ``(days, multiples, cost, limit)`` or None if no cycle is
+    valid; ``limit`` is ``"min_order_value"`` when M moved the choice."""
+    days = np.arange(1, max_days + 1)
+    if weekly:
+        days = days[(days < 7) | (days % 7 == 0)]
+    T = days[:, None] / DAYS_PER_YEAR
+    hD = (h * D)[None, :]
+    x = 2.0 * a[None, :] / (hD * T * T)
+    k = np.maximum(1, np.ceil((-1.0 + np.sqrt(1.0 + 4.0 * x)) / 2.0 - 1e-12))
+    k = np.maximum(np.minimum(k, (max_days // days)[:, None]), 1).astype(np.int64)
+    cost = (A + np.sum(a[None, :] / k, axis=1)) / T[:, 0] + T[:, 0] / 2.0 * np.sum(k * hD, axis=1)
+    valid = (k == 1).any(axis=1)
+    free = np.where(valid, cost, np.inf)
+    if M is not None:
+        smallest = np.sum(np.where(k == 1, (D * v)[None, :], 0.0), axis=1) * T[:, 0]
+        valid &= smallest >= M * (1 - 1e-12)
+    cost = np.where(valid, cost, np.inf)
+    if not np.isfinite(cost).any():
+        return None
+    best = int(np.argmin(cost))
+    limit = "min_order_value" if M is not None and cost[best] > free.min() * (1 + 1e-12) else ""
+    return int(days[best]), k[best], float(cost[best]), limit
 
 
 def _fixed_cycle(row, out, sel, D, h, a, v, A, M, days, max_days):
@@ -693,14 +700,16 @@ def supplier_order_cycles(
     ``fixed_days`` (a cycle the buyer fixed: only the multiples are computed, see
     :func:`_fixed_cycle`).
 
-    For each supplier, :func:`joint_replenishment` (RAND with Silver's start, the
-    minimum order value as its lower bound on T) gives the base cycle T and the
-    multiples k_i; T is then rounded to whole days, or to whole weeks once it is a week
-    or more (``weekly``: "every Monday" is how suppliers and buyers schedule; the
-    order day is the weekday of the cycle's anchor), choosing the cheaper neighbour of
-    the continuous optimum (the cost of [SPP] section 10.4 is convex in T) and rounding
-    up where the minimum order value binds. An item's review period is k_i x the base
-    cycle, capped at ``max_days`` (the multiple is lowered to fit).
+    For each supplier the cycle is the cheapest whole number of days up to
+    ``max_days``, or of whole weeks once it is a week or more (``weekly``: "every
+    Monday" is how suppliers and buyers schedule; the order day is the weekday of the
+    cycle's anchor), with each item's best multiple for it (:func:`_grid_cycle`: for a
+    fixed cycle the cost of [SPP] section 10.4 separates per item, so enumerating the
+    cycles gives the exact optimum over them, review periods k_i x T capped at
+    ``max_days`` included). With a minimum order value, only cycles whose smallest order
+    (the items in every order) reaches it at ``unit_value`` are kept. The continuous
+    optimum of :func:`joint_replenishment` (RAND, Silver) is at most this cost; the
+    whole-day optimum is within a few per cent of it (tier-1 tests).
 
     Items that cannot be planned jointly (no demand, no holding cost, no positive cost
     at all) are returned with ``multiple`` 0 and a ``reason``; a supplier none of whose
@@ -784,32 +793,18 @@ def supplier_order_cycles(
         if math.isfinite(fixed) and fixed > 0:
             _fixed_cycle(row, out, sel, D, h, a, v, A, M, int(round(fixed)), max_days)
             continue
-        try:
-            plan = joint_replenishment(
-                D[sel], h[sel], a[sel], A, unit_value=v[sel], min_order_value=M
-            )
-        except ValueError as exc:
-            row["reason"] = str(exc)
-            out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
-            continue
-        k = plan.items["multiple"].to_numpy(np.int64)
-        hD = h[sel] * D[sel]
-        lo_days = 0.0
-        if M is not None:
-            base_value = float(np.sum((D[sel] * v[sel])[k == 1]))
-            lo_days = M / base_value * DAYS_PER_YEAR if base_value > 0 else math.inf
-        if lo_days > max_days:
+        found = _grid_cycle(D[sel], h[sel], a[sel], v[sel], A, M, max_days, weekly)
+        if found is None:
             row["reason"] = (
                 f"the minimum order value {M:g} needs more than {max_days} days of demand"
+                if M is not None
+                else "no whole-day cycle within the longest review period"
             )
             out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
             continue
-        days, cost = _round_cycle(
-            plan.base_cycle * DAYS_PER_YEAR, k, A, a[sel], hD, lo_days, max_days, weekly
-        )
-        k = np.maximum(np.minimum(k, max_days // days), 1)
+        days, k, cost, limit = found
+        hD = h[sel] * D[sel]
         T = days / DAYS_PER_YEAR
-        cost = (A + np.sum(a[sel] / k)) / T + T / 2.0 * np.sum(k * hD)
         cycle = k * T
         out.iloc[sel, out.columns.get_loc("multiple")] = k
         out.iloc[sel, out.columns.get_loc("review_days")] = k * days
@@ -822,8 +817,8 @@ def supplier_order_cycles(
             item_order_cost=float(np.sum(a[sel] / cycle)),
             holding_cost=float(T / 2.0 * np.sum(k * hD)),
             annual_cost=float(cost),
-            independent_cost=plan.independent_cost,
-            limit=plan.limit,
+            independent_cost=float(np.sum(np.sqrt(2.0 * (A + a[sel]) * hD))),
+            limit=limit,
         )
     return out, pd.DataFrame.from_dict(rows, orient="index")
 

@@ -439,6 +439,41 @@ def test_supplier_cycles_whole_days_match_enumeration():
             assert row.annual_cost <= free.annual_cost * 1.02
 
 
+def test_supplier_cycles_exact_over_whole_days_and_multiples():
+    """Small random suppliers: the cycle and multiples found cost exactly the minimum of
+    the joint cost over every whole number of days 1..D and every combination of
+    multiples with k x days <= D (brute force), with a minimum order value too."""
+    rng = np.random.default_rng(21)
+    cap = 40
+    for trial in range(12):
+        items, sup = _cycles_table(rng, suppliers=1, per=3)
+        items["item_order_cost"] = rng.uniform(1, 80, len(items))
+        M = None
+        if trial % 3 == 2:
+            M = float((items.annual_demand * items.unit_value).max() * 8 / 365.0)
+            sup = sup.assign(min_order_value=[M])
+        plan, sp = L.supplier_order_cycles(items, sup, weekly=False, max_days=cap)
+        D, h, a, v = (
+            items[c].to_numpy()
+            for c in ("annual_demand", "holding_cost", "item_order_cost", "unit_value")
+        )
+        A = sup.order_cost.iloc[0]
+        best = math.inf
+        for days in range(1, cap + 1):
+            top = cap // days
+            for k in itertools.product(range(1, top + 1), repeat=3):
+                k = np.array(k)
+                if 1 not in k:
+                    continue
+                if M is not None and (D * v)[k == 1].sum() * days / 365.0 < M * (1 - 1e-12):
+                    continue
+                best = min(best, L.joint_cost(k, days / 365.0, D, h, a, A))
+        if math.isinf(best):
+            assert sp.base_days.iloc[0] == 0
+            continue
+        assert sp.annual_cost.iloc[0] == pytest.approx(best, rel=1e-12)
+
+
 def test_supplier_cycles_weekly_minimum_value_and_cap():
     rng = np.random.default_rng(8)
     items, sup = _cycles_table(rng, suppliers=2, per=4)
