@@ -18,6 +18,7 @@
         "views/stock_segment_rule_views.xml",
         "views/stock_planning_profile_views.xml",
         "views/stock_segment_migration_views.xml",
+        "views/stock_planning_run_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_segment_menus.xml",

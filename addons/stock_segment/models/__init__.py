@@ -3,6 +3,7 @@ from . import (
     res_config_settings,
     stock_planning_profile,
     stock_planning_profile_demo,
+    stock_planning_run,
     stock_planning_screen,
     stock_segment,
     stock_segment_migration,

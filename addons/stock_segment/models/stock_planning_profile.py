@@ -429,37 +429,92 @@ class StockPlanningProfile(models.Model):
             return None
 
     @api.model
-    def _run_batches(self, job, batches, run, on_failure=None, may_commit=None, logger=None):
+    def _run_batches(
+        self, job, batches, run, on_failure=None, may_commit=None, logger=None, shared=True
+    ):
         """``run(ids)`` for each batch of ids, the shared loop of the nightly jobs.
 
         Each batch runs in a savepoint; a failing batch is retried id by id, and an id
         that still fails is logged, handed to ``on_failure(id, error)`` (e.g. to raise a
         planning exception) and skipped. When the job may commit, progress is committed
         after each batch (Odoo's cron progress). Messages go to the calling job's
-        ``logger``. Returns the ids that failed."""
+        ``logger``. Returns the ids that failed.
+
+        Inside a planning run (``planning_run_step_id`` in the context) and when the
+        job's batches stand on their own (``shared``: each batch writes its results; a
+        job that gathers the batches' results and writes them at the end passes
+        False), the batches are stored on the run's step and claimed one at a time, so
+        that other workers share them and a resumed run skips those done (see
+        ``stock.planning.run``)."""
         logger = logger or _logger
         if may_commit is None:
             may_commit = self._may_commit()
+        step_id = self.env.context.get("planning_run_step_id")
+        if step_id and shared:
+            return self._run_claimed_batches(
+                step_id, job, batches, run, on_failure, may_commit, logger
+            )
         if may_commit:
             self.env["ir.cron"]._commit_progress(remaining=sum(len(b) for b in batches))
         failed = []
         for batch in batches:
-            try:
-                self._run_batch_retrying(job, batch, run, may_commit, logger)
-            except Exception:  # noqa: BLE001  (isolate the failing ids, the job goes on)
-                logger.exception("%s batch of %d failed; retrying one by one", job, len(batch))
-                self.env.invalidate_all()
-                for record_id in batch:
-                    try:
-                        self._run_batch_retrying(job, [record_id], run, may_commit, logger)
-                    except Exception as error:  # noqa: BLE001
-                        self.env.invalidate_all()
-                        failed.append(record_id)
-                        logger.exception("%s of id %s skipped", job, record_id)
-                        if on_failure:
-                            on_failure(record_id, error)
+            failed += self._run_one_batch(job, batch, run, on_failure, may_commit, logger)
             if may_commit:
                 self.env["ir.cron"]._commit_progress(len(batch))
+        return failed
+
+    @api.model
+    def _run_one_batch(self, job, batch, run, on_failure, may_commit, logger):
+        """One batch of :meth:`_run_batches`, retried id by id when it fails. Returns
+        the ids that still failed."""
+        try:
+            self._run_batch_retrying(job, batch, run, may_commit, logger)
+            return []
+        except Exception:  # noqa: BLE001  (isolate the failing ids, the job goes on)
+            logger.exception("%s batch of %d failed; retrying one by one", job, len(batch))
+            self.env.invalidate_all()
+        failed = []
+        for record_id in batch:
+            try:
+                self._run_batch_retrying(job, [record_id], run, may_commit, logger)
+            except Exception as error:  # noqa: BLE001
+                self.env.invalidate_all()
+                failed.append(record_id)
+                logger.exception("%s of id %s skipped", job, record_id)
+                if on_failure:
+                    on_failure(record_id, error)
+        return failed
+
+    @api.model
+    def _run_claimed_batches(self, step_id, job, batches, run, on_failure, may_commit, logger):
+        """The batches of a planning run's step: stored once (the first worker's ids,
+        or those of the run that stopped), then claimed one by one until none is left.
+        A batch is marked done in the transaction of its own work, so a batch is done
+        exactly when its results are saved."""
+        from .stock_planning_run import _BatchCalls
+
+        Batch = self.env["stock.planning.run.batch"].sudo()
+        call_no = _BatchCalls.next(self.env.cr.dbname, step_id, job)
+        Batch._store(step_id, job, call_no, batches)
+        if may_commit:
+            self.env["ir.cron"]._commit_progress()
+        failed = []
+        while True:
+            claimed = Batch._claim(step_id, job, call_no, fresh=may_commit)
+            if claimed is None:
+                break
+            batch_id, ids = claimed
+            try:
+                if may_commit:
+                    # Others see it running; its advisory lock stays.
+                    self.env["ir.cron"]._commit_progress()
+                lost = self._run_one_batch(job, ids, run, on_failure, may_commit, logger)
+                failed += lost
+                Batch._finish(batch_id, len(lost))
+                if may_commit:
+                    self.env["ir.cron"]._commit_progress(len(ids))
+            finally:
+                Batch._release(batch_id)
         return failed
 
     @api.model

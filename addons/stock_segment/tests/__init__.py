@@ -1,1 +1,7 @@
-from . import test_buttons, test_classification, test_screen, test_security
+from . import (
+    test_buttons,
+    test_classification,
+    test_planning_run,
+    test_screen,
+    test_security,
+)

@@ -8,5 +8,6 @@ from . import (
     stock_forecast_accuracy,
     stock_planning_exception,
     stock_planning_profile,
+    stock_planning_run,
     stock_segment,
 )

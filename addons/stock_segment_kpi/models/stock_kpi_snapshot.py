@@ -438,6 +438,8 @@ class StockKpiSnapshot(models.Model):
             self._record_snapshot_failure,
             may_commit=self._may_commit(),
             logger=_logger,
+            # The batches' rows are gathered and written at the end: not shared.
+            shared=False,
         )
         stats["failed"] = len(failed_ids)
         products = pd.concat(monthly, ignore_index=True) if monthly else pd.DataFrame()

@@ -8,6 +8,7 @@ from . import (
     stock_lifecycle_policy,
     stock_planning_exception,
     stock_planning_profile,
+    stock_planning_run,
     stock_provision_proposal,
     stock_provision_proposal_line,
     stock_provision_rate,

@@ -4,6 +4,7 @@ from . import (
     res_partner,
     stock_planning_exception,
     stock_planning_profile,
+    stock_planning_run,
     stock_replenishment_audit,
     stock_replenishment_proposal,
     stock_segment,
