@@ -1,0 +1,507 @@
+"""The whole nightly planning run inside Odoo, end to end, with one worker and with two.
+
+Builds one catalogue with set-based SQL in a copy of a database that has the planning
+addons installed (``stock_segment_kpi``, ``stock_segment_lifecycle``,
+``stock_segment_replenishment``): PAIRS product x warehouse pairs (PAIRS / 2 storable
+products in two warehouses of the main company) with two years of weekly done customer
+deliveries (smooth, intermittent and dying items), a receipt from the vendor every four
+weeks, on-hand stock, a vendor price list line with its delay, the Buy route and a
+standard price. No plan is inserted: the classification step creates them from the moves,
+as on a real database.
+
+The catalogue database is then copied twice (``createdb -T``) and the same first run
+(``stock.planning.run._run_company``: classification, forecast, replenishment, stock
+aging, KPI snapshot) is run on each copy:
+
+- one worker: the run alone;
+- two workers: the run, and beside it a second process with its own registry that calls
+  ``stock.planning.run._cron_work()`` every second while a step is running (the helping
+  cron worker), taking a share of the step's stored batches.
+
+Prints per step: seconds, items, batches, workers, records written (from the step
+records), the total, and the batches each worker ran (``stock_planning_run_batch.worker``).
+After the one-worker run, Odoo's own quantity to order of every reorder rule of the
+company (``_compute_qty_to_order_computed``, what the scheduler and the Replenishment
+screen compute) is timed on the same database, rolled back.
+
+Run from the Odoo source directory (so that ``import odoo`` works) with Odoo's
+interpreter and the repository on PYTHONPATH::
+
+    PYTHONPATH=/path/to/repo python /path/to/repo/benchmarks/nightly_odoo_scale.py \\
+        --template DB_WITH_ADDONS --addons-path A,B --pairs 10000 [--keep]
+
+Every database it makes is named after ``--prefix`` and dropped at the end (unless
+``--keep``). The first run writes the new reorder rules at once
+(``stock_segment_replenishment.auto_apply_new_rules``), as a go-live run does; without it
+every rule would wait for approval and there would be no rule for Odoo's anchor.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+
+from odoo_bench import add_database_arguments, open_registry
+
+
+# ---------------------------------------------------------------------- catalogue
+def generate(env, pairs, weeks, day, seed):
+    """The catalogue of ``pairs`` product x warehouse pairs in the main company, set-based."""
+    from odoo.tools import SQL
+
+    cr = env.cr
+    company = env.ref("base.main_company")
+    wh1 = env["stock.warehouse"].search([("company_id", "=", company.id)], order="id", limit=1)
+    wh2 = env["stock.warehouse"].create(
+        {"name": "Nightly East", "code": "NTE", "company_id": company.id}
+    )
+    vendor = env["res.partner"].create({"name": "Nightly vendor", "is_company": True})
+    buy = env.ref("purchase_stock.route_warehouse0_buy")
+    uom = env.ref("uom.product_uom_unit")
+    categ = env.ref("product.product_category_all", raise_if_not_found=False) or env[
+        "product.category"
+    ].search([], limit=1)
+    customers = env.ref("stock.stock_location_customers")
+    suppliers = env.ref("stock.stock_location_suppliers")
+    env["ir.config_parameter"].set_param("stock_segment_replenishment.auto_apply_new_rules", "1")
+    env.flush_all()
+    n_products = (pairs + 1) // 2
+    start = day - timedelta(weeks=weeks)
+    cr.execute(SQL("SELECT setseed(%s)", seed))
+    cr.execute(
+        SQL(
+            """
+        WITH t AS (
+            INSERT INTO product_template (name, type, is_storable, uom_id, categ_id, tracking,
+                   service_tracking, active, sale_ok, purchase_ok, list_price,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT jsonb_build_object('en_US', 'Nightly item ' || g), 'consu', true,
+                   %(uom)s, %(categ)s, 'none', 'no', true, true, true,
+                   round((8 + random() * 90)::numeric, 2), 1, 1,
+                   %(created)s, %(created)s
+              FROM generate_series(1, %(n)s) g
+            RETURNING id, list_price
+        ), p AS (
+            INSERT INTO product_product (product_tmpl_id, active, standard_price,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT id, true, jsonb_build_object(%(company)s, round(list_price * 0.6, 2)),
+                   1, 1, %(created)s, %(created)s FROM t
+            RETURNING id, product_tmpl_id
+        ), s AS (
+            INSERT INTO product_supplierinfo (partner_id, product_tmpl_id, product_uom_id,
+                   currency_id, delay, min_qty, price, sequence, company_id,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT %(vendor)s, p.product_tmpl_id, %(uom)s, %(currency)s, 3 + (p.id %% 12), 0,
+                   round(t.list_price * 0.6, 2), 1, %(company_id)s, 1, 1, now(), now()
+              FROM p JOIN t ON t.id = p.product_tmpl_id
+        )
+        INSERT INTO stock_route_product (route_id, product_id)
+        SELECT %(buy)s, product_tmpl_id FROM p
+            """,
+            uom=uom.id,
+            categ=categ.id,
+            n=n_products,
+            company=str(company.id),
+            company_id=company.id,
+            vendor=vendor.id,
+            currency=company.currency_id.id,
+            buy=buy.id,
+            created=start - timedelta(days=30),
+        )
+    )
+    # The pairs: every product in both warehouses, the last one in the first only when
+    # PAIRS is odd. Kind by product: 60 % smooth, 30 % intermittent, 10 % dying (no
+    # demand in the last 40 weeks).
+    cr.execute(
+        SQL(
+            """
+        CREATE TEMP TABLE nightly_pair ON COMMIT DROP AS
+        SELECT pp.id AS product_id, w.stock AS stock, w.k AS k, pp.id %% 10 AS kind,
+               2 + (pp.id %% 17) + w.k * 3 AS level
+          FROM product_product pp
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         CROSS JOIN (VALUES (0, %(s1)s), (1, %(s2)s)) AS w(k, stock)
+         WHERE pt.name ->> 'en_US' LIKE 'Nightly item %%'
+           AND (w.k = 0 OR pp.id < (SELECT max(id) FROM product_product) OR %(even)s)
+            """,
+            s1=wh1.lot_stock_id.id,
+            s2=wh2.lot_stock_id.id,
+            even=pairs % 2 == 0,
+        )
+    )
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO stock_move (product_id, product_uom, location_id, location_dest_id,
+               company_id, date, date_deadline, product_uom_qty, product_qty, quantity, state,
+               procure_method, reference, create_uid, write_uid, create_date, write_date)
+        SELECT p.product_id, %(uom)s, p.stock, %(customers)s, %(company)s, d.at, d.at,
+               d.q, d.q, d.q, 'done', 'make_to_stock', 'Nightly delivery', 1, 1, d.at, d.at
+          FROM nightly_pair p
+         CROSS JOIN generate_series(0, %(weeks)s - 1) w
+         CROSS JOIN LATERAL (
+               SELECT %(start)s::timestamp + (w * 7 + floor(random() * 7)) * interval '1 day'
+                        + interval '10 hours' AS at,
+                      CASE WHEN p.kind < 6 AND random() < 0.9
+                               THEN round(p.level * (1 + 0.3 * sin(w / 8.3)) + random() * 4)
+                           WHEN p.kind BETWEEN 6 AND 8 AND random() < 0.25
+                               THEN round(1 + random() * 9)
+                           WHEN p.kind = 9 AND w < %(weeks)s - 40 AND random() < 0.6
+                               THEN round(1 + random() * p.level)
+                           ELSE 0 END AS q) d
+         WHERE d.q > 0
+            """,
+            uom=uom.id,
+            customers=customers.id,
+            company=company.id,
+            start=start,
+            weeks=weeks,
+        )
+    )
+    # A receipt every four weeks of about what was delivered in the four weeks before.
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO stock_move (product_id, product_uom, location_id, location_dest_id,
+               company_id, date, date_deadline, product_uom_qty, product_qty, quantity, state,
+               procure_method, reference, create_uid, write_uid, create_date, write_date)
+        SELECT p.product_id, %(uom)s, %(suppliers)s, p.stock, %(company)s, r.at, r.at,
+               r.q, r.q, r.q, 'done', 'make_to_stock', 'Nightly receipt', 1, 1, r.at, r.at
+          FROM nightly_pair p
+         CROSS JOIN generate_series(0, %(weeks)s / 4 - 1) c
+         CROSS JOIN LATERAL (
+               SELECT %(start)s::timestamp + (c * 28 + 1) * interval '1 day'
+                        + interval '8 hours' AS at,
+                      round(CASE WHEN p.kind < 6 THEN 4 * p.level
+                                 WHEN p.kind < 9 THEN 5 ELSE p.level END
+                            * (0.8 + random() * 0.4)) AS q) r
+         WHERE r.q > 0 AND NOT (p.kind = 9 AND c > %(weeks)s / 4 - 12)
+            """,
+            uom=uom.id,
+            suppliers=suppliers.id,
+            company=company.id,
+            start=start,
+            weeks=weeks,
+        )
+    )
+    # On hand: a few weeks of demand (dying items keep what they had), entered a while ago.
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO stock_quant (product_id, location_id, company_id, quantity,
+               reserved_quantity, in_date, create_uid, write_uid, create_date, write_date)
+        SELECT product_id, stock, %(company)s,
+               round(CASE WHEN kind = 9 THEN 2 * level ELSE level * (1 + random() * 4) END),
+               0, %(day)s::timestamp - (floor(random() * 120) || ' days')::interval,
+               1, 1, now(), now()
+          FROM nightly_pair
+            """,
+            company=company.id,
+            day=day,
+        )
+    )
+    cr.execute(SQL("SELECT count(*) FROM nightly_pair"))
+    n_pairs = cr.fetchone()[0]
+    cr.execute(
+        SQL(
+            "SELECT count(*) FILTER (WHERE reference = 'Nightly delivery'), "
+            "count(*) FILTER (WHERE reference = 'Nightly receipt') FROM stock_move"
+        )
+    )
+    deliveries, receipts = cr.fetchone()
+    return {"pairs": n_pairs, "deliveries": deliveries, "receipts": receipts}
+
+
+# ---------------------------------------------------------------------- roles
+def role_generate(args):
+    registry = open_registry(args)
+    from odoo import SUPERUSER_ID, api
+
+    t0 = time.perf_counter()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        out = generate(env, args.pairs, args.weeks, args.day, args.seed)
+        cr.commit()
+    with registry.cursor() as cr:
+        cr.execute("ANALYZE")
+    out["seconds"] = time.perf_counter() - t0
+    write_json(args.out, out)
+
+
+def role_run(args):
+    """The run of the main company; with ``--anchor``, Odoo's quantity to order after it."""
+    registry = open_registry(args)
+    from odoo import SUPERUSER_ID, api
+
+    out = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        t0 = time.perf_counter()
+        run = env["stock.planning.run"]._run_company(company, day=args.day)
+        cr.commit()
+        out["wall"] = time.perf_counter() - t0
+        out["run"] = {"state": run.state, "duration": run.duration}
+        out["steps"] = [
+            {
+                "code": s.code,
+                "state": s.state,
+                "duration": s.duration,
+                "items": s.items,
+                "batches": s.batch_count,
+                "batches_done": s.batches_done,
+                "workers": s.workers,
+                "written": s.written,
+                "failures": s.failures,
+                "note": s.note or "",
+                "stats": s.stats or "",
+            }
+            for s in run.step_ids.sorted("sequence")
+        ]
+        cr.execute(
+            """SELECT st.code, b.worker, count(*), sum(b.size)
+                 FROM stock_planning_run_batch b
+                 JOIN stock_planning_run_step st ON st.id = b.step_id
+                WHERE st.run_id = %s
+             GROUP BY st.code, st.sequence, b.worker ORDER BY st.sequence, b.worker""",
+            [run.id],
+        )
+        out["workers"] = [list(r) for r in cr.fetchall()]
+        cr.execute(
+            "SELECT count(*) FROM stock_warehouse_orderpoint WHERE company_id = %s AND active",
+            [company.id],
+        )
+        out["orderpoints"] = cr.fetchone()[0]
+        cr.execute(
+            "SELECT count(*) FROM stock_planning_profile WHERE company_id = %s", [company.id]
+        )
+        out["profiles"] = cr.fetchone()[0]
+    if args.anchor:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company.id]})
+            ops = env["stock.warehouse.orderpoint"].search([("company_id", "=", company.id)])
+            t = time.perf_counter()
+            ops._compute_qty_to_order_computed()
+            env.flush_all()
+            out["odoo_qty_to_order"] = {"rules": len(ops), "seconds": time.perf_counter() - t}
+            cr.rollback()
+    write_json(args.out, out)
+
+
+def role_helper(args):
+    """A second worker: ``_cron_work()`` every second while a step of a run is running,
+    until the run is over (or ``--timeout`` seconds)."""
+    registry = open_registry(args)
+    from odoo import SUPERUSER_ID, api
+
+    deadline = time.monotonic() + args.timeout
+    calls = 0
+    busy = 0.0
+    seen = False
+    while time.monotonic() < deadline:
+        with registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*), count(*) FILTER (WHERE r.state = 'running'), "
+                "count(s.id) FILTER (WHERE s.state = 'running') "
+                "FROM stock_planning_run r LEFT JOIN stock_planning_run_step s "
+                "ON s.run_id = r.id AND s.state = 'running'"
+            )
+            runs, running, steps = cr.fetchone()
+            if seen and not running:
+                break
+            seen = seen or bool(runs)
+            # Only once a step runs: a run created but not yet locked by its worker
+            # would otherwise be taken over whole by this one.
+            if steps:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                t = time.perf_counter()
+                env["stock.planning.run"]._cron_work()
+                cr.commit()
+                busy += time.perf_counter() - t
+                calls += 1
+        time.sleep(1.0)
+    write_json(args.out, {"calls": calls, "busy": busy})
+
+
+def write_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f, default=str)
+
+
+# ---------------------------------------------------------------------- orchestration
+def child(args, role, db, out, *extra):
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--role",
+        role,
+        "--db",
+        db,
+        "--addons-path",
+        args.addons_path,
+        "--db-host",
+        args.db_host,
+        "--db-port",
+        args.db_port,
+        "--db-user",
+        args.db_user,
+        "--pairs",
+        str(args.pairs),
+        "--weeks",
+        str(args.weeks),
+        "--day",
+        args.day.isoformat(),
+        "--seed",
+        str(args.seed),
+        "--out",
+        out,
+        *extra,
+    ]
+    return subprocess.Popen(cmd)
+
+
+def pg(args, *cmd):
+    subprocess.run([*cmd, "-h", args.db_host, "-p", args.db_port, "-U", args.db_user], check=True)
+
+
+def wait(proc, what):
+    if proc.wait() != 0:
+        raise SystemExit(f"{what} failed (exit code {proc.returncode})")
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def print_run(label, res, helper=None):
+    print(
+        f"\n{label}: run {res['run']['state']}, {res['profiles']} plans, "
+        f"{res['orderpoints']} active reorder rules after the run"
+    )
+    print(
+        f"{'step':<15}{'seconds':>9}{'items':>9}{'batches':>9}{'workers':>9}{'written':>10}"
+        f"{'failed':>8}"
+    )
+    total = 0.0
+    for s in res["steps"]:
+        total += s["duration"]
+        print(
+            f"{s['code']:<15}{s['duration']:>9.1f}{s['items']:>9}{s['batches']:>9}"
+            f"{s['workers']:>9}{s['written']:>10}{s['failures']:>8}"
+        )
+    print(f"{'total of steps':<15}{total:>9.1f}")
+    print(f"{'run (record)':<15}{res['run']['duration']:>9.1f}")
+    print(f"{'run (wall)':<15}{res['wall']:>9.1f}")
+    for s in res["steps"]:
+        if s["note"] or s["state"] not in ("done",):
+            print(f"  step {s['code']}: state {s['state']}, note {s['note'][:300]!r}")
+    workers = sorted({w for _c, w, _n, _s in res["workers"]})
+    names = {w: f"worker {i + 1}" for i, w in enumerate(workers)}
+    print("batches per worker (step: worker = batches / items):")
+    for code in dict.fromkeys(c for c, *_ in res["workers"]):
+        parts = [
+            f"{names[w]} ({w}) = {n} / {size}" for c, w, n, size in res["workers"] if c == code
+        ]
+        print(f"  {code}: " + "; ".join(parts))
+    if helper:
+        print(f"helper: {helper['calls']} calls of _cron_work(), {helper['busy']:.1f} s busy")
+    return total
+
+
+def orchestrate(args):
+    prefix = f"{args.prefix}_{args.pairs}"
+    catalogue, one, two = f"{prefix}_cat", f"{prefix}_one", f"{prefix}_two"
+    tmp = tempfile.mkdtemp(prefix="nightly_")
+    made = []
+    try:
+        pg(args, "createdb", "-T", args.template, catalogue)
+        made.append(catalogue)
+        wait(child(args, "generate", catalogue, f"{tmp}/gen.json"), "catalogue")
+        gen = read_json(f"{tmp}/gen.json")
+        for db in (one, two):
+            pg(args, "createdb", "-T", catalogue, db)
+            made.append(db)
+        # One worker, then two: the runs are not run side by side (2 cores).
+        wait(child(args, "run", one, f"{tmp}/one.json", "--anchor"), "one-worker run")
+        helper = child(args, "helper", two, f"{tmp}/helper.json")
+        time.sleep(2.0)  # the helper's registry is loading; it waits for a running step
+        wait(child(args, "run", two, f"{tmp}/two.json"), "two-worker run")
+        wait(helper, "helper")
+        res_one, res_two = read_json(f"{tmp}/one.json"), read_json(f"{tmp}/two.json")
+        res_helper = read_json(f"{tmp}/helper.json")
+    finally:
+        if not args.keep:
+            for db in made:
+                subprocess.run(
+                    [
+                        "dropdb",
+                        "--if-exists",
+                        "-h",
+                        args.db_host,
+                        "-p",
+                        args.db_port,
+                        "-U",
+                        args.db_user,
+                        db,
+                    ],
+                    check=False,
+                )
+    print(
+        f"catalogue: {gen['pairs']} product x warehouse pairs, {gen['deliveries']} done "
+        f"deliveries and {gen['receipts']} done receipts over {args.weeks} weeks, generated "
+        f"in {gen['seconds']:.1f} s (not part of the run); run day {args.day}; "
+        f"cores={os.cpu_count()}"
+    )
+    total_one = print_run("one worker", res_one)
+    total_two = print_run("two workers", res_two, res_helper)
+    print(
+        f"\ntotal of steps: one worker {total_one:.1f} s, two workers {total_two:.1f} s "
+        f"(ratio {total_one / total_two:.2f})"
+    )
+    anchor = res_one.get("odoo_qty_to_order")
+    if anchor:
+        replenishment = next(
+            (s["duration"] for s in res_one["steps"] if s["code"] == "replenishment"), None
+        )
+        print(
+            f"Odoo's quantity to order of {anchor['rules']} reorder rules "
+            f"(_compute_qty_to_order_computed), same database after the one-worker run: "
+            f"{anchor['seconds']:.1f} s; replenishment step / Odoo's: "
+            f"{replenishment / anchor['seconds']:.2f}"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_database_arguments(parser)
+    parser.set_defaults(db=None)
+    for action in parser._actions:
+        if action.dest == "db":
+            action.required = False
+    parser.add_argument("--template", help="database with the planning addons installed")
+    parser.add_argument("--prefix", default="nightly_bench")
+    parser.add_argument("--pairs", type=int, default=10000)
+    parser.add_argument("--weeks", type=int, default=104)
+    parser.add_argument("--day", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--seed", type=float, default=0.42)
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--role", choices=["generate", "run", "helper"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--anchor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=4 * 3600, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role:
+        {"generate": role_generate, "run": role_run, "helper": role_helper}[args.role](args)
+    elif not args.template:
+        parser.error("--template is required")
+    else:
+        orchestrate(args)
+
+
+if __name__ == "__main__":
+    main()
