@@ -87,6 +87,7 @@ POLICY_COLUMNS = {
     "epq_production_rate": "float8",
     "epq_setup_cost": "float8",
     "epq_qty": "float8",
+    "review_calendar": "bool",
 }
 # Plan columns holding a quantity: never negative, never above the plausible maximum.
 QUANTITY_COLUMNS = frozenset(
@@ -158,6 +159,7 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
         "order_cycle_id",
         "cycle_multiple",
         "cycle_review_days",
+        "review_calendar",
     }
 )
 # Policies whose rules follow a vendor order cycle (see stock.vendor.order.cycle).
@@ -313,6 +315,13 @@ class StockPlanningProfile(models.Model):
         readonly=True,
         help="The vendor's cycle times the multiple: the item's rule triggers every so "
         "many days, on the vendor's order days.",
+    )
+    review_calendar = fields.Boolean(
+        "Follows a Review Calendar",
+        readonly=True,
+        help="The reorder rule triggers on review days only (periodic review): it is "
+        "manual and snoozed in between. When the plan leaves periodic review, its rule "
+        "goes back to the segment's trigger.",
     )
 
     @api.model
@@ -1666,6 +1675,7 @@ class StockPlanningProfile(models.Model):
             "creates": [],
             "supersede": [],
             "review_toggles": [],
+            "calendar_releases": [],
             "periodic": set(),
             # Exceptions are synced for the plans planned or archived, never quarantined.
             "synced": [r["id"] for r in rows + archived if not only or r["id"] in only],
@@ -1887,6 +1897,7 @@ class StockPlanningProfile(models.Model):
                 "epq_production_rate": 0.0,
                 "epq_setup_cost": 0.0,
                 "epq_qty": 0.0,
+                "review_calendar": bool(policy[i] == "RS"),
             }
             lot = lot_info[i]
             if lot and lot.get("qty") and st in STOCKED_STATUSES:
@@ -2066,6 +2077,9 @@ class StockPlanningProfile(models.Model):
                 batch["periodic"].add(pid)
                 if op_active:
                     review_toggles.append((op, r))
+            elif op_active and r["old_review_calendar"]:
+                # Periodic review no more: the rule leaves the review calendar.
+                batch["calendar_releases"].append((op, r))
             same = op_active and (
                 target_vals["action"] != "archive"
                 and _same(op["min"], target_vals["min"])
@@ -2154,6 +2168,7 @@ class StockPlanningProfile(models.Model):
                     )
                 )
         self._apply_review_calendar(ctx, review_toggles)
+        self._release_review_calendar(batch.get("calendar_releases", []))
         found = batch["found"]
         for vals in found.values():
             # An impact is a size of money at stake: never negative, never NaN.
@@ -2527,6 +2542,32 @@ class StockPlanningProfile(models.Model):
                 days=r["cycle_review_days"],
             )
         ]
+
+    def _release_review_calendar(self, releases):
+        """Rules of plans that left periodic review (segment changed, vendor cycle left):
+        back to the segment's trigger, no snooze. A buyer's own snooze of a rule that
+        never followed a calendar is not touched."""
+        rows = [
+            SQL("(%s, %s)", op["id"], r["orderpoint_trigger"] or "auto")
+            for op, r in releases
+            if op["trigger"] != (r["orderpoint_trigger"] or "auto") or op["snoozed_until"]
+        ]
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_warehouse_orderpoint op
+               SET trigger = v.trigger, snoozed_until = NULL,
+                   write_date = now() AT TIME ZONE 'UTC', write_uid = %s
+              FROM (VALUES %s) AS v(id, trigger)
+             WHERE op.id = v.id
+            """,
+                self.env.uid,
+                SQL(", ").join(rows),
+            )
+        )
+        self.env["stock.warehouse.orderpoint"].invalidate_model(["trigger", "snoozed_until"])
 
     def _apply_review_calendar(self, ctx, toggles):
         """Periodic review with Odoo's own switches: on a review day the rule triggers

@@ -270,32 +270,13 @@ class StockVendorOrderCycle(models.Model):
                SET order_cycle_id = NULL, cycle_multiple = 0, cycle_review_days = 0
              WHERE p.company_id = %s AND p.order_cycle_id IS NOT NULL
                AND NOT p.id = ANY(%s)
-         RETURNING p.id
             """,
                 company.id,
                 list(assigned),
             )
         )
-        released = [r[0] for r in self.env.cr.fetchall()]
-        if released:
-            # Their rules leave the cycle's calendar: back to the segment's trigger, no
-            # snooze (a periodic-review segment sets its own calendar in the run).
-            self.env.cr.execute(
-                SQL(
-                    """
-                UPDATE stock_warehouse_orderpoint op
-                   SET trigger = COALESCE(s.orderpoint_trigger, 'auto'), snoozed_until = NULL,
-                       write_date = now() AT TIME ZONE 'UTC', write_uid = %s
-                  FROM stock_planning_profile p
-             LEFT JOIN stock_segment s ON s.id = p.segment_id
-                 WHERE op.planning_profile_id = p.id AND p.id = ANY(%s) AND op.active
-                   AND COALESCE(s.replenishment_policy, '') <> 'RS'
-                """,
-                    self.env.uid,
-                    released,
-                )
-            )
-            self.env["stock.warehouse.orderpoint"].invalidate_model(["trigger", "snoozed_until"])
+        # Their rules leave the cycle's calendar in the plans' run that follows (see
+        # stock.planning.profile._release_review_calendar).
         if assigned:
             rows = SQL(", ").join(
                 SQL("(%s, %s, %s, %s)", pid, cid, k, days)

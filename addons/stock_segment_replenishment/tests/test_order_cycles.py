@@ -3,6 +3,7 @@ review days of its items' reorder rules; the minimum order value, a cycle fixed 
 buyer, an item leaving the vendor, access rights and companies."""
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -194,6 +195,32 @@ class TestOrderCycles(ReplenishmentCommon):
         self.cycle.active = False
         self.run_job()
         self.assertFalse(self.plans().order_cycle_id)
+
+    def test_segment_leaving_periodic_review_releases_its_rules(self):
+        """A segment moved from periodic review back to min / max: its rules trigger by
+        themselves again, unsnoozed (they stayed manual and snoozed before)."""
+        self.segment.write(
+            {
+                "replenishment_policy": "RS",
+                "review_period_days": 7,
+                "review_anchor_date": TODAY - timedelta(days=2),
+            }
+        )
+        self.run_job()
+        op = self.orderpoint(self.history)
+        self.assertEqual((op.trigger, op.snoozed_until), ("manual", TODAY + timedelta(days=5)))
+        self.assertTrue(self.profile(self.history).review_calendar)
+        self.segment.replenishment_policy = "sS"
+        self.run_job()
+        op.invalidate_recordset()
+        self.assertEqual((op.trigger, op.snoozed_until), ("auto", False))
+        self.assertFalse(self.profile(self.history).review_calendar)
+        # A buyer's own snooze (Odoo snoozes manual rules only) is not the calendar's.
+        op.trigger = "manual"
+        op.snoozed_until = TODAY + timedelta(days=3)
+        self.run_job()
+        op.invalidate_recordset()
+        self.assertEqual((op.trigger, op.snoozed_until), ("manual", TODAY + timedelta(days=3)))
 
     def test_no_item_is_an_issue_not_a_crash(self):
         lonely = self.env["res.partner"].create({"name": "Vendor without items"})
