@@ -650,6 +650,32 @@ def _grid_cycle(D, h, a, v, A, M, max_days, weekly):
     return int(days[best]), k[best], float(cost[best]), limit
 
 
+def _write_cycle(row, out, sel, D, h, a, v, A, days, k, limit):
+    """A supplier's cycle (``days``) and its items' multiples ``k`` into the supplier's
+    summary ``row`` and the items' rows ``sel`` of ``out``: the costs per year of
+    [SPP] 10.4 (vendor orders A/T, order lines sum a_i/(k_i T), cycle stock
+    T/2 sum k_i h_i D_i) and, for comparison, each item on its own EOQ paying A with
+    each of its orders, sum sqrt(2 (A + a_i) h_i D_i)."""
+    T = days / DAYS_PER_YEAR
+    hD = h[sel] * D[sel]
+    cycle = k * T
+    out.iloc[sel, out.columns.get_loc("multiple")] = k
+    out.iloc[sel, out.columns.get_loc("review_days")] = k * days
+    out.iloc[sel, out.columns.get_loc("order_qty")] = cycle * D[sel]
+    supplier, lines, holding = A / T, float(np.sum(a[sel] / cycle)), float(T / 2.0 * np.sum(k * hD))
+    row.update(
+        base_days=int(days),
+        orders_per_year=1.0 / T,
+        order_value=float(np.sum(D[sel] * v[sel]) * T),
+        supplier_order_cost=supplier,
+        item_order_cost=lines,
+        holding_cost=holding,
+        annual_cost=supplier + lines + holding,
+        independent_cost=float(np.sum(np.sqrt(2.0 * (A + a[sel]) * hD))),
+        limit=limit,
+    )
+
+
 def _fixed_cycle(row, out, sel, D, h, a, v, A, M, days, max_days):
     """A supplier whose cycle the buyer fixed (``days``): each item's best multiple for
     that cycle by Goyal's condition :math:`k(k-1) \\le 2a_i/(h_i D_i T^2) \\le k(k+1)`
@@ -658,25 +684,10 @@ def _fixed_cycle(row, out, sel, D, h, a, v, A, M, days, max_days):
     kept (the buyer chose it)."""
     days = min(max(days, 1), max_days)
     T = days / DAYS_PER_YEAR
-    hD = h[sel] * D[sel]
-    k = _best_multiples(T, a[sel], hD)
+    k = _best_multiples(T, a[sel], h[sel] * D[sel])
     k = np.maximum(np.minimum(k, max_days // days), 1)
-    cycle = k * T
     smallest = float(np.sum((D[sel] * v[sel])[k == 1]) * T)
-    out.iloc[sel, out.columns.get_loc("multiple")] = k
-    out.iloc[sel, out.columns.get_loc("review_days")] = k * days
-    out.iloc[sel, out.columns.get_loc("order_qty")] = cycle * D[sel]
-    row.update(
-        base_days=days,
-        orders_per_year=1.0 / T,
-        order_value=float(np.sum(D[sel] * v[sel]) * T),
-        supplier_order_cost=A / T,
-        item_order_cost=float(np.sum(a[sel] / cycle)),
-        holding_cost=float(T / 2.0 * np.sum(k * hD)),
-        annual_cost=float((A + np.sum(a[sel] / k)) / T + T / 2.0 * np.sum(k * hD)),
-        independent_cost=float(np.sum(np.sqrt(2.0 * (A + a[sel]) * hD))),
-        limit="fixed",
-    )
+    _write_cycle(row, out, sel, D, h, a, v, A, days, k, "fixed")
     if M is not None and smallest < M * (1 - 1e-9):
         row["reason"] = (
             f"the fixed cycle of {days} days gives orders of {smallest:.2f}, below the "
@@ -802,24 +813,8 @@ def supplier_order_cycles(
             )
             out.iloc[sel, out.columns.get_loc("reason")] = row["reason"]
             continue
-        days, k, cost, limit = found
-        hD = h[sel] * D[sel]
-        T = days / DAYS_PER_YEAR
-        cycle = k * T
-        out.iloc[sel, out.columns.get_loc("multiple")] = k
-        out.iloc[sel, out.columns.get_loc("review_days")] = k * days
-        out.iloc[sel, out.columns.get_loc("order_qty")] = cycle * D[sel]
-        row.update(
-            base_days=days,
-            orders_per_year=1.0 / T,
-            order_value=float(np.sum(D[sel] * v[sel]) * T),
-            supplier_order_cost=A / T,
-            item_order_cost=float(np.sum(a[sel] / cycle)),
-            holding_cost=float(T / 2.0 * np.sum(k * hD)),
-            annual_cost=float(cost),
-            independent_cost=float(np.sum(np.sqrt(2.0 * (A + a[sel]) * hD))),
-            limit=limit,
-        )
+        days, k, _cost, limit = found
+        _write_cycle(row, out, sel, D, h, a, v, A, days, k, limit)
     return out, pd.DataFrame.from_dict(rows, orient="index")
 
 
