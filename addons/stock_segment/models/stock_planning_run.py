@@ -119,7 +119,9 @@ class StockPlanningRun(models.Model):
         """The steps of a run, each ``{"code", "name", "sequence", "run"}`` where
         ``run(company, day)`` runs the step's job for one company and returns its
         counters (or None when the company's job failed as a whole). Each planning addon
-        adds its own; they run by ``sequence``."""
+        adds its own; they run by ``sequence``. A step with ``"shared": False`` (its job
+        gathers every batch before writing) is run by the run's worker only: helping
+        workers do not join it."""
         Profile = self.env["stock.planning.profile"]
         return [
             {
@@ -247,8 +249,10 @@ class StockPlanningRun(models.Model):
             # A run nobody executes any more (its worker stopped) is resumed here.
             if run._execute():
                 continue
+            shared = {s["code"] for s in self._planning_steps() if s.get("shared", True)}
             for step in run.step_ids.filtered(lambda s: s.state == "running"):
-                step._work()
+                if step.code in shared:
+                    step._work()
 
 
 class StockPlanningRunStep(models.Model):

@@ -227,6 +227,45 @@ class TestPlanningRun(StockSegmentCommon):
                 cleanup_cr.execute(SQL("DELETE FROM stock_planning_run WHERE id = %s", run.id))
                 cleanup_cr.commit()
 
+    def test_helping_worker_joins_shared_steps_only(self):
+        """The run worker joins a running step another worker executes, unless the step
+        does not share its batches."""
+        steps = self.Run._planning_steps()
+        run = self.Run.sudo().create(
+            {
+                "name": "joined",
+                "company_id": self.company.id,
+                "run_date": RUN_DAY,
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "code": s["code"],
+                            "name": s["name"],
+                            "sequence": s["sequence"],
+                            "state": "running",
+                        },
+                    )
+                    for s in steps
+                ],
+            }
+        )
+        joined = []
+        StepModel = type(self.env["stock.planning.run.step"])
+        # Another worker executes the run: its lock is taken.
+        with (
+            patch.object(type(self.Run), "_execute", lambda run: False),
+            patch.object(StepModel, "_work", lambda step: joined.append(step.code)),
+        ):
+            self.Run.sudo()._cron_work()
+        shared = [s["code"] for s in steps if s.get("shared", True)]
+        self.assertEqual(sorted(joined), sorted(shared))
+        self.assertIn("classification", joined)
+        if "kpi" in {s["code"] for s in steps}:
+            self.assertNotIn("kpi", joined)
+        self.assertEqual(run.state, "running")
+
     def test_rerun_on_unchanged_data_writes_nothing(self):
         self.start()
         tables = ["stock_planning_profile", "stock_warehouse_orderpoint"]

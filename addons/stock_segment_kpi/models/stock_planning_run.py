@@ -16,6 +16,8 @@ class StockPlanningRun(models.Model):
                 "code": "kpi",
                 "name": self.env._("KPI snapshot and control charts"),
                 "sequence": 50,
+                # The snapshot gathers its batches and writes at the end: one worker.
+                "shared": False,
                 "run": lambda company, day: Snapshot._run_snapshot(
                     day - timedelta(days=1), companies=company
                 ).get(company.id),
