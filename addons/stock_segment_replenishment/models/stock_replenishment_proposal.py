@@ -362,8 +362,22 @@ class StockReplenishmentProposal(models.Model):
                     for p in creates
                 ]
             )
-            for proposal, op in zip(creates, created, strict=True):
-                proposal.orderpoint_id = op
+            # One UPDATE for the links, not one per proposal at the next flush.
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE stock_replenishment_proposal p SET orderpoint_id = v.op
+                  FROM (VALUES %s) AS v(id, op) WHERE p.id = v.id
+                """,
+                    SQL(", ").join(
+                        SQL("(%s, %s)", proposal.id, op.id)
+                        for proposal, op in zip(creates, created, strict=True)
+                    ),
+                )
+            )
+            creates.invalidate_recordset(["orderpoint_id"])
+            for proposal in creates:
                 audits.append(proposal._audit_vals("create", approved_by, old_active=False))
         rows = []
         for p in updates:
