@@ -2148,7 +2148,10 @@ class StockPlanningProfile(models.Model):
         if batch["creates"]:
             proposals = Proposal.create(batch["creates"])
             auto = proposals.filtered("within_tolerance")
-            auto._apply(recompute=False)
+            # Odoo's quantity to order of the changed rules is recomputed now: its
+            # Replenishment screen shows the stored value, and a buyer ordering from it
+            # must see the new max, not wait for the scheduler's next run.
+            auto._apply()
             waiting = proposals - auto
             waiting._schedule_approval_activities()
             stats.update(proposals=len(proposals), auto_applied=len(auto), pending=len(waiting))

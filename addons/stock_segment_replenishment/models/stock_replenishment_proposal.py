@@ -329,8 +329,10 @@ class StockReplenishmentProposal(models.Model):
         """Write the proposals to Odoo's reorder rules in bulk and leave audit rows.
 
         Updates are one UPDATE ... FROM (VALUES ...) whatever their number; rules are
-        created in one ``create`` call; the quantity to order of the changed rules is
-        recomputed by Odoo (here when ``recompute``, else by the scheduler itself)."""
+        created in one ``create`` call (Odoo computes their quantity to order then);
+        the quantity to order and deadline of the updated rules are recomputed here
+        (Odoo's own computation, at the next flush) when ``recompute``; without it the
+        Replenishment screen would show the old values until Odoo's scheduler runs."""
         if not self:
             return
         Orderpoint = (
@@ -437,7 +439,8 @@ class StockReplenishmentProposal(models.Model):
         Orderpoint.invalidate_model()
         if recompute and ids:
             ops = Orderpoint.browse(ids)
-            self.env.add_to_compute(Orderpoint._fields["qty_to_order_computed"], ops)
+            for name in ("qty_to_order_computed", "deadline_date"):
+                self.env.add_to_compute(Orderpoint._fields[name], ops)
 
     def _audit_vals(self, action, approved_by, old_active=True):
         self.ensure_one()

@@ -30,6 +30,31 @@ class TestProposals(ReplenishmentCommon):
         self.assertEqual(audit.new_min_qty, self.op.product_min_qty)
         self.assertEqual(audit.new_max_qty, self.op.product_max_qty)
 
+    def test_rules_the_run_created_are_ordered_by_odoo(self):
+        """A rule the run created: Odoo's Replenishment screen shows, and its scheduler
+        orders, the rule's max (no stock, nothing incoming)."""
+        self.assertTrue(self.op.product_max_qty > 0)
+        self.env["stock.warehouse.orderpoint"].with_company(self.company).action_open_orderpoints()
+        self.op.invalidate_recordset()
+        self.assertEqual(self.op.qty_to_order, self.op.product_max_qty)
+        self.env["stock.rule"].run_scheduler(company_id=self.company.id)
+        line = self.env["purchase.order.line"].search(
+            [("product_id", "=", self.history.id), ("order_id.state", "=", "draft")]
+        )
+        self.assertEqual(line.product_qty, self.op.product_max_qty)
+
+    def test_rules_the_run_updated_show_their_new_quantity(self):
+        """A rule the run changed in SQL: Odoo's Replenishment screen shows the quantity
+        to order of the new max, not of the old one."""
+        old_max = self.op.product_max_qty
+        self.set_forecast(self.plan, 12.4, 4.0)  # inside the tolerance: applied in SQL
+        self.assertEqual(self.run_job()["auto_applied"], 1)
+        self.op.invalidate_recordset()
+        self.assertNotEqual(self.op.product_max_qty, old_max)
+        self.env["stock.warehouse.orderpoint"].with_company(self.company).action_open_orderpoints()
+        self.op.invalidate_recordset()
+        self.assertEqual(self.op.qty_to_order, self.op.product_max_qty)
+
     def test_within_tolerance_auto_applies(self):
         old_min, old_max = self.op.product_min_qty, self.op.product_max_qty
         self.set_forecast(self.plan, 12.4, 4.0)  # about +3 %: inside the 10 % tolerance
