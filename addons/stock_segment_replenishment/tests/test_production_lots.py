@@ -4,9 +4,10 @@ operations and bought items planned as before."""
 
 import math
 
+from odoo import fields
 from odoo.addons.stock_segment.tests.common import backdate_rows, rewritten_rows
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from invplan.policy import compute_policy
 
@@ -171,3 +172,67 @@ class TestProductionLots(ReplenishmentCommon):
                 self.plan.with_user(self.user).write(vals)
         self.plan.invalidate_recordset()
         self.assertAlmostEqual(self.plan.epq_qty, q)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoProductionLot(TransactionCase):
+    """The economic production quantity of Odoo's own demo product *Table*, from its demo
+    bill of materials (one operation of 120 minutes per table) and work centre (no setup
+    time, so the setup cost is the segment's ordering cost)."""
+
+    def test_epq_of_the_demo_table(self):
+        bom = self.env.ref("mrp.mrp_bom_desk", raise_if_not_found=False)
+        if not bom or not bom.operation_ids:
+            self.skipTest("mrp demo data is not installed")
+        company = bom.company_id or self.env.ref("base.main_company")
+        operation = bom.operation_ids
+        self.assertEqual(len(operation), 1)
+        product = bom.product_tmpl_id.product_variant_id
+        # A warehouse of its own: the demo's plans of the product keep their forecasts.
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Demo production lots", "code": "DPLW", "company_id": company.id}
+        )
+        segment = self.env["stock.segment"].create(
+            {
+                "name": "Demo production lots",
+                "code": "DPL",
+                "company_id": company.id,
+                "replenishment_policy": "sS",
+                "service_metric": "cycle_service_level",
+                "service_level_target": 95.0,
+                "holding_cost_rate": 100 * HOLDING,
+                "ordering_cost": ORDERING,
+            }
+        )
+        Profile = self.env["stock.planning.profile"].sudo()
+        plan = Profile.create(
+            {"product_id": product.id, "warehouse_id": warehouse.id, "segment_id": segment.id}
+        )
+        demand = 1.5  # per day: below the line's rate
+        plan.write(
+            {
+                "avg_daily_demand": demand,
+                "demand_sigma_daily": demand / 3.0,
+                "forecast_date": fields.Date.today(),
+            }
+        )
+        Profile.with_context(stock_segment_no_commit=True)._run_replenishment(
+            companies=company, profile_ids=plan.ids
+        )
+        plan.invalidate_recordset()
+        self.assertEqual(plan.lead_time_source, "manufacturing")
+        self.assertEqual(plan.policy_status, "ok")
+        # By hand from the demo data: P = BoM quantity / minutes per cycle (at the work
+        # centre's efficiency) x 120,000 working minutes a year.
+        center = operation.workcenter_id
+        minutes = operation.time_cycle_manual / ((center.time_efficiency or 100.0) / 100.0)
+        P = bom.product_qty / minutes * WORK_MIN_YEAR
+        K = (center.time_start + center.time_stop) / 60.0 * center.costs_hour + ORDERING
+        D = plan.policy_demand_used * 365.0
+        h = HOLDING * product.with_company(company).standard_price
+        q = math.sqrt(2.0 * D * K / (h * (1.0 - D / P)))
+        self.assertAlmostEqual(plan.epq_production_rate, P, places=4)
+        self.assertAlmostEqual(plan.epq_setup_cost, K, places=4)
+        self.assertAlmostEqual(plan.epq_qty, q, places=4)
+        self.assertAlmostEqual(plan.max_qty - plan.reorder_point_qty, q, places=4)
+        self.assertIn(f"EPQ = {q:.2f}", plan.policy_explanation)
