@@ -495,9 +495,12 @@ class StockPlanningProfile(models.Model):
 
         Batch = self.env["stock.planning.run.batch"].sudo()
         call_no = _BatchCalls.next(self.env.cr.dbname, step_id, job)
-        Batch._store(step_id, job, call_no, batches)
-        if may_commit:
-            self.env["ir.cron"]._commit_progress()
+        # A helping worker only takes batches the run's worker stored: two workers
+        # storing at once would conflict.
+        if not self.env.context.get("planning_run_joining"):
+            Batch._store(step_id, job, call_no, batches)
+            if may_commit:
+                self.env["ir.cron"]._commit_progress()
         failed = []
         while True:
             claimed = Batch._claim(step_id, job, call_no, fresh=may_commit)

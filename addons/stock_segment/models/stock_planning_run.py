@@ -251,8 +251,10 @@ class StockPlanningRun(models.Model):
                 continue
             shared = {s["code"] for s in self._planning_steps() if s.get("shared", True)}
             for step in run.step_ids.filtered(lambda s: s.state == "running"):
-                if step.code in shared:
-                    step._work()
+                # Only where batches wait: joining runs the step's company-wide
+                # preparation again, worth it only for batches still to take.
+                if step.code in shared and step._batches_to_do():
+                    step._join()
 
 
 class StockPlanningRunStep(models.Model):
@@ -274,8 +276,10 @@ class StockPlanningRunStep(models.Model):
     duration = fields.Float("Duration (s)", digits=(16, 1))
     items = fields.Integer("Items Processed")
     written = fields.Integer(
-        "Records Written", help="What the step's job reports as written or changed."
+        "Records Written",
+        help="What the step's jobs report as written or changed, helping workers included.",
     )
+    helper_written = fields.Integer(help="Records written by helping workers.")
     failures = fields.Integer(help="Plans whose processing failed; each has an exception.")
     batch_count = fields.Integer("Batches")
     batches_done = fields.Integer()
@@ -304,10 +308,43 @@ class StockPlanningRunStep(models.Model):
         if may_commit:
             self.env["ir.cron"]._commit_progress()
 
-    def _work(self):
+    def _batches_to_do(self):
+        """Batches of the step nobody took yet."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM stock_planning_run_batch WHERE step_id = %s "
+                "AND state = 'todo'",
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _join(self):
+        """A helping worker's share of the step: the job under the step's context as a
+        joiner (it takes stored batches only, never stores any). Its failure is logged,
+        not recorded on the step: the run's worker does the step and records it. What
+        the joiner wrote is added to the step's count."""
+        self.ensure_one()
+        result = self.with_context(planning_run_joining=True)._work(record_failure=False)
+        written = _written(result)
+        if written:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE stock_planning_run_step SET helper_written = "
+                    "COALESCE(helper_written, 0) + %s WHERE id = %s",
+                    written,
+                    self.id,
+                )
+            )
+            if self.run_id._may_commit():
+                self.env["ir.cron"]._commit_progress()
+
+    def _work(self, record_failure=True):
         """The step's job for the run's company, under the step's context (the batch loop
         then shares the step's batches). Returns the job's counters, or None when the
-        job failed as a whole (recorded in the step's note)."""
+        job failed as a whole (recorded in the step's note unless ``record_failure`` is
+        False)."""
         self.ensure_one()
         company = self.run_id.company_id
         Run = (
@@ -327,9 +364,10 @@ class StockPlanningRunStep(models.Model):
                 self.env.cr.rollback()
             self.env.invalidate_all()
             _logger.exception("Planning run step %s of %s failed", self.code, company.name)
-            self.note = str(error)[:2000]
+            if record_failure:
+                self.note = str(error)[:2000]
             return None
-        if result is None:
+        if result is None and record_failure:
             self.note = self.env._("The step's job failed for the company; see the server log.")
         return result
 
@@ -367,11 +405,8 @@ class StockPlanningRunStep(models.Model):
         )
         count, done, items, failed, workers = self.env.cr.fetchone()
         result = result or {}
-        written = sum(
-            int(v)
-            for k, v in result.items()
-            if k in WRITTEN_COUNTERS and isinstance(v, int | float)
-        )
+        self.invalidate_recordset(["helper_written"])
+        written = _written(result) + (self.helper_written or 0)
         # Items are plans: the job's own count where it gives one (a job may batch by
         # product), else the ids of its batches.
         items = int(result.get("profiles") or result.get("pairs") or items)
@@ -395,6 +430,15 @@ class StockPlanningRunStep(models.Model):
 
 # Counters of the jobs that count records written.
 WRITTEN_COUNTERS = frozenset({"changed", "lines", "proposals", "rows", "written", "alerts"})
+
+
+def _written(result):
+    """Records written, from a job's counters."""
+    return sum(
+        int(v)
+        for k, v in (result or {}).items()
+        if k in WRITTEN_COUNTERS and isinstance(v, int | float)
+    )
 
 
 class _BatchCalls:

@@ -253,10 +253,11 @@ class TestPlanningRun(StockSegmentCommon):
         )
         joined = []
         StepModel = type(self.env["stock.planning.run.step"])
-        # Another worker executes the run: its lock is taken.
+        # Another worker executes the run (its lock is taken); batches wait everywhere.
         with (
             patch.object(type(self.Run), "_execute", lambda run: False),
-            patch.object(StepModel, "_work", lambda step: joined.append(step.code)),
+            patch.object(StepModel, "_batches_to_do", lambda step: 1),
+            patch.object(StepModel, "_join", lambda step: joined.append(step.code)),
         ):
             self.Run.sudo()._cron_work()
         shared = [s["code"] for s in steps if s.get("shared", True)]
@@ -264,6 +265,32 @@ class TestPlanningRun(StockSegmentCommon):
         self.assertIn("classification", joined)
         if "kpi" in {s["code"] for s in steps}:
             self.assertNotIn("kpi", joined)
+        # No batch waits (none stored yet, or all taken): nobody joins.
+        joined.clear()
+        with (
+            patch.object(type(self.Run), "_execute", lambda run: False),
+            patch.object(StepModel, "_join", lambda step: joined.append(step.code)),
+        ):
+            self.Run.sudo()._cron_work()
+        self.assertEqual(joined, [])
+        # A joiner takes stored batches only: it never stores the step's batches, and
+        # its failure is not the step's.
+        step = run.step_ids.sorted("sequence")[0]
+        seen = []
+        self.Profile.with_context(
+            planning_run_step_id=step.id, planning_run_joining=True
+        )._run_batches("Test", [[1], [2]], seen.append)
+        self.assertEqual(seen, [])
+        self.assertFalse(self.Batch.search([("step_id", "=", step.id)]))
+        original = type(self.Run)._planning_steps
+
+        def broken(model):
+            return [dict(s, run=lambda company, day: 1 / 0) for s in original(model)]
+
+        with patch.object(type(self.Run), "_planning_steps", broken), mute_logger(LOGGER):
+            step._join()
+        self.assertFalse(step.note)
+        self.assertEqual(step.state, "running")
         self.assertEqual(run.state, "running")
 
     def test_rerun_on_unchanged_data_writes_nothing(self):
