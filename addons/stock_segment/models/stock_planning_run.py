@@ -149,11 +149,18 @@ class StockPlanningRun(models.Model):
 
     @api.model
     def action_start_run(self):
-        """Start (or resume) today's run of the current company now, as the scheduled
-        action does. Planning Managers only."""
+        """Start today's run of the current company now (or show the one running):
+        the run is created here and executed by the scheduled action, triggered at once,
+        so that a long run does not hold the user's request. Planning Managers only."""
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
             raise UserError(self.env._("Only a Planning Manager can start a planning run."))
-        run = self.sudo()._run_company(self.env.company, trigger="manual")
+        run = self.sudo()._open_run(self.env.company, trigger="manual")
+        run.message_post(
+            body=self.env._("Started by %s; the scheduled action runs it.", self.env.user.name)
+        )
+        cron = self.env.ref("stock_segment.ir_cron_planning_run", False)
+        if cron:
+            cron.sudo()._trigger()
         return {
             "type": "ir.actions.act_window",
             "res_model": "stock.planning.run",
@@ -175,6 +182,18 @@ class StockPlanningRun(models.Model):
     def _run_company(self, company, day=None, trigger="scheduled"):
         """Today's run of ``company``: resumed if one is still running, otherwise a new
         one. Returns the run."""
+        run = self._open_run(company, day=day, trigger=trigger)
+        if any(step.state != "waiting" for step in run.step_ids):
+            run.message_post(body=self.env._("The run resumes where it stopped."))
+        if self._may_commit():
+            # The run and its steps are seen by the other workers.
+            self.env["ir.cron"]._commit_progress()
+        run._execute()
+        return run
+
+    @api.model
+    def _open_run(self, company, day=None, trigger="scheduled"):
+        """The company's run still running, or a new one with its steps waiting."""
         day = day or fields.Date.context_today(self)
         run = self.search(
             [("company_id", "=", company.id), ("state", "=", "running")],
@@ -195,12 +214,6 @@ class StockPlanningRun(models.Model):
                     ],
                 }
             )
-        else:
-            run.message_post(body=self.env._("The run resumes where it stopped."))
-        if self._may_commit():
-            # The run and its steps are seen by the other workers.
-            self.env["ir.cron"]._commit_progress()
-        run._execute()
         return run
 
     def _lock(self):

@@ -319,12 +319,23 @@ class TestPlanningRun(StockSegmentCommon):
         # A plain inventory user sees no run.
         with self.assertRaises(AccessError):
             run.with_user(self.env.ref("base.user_demo")).read(["name"])
-        # A planning manager starts today's run of the company from the list's action.
+        # A planning manager starts today's run of the company from the list's action:
+        # the run is created, and the scheduled action (triggered) executes it.
         action = self.Run.with_user(self.manager).with_company(self.company).action_start_run()
         started = self.Run.browse(action["res_id"])
         self.assertEqual(started.company_id, self.company)
         self.assertEqual(started.trigger, "manual")
+        self.assertEqual(started.state, "running")
+        self.assertEqual(set(started.step_ids.mapped("state")), {"waiting"})
+        cron = self.env.ref("stock_segment.ir_cron_planning_run")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            "the scheduled action is triggered",
+        )
+        # What the scheduled action does for the company: the run started by hand.
+        self.assertEqual(self.Run.sudo()._run_company(self.company), started)
         self.assertIn(started.state, ("done", "failed"))
+        self.assertNotIn("resumes", started.message_ids[0].body)
         # Runs of another company are out of sight.
         other = self.env["res.company"].create({"name": "Other Run Co"})
         theirs = self.Run.sudo().create(
