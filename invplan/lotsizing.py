@@ -633,9 +633,8 @@ def _grid_cycle(D, h, a, v, A, M, max_days, weekly):
         days = days[(days < 7) | (days % 7 == 0)]
     T = days[:, None] / DAYS_PER_YEAR
     hD = (h * D)[None, :]
-    x = 2.0 * a[None, :] / (hD * T * T)
-    k = np.maximum(1, np.ceil((-1.0 + np.sqrt(1.0 + 4.0 * x)) / 2.0 - 1e-12))
-    k = np.maximum(np.minimum(k, (max_days // days)[:, None]), 1).astype(np.int64)
+    k = _best_multiples(T, a[None, :], hD)  # cycles x items
+    k = np.maximum(np.minimum(k, (max_days // days)[:, None]), 1)
     cost = (A + np.sum(a[None, :] / k, axis=1)) / T[:, 0] + T[:, 0] / 2.0 * np.sum(k * hD, axis=1)
     valid = (k == 1).any(axis=1)
     free = np.where(valid, cost, np.inf)

@@ -19,7 +19,7 @@ from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
-from .stock_vendor_order_cycle import EPOCH as CYCLE_EPOCH
+from .review_calendar import EPOCH, cycle_anchor, next_review
 
 _logger = logging.getLogger(__name__)
 
@@ -633,6 +633,7 @@ class StockPlanningProfile(models.Model):
                    s.review_anchor_date, s.stocking_strategy,
                    COALESCE(p.cycle_review_days, 0) AS cycle_review_days,
                    p.cycle_multiple, c.id AS cycle_id, c.partner_id AS cycle_partner,
+                   cp.name AS cycle_vendor_name,
                    c.cycle_days AS cycle_base_days, c.order_on AS cycle_order_on,
                    c.order_weekday AS cycle_weekday, c.anchor_date AS cycle_anchor_date,
                    w.lot_stock_id, w.code AS warehouse_code,
@@ -644,6 +645,7 @@ class StockPlanningProfile(models.Model):
          LEFT JOIN stock_segment s ON s.id = p.segment_id
          LEFT JOIN stock_vendor_order_cycle c
                 ON c.id = p.order_cycle_id AND c.active AND c.cycle_days > 0
+         LEFT JOIN res_partner cp ON cp.id = c.partner_id
              WHERE p.id = ANY(%(ids)s)
           ORDER BY p.id
             """,
@@ -2507,10 +2509,9 @@ class StockPlanningProfile(models.Model):
                 continue
             policy[i] = "RS"
             review[i] = float(r["cycle_review_days"])
-            if r["cycle_order_on"] == "weekday":
-                r["cycle_anchor"] = CYCLE_EPOCH + timedelta(days=int(r["cycle_weekday"] or 0))
-            else:
-                r["cycle_anchor"] = r["cycle_anchor_date"] or CYCLE_EPOCH
+            r["cycle_anchor"] = cycle_anchor(
+                r["cycle_order_on"], r["cycle_weekday"], r["cycle_anchor_date"]
+            )
 
     def _implied_service_sentence(self, values, mu_p, sigma_p, undershoot):
         """What the stockout cost buys in service: the exact fill rate and cycle
@@ -2531,14 +2532,13 @@ class StockPlanningProfile(models.Model):
         """The sentence of the explanation on the vendor's order cycle."""
         if not r.get("cycle_grouped"):
             return []
-        cycle = self.env["stock.vendor.order.cycle"].sudo().browse(r["cycle_id"])
         return [
             self.env._(
                 "Vendor order cycle: %(vendor)s is sent one order every %(base)d days "
                 "(first order day %(anchor)s); this item is in one order out of %(k)d, so its "
                 "rule is reviewed every %(days)d days on the vendor's order days, in place of "
                 "the segment's policy (joint replenishment, see the vendor's order cycle).",
-                vendor=cycle.partner_id.display_name,
+                vendor=r["cycle_vendor_name"],
                 base=r["cycle_base_days"],
                 anchor=r["cycle_anchor"],
                 k=r["cycle_multiple"] or 1,
@@ -2584,17 +2584,12 @@ class StockPlanningProfile(models.Model):
         for op, r in toggles:
             segment = segments.browse(r["segment_id"])
             if r.get("cycle_grouped"):
-                period = max(int(r["cycle_review_days"]), 1)
-                anchor = r["cycle_anchor"]
+                review = next_review(today, r["cycle_anchor"], r["cycle_review_days"])
             else:
-                period = max(segment.review_period_days or 1, 1)
-                anchor = segment.review_anchor_date or CYCLE_EPOCH
-            gone = (today - anchor).days % period
-            if gone == 0:
-                trigger, snooze = "auto", None
-            else:
-                trigger = "manual"
-                snooze = today + timedelta(days=period - gone)
+                review = next_review(
+                    today, segment.review_anchor_date or EPOCH, segment.review_period_days
+                )
+            trigger, snooze = ("auto", None) if review == today else ("manual", review)
             if op["trigger"] != trigger or (op["snoozed_until"] or None) != snooze:
                 rows.append(SQL("(%s, %s, %s::date)", op["id"], trigger, snooze))
         if not rows:

@@ -1,7 +1,7 @@
-from datetime import date
-
 from odoo import fields, models
 from odoo.tools import SQL
+
+from .review_calendar import EPOCH
 
 TRIGGERS = [("auto", "Auto"), ("manual", "Manual")]
 
@@ -20,16 +20,9 @@ class StockSegment(models.Model):
     )
     review_anchor_date = fields.Date(
         "First Review Day",
-        default=date(2025, 1, 6),
+        default=EPOCH,
         help="Periodic review: reviews fall on this day and every Review Period days after.",
     )
-
-    def _is_review_day(self, day):
-        """True when ``day`` is a review day of this periodic-review segment."""
-        self.ensure_one()
-        period = max(self.review_period_days or 1, 1)
-        anchor = self.review_anchor_date or date(2025, 1, 6)
-        return (day - anchor).days % period == 0
 
     implied_fill_rate = fields.Float(
         "Implied Fill Rate (%)",

@@ -10,7 +10,6 @@ settings and the result, and the job step that feeds the engine from Odoo's data
 
 import logging
 import math
-from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -20,10 +19,10 @@ from odoo.tools import SQL
 
 from invplan.lotsizing import supplier_order_cycles
 
+from .review_calendar import EPOCH, cycle_anchor, next_review
+
 _logger = logging.getLogger(__name__)
 
-# Monday of the week the review calendar of the addon counts from.
-EPOCH = date(2025, 1, 6)
 WEEKDAYS = [
     ("0", "Monday"),
     ("1", "Tuesday"),
@@ -195,9 +194,7 @@ class StockVendorOrderCycle(models.Model):
     def _anchor(self):
         """The first order day the cycle's review days are counted from."""
         self.ensure_one()
-        if self.order_on == "weekday":
-            return EPOCH + timedelta(days=int(self.order_weekday or 0))
-        return self.anchor_date or EPOCH
+        return cycle_anchor(self.order_on, self.order_weekday, self.anchor_date)
 
     @api.depends("cycle_days", "order_on", "order_weekday", "anchor_date")
     def _compute_next_order_date(self):
@@ -206,10 +203,7 @@ class StockVendorOrderCycle(models.Model):
             if cycle.cycle_days <= 0:
                 cycle.next_order_date = False
                 continue
-            gone = (today - cycle._anchor()).days % cycle.cycle_days
-            cycle.next_order_date = today + timedelta(
-                days=(cycle.cycle_days - gone) % cycle.cycle_days
-            )
+            cycle.next_order_date = next_review(today, cycle._anchor(), cycle.cycle_days)
 
     # ------------------------------------------------------------------ buttons
     def action_compute_now(self):
