@@ -19,6 +19,7 @@
         "views/stock_planning_profile_views.xml",
         "views/stock_segment_migration_views.xml",
         "views/stock_planning_run_views.xml",
+        "views/stock_planning_card_views.xml",
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_segment_menus.xml",
@@ -26,6 +27,11 @@
     "demo": [
         "demo/stock_segment_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stock_segment/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,6 +1,7 @@
 from . import (
     product_template,
     res_config_settings,
+    stock_planning_card,
     stock_planning_profile,
     stock_planning_profile_demo,
     stock_planning_run,

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
 
 from .product_template import LIFECYCLE_STAGES
 from .stock_planning_profile import ABC_CLASSES, DEMAND_PATTERNS, XYZ_CLASSES
@@ -39,3 +39,33 @@ class StockSegmentRule(models.Model):
         "stock.warehouse", check_company=True, help="Empty matches any warehouse."
     )
     note = fields.Char()
+
+    @api.depends(
+        "sequence",
+        "segment_id",
+        "abc_class",
+        "xyz_class",
+        "demand_pattern",
+        "lifecycle_stage",
+        "categ_id",
+        "warehouse_id",
+    )
+    def _compute_display_name(self):
+        """A rule reads as its conditions and its segment, e.g. "A, X, Smooth -> AX Fast"."""
+        for rule in self:
+            conditions = [
+                rule._fields[name].convert_to_export(rule[name], rule)
+                for name in ("abc_class", "xyz_class", "demand_pattern", "lifecycle_stage")
+                if rule[name]
+            ]
+            if rule.categ_id:
+                conditions.append(rule.categ_id.display_name)
+            if rule.warehouse_id:
+                conditions.append(rule.warehouse_id.name)
+            when = ", ".join(conditions) or _("Any plan")
+            rule.display_name = _(
+                "Rule %(sequence)s: %(when)s \u2192 %(segment)s",
+                sequence=rule.sequence,
+                when=when,
+                segment=rule.segment_id.name or "",
+            )

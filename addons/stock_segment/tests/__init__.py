@@ -1,6 +1,7 @@
 from . import (
     test_buttons,
     test_classification,
+    test_overview,
     test_planning_run,
     test_screen,
     test_security,
