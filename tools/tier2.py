@@ -161,9 +161,12 @@ def main() -> int:
     errors = len(re.findall(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", log, re.M))
     if not summary and errors:
         failed = max(failed, errors)
-    passed = max(total - failed, 0)
+    skipped = re.findall(r" skipped (\S+) : (.*)$", log, re.M)
+    passed = max(total - failed - len(skipped), 0)
     print(f"tier2 ({time.time() - started:.0f} s, log in {log_path}):")
-    print(f"{passed} passed, {failed} failed")
+    for test, reason in skipped:
+        print(f"skipped {test}: {reason}")
+    print(f"{passed} passed, {failed} failed, {len(skipped)} skipped")
     if rc != 0 or failed or errors or total == 0:
         print(f"tier 2 FAILED: exit code {rc}, {errors} error lines, {total} tests")
         return 1
