@@ -24,10 +24,19 @@
         "views/stock_segment_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_segment_forecast_menus.xml",
+        "data/stock_planning_card_data.xml",
     ],
     "demo": [
         "demo/stock_segment_forecast_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "stock_segment_forecast/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "stock_segment_forecast/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

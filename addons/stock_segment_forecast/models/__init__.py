@@ -6,6 +6,7 @@ from . import (
     stock_demand_forecast,
     stock_demand_override,
     stock_forecast_accuracy,
+    stock_planning_card,
     stock_planning_exception,
     stock_planning_profile,
     stock_planning_run,

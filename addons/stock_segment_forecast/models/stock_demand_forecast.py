@@ -4,6 +4,41 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 BUCKETS = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+# Methods the engine may choose (keys as invplan.forecast reports them).
+FORECAST_METHODS = [
+    ("naive", "Naive (last period)"),
+    ("seasonal_naive", "Seasonal naive (same period last season)"),
+    ("moving_average", "Moving average"),
+    ("ses", "Exponential smoothing"),
+    ("ses_seasonal", "Exponential smoothing (seasonal)"),
+    ("holt", "Holt (trend)"),
+    ("holt_damped", "Holt (damped trend)"),
+    ("holt_winters_add", "Holt-Winters (additive season)"),
+    ("holt_winters_mul", "Holt-Winters (multiplicative season)"),
+    ("holt_winters_add_damped", "Holt-Winters (additive season, damped trend)"),
+    ("holt_winters_mul_damped", "Holt-Winters (multiplicative season, damped trend)"),
+    ("croston", "Croston (intermittent)"),
+    ("sba", "Syntetos-Boylan (intermittent)"),
+    ("tsb", "Teunter-Syntetos-Babai (intermittent, obsolescence)"),
+    ("adida", "ADIDA (aggregated)"),
+    ("zero", "Zero (no demand)"),
+]
+# Engine statuses of a plan's last forecast (keys as invplan.forecast reports them).
+FORECAST_STATUSES = [
+    ("ok", "OK"),
+    ("no_backtest", "Not enough history to back-test"),
+    ("no_data", "No demand history"),
+    ("single_point", "One period of history: repeated"),
+    ("all_zero", "No demand in the history: forecast 0"),
+    ("constant", "Same demand every period"),
+    ("short_history", "History too short for the method: simpler method used"),
+    ("not_applicable", "Method not applicable: fallback used"),
+    ("numerical_fallback", "Numerical problem: fallback to the average"),
+    ("fit_failed_fallback", "Model fit failed: fallback used"),
+    ("budget_exhausted_fallback", "Time budget exhausted: fallback used"),
+    ("top_down", "Derived from the group forecast"),
+    ("inactive_product", "Archived product: no forecast"),
+]
 LINE_STATES = [
     ("forecast", "Forecast"),
     ("frozen", "Frozen (bucket started)"),
@@ -48,7 +83,9 @@ class StockDemandForecast(models.Model):
         readonly=True,
         help="Override if any, otherwise the statistical forecast.",
     )
-    method = fields.Char(readonly=True, help="Forecast method chosen by the back-test.")
+    method = fields.Selection(
+        FORECAST_METHODS, readonly=True, help="Forecast method chosen by the back-test."
+    )
     sigma_qty = fields.Float(
         "Error Sigma",
         digits="Product Unit",

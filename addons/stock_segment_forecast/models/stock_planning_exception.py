@@ -3,8 +3,9 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 EXCEPTION_TYPES = [
+    # Kept for the exceptions raised before bias and tracking signal became one cause.
     ("tracking_signal", "Tracking signal out of bounds"),
-    ("bias", "Forecast bias beyond threshold"),
+    ("bias", "Forecast bias (bias or tracking signal beyond its limit)"),
     ("forecast_error", "Forecast error above the segment's limit"),
     ("demand_spike", "Demand spike"),
     ("no_history", "No demand history"),
@@ -16,6 +17,9 @@ EXCEPTION_TYPES = [
 SYNC_COLUMNS = {"message": "text", "severity": "varchar", "financial_impact": "numeric"}
 SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
 OPEN_STATES = ("new", "in_progress")
+# Types that report a job that could not process a plan: always raised, whatever the
+# segment's alert setting (they are not business alerts but a plan left unplanned).
+ALWAYS_RAISED_TYPES = ("job_failure",)
 
 
 class StockPlanningException(models.Model):
@@ -27,7 +31,8 @@ class StockPlanningException(models.Model):
     _name = "stock.planning.exception"
     _description = "Planning Exception"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "state_sequence, financial_impact desc, id desc"
+    # The top financial impact first: the buyer works the list from row 1.
+    _order = "financial_impact desc nulls last, state_sequence, id desc"
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
@@ -136,7 +141,11 @@ class StockPlanningException(models.Model):
         return super().write(vals)
 
     def action_start(self):
-        self.write({"state": "in_progress", "user_id": self.env.user.id})
+        """Start working the exception. An owner already assigned keeps it; the current
+        user becomes the owner only of the exceptions nobody owns."""
+        unassigned = self.filtered(lambda exc: not exc.user_id)
+        (self - unassigned).write({"state": "in_progress"})
+        unassigned.write({"state": "in_progress", "user_id": self.env.user.id})
 
     def action_assign_to_me(self):
         self.write({"user_id": self.env.user.id})
@@ -169,6 +178,9 @@ class StockPlanningException(models.Model):
         Returns (created, updated, resolved) counts."""
         if not profile_ids:
             return 0, 0, 0
+        # Alert-fatigue controls of the segments: a filtered condition is not raised,
+        # and its open exception, if any, is closed by the job as cleared.
+        found = self._filter_by_segment_alerts(found)
         existing = self.sudo().search(
             [
                 ("source", "=", source),
@@ -209,6 +221,56 @@ class StockPlanningException(models.Model):
                 {"state": "done", "date_resolved": fields.Datetime.now(), "resolved_by_job": True}
             )
         return len(to_create), len(updates), len(to_resolve)
+
+    @api.model
+    def _filter_by_segment_alerts(self, found):
+        """``found`` without the conditions their segment does not want raised.
+
+        The shared gate of every planning addon: each segment says whether its plans
+        raise all exceptions, only those whose financial impact reaches a threshold, or
+        none (:attr:`stock.segment.exception_alert_mode`). ``found`` maps a key whose
+        first item is a plan id (or any key) to the values of the exception; the segment
+        is ``segment_id`` of the values, else the plan's segment. Job failures are always
+        kept. One query for the plans without a segment in their values, one read of
+        the segments."""
+        if not found:
+            return found
+        missing = {
+            key[0]
+            for key, vals in found.items()
+            if not vals.get("segment_id") and isinstance(key, tuple) and isinstance(key[0], int)
+        }
+        plan_segment = {}
+        if missing:
+            plans = self.env["stock.planning.profile"].sudo().browse(missing)
+            plan_segment = {p.id: p.segment_id.id for p in plans.exists()}
+        segment_of = {}
+        for key, vals in found.items():
+            seg = vals.get("segment_id") or (
+                plan_segment.get(key[0]) if isinstance(key, tuple) else False
+            )
+            if seg:
+                segment_of[key] = seg
+        if not segment_of:
+            return found
+        segments = self.env["stock.segment"].sudo().browse(set(segment_of.values()))
+        settings = {
+            s.id: (s.exception_alert_mode or "all", s.exception_impact_threshold or 0.0)
+            for s in segments.exists()
+        }
+        kept = {}
+        for key, vals in found.items():
+            exc_type = vals.get("exception_type") or (
+                key[1] if isinstance(key, tuple) and len(key) > 1 else None
+            )
+            mode, threshold = settings.get(segment_of.get(key), ("all", 0.0))
+            if exc_type not in ALWAYS_RAISED_TYPES:
+                if mode == "none":
+                    continue
+                if mode == "threshold" and (vals.get("financial_impact") or 0.0) < threshold:
+                    continue
+            kept[key] = vals
+        return kept
 
     @api.model
     def _write_synced(self, updates):

@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
+from .stock_demand_forecast import BUCKETS, FORECAST_METHODS, FORECAST_STATUSES
+
 _logger = logging.getLogger(__name__)
 
 SOURCE = "forecast"
@@ -168,11 +170,15 @@ class StockPlanningProfile(models.Model):
     forecast_ids = fields.One2many("stock.demand.forecast", "profile_id", "Forecast Lines")
     override_ids = fields.One2many("stock.demand.override", "profile_id", "Overrides")
     planning_exception_ids = fields.One2many("stock.planning.exception", "profile_id", "Exceptions")
-    forecast_method = fields.Char(readonly=True, help="Method the back-test chose at the last run.")
-    forecast_status = fields.Char(
-        readonly=True, help="Engine status of the last forecast (ok, all_zero, fallbacks...)."
+    forecast_method = fields.Selection(
+        FORECAST_METHODS, readonly=True, help="Method the back-test chose at the last run."
     )
-    forecast_bucket = fields.Char(readonly=True)
+    forecast_status = fields.Selection(
+        FORECAST_STATUSES,
+        readonly=True,
+        help="How the last forecast went: OK, or why a simpler method or no forecast was used.",
+    )
+    forecast_bucket = fields.Selection(BUCKETS, readonly=True)
     forecast_date = fields.Date("Forecast On", readonly=True, index=True)
     avg_daily_demand = fields.Float(
         "Average Daily Demand",
@@ -1185,6 +1191,8 @@ class StockPlanningProfile(models.Model):
         bias_limit = ctx["params"]["bias_threshold"]
         h = forecast.shape[1]
         spikes = flag_outliers(raw)
+        status_labels = dict(self._fields["forecast_status"]._description_selection(self.env))
+        method_labels = dict(self._fields["forecast_method"]._description_selection(self.env))
         found = {}
         for i, r in enumerate(rows):
             cost = r["unit_cost"]
@@ -1247,8 +1255,8 @@ class StockPlanningProfile(models.Model):
                     "medium",
                     self.env._(
                         "The forecast fell back (%(status)s); method used: %(method)s.",
-                        status=statuses[i],
-                        method=methods[i],
+                        status=status_labels.get(statuses[i], statuses[i]),
+                        method=method_labels.get(methods[i], methods[i]),
                     ),
                 )
             n_acc = int(acc["n"].iat[i])
@@ -1257,32 +1265,28 @@ class StockPlanningProfile(models.Model):
                 mean_error = _finite(acc["bias"].iat[i])
                 rel = 100.0 * _finite(acc["relative_bias"].iat[i])
                 # Tracking signal and relative bias measure one cause, a biased forecast:
-                # one exception, its impact counted once.
-                signals = []
-                if abs(ts) > ts_limit:
-                    signals.append(
+                # one exception (type "bias") that states both signals, its impact
+                # counted once, whichever signal fired.
+                ts_out = abs(ts) > ts_limit
+                bias_out = abs(rel) > bias_limit
+                if ts_out or bias_out:
+                    add(
+                        "bias",
+                        "high" if ts_out else "medium",
                         self.env._(
-                            "Tracking signal %(ts).2f beyond +/-%(limit).1f over %(n)s buckets.",
-                            ts=ts,
-                            limit=ts_limit,
+                            "Forecast bias over the last %(n)s buckets: the forecast is "
+                            "%(dir)s by %(rel).0f%% of demand (limit %(bias_limit).0f%%%(bias_flag)s) "
+                            "and the tracking signal is %(ts).2f (limit +/-%(ts_limit).1f"
+                            "%(ts_flag)s).",
                             n=n_acc,
-                        )
-                    )
-                if abs(rel) > bias_limit:
-                    signals.append(
-                        self.env._(
-                            "Forecast %(dir)s by %(rel).0f%% of demand over %(n)s buckets.",
                             dir=self.env._("too low") if rel > 0 else self.env._("too high"),
                             rel=abs(rel),
-                            n=n_acc,
-                        )
-                    )
-                if signals:
-                    tracking = abs(ts) > ts_limit
-                    add(
-                        "tracking_signal" if tracking else "bias",
-                        "high" if tracking else "medium",
-                        " ".join(signals),
+                            bias_limit=bias_limit,
+                            bias_flag=self.env._(", exceeded") if bias_out else "",
+                            ts=ts,
+                            ts_limit=ts_limit,
+                            ts_flag=self.env._(", exceeded") if ts_out else "",
+                        ),
                         abs(mean_error) * h * unit,
                     )
                 wape = 100.0 * _finite(acc["wape"].iat[i])

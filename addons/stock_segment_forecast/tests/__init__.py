@@ -1,6 +1,7 @@
 from . import (
     test_accuracy,
     test_bulk_writes,
+    test_buyer_fixes,
     test_extraction,
     test_forecast_job,
     test_hostile_data,

@@ -408,10 +408,12 @@ class TestHostileData(ForecastCommon):
             ]
         )
         self.assertEqual(len(found), 1, found.mapped("message"))
-        self.assertEqual(found.exception_type, "tracking_signal")
+        self.assertEqual(found.exception_type, "bias")
         self.assertEqual(found.severity, "high")
-        self.assertIn("Tracking signal", found.message)
+        # The one exception names both signals.
+        self.assertIn("tracking signal", found.message)
         self.assertIn("too low", found.message)
+        self.assertEqual(found.message.count("exceeded"), 2, found.message)
         # Mean error 50 a week over the 4 weeks of the horizon at a unit cost of 60, once.
         self.assertAlmostEqual(found.financial_impact, 50.0 * HORIZON_WEEKS * 60.0, places=2)
         # A rerun keeps that one exception as it is.
