@@ -29,6 +29,8 @@ AGING_COLUMNS = {
     "unknown_origin_qty": "float8",
     "last_demand_date": "date",
     "days_without_demand": "int4",
+    "current_daily_demand": "float8",
+    "current_demand_source": "varchar",
     "onhand_coverage_days": "float8",
     "run_out_date": "date",
     "is_slow_moving": "bool",
@@ -36,6 +38,13 @@ AGING_COLUMNS = {
 }
 HORIZON_DAYS = 3650
 ANALOG_METHOD = "analog"
+# Without a forecast for today, the current demand is the customer deliveries of this many
+# days up to today (days without delivery count as zero).
+RECENT_DEMAND_DAYS = 90
+DEMAND_SOURCES = [
+    ("forecast", "Current forecast"),
+    ("recent", "Deliveries of the last 90 days"),
+]
 
 
 # Plan fields the aging job computes: users cannot write them (see stock_segment).
@@ -49,6 +58,8 @@ LIFECYCLE_JOB_OWNED_FIELDS = frozenset(
         "unknown_origin_qty",
         "last_demand_date",
         "days_without_demand",
+        "current_daily_demand",
+        "current_demand_source",
         "onhand_coverage_days",
         "run_out_date",
         "is_slow_moving",
@@ -86,6 +97,16 @@ class StockPlanningProfile(models.Model):
         help="Days since the last customer delivery (since the oldest receipt when there "
         "never was one; -1 when neither is known).",
     )
+    current_daily_demand = fields.Float(
+        "Current Demand per Day",
+        readonly=True,
+        digits="Product Unit",
+        help="Demand per day the run-out and the last-time buy use: the plan's forecast "
+        "for the period that contains today (after overrides), or, without such a "
+        "forecast, the customer deliveries of the last 90 days divided by 90. Unlike the "
+        "forecast's average daily demand, a product whose demand stopped shows 0 here.",
+    )
+    current_demand_source = fields.Selection(DEMAND_SOURCES, "Current Demand From", readonly=True)
     onhand_coverage_days = fields.Float(
         "Coverage (days on hand)",
         readonly=True,
@@ -182,8 +203,8 @@ class StockPlanningProfile(models.Model):
                     self.env._(
                         "Stage %(stage)s was applied by the classification, not confirmed by "
                         "a Planning Manager: not acted on (stage used: %(used)s).",
-                        stage=stage,
-                        used=acting or self.env._("none"),
+                        stage=self._stage_label(stage),
+                        used=self._stage_label(acting) if acting else self.env._("none"),
                     )
                 )
             is_new = bool((intro and intro > since) or (first and first > since))
@@ -198,6 +219,14 @@ class StockPlanningProfile(models.Model):
                 )
             out[tmpl] = {"stage": acting, "set": stage or False, "new": is_new, "note": notes}
         return out
+
+    @api.model
+    def _stage_label(self, stage):
+        """The lifecycle stage as the user reads it (its label), not its key."""
+        labels = dict(
+            self.env["product.template"]._fields["lifecycle_stage"]._description_selection(self.env)
+        )
+        return labels.get(stage, stage or "")
 
     # ------------------------------------------------------------------ aging job
     @api.model
@@ -311,7 +340,7 @@ class StockPlanningProfile(models.Model):
             SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
                    pt.id AS tmpl_id, pt.categ_id, pt.lifecycle_stage,
                    COALESCE((pp.standard_price ->> %(company_key)s)::float8, 0) AS unit_cost,
-                   COALESCE(p.avg_daily_demand, 0) AS demand, w.lot_stock_id,
+                   w.lot_stock_id,
                    COALESCE(p.data_quarantine, FALSE) AS quarantined
               FROM stock_planning_profile p
               JOIN product_product pp ON pp.id = p.product_id
@@ -393,6 +422,71 @@ class StockPlanningProfile(models.Model):
         )
         return {(p, w): d for p, w, d in self.env.cr.fetchall()}
 
+    @api.model
+    def _current_daily_demand(self, profile_ids, today):
+        """Demand per day now, per plan: ``{plan id: (rate, source)}``, two queries.
+
+        The forecast of the period that contains today (final quantity, so overrides
+        count, over the days of the period) when the plan has one; otherwise the
+        customer deliveries from the plan's warehouse over the ``RECENT_DEMAND_DAYS``
+        days up to today, divided by that many days (days without a delivery count as
+        zero). Never the mean of past periods with demand: a product whose demand stopped
+        months ago has a current demand of 0, not the rate it had while it sold."""
+        profile_ids = list(profile_ids)
+        if not profile_ids:
+            return {}
+        self.env["stock.demand.forecast"].flush_model(
+            ["profile_id", "date_start", "date_end", "final_qty"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT ON (f.profile_id) f.profile_id,
+                   f.final_qty / GREATEST(f.date_end - f.date_start, 1)
+              FROM stock_demand_forecast f
+             WHERE f.profile_id = ANY(%(ids)s)
+               AND f.date_start <= %(today)s AND f.date_end > %(today)s
+          ORDER BY f.profile_id, f.date_start DESC
+            """,
+                ids=profile_ids,
+                today=today,
+            )
+        )
+        # A rate that is not a number is kept: the aging job reports it as data to check.
+        out = {
+            pid: (float(rate), "forecast")
+            for pid, rate in self.env.cr.fetchall()
+            if rate is not None
+        }
+        rest = [pid for pid in profile_ids if pid not in out]
+        if rest:
+            start = today - timedelta(days=RECENT_DEMAND_DAYS - 1)
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT p.id, COALESCE(SUM(m.product_qty), 0)
+                  FROM stock_planning_profile p
+             LEFT JOIN stock_location ls ON ls.warehouse_id = p.warehouse_id
+                                        AND ls.usage = 'internal'
+             LEFT JOIN stock_move m ON m.location_id = ls.id
+                                   AND m.product_id = p.product_id
+                                   AND m.state = 'done'
+                                   AND m.date >= %(start)s
+                                   AND m.date < %(end)s
+                                   AND m.location_dest_id IN (
+                                       SELECT id FROM stock_location WHERE usage = 'customer')
+                 WHERE p.id = ANY(%(ids)s)
+              GROUP BY p.id
+                """,
+                    ids=rest,
+                    start=start,
+                    end=today + timedelta(days=1),
+                )
+            )
+            for pid, qty in self.env.cr.fetchall():
+                out[pid] = (max(float(qty or 0.0), 0.0) / RECENT_DEMAND_DAYS, "recent")
+        return out
+
     # ------------------------------------------------------------------ one batch
     def _aging_batch(self, ctx, profile_ids):
         """FIFO layers, buckets, coverage and reviews for the plans of the batch, with a
@@ -407,6 +501,9 @@ class StockPlanningProfile(models.Model):
         if not rows:
             return 0
         today = ctx["today"]
+        current = self._current_daily_demand([r["id"] for r in rows], today)
+        for r in rows:
+            r["demand"], r["demand_source"] = current.get(r["id"], (0.0, "recent"))
         product_ids = sorted({r["product_id"] for r in rows})
         warehouse_ids = sorted({r["warehouse_id"] for r in rows})
         onhand = self._fetch_onhand_by_warehouse(ctx, product_ids, warehouse_ids)
@@ -536,6 +633,8 @@ class StockPlanningProfile(models.Model):
                 "unknown_origin_qty": round(float(unknown.get(pid, 0.0)), 6),
                 "last_demand_date": last,
                 "days_without_demand": idle,
+                "current_daily_demand": round(float(demand[i]), 6),
+                "current_demand_source": r["demand_source"],
                 "onhand_coverage_days": round(cover_days, 2),
                 "run_out_date": run_out,
                 "is_slow_moving": bool(slow),
@@ -585,9 +684,9 @@ class StockPlanningProfile(models.Model):
                     base,
                     severity="high",
                     message=self.env._(
-                        "The product is %(stage)s with %(qty)s on hand (value %(value).2f): "
+                        "The product is in stage %(stage)s with %(qty)s on hand (value %(value).2f): "
                         "decide on a disposal, a liquidation or a transfer.",
-                        stage=stage,
+                        stage=self._stage_label(stage),
                         qty=round(on_hand, 2),
                         value=values["aging_value"],
                     ),
@@ -916,9 +1015,9 @@ class StockPlanningProfile(models.Model):
         if target.get("action") == "archive" and r.get("lifecycle_stage") in REMOVING_STAGES:
             vals["within_tolerance"] = False
             vals["reason_detail"] = self.env._(
-                "The product is %(stage)s (confirmed): no new purchases, the reorder rule "
+                "The product is in stage %(stage)s (confirmed): no new purchases, the reorder rule "
                 "is archived once a Planning Manager approves.",
-                stage=r["lifecycle_stage"],
+                stage=self._stage_label(r["lifecycle_stage"]),
             )
         return vals
 
@@ -974,7 +1073,7 @@ class StockPlanningProfile(models.Model):
                         "%(stage)s: cancel or reduce them.",
                         n=len(lines),
                         qty=round(float(qty or 0), 2),
-                        stage=stage,
+                        stage=self._stage_label(stage),
                     ),
                     "financial_impact": float(amount or 0.0),
                 }

@@ -273,7 +273,7 @@ class StockProvisionProposal(models.Model):
                 self.env._(
                     "stock value %(value)s of stage %(stage)s, bucket %(bucket)s: not plausible",
                     value=row.value,
-                    stage=row.stage or "-",
+                    stage=self.env["stock.planning.profile"]._stage_label(row.stage) or "-",
                     bucket=self.env["stock.aging.bucket"].browse(int(row.bucket)).display_name,
                 )
             )
@@ -342,7 +342,7 @@ class StockProvisionProposal(models.Model):
                         "provision %(amount)s of stage %(stage)s above the plausible maximum "
                         "%(limit)s: refused",
                         amount=row.amount,
-                        stage=row.stage or "-",
+                        stage=self.env["stock.planning.profile"]._stage_label(row.stage) or "-",
                         limit=limit,
                     )
                 )

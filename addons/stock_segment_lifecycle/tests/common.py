@@ -52,6 +52,8 @@ class LifecycleCommon(TransactionCase):
             ]
         )
         cls.profile(cls.fast).sudo().avg_daily_demand = 2.0
+        # Its current forecast: 62 units in the month of TODAY, 2 a day.
+        cls.set_forecast(cls.fast, 62.0, TODAY)
 
         # Generated history: receipts and customer deliveries of past dates.
         rng = random.Random(7)
@@ -118,6 +120,30 @@ class LifecycleCommon(TransactionCase):
     def profile(cls, product):
         return cls.Profile.search(
             [("product_id", "=", product.id), ("warehouse_id", "=", cls.wh.id)]
+        )
+
+    @classmethod
+    def set_forecast(cls, product, qty, day):
+        """The plan's forecast line of the month that contains ``day``: ``qty`` units."""
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        profile = cls.profile(product)
+        return (
+            cls.env["stock.demand.forecast"]
+            .sudo()
+            .create(
+                {
+                    "profile_id": profile.id,
+                    "product_id": product.id,
+                    "warehouse_id": cls.wh.id,
+                    "company_id": cls.company.id,
+                    "bucket": "month",
+                    "date_start": start,
+                    "date_end": end,
+                    "statistical_qty": qty,
+                    "final_qty": qty,
+                }
+            )
         )
 
     @classmethod

@@ -108,7 +108,12 @@ class TestLastTimeBuy(LifecycleCommon):
             wiz.action_confirm()
 
     def test_defaults_from_the_plan(self):
-        self.fast.product_tmpl_id.service_end_date = fields.Date.today() + timedelta(days=365)
+        today = fields.Date.context_today(self.env["stock.last.time.buy"])
+        self.fast.product_tmpl_id.service_end_date = today + timedelta(days=365)
+        # The plan's forecast for this month: 2 a day (the month's days x 2).
+        start = today.replace(day=1)
+        days = ((start + timedelta(days=32)).replace(day=1) - start).days
+        self.set_forecast(self.fast, 2.0 * days, today)
         wiz = (
             self.env["stock.last.time.buy"]
             .with_user(self.manager)

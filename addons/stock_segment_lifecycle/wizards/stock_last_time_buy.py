@@ -7,6 +7,7 @@ from invplan.lifecycle import last_time_buy, residual_demand_mean
 from invplan.lifecycle_policy import residual_demand_summary
 
 DAYS_PER_MONTH = 365.25 / 12.0
+DISTRIBUTIONS = [("poisson", "Poisson"), ("negative_binomial", "Negative binomial")]
 
 
 class StockLastTimeBuy(models.TransientModel):
@@ -25,7 +26,10 @@ class StockLastTimeBuy(models.TransientModel):
     supply_end_date = fields.Date(help="Last date the vendor accepts orders.")
     service_end_date = fields.Date(required=True, help="Demand is served until this date.")
     demand_per_month = fields.Float(
-        digits=(16, 3), help="Current forecast per month (from the plan's forecast)."
+        digits=(16, 3),
+        help="Current demand per month: the plan's forecast for the period that contains "
+        "today, or the customer deliveries of the last 90 days when the plan has no such "
+        "forecast. Never the average of past periods with demand.",
     )
     decline_rate = fields.Float(
         "Decline per Month (%)", help="Share by which the demand rate falls each month."
@@ -50,7 +54,7 @@ class StockLastTimeBuy(models.TransientModel):
     months = fields.Float(compute="_compute_result")
     residual_mean = fields.Float("Expected Residual Demand", compute="_compute_result")
     residual_std = fields.Float("Std. Dev.", compute="_compute_result")
-    distribution = fields.Char(compute="_compute_result")
+    distribution = fields.Selection(DISTRIBUTIONS, compute="_compute_result")
     quantile_10 = fields.Float("10 % Quantile", compute="_compute_result")
     quantile_50 = fields.Float("Median", compute="_compute_result")
     quantile_90 = fields.Float("90 % Quantile", compute="_compute_result")
@@ -60,7 +64,11 @@ class StockLastTimeBuy(models.TransientModel):
     expected_leftover = fields.Float(compute="_compute_result")
     expected_shortage = fields.Float(compute="_compute_result")
     status = fields.Char(compute="_compute_result")
-    message = fields.Text(compute="_compute_result")
+    message = fields.Text("Warnings", compute="_compute_result")
+    missing_input = fields.Text(
+        compute="_compute_result",
+        help="What to enter before the final order can be computed.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -70,26 +78,54 @@ class StockLastTimeBuy(models.TransientModel):
         if not product or not warehouse:
             return vals
         self._check_warehouse_company(warehouse)
+        vals.update(self._plan_defaults(product, warehouse))
+        return vals
+
+    @api.onchange("product_id", "warehouse_id")
+    def _onchange_product_warehouse(self):
+        """Opened from the menu: once both are chosen, read their plan as when opened
+        from the plan."""
+        if self.product_id and self.warehouse_id:
+            self._check_warehouse_company(self.warehouse_id)
+            vals = self._plan_defaults(self.product_id, self.warehouse_id)
+            if not vals["service_end_date"]:
+                # A date the user entered stays when the product has none.
+                del vals["service_end_date"]
+            self.update(vals)
+
+    @api.model
+    def _plan_defaults(self, product, warehouse):
+        """Dates, current demand, stock and costs of the product at the warehouse."""
         tmpl = product.product_tmpl_id
         company = warehouse.company_id
         profile = self.env["stock.planning.profile"].search(
             [("product_id", "=", product.id), ("warehouse_id", "=", warehouse.id)], limit=1
         )
+        today = fields.Date.context_today(self)
+        daily = 0.0
+        if profile:
+            current = profile.sudo()._current_daily_demand(profile.ids, today)
+            daily = current.get(profile.id, (0.0, ""))[0]
         seller = product.with_company(company)._select_seller(quantity=None)
         cost = seller.price if seller else product.with_company(company).standard_price
-        vals.update(
-            vendor_id=seller.partner_id.id if seller else False,
-            supply_end_date=tmpl.supply_end_date,
-            service_end_date=tmpl.service_end_date or tmpl.lifecycle_end_of_life_date,
-            demand_per_month=(profile.avg_daily_demand or 0.0) * DAYS_PER_MONTH,
-            unit_cost=cost,
-            holding_cost=cost * (profile.segment_id.holding_cost_rate or 25.0) / 100.0,
-            shortage_cost=profile.segment_id.stockout_cost or 3.0 * cost,
-            on_hand_qty=profile.aging_qty
+        # The end-of-life date is the day the product reached that stage (set when the
+        # stage is confirmed): a service end only when it lies ahead. Otherwise the date
+        # is asked for rather than computing a final order for no remaining service life.
+        service_end = tmpl.service_end_date
+        if not service_end and (tmpl.lifecycle_end_of_life_date or today) > today:
+            service_end = tmpl.lifecycle_end_of_life_date
+        return {
+            "vendor_id": seller.partner_id.id if seller else False,
+            "supply_end_date": tmpl.supply_end_date,
+            "service_end_date": service_end,
+            "demand_per_month": daily * DAYS_PER_MONTH if math.isfinite(daily) else 0.0,
+            "unit_cost": cost,
+            "holding_cost": cost * (profile.segment_id.holding_cost_rate or 25.0) / 100.0,
+            "shortage_cost": profile.segment_id.stockout_cost or 3.0 * cost,
+            "on_hand_qty": profile.aging_qty
             or product.with_context(warehouse_id=warehouse.id).qty_available,
-            on_order_qty=self._open_purchase_qty(product, warehouse),
-        )
-        return vals
+            "on_order_qty": self._open_purchase_qty(product, warehouse),
+        }
 
     @api.model
     def _check_warehouse_company(self, warehouse):
@@ -127,6 +163,8 @@ class StockLastTimeBuy(models.TransientModel):
         return sum(max(line.product_qty - line.qty_received, 0.0) for line in lines)
 
     @api.depends(
+        "product_id",
+        "warehouse_id",
         "service_end_date",
         "demand_per_month",
         "decline_rate",
@@ -164,33 +202,7 @@ class StockLastTimeBuy(models.TransientModel):
                 on_order=wiz.on_order_qty,
             ).iloc[0]
             status = str(result["status"])
-            messages = []
-            if status == "invalid_cost":
-                messages.append(
-                    self.env._(
-                        "The shortage cost must exceed the unit cost, and the unit cost plus "
-                        "holding cost must exceed the disposal value: no final order."
-                    )
-                )
-            elif status == "nan_input":
-                messages.append(
-                    self.env._("The residual demand could not be computed: check the forecast.")
-                )
-            if wiz.unit_cost <= 0:
-                messages.append(self.env._("The unit cost is zero: enter the final price."))
-            if wiz.product_id and wiz.warehouse_id and wiz._quarantined_plan():
-                messages.append(
-                    self.env._(
-                        "The plan is quarantined (data to check): no final order until its "
-                        "data is corrected or confirmed."
-                    )
-                )
-            if not wiz.service_end_date or months <= 0:
-                messages.append(self.env._("Set a service end date in the future."))
-            elif mean <= 0:
-                messages.append(
-                    self.env._("No residual demand: the forecast is zero, nothing to buy.")
-                )
+            missing, messages = wiz._result_messages(status, months, mean)
             wiz.update(
                 {
                     "months": months,
@@ -207,8 +219,60 @@ class StockLastTimeBuy(models.TransientModel):
                     "expected_shortage": float(result["expected_shortage"]),
                     "status": status,
                     "message": "\n".join(messages) or False,
+                    "missing_input": missing or False,
                 }
             )
+
+    def _result_messages(self, status, months, mean):
+        """What is missing (asked for, not a warning) and the warnings about the input
+        given. Nothing is warned about before the product and the warehouse are chosen,
+        and nothing about the result before the service end date is known."""
+        self.ensure_one()
+        if not self.product_id or not self.warehouse_id:
+            return (
+                self.env._(
+                    "Choose the product and the warehouse: the demand, the stock and the "
+                    "costs are read from their plan."
+                ),
+                [],
+            )
+        messages = []
+        if self._quarantined_plan():
+            messages.append(
+                self.env._(
+                    "The plan is quarantined (data to check): no final order until its "
+                    "data is corrected or confirmed."
+                )
+            )
+        if self.unit_cost <= 0:
+            messages.append(self.env._("The unit cost is zero: enter the final price."))
+        if not self.service_end_date:
+            return (
+                self.env._(
+                    "Enter the service end date of %s: the date until which its customers "
+                    "must be served. The residual demand and the final order are computed "
+                    "once it is given.",
+                    self.product_id.display_name,
+                ),
+                messages,
+            )
+        if months <= 0:
+            messages.append(self.env._("The service end date is past: enter a date in the future."))
+            return False, messages
+        if status == "invalid_cost":
+            messages.append(
+                self.env._(
+                    "The shortage cost must exceed the unit cost, and the unit cost plus "
+                    "holding cost must exceed the disposal value: no final order."
+                )
+            )
+        elif status == "nan_input":
+            messages.append(
+                self.env._("The residual demand could not be computed: check the forecast.")
+            )
+        if mean <= 0:
+            messages.append(self.env._("No residual demand: the forecast is zero, nothing to buy."))
+        return False, messages
 
     def action_compute(self):
         self.ensure_one()
@@ -257,6 +321,8 @@ class StockLastTimeBuy(models.TransientModel):
                 raise UserError(
                     self.env._("The unit cost or the order value is not plausible: check it.")
                 )
+        if self.missing_input:
+            raise UserError(self.missing_input)
         if self.status != "ok":
             raise UserError(self.message or self.env._("The final order cannot be computed."))
         if self.order_qty <= 0:
