@@ -20,12 +20,19 @@
         "views/stock_planning_profile_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
+        "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_segment_replenishment_menus.xml",
+        "data/stock_planning_card_data.xml",
     ],
     "demo": [
         "demo/stock_segment_replenishment_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stock_segment_replenishment/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,9 +1,12 @@
 from . import (
+    product_template,
     purchase_order,
     res_config_settings,
     res_partner,
+    stock_planning_card,
     stock_planning_exception,
     stock_planning_profile,
+    stock_planning_profile_demo,
     stock_planning_run,
     stock_replenishment_audit,
     stock_replenishment_proposal,

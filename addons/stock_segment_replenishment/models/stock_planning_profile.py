@@ -41,7 +41,7 @@ LEAD_TIME_SOURCES = [
     ("vendor_delay", "Vendor price list delay"),
     ("manufacturing", "Manufacturing lead time"),
     ("resupply", "Resupply from another warehouse"),
-    ("none", "None"),
+    ("none", "No lead time"),
 ]
 DIGITS = 6
 # Working time a production line is assumed to run in a year, for the production rate of
@@ -50,6 +50,37 @@ WORKING_MINUTES_PER_YEAR = 8 * 60 * 250
 DEMAND_SOURCES = [
     ("forecast", "Final forecast"),
     ("history", "Historical average (no forecast)"),
+]
+# Engine statuses of a plan's policy (invplan.policy.STATUSES and the command line's
+# own), with the label a buyer reads; the keys are what the engine writes.
+POLICY_STATUSES = [
+    ("ok", "Planned"),
+    ("conflicting_limits", "Planned, vendor limits conflict"),
+    ("no_demand", "No demand"),
+    ("make_to_order", "Make to order"),
+    ("manual", "Manual (not planned)"),
+    ("nan_input", "Missing input"),
+    ("invalid_demand", "Invalid demand"),
+    ("invalid_service", "Invalid service target"),
+    ("invalid_lead_time", "No usable lead time"),
+    ("invalid_cost", "No usable cost"),
+    ("invalid_policy", "Unknown policy"),
+    ("overflow", "Inputs too large"),
+    ("quarantined", "Quarantined"),
+    ("no_forecast_demand", "No forecast demand"),
+    ("history_too_short", "History too short"),
+    ("not_stocked", "Not stocked"),
+    ("low_fill_rate", "Low fill rate"),
+]
+# How the reorder point was computed (invplan.policy.compute_policy's method).
+POLICY_METHODS = [
+    ("normal", "Normal"),
+    ("poisson", "Poisson (slow mover)"),
+    ("negbin", "Negative binomial (slow mover)"),
+    ("cost_based", "Cost-based (r, Q)"),
+    ("newsvendor", "Newsvendor"),
+    ("make_to_order", "Make to order"),
+    ("manual", "Manual"),
 ]
 # Profile columns the policy job writes, with their SQL cast.
 POLICY_COLUMNS = {
@@ -106,6 +137,8 @@ QUANTITY_COLUMNS = frozenset(
         "epq_qty",
     }
 )
+# Quantity columns that can be below zero by design (shown as max(0, value)).
+SIGNED_QUANTITY_COLUMNS = frozenset({"safety_stock_qty"})
 STATUS_MESSAGES = {
     "nan_input": "a demand or lead-time input is missing",
     "invalid_demand": "the forecast demand or its error is negative",
@@ -176,41 +209,77 @@ class StockPlanningProfile(models.Model):
     lead_time_std_days = fields.Float("Lead-time Std. Dev. (days)", readonly=True, digits=(16, 2))
     lead_time_source = fields.Selection(LEAD_TIME_SOURCES, readonly=True)
     lead_time_receipts = fields.Integer("Receipts Used", readonly=True)
-    supplier_on_time_rate = fields.Float("Supplier On-time Rate (%)", readonly=True, digits=(16, 1))
+    supplier_on_time_rate = fields.Float(
+        "Supplier On-time Rate (%)",
+        readonly=True,
+        digits=(16, 1),
+        help="Share of the main vendor's receipts done by the promised date; empty (no "
+        "data) when the lead time does not come from receipts.",
+    )
     vendor_id = fields.Many2one("res.partner", "Main Vendor", readonly=True)
     unit_cost_used = fields.Float(readonly=True, digits="Product Price")
     moq_qty = fields.Float("Vendor MOQ", readonly=True, digits="Product Unit")
     pack_multiple_qty = fields.Float("Pack Multiple", readonly=True, digits="Product Unit")
 
     # Policy results
-    policy_status = fields.Char(
-        readonly=True, help="Engine status: ok, or why no policy could be computed."
+    policy_status = fields.Selection(
+        POLICY_STATUSES,
+        "Policy Status",
+        readonly=True,
+        help="Planned, or why no policy could be computed.",
     )
-    policy_method = fields.Char(
-        readonly=True, help="normal, poisson / negbin (slow movers), cost_based, make_to_order."
+    policy_method = fields.Selection(
+        POLICY_METHODS,
+        "Method",
+        readonly=True,
+        help="Normal demand over the lead time, Poisson or negative binomial for slow "
+        "movers, cost-based (r, Q), make to order.",
     )
     policy_date = fields.Date("Policy Computed On", readonly=True)
-    safety_stock_qty = fields.Float("Safety Stock", readonly=True, digits="Product Unit")
+    safety_stock_qty = fields.Float(
+        "Safety Stock (computed, signed)",
+        readonly=True,
+        digits="Product Unit",
+        help="Technical: the reorder point minus the demand over the protection "
+        "interval, as the engine computed it. It can be below zero under a fill-rate "
+        "target: each order of a large order quantity already serves most demand from "
+        "stock, so the reorder point that reaches the target can sit below the demand "
+        "over the lead time. Buyers see the Safety Stock, never below zero.",
+    )
+    safety_stock_display = fields.Float(
+        "Safety Stock",
+        compute="_compute_safety_stock_display",
+        digits="Product Unit",
+        help="Stock held against demand and lead-time variability: the reorder point "
+        "minus the demand over the protection interval, shown as 0 when that is below "
+        "zero. Under a fill-rate target the reorder point can sit below the demand over "
+        "the lead time: with a large order quantity most demand is served from the stock "
+        "of the previous order, so the target is met with less than the lead-time "
+        "demand at reorder time. The reorder point (min) is kept as computed.",
+    )
     reorder_point_qty = fields.Float("Reorder Point (Min)", readonly=True, digits="Product Unit")
     order_qty = fields.Float("Order Quantity", readonly=True, digits="Product Unit")
     max_qty = fields.Float("Order-up-to (Max)", readonly=True, digits="Product Unit")
     expected_fill_rate = fields.Float(
         readonly=True,
         digits=(16, 4),
-        help="Share of demand served from stock.",
+        help="Share of demand served from stock; empty when no policy is planned.",
     )
     cycle_service_level = fields.Float(
         "Expected Cycle Service",
         readonly=True,
         digits=(16, 4),
-        help="Probability of no stockout per cycle.",
+        help="Probability of no stockout per cycle; empty when no policy is planned.",
     )
     avg_stock_qty = fields.Float("Average Stock", readonly=True, digits="Product Unit")
     avg_stock_value = fields.Monetary(
         "Average Stock Value", readonly=True, currency_field="currency_id"
     )
     coverage_days = fields.Float(
-        "Coverage (days)", readonly=True, digits=(16, 1), help="Average stock over daily demand."
+        "Coverage (days)",
+        readonly=True,
+        digits=(16, 1),
+        help="Average stock over daily demand; empty when there is no demand.",
     )
     policy_explanation = fields.Text(
         "Calculation", readonly=True, help="Inputs, formula and result of the last computation."
@@ -298,6 +367,37 @@ class StockPlanningProfile(models.Model):
     )
     proposal_ids = fields.One2many("stock.replenishment.proposal", "profile_id", "Proposals")
     pending_proposal_count = fields.Integer(compute="_compute_pending_proposal_count")
+    # What the buyer acts on, read from Odoo's stock for the plan's warehouse.
+    qty_on_hand = fields.Float(
+        "On Hand",
+        compute="_compute_stock_position",
+        digits="Product Unit",
+        help="Stock on hand in the plan's warehouse.",
+    )
+    qty_forecasted = fields.Float(
+        "Forecasted Stock",
+        compute="_compute_stock_position",
+        digits="Product Unit",
+        help="On hand plus open receipts minus open deliveries of the plan's warehouse "
+        "(Odoo's forecasted quantity).",
+    )
+    next_receipt_date = fields.Datetime(
+        "Next Receipt",
+        compute="_compute_stock_position",
+        help="Expected date of the earliest open receipt into the plan's warehouse; empty "
+        "when nothing is on order.",
+    )
+    next_receipt_qty = fields.Float(
+        "Next Receipt Quantity",
+        compute="_compute_stock_position",
+        digits="Product Unit",
+        help="Quantity of the earliest open receipt into the plan's warehouse.",
+    )
+    below_safety_stock = fields.Boolean(
+        "Below Safety Stock",
+        compute="_compute_stock_position",
+        help="Stock on hand is below the safety stock.",
+    )
     order_cycle_id = fields.Many2one(
         "stock.vendor.order.cycle",
         "Vendor Order Cycle",
@@ -347,6 +447,66 @@ class StockPlanningProfile(models.Model):
                 by_key.setdefault(key, op)
         for profile in self:
             profile.orderpoint_id = by_key.get((profile.product_id.id, profile.warehouse_id.id))
+
+    @api.depends("safety_stock_qty")
+    def _compute_safety_stock_display(self):
+        for profile in self:
+            profile.safety_stock_display = max(profile.safety_stock_qty or 0.0, 0.0)
+
+    @api.depends_context("company")
+    def _compute_stock_position(self):
+        """On hand and forecasted from Odoo's product quantities per warehouse (one read
+        per warehouse), the next receipt from one query on the open incoming moves."""
+        values = {}
+        for warehouse in self.warehouse_id:
+            plans = self.filtered(lambda p, w=warehouse: p.warehouse_id == w)
+            products = plans.product_id.with_context(warehouse_id=warehouse.id)
+            quantities = {
+                row["id"]: row for row in products.read(["qty_available", "virtual_available"])
+            }
+            for plan in plans:
+                row = quantities.get(plan.product_id.id, {})
+                values[plan.id] = {
+                    "qty_on_hand": row.get("qty_available", 0.0),
+                    "qty_forecasted": row.get("virtual_available", 0.0),
+                }
+        receipts = {}
+        if self.ids:
+            self.env["stock.move"].flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                SELECT DISTINCT ON (m.product_id, w.id)
+                       m.product_id, w.id, m.date, SUM(m.product_qty)
+                         OVER (PARTITION BY m.product_id, w.id, m.date)
+                  FROM stock_move m
+                  JOIN stock_location dest ON dest.id = m.location_dest_id
+                  JOIN stock_location src ON src.id = m.location_id
+                  JOIN stock_warehouse w ON w.id = dest.warehouse_id
+                 WHERE m.product_id = ANY(%(products)s)
+                   AND w.id = ANY(%(warehouses)s)
+                   AND m.state NOT IN ('draft', 'done', 'cancel')
+                   AND src.usage NOT IN ('internal', 'transit')
+                   AND dest.usage = 'internal'
+              ORDER BY m.product_id, w.id, m.date
+                    """,
+                    products=self.product_id.ids,
+                    warehouses=self.warehouse_id.ids,
+                )
+            )
+            receipts = {(p, w): (d, q) for p, w, d, q in self.env.cr.fetchall()}
+        for plan in self:
+            vals = values.get(plan.id, {"qty_on_hand": 0.0, "qty_forecasted": 0.0})
+            date, qty = receipts.get((plan.product_id.id, plan.warehouse_id.id), (False, 0.0))
+            plan.qty_on_hand = vals["qty_on_hand"]
+            plan.qty_forecasted = vals["qty_forecasted"]
+            plan.next_receipt_date = date
+            plan.next_receipt_qty = qty
+            plan.below_safety_stock = bool(
+                plan.policy_status in STOCKED_STATUSES
+                and plan.safety_stock_display > 0
+                and vals["qty_on_hand"] < plan.safety_stock_display
+            )
 
     def _compute_pending_proposal_count(self):
         counts = dict(
@@ -1414,7 +1574,7 @@ class StockPlanningProfile(models.Model):
                 "std": 0.0,
                 "source": "none",
                 "n": 0,
-                "on_time": 0.0,
+                "on_time": None,
                 "stat": None,
                 "vendor": vendor,
                 "findings": self._vendor_findings(ctx, product, vendor, implausible, stats),
@@ -1440,7 +1600,7 @@ class StockPlanningProfile(models.Model):
                     mean=float(stat["mean"]),
                     std=float(stat["std"]),
                     n=int(stat["n"]),
-                    on_time=100.0 * float(stat["on_time_rate"]),
+                    on_time=100.0 * float(stat["on_time_rate"]) if int(stat["n"]) else None,
                 )
             out.append(res)
         supplier_rows = []
@@ -1455,8 +1615,8 @@ class StockPlanningProfile(models.Model):
                     int(s["n"]),
                     float(s["mean"]),
                     float(s["std"]),
-                    100.0 * float(s["on_time_rate"]) if s["n"] else 0.0,
-                    float(s["recent_mean"]),
+                    100.0 * float(s["on_time_rate"]) if s["n"] else None,
+                    float(s["recent_mean"]) if s["n"] else None,
                     bool(s["drift"]),
                     s["source"],
                 )
@@ -1522,7 +1682,8 @@ class StockPlanningProfile(models.Model):
         if not supplier_rows:
             return
         values = SQL(", ").join(
-            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s)", *row) for row in supplier_rows
+            SQL("(%s, %s, %s, %s, %s, %s::float8, %s::float8, %s, %s)", *row)
+            for row in supplier_rows
         )
         self.env.cr.execute(
             SQL(
@@ -1546,11 +1707,15 @@ class StockPlanningProfile(models.Model):
              WHERE (stock_supplier_lead_time.receipt_count, stock_supplier_lead_time.source,
                     round(stock_supplier_lead_time.lead_time_mean::numeric, 4),
                     round(stock_supplier_lead_time.lead_time_std::numeric, 4),
+                    round(stock_supplier_lead_time.on_time_rate::numeric, 4),
+                    round(stock_supplier_lead_time.recent_mean::numeric, 4),
                     stock_supplier_lead_time.drift)
                    IS DISTINCT FROM
                    (EXCLUDED.receipt_count, EXCLUDED.source,
                     round(EXCLUDED.lead_time_mean::numeric, 4),
-                    round(EXCLUDED.lead_time_std::numeric, 4), EXCLUDED.drift)
+                    round(EXCLUDED.lead_time_std::numeric, 4),
+                    round(EXCLUDED.on_time_rate::numeric, 4),
+                    round(EXCLUDED.recent_mean::numeric, 4), EXCLUDED.drift)
             """,
                 company=ctx["company"].id,
                 today=ctx["today"],
@@ -1876,16 +2041,23 @@ class StockPlanningProfile(models.Model):
                 "moq_qty": float(moq[i]),
                 "pack_multiple_qty": float(pack[i]),
                 "policy_status": st,
-                "policy_method": str(result["method"].iat[i]),
+                "policy_method": str(result["method"].iat[i]) or None,
                 "safety_stock_qty": float(result["safety_stock"].iat[i]),
                 "reorder_point_qty": float(result["reorder_point"].iat[i]),
                 "order_qty": float(result["order_qty"].iat[i]),
                 "max_qty": float(result["order_up_to"].iat[i]),
-                "expected_fill_rate": float(result["expected_fill_rate"].iat[i]),
-                "cycle_service_level": float(result["expected_csl"].iat[i]),
+                # No planned policy, no service to expect: empty, not 0 %.
+                "expected_fill_rate": float(result["expected_fill_rate"].iat[i])
+                if st in STOCKED_STATUSES
+                else None,
+                "cycle_service_level": float(result["expected_csl"].iat[i])
+                if st in STOCKED_STATUSES
+                else None,
                 "avg_stock_qty": float(result["avg_stock"].iat[i]),
                 "avg_stock_value": float(result["avg_stock_value"].iat[i]),
-                "coverage_days": float(cover[i]) if np.isfinite(cover[i]) else 0.0,
+                "coverage_days": float(cover[i])
+                if np.isfinite(cover[i]) and demand[i] > 0 and st in STOCKED_STATUSES
+                else None,
                 "policy_demand_used": float(demand[i]),
                 "policy_demand_source": demand_in["source"][i],
                 "policy_protection_days": float(demand_in["protection_days"][i]),
@@ -1954,7 +2126,7 @@ class StockPlanningProfile(models.Model):
             values["policy_explanation"] = self._explain(
                 r, values, result, i, inputs, demand_in, ctx["today"]
             )
-            if any(not _same(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
+            if any(not _same_value(r[f"old_{c}"], values[c]) for c in POLICY_COLUMNS):
                 updates.append((pid, values))
 
             # Data problems: an exception, no change to the reorder rule.
@@ -2011,6 +2183,7 @@ class StockPlanningProfile(models.Model):
             if (
                 stat is not None
                 and lt["n"] >= ctx["params"]["min_count"]
+                and lt["on_time"] is not None
                 and lt["on_time"] < ctx["params"]["on_time_threshold"]
             ):
                 found[(pid, "supplier_on_time")] = dict(
@@ -2113,7 +2286,12 @@ class StockPlanningProfile(models.Model):
             if not isinstance(value, float):
                 continue
             quantity = name in QUANTITY_COLUMNS
-            if math.isfinite(value) and not (quantity and (value < 0 or value > limit)):
+            # The safety stock may be negative (a fill-rate target with a large order
+            # quantity): only its size is bounded.
+            signed = name in SIGNED_QUANTITY_COLUMNS
+            if math.isfinite(value) and not (
+                quantity and ((value < 0 and not signed) or abs(value) > limit)
+            ):
                 continue
             bad.append(
                 self.env._(
@@ -2286,6 +2464,18 @@ class StockPlanningProfile(models.Model):
         method = values["policy_method"]
         policy = inputs["policy"][i]
         lines = [self._explain_demand(r, values, i, inputs, demand_in, today)]
+        # Labels, not keys, in what the buyer reads.
+        policy_labels = dict(
+            self.env["stock.segment"]
+            ._fields["replenishment_policy"]
+            ._description_selection(self.env)
+        )
+        source_labels = dict(self._fields["lead_time_source"]._description_selection(self.env))
+        method_labels = dict(self._fields["policy_method"]._description_selection(self.env))
+        metric_labels = {
+            "csl": self.env._("cycle service"),
+            "fill_rate": self.env._("fill rate"),
+        }
         lines.append(
             self.env._(
                 "Inputs: demand %(d).3f/day (forecast-error sigma over P %(s).3f), lead "
@@ -2297,10 +2487,10 @@ class StockPlanningProfile(models.Model):
                 s=values["policy_error_sigma"],
                 lt=values["lead_time_days"],
                 lts=values["lead_time_std_days"],
-                src=values["lead_time_source"],
+                src=source_labels.get(values["lead_time_source"], values["lead_time_source"]),
                 r=inputs["review_period"][i],
-                pol=policy,
-                metric=inputs["service_metric"][i],
+                pol=policy_labels.get(policy, policy),
+                metric=metric_labels.get(inputs["service_metric"][i], inputs["service_metric"][i]),
                 target=100 * inputs["service_target"][i],
                 c=values["unit_cost_used"],
                 h=100 * inputs["holding_rate"][i],
@@ -2360,7 +2550,7 @@ class StockPlanningProfile(models.Model):
         discrete = self.env._(
             "Slow mover: lead-time demand %(dist)s with mean %(mu).2f (sigma %(sp).2f); s is "
             "the smallest integer with P(D <= s) >= the target.",
-            dist=method,
+            dist=method_labels.get(method, method),
             mu=mu_p,
             sp=sigma_p,
         )
@@ -2385,17 +2575,24 @@ class StockPlanningProfile(models.Model):
         lines += self._explain_order_cycle(r)
         lines.append(
             self.env._(
-                "Result: safety stock %(ss).2f, min %(min).2f, max %(max).2f, expected fill "
-                "rate %(fr).1f %%, cycle service %(csl).1f %%, average stock %(avg).2f "
-                "(value %(val).2f), coverage %(cov).1f days.",
-                ss=values["safety_stock_qty"],
+                "Result: safety stock %(ss).2f%(signed)s, min %(min).2f, max %(max).2f, "
+                "expected fill rate %(fr).1f %%, cycle service %(csl).1f %%, average stock "
+                "%(avg).2f (value %(val).2f), coverage %(cov).1f days.",
+                ss=max(values["safety_stock_qty"], 0.0),
+                signed=self.env._(
+                    " (the reorder point is %(gap).2f below the demand over the protection "
+                    "interval: the order quantity alone reaches the fill-rate target)",
+                    gap=-values["safety_stock_qty"],
+                )
+                if values["safety_stock_qty"] < 0
+                else "",
                 min=values["reorder_point_qty"],
                 max=values["max_qty"],
-                fr=100 * values["expected_fill_rate"],
-                csl=100 * values["cycle_service_level"],
+                fr=100 * (values["expected_fill_rate"] or 0.0),
+                csl=100 * (values["cycle_service_level"] or 0.0),
                 avg=values["avg_stock_qty"],
                 val=values["avg_stock_value"],
-                cov=values["coverage_days"],
+                cov=values["coverage_days"] or 0.0,
             )
         )
         return "\n".join(lines)
@@ -2627,6 +2824,13 @@ def _pct(old, new):
     if not old:
         return math.inf
     return abs(new - old) / abs(old) * 100.0
+
+
+def _same_value(old, new):
+    """Like :func:`_same`, but an empty value (no data) differs from 0."""
+    if (old is None) != (new is None):
+        return False
+    return _same(old, new)
 
 
 def _rel(old, new, tol=0.01):

@@ -40,6 +40,11 @@ class StockSegment(models.Model):
         "stockout that the stockout cost buys, weighted by demand.",
     )
 
+    implied_service_known = fields.Boolean(
+        compute="_compute_implied_service",
+        help="Technical: the segment has planned items with demand to weigh.",
+    )
+
     def _compute_implied_service(self):
         """Demand-weighted means of the plans' expected fill rate and cycle service, in
         one query for the segments with a stockout cost."""
@@ -64,5 +69,7 @@ class StockSegment(models.Model):
             found = {sid: (fill, csl) for sid, fill, csl in self.env.cr.fetchall()}
         for segment in self:
             fill, csl = found.get(segment.id, (None, None))
-            segment.implied_fill_rate = 100.0 * fill if fill is not None else 0.0
-            segment.implied_cycle_service = 100.0 * csl if csl is not None else 0.0
+            # No planned item with demand: no data, not 0 %.
+            segment.implied_fill_rate = 100.0 * fill if fill is not None else False
+            segment.implied_cycle_service = 100.0 * csl if csl is not None else False
+            segment.implied_service_known = fill is not None

@@ -1,9 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 LEAD_TIME_SOURCES = [
     ("history", "Receipt history"),
     ("fallback", "Vendor price list delay"),
-    ("none", "None"),
+    ("none", "No data"),
 ]
 
 
@@ -34,10 +34,19 @@ class StockSupplierLeadTime(models.Model):
     on_time_rate = fields.Float(
         "On-time Rate (%)",
         digits=(16, 1),
-        help="Share of receipts done on or before the promised (planned) date.",
+        aggregator="avg",
+        help="Share of receipts done on or before the promised (planned) date; empty (no "
+        "data) without receipts, and then left out of averages.",
     )
     recent_mean = fields.Float(
-        "Recent Mean (days)", digits=(16, 2), help="Mean of the most recent receipts."
+        "Recent Mean (days)",
+        digits=(16, 2),
+        help="Mean of the most recent receipts; empty (no data) without receipts.",
+    )
+    on_time_display = fields.Char(
+        "On Time",
+        compute="_compute_on_time_display",
+        help="On-time rate of the receipts, or no data when there is no receipt.",
     )
     drift = fields.Boolean(help="Recent receipts deviate from the long-run mean.")
     source = fields.Selection(LEAD_TIME_SOURCES, required=True, default="none")
@@ -47,3 +56,12 @@ class StockSupplierLeadTime(models.Model):
         "unique (company_id, partner_id, product_id)",
         "One lead-time record per vendor, product and company.",
     )
+
+    @api.depends("on_time_rate", "receipt_count")
+    def _compute_on_time_display(self):
+        for stat in self:
+            stat.on_time_display = (
+                self.env._("%s %%", f"{stat.on_time_rate:.1f}")
+                if stat.receipt_count
+                else self.env._("no data")
+            )

@@ -1,4 +1,5 @@
 from . import (
+    test_buyer_screens,
     test_cost_based,
     test_forecast_policy,
     test_hostile_data,
@@ -10,4 +11,5 @@ from . import (
     test_production_lots,
     test_proposals,
     test_purchase,
+    test_tour,
 )
