@@ -17,10 +17,16 @@
         "views/stock_planning_exception_views.xml",
         "wizards/stock_kpi_export_wizard_views.xml",
         "views/stock_segment_kpi_menus.xml",
+        "data/stock_planning_card_data.xml",
     ],
     "demo": [
         "demo/stock_segment_kpi_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stock_segment_kpi/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,1 +1,1 @@
-from . import stock_kpi_snapshot, stock_planning_exception, stock_planning_run
+from . import stock_kpi_snapshot, stock_planning_card, stock_planning_exception, stock_planning_run

@@ -6,7 +6,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models, modules
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, format_amount, split_every
 
 from invplan.kpi import (
     days_of_supply,
@@ -31,9 +31,18 @@ _logger = logging.getLogger(__name__)
 SPC_SOURCE = "kpi_spc"
 SNAPSHOT_SOURCE = "kpi_snapshot"
 SPC_METRICS = ("stockout_rate", "avg_inventory_value", "qty_fill_rate")
+SPC_RATES = ("stockout_rate", "qty_fill_rate")
+# Severity of a control alert from its money at stake against the usual stock value of the
+# segment x warehouse: (lowest share, severity), highest first; below them "low".
+SPC_SEVERITY_BANDS = ((0.10, "high"), (0.02, "medium"))
 PERIOD_TYPES = [("day", "Day"), ("month", "Month")]
 LEVELS = [("segment", "Segment x warehouse"), ("product", "Product x warehouse")]
-STATUSES = [("green", "On target"), ("amber", "Near target"), ("red", "Below target")]
+STATUSES = [
+    ("green", "On target"),
+    ("amber", "Near target"),
+    ("red", "Below target"),
+    ("none", "No data"),
+]
 COST_HELP = (
     " Valued at the product cost Odoo keeps (standard or average cost of the valuation) "
     "on the snapshot day, the same cost for inventory and issues."
@@ -61,6 +70,7 @@ COLUMNS = {
     "cogs_value": "float8",
     "turns": "float8",
     "days_of_supply": "float8",
+    "no_demand": "bool",
     "lines_total": "int4",
     "lines_on_time": "int4",
     "ordered_qty": "float8",
@@ -93,6 +103,15 @@ COUNT_COLUMNS = (
     "quarantined_count",
     "failed_count",
     "period_days",
+)
+# Ratios that are undefined without their base (no issues: no days of supply; no delivery
+# line: no fill rate, no service figure): written as NULL, never as 0, and so left out of
+# every average (list group rows, pivots, graphs, the benchmark and the workbook).
+NULLABLE_COLUMNS = (
+    "days_of_supply",
+    "line_fill_rate",
+    "qty_fill_rate",
+    "service_achieved",
 )
 # A row is one of these keys: a rerun updates the row of the same key.
 KEY_COLUMNS = ("period_type", "level", "date_from", "warehouse_id", "segment_id", "product_id")
@@ -200,7 +219,13 @@ class StockKpiSnapshot(models.Model):
         aggregator="avg",
         digits=(16, 1),
         help="Average inventory value / (cost of goods issued / days), on the same cost basis "
-        "as the turns. Stock without issues shows 1,000 times the period.",
+        "as the turns. Undefined (empty, marked No Demand) when nothing was issued in the "
+        "period: such rows are left out of every average.",
+    )
+    no_demand = fields.Boolean(
+        readonly=True,
+        help="Nothing was issued from the warehouse in the period: the days of supply is "
+        "undefined (not infinite, not 0) and the row is left out of its averages.",
     )
 
     # Service
@@ -214,14 +239,16 @@ class StockKpiSnapshot(models.Model):
         aggregator="avg",
         digits=(16, 1),
         help="Customer delivery lines promised in the period shipped complete by their "
-        "promised date (deadline, else scheduled date) / all such lines.",
+        "promised date (deadline, else scheduled date) / all such lines. Empty (no data) "
+        "without delivery lines, and then left out of averages.",
     )
     qty_fill_rate = fields.Float(
         "Quantity Fill Rate (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
-        help="Quantity shipped by the promised date / quantity promised in the period.",
+        help="Quantity shipped by the promised date / quantity promised in the period. Empty "
+        "(no data) without delivery lines, and then left out of averages.",
     )
     stockout_days = fields.Integer("Stockout Product-days", readonly=True)
     observed_days = fields.Integer("Observed Product-days", readonly=True)
@@ -245,9 +272,16 @@ class StockKpiSnapshot(models.Model):
         aggregator="avg",
         digits=(16, 1),
         help="Quantity fill rate for fill-rate segments; share of product-days without "
-        "stockout for cycle-service segments.",
+        "stockout for cycle-service segments. Empty (no data) when no delivery line was "
+        "promised in the period.",
     )
-    service_status = fields.Selection(STATUSES, "Status", readonly=True)
+    service_status = fields.Selection(
+        STATUSES,
+        "Status",
+        readonly=True,
+        help="Service achieved against the segment's target; No data when no delivery line "
+        "was promised in the period (nothing to measure, so not on target either).",
+    )
 
     # Money
     excess_value = fields.Monetary(
@@ -277,7 +311,7 @@ class StockKpiSnapshot(models.Model):
         readonly=True,
         aggregator="min",
         help="Rank of the warehouse among the company's warehouses on quantity fill rate for "
-        "the same segment and period (1 = best).",
+        "the same segment and period (1 = best); empty without a fill rate.",
     )
     rank_turns = fields.Integer(
         "Turns Rank",
@@ -351,6 +385,33 @@ class StockKpiSnapshot(models.Model):
             }
         )
         return wizard.action_export()
+
+    def _undefined_figures(self):
+        """The figures of the rows that have no value (NULL: no demand, no delivery line),
+        as {row id: {field: what to show instead}}, read from the table (the ORM reads
+        an empty float as 0)."""
+        if not self:
+            return {}
+        self.flush_model()
+        columns = (*NULLABLE_COLUMNS, "rank_fill_rate")
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, no_demand, %s FROM stock_kpi_snapshot WHERE id = ANY(%s)",
+                SQL(", ").join(SQL("%s IS NULL", SQL.identifier(c)) for c in columns),
+                self.ids,
+            )
+        )
+        no_data, no_demand = self.env._("no data"), self.env._("no demand")
+        out = {}
+        for rid, demand_none, *nulls in self.env.cr.fetchall():
+            missing = {
+                col: (no_demand if col == "days_of_supply" and demand_none else no_data)
+                for col, null in zip(columns, nulls, strict=True)
+                if null
+            }
+            if missing:
+                out[rid] = missing
+        return out
 
     # ------------------------------------------------------------------ cron
     @api.model
@@ -921,14 +982,22 @@ class StockKpiSnapshot(models.Model):
     def _ratios(self, df, period_days):
         """Engine ratios on summed figures (in place); rates in percent."""
         df["turns"] = inventory_turns(df["cogs_value"], df["avg_inventory_value"])
-        df["days_of_supply"] = days_of_supply(
-            df["avg_inventory_value"], df["cogs_value"], period_days
+        dos = days_of_supply(df["avg_inventory_value"], df["cogs_value"], period_days)
+        # Without issues the days of supply is undefined: no value (the engine's capped
+        # "1,000 x the period" would dominate every average), flagged as no demand.
+        no_issue = (df["issued_qty"].to_numpy(dtype=float) <= 0) | (
+            df["cogs_value"].to_numpy(dtype=float) <= 0
         )
+        df["days_of_supply"] = np.where(no_issue, np.nan, dos)
+        df["no_demand"] = df["issued_qty"].to_numpy(dtype=float) <= 0
         qty_fr, line_fr = fill_rates(
             df["ordered_qty"], df["shipped_on_time_qty"], df["lines_total"], df["lines_on_time"]
         )
-        df["qty_fill_rate"] = qty_fr * 100.0
-        df["line_fill_rate"] = line_fr * 100.0
+        # No delivery line: no fill rate (no data), not 0 %.
+        no_lines = df["lines_total"].to_numpy(dtype=float) <= 0
+        no_qty = df["ordered_qty"].to_numpy(dtype=float) <= 0
+        df["qty_fill_rate"] = np.where(no_lines | no_qty, np.nan, qty_fr * 100.0)
+        df["line_fill_rate"] = np.where(no_lines, np.nan, line_fr * 100.0)
         df["stockout_rate"] = stockout_rate(df["stockout_days"], df["observed_days"]) * 100.0
         return df
 
@@ -937,10 +1006,19 @@ class StockKpiSnapshot(models.Model):
         info = {s.id: (s.service_metric, s.service_level_target) for s in segments}
         metric = df["segment_id"].map(lambda s: info.get(s, ("", 0.0))[0])
         df["service_target"] = df["segment_id"].map(lambda s: info.get(s, ("", 0.0))[1])
-        df["service_achieved"] = np.where(
+        # Without a delivery line promised in the period there is nothing to measure: no
+        # service figure and the status "No data" (never "On target" on no data).
+        no_data = (df["lines_total"].to_numpy(dtype=float) <= 0) | ~np.isfinite(
+            df["qty_fill_rate"].to_numpy(dtype=float)
+        ) & (metric == "fill_rate").to_numpy()
+        achieved = np.where(
             metric == "fill_rate", df["qty_fill_rate"], 100.0 - df["stockout_rate"]
+        ).astype(float)
+        df["service_achieved"] = np.where(no_data, np.nan, achieved)
+        status = service_status(
+            np.where(no_data, 0.0, achieved), df["service_target"], params["amber_band"]
         )
-        status = service_status(df["service_achieved"], df["service_target"], params["amber_band"])
+        status = np.where(no_data, "none", status)
         # No status without a plan in the figures (all quarantined or failed).
         df["service_status"] = np.where(
             (df["segment_id"] > 0) & (df["pair_count"] > 0), status, None
@@ -975,9 +1053,13 @@ class StockKpiSnapshot(models.Model):
             df["rank_turns"] = []
             return df
         period_key = df["date_from"].astype(str)
-        df["rank_fill_rate"] = rank_within_groups(
-            df["qty_fill_rate"], (period_key + "|" + df["segment_id"].astype(str)).to_numpy()
+        # Rows without a fill rate are not ranked (and do not push the others down).
+        fill = df["qty_fill_rate"].to_numpy(dtype=float)
+        ranks = rank_within_groups(
+            np.where(np.isfinite(fill), fill, -np.inf),
+            (period_key + "|" + df["segment_id"].astype(str)).to_numpy(),
         )
+        df["rank_fill_rate"] = np.where(np.isfinite(fill), ranks, 0)
         df["rank_turns"] = rank_within_groups(
             df["turns"], (period_key + "|" + df["warehouse_id"].astype(str)).to_numpy()
         )
@@ -1101,7 +1183,8 @@ class StockKpiSnapshot(models.Model):
     def _column_values(df):
         """The DataFrame's COLUMNS as lists of database values: ids 0 as NULL, counts as
         integers, floats always finite (a value that is not a number is written as 0;
-        the snapshot leaves such plans out before this), texts and dates as such."""
+        the snapshot leaves such plans out before this) except the undefined ratios of
+        NULLABLE_COLUMNS (NULL), texts and dates as such."""
 
         def number(v):
             try:
@@ -1119,8 +1202,12 @@ class StockKpiSnapshot(models.Model):
                 values = [int(v) if v else None for v in values]
                 if col in COUNT_COLUMNS:
                     values = [v or 0 for v in values]
+            elif sqltype == "float8" and col in NULLABLE_COLUMNS:
+                values = [number(v) for v in values]
             elif sqltype == "float8":
                 values = [number(v) or 0.0 for v in values]
+            elif sqltype == "bool":
+                values = [bool(v) if v is not None and v == v else False for v in values]
             elif sqltype == "date":
                 values = [
                     None if v is None or pd.isna(v) else pd.Timestamp(v).date() for v in values
@@ -1137,6 +1224,8 @@ class StockKpiSnapshot(models.Model):
     def _same_row(old, new):
         for sqltype, a, b in zip(COLUMNS.values(), old, new, strict=True):
             if sqltype == "float8":
+                if (a is None) != (b is None):
+                    return False
                 if not math.isclose(a or 0.0, b or 0.0, rel_tol=1e-12, abs_tol=1e-9):
                     return False
             elif a != b:
@@ -1235,7 +1324,10 @@ class StockKpiSnapshot(models.Model):
     def _control_chart(self, company, day):
         """I-MR limits and Western Electric rules per segment x warehouse and metric over
         the trailing window of day rows ending ``day``. Returns a DataFrame with one row per
-        series: keys, limits, last value and the rules firing on the last point."""
+        series: keys, limits (the lower limit clipped at 0, rates' upper limit at 100 %:
+        the measures cannot go beyond), last value, the rules firing on the last point,
+        the days in a row beyond the limits, and the window's figures that value an
+        alert (unit cost, cost of goods issued per product-day, usual stock value)."""
         window = self._kpi_params()["spc_window_days"]
         start = day - timedelta(days=window - 1)
         rows = self.search_read(
@@ -1246,7 +1338,18 @@ class StockKpiSnapshot(models.Model):
                 ("date_from", ">=", start),
                 ("date_from", "<=", day),
             ],
-            ["warehouse_id", "segment_id", "date_from", "lines_total", *SPC_METRICS],
+            [
+                "warehouse_id",
+                "segment_id",
+                "date_from",
+                "lines_total",
+                "ordered_qty",
+                "observed_days",
+                "issued_qty",
+                "cogs_value",
+                "avg_inventory_qty",
+                *SPC_METRICS,
+            ],
         )
         if not rows:
             return pd.DataFrame()
@@ -1255,11 +1358,21 @@ class StockKpiSnapshot(models.Model):
         df["segment_id"] = df["segment_id"].map(lambda v: v[0] if v else 0)
         # A day without promised lines has no fill rate: not a point of that chart.
         df.loc[df["lines_total"] == 0, "qty_fill_rate"] = np.nan
+        keys = ["warehouse_id", "segment_id"]
+        base = df.groupby(keys).agg(
+            cogs=("cogs_value", "sum"),
+            issued=("issued_qty", "sum"),
+            inv_value=("avg_inventory_value", "sum"),
+            inv_qty=("avg_inventory_qty", "sum"),
+            observed=("observed_days", "sum"),
+            days=("date_from", "count"),
+        )
+        last = df[df["date_from"] == day].groupby(keys)[["observed_days", "ordered_qty"]].sum()
         dates = pd.date_range(start, day, freq="D").date
         out = []
         for metric in SPC_METRICS:
             mat = df.pivot_table(
-                index=["warehouse_id", "segment_id"],
+                index=keys,
                 columns="date_from",
                 values=metric,
                 dropna=False,
@@ -1268,6 +1381,10 @@ class StockKpiSnapshot(models.Model):
             limits = individuals_limits(x)
             rules = western_electric_alerts(x, limits["center"], limits["sigma"])
             res = limits.copy()
+            # Stock values and rates are never negative, rates never above 100 %.
+            res["lcl"] = np.maximum(res["lcl"].to_numpy(dtype=float), 0.0)
+            if metric in SPC_RATES:
+                res["ucl"] = np.minimum(res["ucl"].to_numpy(dtype=float), 100.0)
             res["warehouse_id"] = [k[0] for k in mat.index]
             res["segment_id"] = [k[1] for k in mat.index]
             res["metric"] = metric
@@ -1276,8 +1393,34 @@ class StockKpiSnapshot(models.Model):
                 [name for name, flags in rules.items() if name != "any" and flags[i, -1]]
                 for i in range(x.shape[0])
             ]
+            res["run_days"] = [
+                self._days_beyond(x[i], res["lcl"].iloc[i], res["ucl"].iloc[i])
+                for i in range(x.shape[0])
+            ]
+            b = base.reindex(list(mat.index)).fillna(0.0)
+            lst = last.reindex(list(mat.index)).fillna(0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cost_issued = np.where(b["issued"] > 0, b["cogs"] / b["issued"], np.nan)
+                cost_stock = np.where(b["inv_qty"] > 0, b["inv_value"] / b["inv_qty"], 0.0)
+                res["unit_cost"] = np.where(np.isfinite(cost_issued), cost_issued, cost_stock)
+                res["cogs_per_day"] = np.where(b["observed"] > 0, b["cogs"] / b["observed"], 0.0)
+                res["usual_value"] = np.where(b["days"] > 0, b["inv_value"] / b["days"], 0.0)
+            res["last_observed"] = lst["observed_days"].to_numpy(dtype=float)
+            res["last_ordered"] = lst["ordered_qty"].to_numpy(dtype=float)
             out.append(res)
         return pd.concat(out, ignore_index=True)
+
+    @staticmethod
+    def _days_beyond(values, lcl, ucl):
+        """Days in a row, ending with the last point, beyond the control limit on the side
+        of the last point (0 when the last point is within its limits)."""
+        count = 0
+        up = len(values) and values[-1] > ucl
+        for v in values[::-1]:
+            if not math.isfinite(v) or not (v > ucl if up else v < lcl):
+                break
+            count += 1
+        return count
 
     @staticmethod
     def _same_value(record, fname, value):
@@ -1290,32 +1433,77 @@ class StockKpiSnapshot(models.Model):
             return old.id == (new or False) or old.id == new
         return old == new or (not old and not new)
 
-    def _spc_message(self, r, day):
-        """The alert in plain words: what the KPI did, then the figures of the chart."""
+    def _spc_impact(self, r):
+        """The money at stake of an alert and what it is, from the chart's figures:
+
+        - inventory value above its usual level: the stock value above the upper control
+          limit (above the usual level when the point is not beyond the limit);
+        - stockout rate up: the extra product-days out of stock times the cost of goods
+          issued per product-day of the window (lost sales, at cost);
+        - fill rate down: the extra share of the day's promised quantity not shipped on
+          time, at the unit cost of the window's issues.
+
+        A favourable move (less stock, fewer stockouts, better fill rate) has none (0)."""
+        up = r.last_value > r.center
+        if r.metric == "avg_inventory_value" and up:
+            if r.last_value > r.ucl:
+                return r.last_value - r.ucl, self.env._("stock value above the upper limit")
+            return r.last_value - r.center, self.env._("stock value above the usual level")
+        if r.metric == "stockout_rate" and up:
+            extra_days = (r.last_value - r.center) / 100.0 * r.last_observed
+            return (
+                max(extra_days * r.cogs_per_day, 0.0),
+                self.env._(
+                    "lost sales at cost of %s more product-days out of stock", round(extra_days, 1)
+                ),
+            )
+        if r.metric == "qty_fill_rate" and not up:
+            short = (r.center - r.last_value) / 100.0 * r.last_ordered
+            return (
+                max(short * r.unit_cost, 0.0),
+                self.env._(
+                    "value at cost of %s units not shipped on time beyond the usual",
+                    round(short, 1),
+                ),
+            )
+        return 0.0, ""
+
+    @staticmethod
+    def _spc_severity(impact, usual_value):
+        """Low when nothing (or little) is at stake: the impact against the usual stock value
+        of the segment x warehouse: 10 % or more high, 2 % or more medium, else low."""
+        if not impact or impact <= 0:
+            return "low"
+        if usual_value <= 0:
+            return "medium"
+        ratio = impact / usual_value
+        for bound, severity in SPC_SEVERITY_BANDS:
+            if ratio >= bound:
+                return severity
+        return "low"
+
+    def _spc_rule_words(self, rules, up):
+        """The rules that fired, in words (no codes)."""
+        words = {
+            "beyond_3_sigma": self.env._("beyond its control limits"),
+            "two_of_three_2_sigma": self.env._("far from its usual level on 2 of the last 3 days"),
+            "four_of_five_1_sigma": self.env._("off its usual level on 4 of the last 5 days"),
+            "eight_same_side": self.env._("above its average for 8 days in a row")
+            if up
+            else self.env._("below its average for 8 days in a row"),
+        }
+        return "; ".join(words.get(rule, rule) for rule in rules)
+
+    def _spc_message(self, r, day, company=None):
+        """The alert in plain words: what the KPI did and for how long, its value against
+        its usual range, then the money at stake."""
         labels = dict(
             self.env["stock.planning.exception"]
             ._fields["kpi_metric"]
             ._description_selection(self.env)
         )
+        metric = labels.get(r.metric, r.metric)
         up = r.last_value > r.center
-        words = {
-            "beyond_3_sigma": self.env._("rose above its upper control limit (3 sigma)")
-            if up
-            else self.env._("fell below its lower control limit (3 sigma)"),
-            "two_of_three_2_sigma": self.env._(
-                "was unusually high (beyond 2 sigma) on 2 of the last 3 days"
-            )
-            if up
-            else self.env._("was unusually low (beyond 2 sigma) on 2 of the last 3 days"),
-            "four_of_five_1_sigma": self.env._(
-                "was above its usual level (beyond 1 sigma) on 4 of the last 5 days"
-            )
-            if up
-            else self.env._("was below its usual level (beyond 1 sigma) on 4 of the last 5 days"),
-            "eight_same_side": self.env._("stayed above its average for 8 days in a row")
-            if up
-            else self.env._("stayed below its average for 8 days in a row"),
-        }
         if r.metric == "avg_inventory_value":
 
             def fmt(v):
@@ -1325,18 +1513,96 @@ class StockKpiSnapshot(models.Model):
             def fmt(v):
                 return f"{v:.1f} %"
 
-        return self.env._(
-            "%(metric)s %(what)s. Last value (%(day)s): %(value)s; usual level %(center)s, "
-            "control limits %(lcl)s to %(ucl)s, over the last %(n)s days.",
-            metric=labels.get(r.metric, r.metric),
-            what=self.env._(" and ").join(words.get(rule, rule) for rule in r.rules),
-            day=day,
-            value=fmt(r.last_value),
-            center=fmt(r.center),
-            lcl=fmt(r.lcl),
-            ucl=fmt(r.ucl),
-            n=int(r.n),
-        )
+        figures = {
+            "metric": metric,
+            "value": fmt(r.last_value),
+            "lcl": fmt(r.lcl),
+            "ucl": fmt(r.ucl),
+            "center": fmt(r.center),
+            "day": day,
+            "days": int(r.run_days),
+        }
+        if "beyond_3_sigma" in r.rules and r.run_days > 1:
+            text = (
+                self.env._(
+                    "%(metric)s above its usual range for %(days)s days: %(value)s against "
+                    "%(lcl)s to %(ucl)s.",
+                    **figures,
+                )
+                if up
+                else self.env._(
+                    "%(metric)s below its usual range for %(days)s days: %(value)s against "
+                    "%(lcl)s to %(ucl)s.",
+                    **figures,
+                )
+            )
+        elif "beyond_3_sigma" in r.rules:
+            text = (
+                self.env._(
+                    "%(metric)s above its usual range on %(day)s: %(value)s against %(lcl)s "
+                    "to %(ucl)s.",
+                    **figures,
+                )
+                if up
+                else self.env._(
+                    "%(metric)s below its usual range on %(day)s: %(value)s against %(lcl)s "
+                    "to %(ucl)s.",
+                    **figures,
+                )
+            )
+        elif "two_of_three_2_sigma" in r.rules:
+            text = (
+                self.env._(
+                    "%(metric)s unusually high on 2 of the last 3 days: %(value)s on %(day)s "
+                    "against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+                if up
+                else self.env._(
+                    "%(metric)s unusually low on 2 of the last 3 days: %(value)s on %(day)s "
+                    "against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+            )
+        elif "four_of_five_1_sigma" in r.rules:
+            text = (
+                self.env._(
+                    "%(metric)s above its usual level on 4 of the last 5 days: %(value)s on "
+                    "%(day)s against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+                if up
+                else self.env._(
+                    "%(metric)s below its usual level on 4 of the last 5 days: %(value)s on "
+                    "%(day)s against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+            )
+        else:
+            text = (
+                self.env._(
+                    "%(metric)s above its average for 8 days in a row: %(value)s on %(day)s "
+                    "against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+                if up
+                else self.env._(
+                    "%(metric)s below its average for 8 days in a row: %(value)s on %(day)s "
+                    "against a usual %(center)s (range %(lcl)s to %(ucl)s).",
+                    **figures,
+                )
+            )
+        impact, what = self._spc_impact(r)
+        company = company or self.env.company
+        if impact > 0:
+            text += " " + self.env._(
+                "At stake: %(amount)s (%(what)s).",
+                amount=format_amount(self.env, impact, company.currency_id),
+                what=what,
+            )
+        else:
+            text += " " + self.env._("No money at stake measured: the move is not a loss.")
+        return text
 
     @api.model
     def _run_spc(self, company, day):
@@ -1357,14 +1623,12 @@ class StockKpiSnapshot(models.Model):
                 math.isfinite(v) for v in (r.center, r.ucl, r.lcl, r.last_value)
             ):
                 continue
+            impact = round(self._spc_impact(r)[0], 2)
             found[(r.warehouse_id, r.segment_id, r.metric)] = {
-                "message": self._spc_message(r, day),
-                "severity": "high" if "beyond_3_sigma" in r.rules else "medium",
-                # Inventory value: the money above (or below) its usual level.
-                "financial_impact": abs(r.last_value - r.center)
-                if r.metric == "avg_inventory_value"
-                else 0.0,
-                "kpi_rules": ", ".join(r.rules),
+                "message": self._spc_message(r, day, company),
+                "severity": self._spc_severity(impact, r.usual_value),
+                "financial_impact": impact,
+                "kpi_rules": self._spc_rule_words(r.rules, r.last_value > r.center),
                 "kpi_center": r.center,
                 "kpi_ucl": r.ucl,
                 "kpi_lcl": r.lcl,

@@ -1,6 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
-KPI_EXCEPTION_TYPES = [("kpi_control", "KPI out of statistical control")]
+KPI_EXCEPTION_TYPES = [("kpi_control", "KPI outside its usual range")]
 KPI_METRICS = [
     ("stockout_rate", "Stockout rate"),
     ("avg_inventory_value", "Inventory value"),
@@ -22,18 +22,42 @@ class StockPlanningException(models.Model):
         help="Daily KPI of the segment x warehouse whose control chart raised the alert.",
     )
     kpi_rules = fields.Char(
-        "Control Rules",
+        "Why It Is Flagged",
         readonly=True,
-        help="Codes of the Western Electric rules that fired on the last point: "
-        "beyond_3_sigma (one point beyond the 3-sigma limits), two_of_three_2_sigma, "
-        "four_of_five_1_sigma, eight_same_side (eight points in a row on one side of the "
-        "center line).",
+        help="The control-chart rules that fired on the last day, in words: beyond the "
+        "control limits (3 sigma), far from the usual level on 2 of the last 3 days (2 "
+        "sigma), off the usual level on 4 of the last 5 days (1 sigma), on one side of the "
+        "average for 8 days in a row (Western Electric rules).",
     )
-    kpi_center = fields.Float("Center Line", readonly=True, digits=(16, 4))
-    kpi_ucl = fields.Float("Upper Control Limit", readonly=True, digits=(16, 4))
-    kpi_lcl = fields.Float("Lower Control Limit", readonly=True, digits=(16, 4))
+    kpi_center = fields.Float(
+        "Usual Level", readonly=True, digits=(16, 4), help="Center line: the window's mean."
+    )
+    kpi_ucl = fields.Float(
+        "Usual Range Top", readonly=True, digits=(16, 4), help="Upper control limit (3 sigma)."
+    )
+    kpi_lcl = fields.Float(
+        "Usual Range Bottom",
+        readonly=True,
+        digits=(16, 4),
+        help="Lower control limit (3 sigma), never below 0: the measures are not negative.",
+    )
     kpi_value = fields.Float("Last Value", readonly=True, digits=(16, 4))
     kpi_date = fields.Date("Day Checked", readonly=True)
+
+    @api.depends("exception_type", "product_id", "warehouse_id", "kpi_metric", "segment_id")
+    def _compute_name(self):
+        """A KPI alert is named after the KPI and the segment x warehouse it watches."""
+        kpi = self.filtered(lambda e: e.exception_type == "kpi_control" and e.kpi_metric)
+        result = super(StockPlanningException, self - kpi)._compute_name()
+        labels = dict(self._fields["kpi_metric"]._description_selection(self.env))
+        for exc in kpi:
+            parts = [
+                self.env._("%s outside its usual range", labels.get(exc.kpi_metric)),
+                exc.segment_id.display_name,
+                exc.warehouse_id.code,
+            ]
+            exc.name = " - ".join(p for p in parts if p)
+        return result
 
     def _job_owned_fields(self):
         return super()._job_owned_fields() | {

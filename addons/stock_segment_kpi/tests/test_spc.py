@@ -66,8 +66,8 @@ class TestKpiControlChart(KpiCommon):
         self.assertEqual(str(written.date()), "2000-01-01", "an unchanged alert is not written")
 
     def test_alert_in_plain_words(self):
-        """The alert says what happened, in words; the rule codes are a field of their own,
-        and an inventory-value alert carries the money above its usual level."""
+        """The alert says what happened, in words (no rule codes), with its usual range,
+        and an inventory-value alert carries the money above the upper limit."""
         base = [100, 104, 98, 101, 97, 103, 99, 102, 100, 96, 104, 101, 99, 98, 102] * 2
         self._day_rows(base[:-1] + [160.0])
         self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
@@ -76,14 +76,16 @@ class TestKpiControlChart(KpiCommon):
         )
         self.assertTrue(
             alert.message.startswith(
-                "Inventory value rose above its upper control limit (3 sigma)"
+                f"Inventory value above its usual range on 2025-03-31: 160 against "
+                f"{alert.kpi_lcl:,.0f} to {alert.kpi_ucl:,.0f}."
             ),
             alert.message,
         )
-        self.assertIn("Last value (2025-03-31): 160;", alert.message)
         self.assertNotIn("_sigma", alert.message)
-        self.assertIn("beyond_3_sigma", alert.kpi_rules)
-        self.assertAlmostEqual(alert.financial_impact, 160.0 - alert.kpi_center, places=2)
+        self.assertNotIn("_", alert.kpi_rules)
+        self.assertEqual(alert.kpi_rules, "beyond its control limits")
+        self.assertAlmostEqual(alert.financial_impact, 160.0 - alert.kpi_ucl, places=2)
+        self.assertTrue(alert.name.startswith("Inventory value outside its usual range"))
         # A fill rate falling below its lower limit says so.
         rates = [95, 96, 94, 95, 97, 95, 96, 94, 95, 96] * 3
         rates[-1] = 60.0
@@ -113,13 +115,13 @@ class TestKpiControlChart(KpiCommon):
             ]
         )
         self.assertTrue(
-            alert.message.startswith(
-                "Quantity fill rate fell below its lower control limit (3 sigma)"
-            ),
+            alert.message.startswith("Quantity fill rate below its usual range on 2025-03-31"),
             alert.message,
         )
         self.assertIn("60.0 %", alert.message)
+        # Nothing promised nor issued in these rows: no money can be measured.
         self.assertEqual(alert.financial_impact, 0.0)
+        self.assertEqual(alert.severity, "low")
 
     def test_alert_resolves_when_back_in_control(self):
         values = [100, 104, 98, 101, 97, 103, 99, 102, 100, 96] * 3

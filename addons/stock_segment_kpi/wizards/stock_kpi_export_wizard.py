@@ -6,7 +6,13 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-# One sheet per KPI family: (sheet name, title, [(field, header, format key)]).
+# One sheet per KPI family: (sheet name, title, [(field, header, format key)], chart).
+# The chart of a family (a trend by month and a bar per segment) shows one KPI aggregated
+# the way it adds up: (field, header, how) where how is "sum" for money and quantities,
+# ("pooled", numerator, denominator, scale) for a ratio (the ratio of the summed figures,
+# e.g. fill rate = quantity shipped on time / quantity promised) or "avg" for a figure
+# that only averages (the mean of the rows that have a value). Ranks, biases and other
+# figures that neither add up nor average are not charted.
 # Every text cell is written as text: a name starting with "=" must never become a live
 # formula (or a link) in the workbook of whoever opens it.
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -26,6 +32,7 @@ SHEETS = [
             # Quarantined plans are left out of every figure: the controller sees how many.
             ("quarantined_count", "Quarantined plans (left out)", "int"),
         ],
+        ("avg_inventory_value", "Average inventory value", "sum"),
     ),
     (
         "Service",
@@ -40,11 +47,17 @@ SHEETS = [
             ("service_achieved", "Service achieved", "pct"),
             ("service_status", "Status", "text"),
         ],
+        (
+            "qty_fill_rate",
+            "Quantity fill rate",
+            ("pooled", "shipped_on_time_qty", "ordered_qty", 100.0),
+        ),
     ),
     (
         "Forecast",
         "Forecast accuracy",
         [("wape", "WAPE", "pct"), ("forecast_bias", "Bias (mean error)", "qty")],
+        ("wape", "WAPE", "avg"),
     ),
     (
         "Working capital",
@@ -56,6 +69,7 @@ SHEETS = [
             ("slow_moving_value", "Slow-moving value", "money"),
             ("obsolete_value", "Obsolete value", "money"),
         ],
+        ("excess_value", "Excess value (above max)", "sum"),
     ),
     (
         "Benchmark",
@@ -67,6 +81,7 @@ SHEETS = [
             ("turns", "Turns", "ratio"),
             ("rank_turns", "Turns rank", "int"),
         ],
+        ("turns", "Turns", ("pooled", "cogs_value", "avg_inventory_value", 1.0)),
     ),
 ]
 KEY_HEADERS = ["Month", "Company", "Warehouse", "Segment"]
@@ -173,9 +188,12 @@ class StockKpiExportWizard(models.TransientModel):
             "green": book.add_format({"bg_color": "#C6EFCE"}),
             "amber": book.add_format({"bg_color": "#FFEB9C"}),
             "red": book.add_format({"bg_color": "#FFC7CE"}),
+            "none": book.add_format({"font_color": "#808080"}),
+            "na": book.add_format({"font_color": "#808080", "align": "right"}),
         }
         status_labels = dict(rows._fields["service_status"]._description_selection(self.env))
-        for sheet_name, title, columns in SHEETS:
+        undefined = rows._undefined_figures()
+        for sheet_name, title, columns, chart in SHEETS:
             sheet = book.add_worksheet(sheet_name)
             sheet.write_string(0, 0, title, fmt["title"])
             headers = KEY_HEADERS + [h for _f, h, _k in columns]
@@ -192,7 +210,10 @@ class StockKpiExportWizard(models.TransientModel):
                 sheet.write_string(r, 3, row.segment_id.display_name or "")
                 for c, (fname, _head, kind) in enumerate(columns, start=4):
                     value = row[fname]
-                    if fname == "service_status":
+                    if fname in undefined.get(row.id, ()):
+                        # No value (no demand, no delivery line): said so, never a 0.
+                        sheet.write_string(r, c, undefined[row.id][fname], fmt["na"])
+                    elif fname == "service_status":
                         sheet.write_string(
                             r, c, status_labels.get(value, ""), fmt.get(value, fmt["text"])
                         )
@@ -200,63 +221,96 @@ class StockKpiExportWizard(models.TransientModel):
                         sheet.write_number(r, c, float(value or 0.0), fmt[kind])
             if rows:
                 sheet.autofilter(2, 0, 2 + len(rows), len(headers) - 1)
-            self._add_charts(book, sheet, sheet_name, rows, columns, fmt["head"])
+            self._add_charts(book, sheet, sheet_name, rows, columns, chart, undefined, fmt)
         book.close()
         return buffer.getvalue()
 
-    def _add_charts(self, book, sheet, sheet_name, rows, columns, head_fmt):
-        """Trend of the family's first KPI by month (line) and its value per segment in the
-        last month (bars), from helper tables written to the right of the data."""
-        if not rows:
+    @api.model
+    def _chart_value(self, rows, how, fname, undefined):
+        """One point of a chart: ``rows`` aggregated as ``how`` (see SHEETS); None when no
+        row has a value."""
+        if how == "sum":
+            return sum(row[fname] or 0.0 for row in rows)
+        if how == "avg":
+            values = [row[fname] for row in rows if fname not in undefined.get(row.id, ())]
+            return sum(values) / len(values) if values else None
+        _pooled, num, den, scale = how
+        total = sum(row[den] or 0.0 for row in rows)
+        if total <= 0:
+            return None
+        return scale * sum(row[num] or 0.0 for row in rows) / total
+
+    def _add_charts(self, book, sheet, sheet_name, rows, columns, chart, undefined, fmt):
+        """Trend of the family's charted KPI by month (line) and its value per segment in
+        the last month (bars), from helper tables written to the right of the data; the KPI
+        is summed, pooled or averaged as SHEETS says, never a sum of rates or ranks."""
+        if not rows or not chart:
             return
-        fname, head, kind = columns[1] if len(columns) > 1 else columns[0]
+        fname, head, how = chart
         col0 = len(KEY_HEADERS) + len(columns) + 2
-        by_month = defaultdict(list)
-        by_segment = defaultdict(list)
+        by_month = defaultdict(lambda: rows.browse())
+        by_segment = defaultdict(lambda: rows.browse())
         last_month = max(rows.mapped("date_from"))
         for row in rows:
-            by_month[row.date_from].append(row[fname] or 0.0)
+            by_month[row.date_from] |= row
             if row.date_from == last_month:
-                by_segment[row.segment_id.display_name or "-"].append(row[fname] or 0.0)
+                by_segment[row.segment_id.display_name or "-"] |= row
+        if how == "sum":
+            label = self.env._("%s (total)", head)
+        elif how == "avg":
+            label = self.env._("%s (average)", head)
+        else:
+            label = self.env._("%s (pooled)", head)
+        number_format = fmt["money"] if how == "sum" else fmt["pct"]
 
-        def agg(values):
-            # Money and quantities add up over segments; rates and ratios are averaged.
-            return sum(values) if kind in ("money", "qty", "int") else sum(values) / len(values)
+        def write_table(col, title, keys, groups):
+            sheet.write_string(2, col, title, fmt["head"])
+            sheet.write_string(2, col + 1, label, fmt["head"])
+            for i, key in enumerate(keys, start=3):
+                sheet.write_string(i, col, key)
+                value = self._chart_value(groups[key], how, fname, undefined)
+                if value is None:
+                    sheet.write_string(i, col + 1, self.env._("no data"), fmt["na"])
+                else:
+                    sheet.write_number(i, col + 1, value, number_format)
 
-        sheet.write_string(2, col0, "Month", head_fmt)
-        sheet.write_string(2, col0 + 1, head, head_fmt)
         months = sorted(by_month)
-        for i, month in enumerate(months, start=3):
-            sheet.write_string(i, col0, month.strftime("%Y-%m"))
-            sheet.write_number(i, col0 + 1, agg(by_month[month]))
+        write_table(
+            col0,
+            self.env._("Month"),
+            [m.strftime("%Y-%m") for m in months],
+            {m.strftime("%Y-%m"): by_month[m] for m in months},
+        )
         line = book.add_chart({"type": "line"})
         line.add_series(
             {
-                "name": head,
+                "name": label,
                 "categories": [sheet_name, 3, col0, 2 + len(months), col0],
                 "values": [sheet_name, 3, col0 + 1, 2 + len(months), col0 + 1],
                 "marker": {"type": "circle"},
             }
         )
-        line.set_title({"name": f"{head} by month"})
+        line.set_title({"name": self.env._("%s by month", label)})
         line.set_legend({"none": True})
         sheet.insert_chart(3 + len(rows) + 2, 0, line, {"x_scale": 1.3})
 
         seg_col = col0 + 3
-        sheet.write_string(2, seg_col, "Segment", head_fmt)
-        sheet.write_string(2, seg_col + 1, head, head_fmt)
         segments = sorted(by_segment)
-        for i, seg in enumerate(segments, start=3):
-            sheet.write_string(i, seg_col, seg)
-            sheet.write_number(i, seg_col + 1, agg(by_segment[seg]))
+        write_table(seg_col, self.env._("Segment"), segments, by_segment)
         bars = book.add_chart({"type": "column"})
         bars.add_series(
             {
-                "name": head,
+                "name": label,
                 "categories": [sheet_name, 3, seg_col, 2 + len(segments), seg_col],
                 "values": [sheet_name, 3, seg_col + 1, 2 + len(segments), seg_col + 1],
             }
         )
-        bars.set_title({"name": f"{head} by segment, {last_month:%Y-%m}"})
+        bars.set_title(
+            {
+                "name": self.env._(
+                    "%(kpi)s by segment, %(month)s", kpi=label, month=f"{last_month:%Y-%m}"
+                )
+            }
+        )
         bars.set_legend({"none": True})
         sheet.insert_chart(3 + len(rows) + 2, 8, bars, {"x_scale": 1.3})
