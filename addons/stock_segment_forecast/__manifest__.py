@@ -30,8 +30,9 @@
         "demo/stock_segment_forecast_demo.xml",
     ],
     "assets": {
-        "web.assets_backend": [
-            "stock_segment_forecast/static/src/**/*",
+        # The graph view is loaded lazily: its extension goes with it.
+        "web.assets_backend_lazy": [
+            "stock_segment_forecast/static/src/views/demand_chart_graph/**/*",
         ],
         "web.assets_tests": [
             "stock_segment_forecast/static/tests/tours/**/*",

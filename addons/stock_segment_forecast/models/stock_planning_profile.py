@@ -321,7 +321,15 @@ class StockPlanningProfile(models.Model):
                     ),
                 },
             }
-        return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Forecast updated for %s plan(s).", len(self)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     # ------------------------------------------------------------------ nightly job
     @api.model

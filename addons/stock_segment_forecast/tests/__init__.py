@@ -7,4 +7,5 @@ from . import (
     test_hostile_data,
     test_overrides,
     test_security,
+    test_tours,
 )
