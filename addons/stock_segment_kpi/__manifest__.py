@@ -2,7 +2,7 @@
     "name": "Stock Segments: Inventory KPIs",
     "summary": "Inventory value, turns, days of supply, fill and stockout rates by segment and "
     "warehouse, control charts, finance scorecard and XLSX workbook",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Inventory Planning Project",

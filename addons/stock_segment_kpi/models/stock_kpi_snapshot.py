@@ -87,6 +87,7 @@ COLUMNS = {
     "obsolete_value": "float8",
     "wape": "float8",
     "forecast_bias": "float8",
+    "forecast_scored": "bool",
     "service_target": "float8",
     "service_achieved": "float8",
     "service_status": "varchar",
@@ -108,10 +109,14 @@ COUNT_COLUMNS = (
 # line: no fill rate, no service figure): written as NULL, never as 0, and so left out of
 # every average (list group rows, pivots, graphs, the benchmark and the workbook).
 NULLABLE_COLUMNS = (
+    "turns",
     "days_of_supply",
     "line_fill_rate",
     "qty_fill_rate",
+    "stockout_rate",
     "service_achieved",
+    "wape",
+    "forecast_bias",
 )
 # A row is one of these keys: a rerun updates the row of the same key.
 KEY_COLUMNS = ("period_type", "level", "date_from", "warehouse_id", "segment_id", "product_id")
@@ -211,7 +216,7 @@ class StockKpiSnapshot(models.Model):
         aggregator="avg",
         digits=(16, 2),
         help="Cost of goods issued / average inventory value of the period, both at the same "
-        "product cost (not annualised)." + COST_HELP,
+        "product cost (not annualised); empty without stock." + COST_HELP,
     )
     days_of_supply = fields.Float(
         "Days of Supply",
@@ -263,8 +268,22 @@ class StockKpiSnapshot(models.Model):
     backorder_qty = fields.Float(readonly=True, help="Customer demand past its promise, unshipped.")
 
     # Forecast and service targets (segment rows)
-    wape = fields.Float("WAPE (%)", readonly=True, aggregator="avg", digits=(16, 1))
-    forecast_bias = fields.Float(readonly=True, aggregator="avg")
+    wape = fields.Float(
+        "WAPE (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Pooled weighted absolute percentage error of the month's forecasts; empty "
+        "when no forecast of the month was scored.",
+    )
+    forecast_bias = fields.Float(
+        readonly=True, aggregator="avg", help="Mean forecast error; empty when none was scored."
+    )
+    forecast_scored = fields.Boolean(
+        readonly=True,
+        help="A forecast accuracy of the month exists for the segment x warehouse: without "
+        "it the WAPE and bias are empty (no data), not 0.",
+    )
     service_target = fields.Float("Service Target (%)", readonly=True, aggregator="avg")
     service_achieved = fields.Float(
         "Service Achieved (%)",
@@ -393,7 +412,7 @@ class StockKpiSnapshot(models.Model):
         if not self:
             return {}
         self.flush_model()
-        columns = (*NULLABLE_COLUMNS, "rank_fill_rate")
+        columns = (*NULLABLE_COLUMNS, "rank_fill_rate", "rank_turns")
         self.env.cr.execute(
             SQL(
                 "SELECT id, no_demand, %s FROM stock_kpi_snapshot WHERE id = ANY(%s)",
@@ -981,7 +1000,11 @@ class StockKpiSnapshot(models.Model):
 
     def _ratios(self, df, period_days):
         """Engine ratios on summed figures (in place); rates in percent."""
-        df["turns"] = inventory_turns(df["cogs_value"], df["avg_inventory_value"])
+        # No stock on average: turns undefined (not 0), as the stockout rate of a row
+        # observed on no day (a plan left out of the figures).
+        no_stock = df["avg_inventory_value"].to_numpy(dtype=float) <= 0
+        turns = inventory_turns(df["cogs_value"], df["avg_inventory_value"])
+        df["turns"] = np.where(no_stock, np.nan, turns)
         dos = days_of_supply(df["avg_inventory_value"], df["cogs_value"], period_days)
         # Without issues the days of supply is undefined: no value (the engine's capped
         # "1,000 x the period" would dominate every average), flagged as no demand.
@@ -998,7 +1021,8 @@ class StockKpiSnapshot(models.Model):
         no_qty = df["ordered_qty"].to_numpy(dtype=float) <= 0
         df["qty_fill_rate"] = np.where(no_lines | no_qty, np.nan, qty_fr * 100.0)
         df["line_fill_rate"] = np.where(no_lines, np.nan, line_fr * 100.0)
-        df["stockout_rate"] = stockout_rate(df["stockout_days"], df["observed_days"]) * 100.0
+        rate = stockout_rate(df["stockout_days"], df["observed_days"]) * 100.0
+        df["stockout_rate"] = np.where(df["observed_days"].to_numpy(dtype=float) <= 0, np.nan, rate)
         return df
 
     def _segment_targets(self, df, params):
@@ -1008,12 +1032,10 @@ class StockKpiSnapshot(models.Model):
         df["service_target"] = df["segment_id"].map(lambda s: info.get(s, ("", 0.0))[1])
         # Without a delivery line promised in the period there is nothing to measure: no
         # service figure and the status "No data" (never "On target" on no data).
-        no_data = (df["lines_total"].to_numpy(dtype=float) <= 0) | ~np.isfinite(
-            df["qty_fill_rate"].to_numpy(dtype=float)
-        ) & (metric == "fill_rate").to_numpy()
         achieved = np.where(
             metric == "fill_rate", df["qty_fill_rate"], 100.0 - df["stockout_rate"]
         ).astype(float)
+        no_data = (df["lines_total"].to_numpy(dtype=float) <= 0) | ~np.isfinite(achieved)
         df["service_achieved"] = np.where(no_data, np.nan, achieved)
         status = service_status(
             np.where(no_data, 0.0, achieved), df["service_target"], params["amber_band"]
@@ -1027,8 +1049,10 @@ class StockKpiSnapshot(models.Model):
 
     def _forecast_accuracy(self, ctx, df):
         """Pooled WAPE and bias of the month from the forecast accuracy records."""
-        df["wape"] = 0.0
-        df["forecast_bias"] = 0.0
+        # No accuracy record: no WAPE nor bias (not 0 %, a perfect forecast).
+        df["wape"] = np.nan
+        df["forecast_bias"] = np.nan
+        df["forecast_scored"] = False
         acc = self.env["stock.forecast.accuracy"].search_read(
             [
                 ("company_id", "=", ctx["company"].id),
@@ -1043,8 +1067,11 @@ class StockKpiSnapshot(models.Model):
         frame["segment_id"] = frame["segment_id"].map(lambda v: v[0] if v else 0)
         for (w, s), grp in frame.groupby(["warehouse_id", "segment_id"]):
             mask = (df["warehouse_id"] == w) & (df["segment_id"] == s)
-            df.loc[mask, "wape"] = pooled_wape(grp["wape"], grp["actual_qty"])
-            df.loc[mask, "forecast_bias"] = pooled_mean(grp["bias"], grp["bucket_count"])
+            if grp["actual_qty"].sum() > 0:
+                df.loc[mask, "wape"] = pooled_wape(grp["wape"], grp["actual_qty"])
+            if grp["bucket_count"].sum() > 0:
+                df.loc[mask, "forecast_bias"] = pooled_mean(grp["bias"], grp["bucket_count"])
+            df.loc[mask, "forecast_scored"] = True
         return df
 
     def _ranks(self, df):
@@ -1060,9 +1087,12 @@ class StockKpiSnapshot(models.Model):
             (period_key + "|" + df["segment_id"].astype(str)).to_numpy(),
         )
         df["rank_fill_rate"] = np.where(np.isfinite(fill), ranks, 0)
-        df["rank_turns"] = rank_within_groups(
-            df["turns"], (period_key + "|" + df["warehouse_id"].astype(str)).to_numpy()
+        turns = df["turns"].to_numpy(dtype=float)
+        ranks = rank_within_groups(
+            np.where(np.isfinite(turns), turns, -np.inf),
+            (period_key + "|" + df["warehouse_id"].astype(str)).to_numpy(),
         )
+        df["rank_turns"] = np.where(np.isfinite(turns), ranks, 0)
         return df
 
     def _replace_rows(self, ctx, products, days, params, failed=None):

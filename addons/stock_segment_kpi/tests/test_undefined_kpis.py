@@ -157,6 +157,36 @@ class TestUndefinedKpis(KpiIdleCommon):
         self.assertEqual(self.nulls(without, "qty_fill_rate"), set(without.ids))
         self.assertEqual(set(without.mapped("service_status")), {"none"})
 
+    def test_no_forecast_scored_no_wape(self):
+        """Without a forecast accuracy of the month: no WAPE nor bias (0 % would read as a
+        perfect forecast); with one, its figures."""
+        self.env["stock.forecast.accuracy"].sudo().create(
+            {
+                "company_id": self.company.id,
+                "warehouse_id": self.wh.id,
+                "segment_id": self.segment.id,
+                "month": MONTH_START,
+                "wape": 20.0,
+                "actual_qty": 100.0,
+                "bias": 1.5,
+                "bucket_count": 4,
+            }
+        )
+        self.run_march()
+        main, idle = self.month_row(), self.idle_row()
+        self.assertTrue(main.forecast_scored)
+        self.assertAlmostEqual(main.wape, 20.0)
+        self.assertFalse(idle.forecast_scored)
+        self.assertEqual(self.nulls(idle | main, "wape"), {idle.id})
+        self.assertEqual(self.nulls(idle | main, "forecast_bias"), {idle.id})
+        [(avg,)] = self.Snapshot.sudo()._read_group(
+            [("id", "in", (main | idle).ids)], [], ["wape:avg"]
+        )
+        self.assertAlmostEqual(avg, 20.0)
+        # Turns of a stock that never sold are 0 (a figure); the stockout rate is defined.
+        self.assertFalse(self.nulls(idle, "turns"))
+        self.assertFalse(self.nulls(idle, "stockout_rate"))
+
     def test_rerun_turns_a_stored_zero_into_no_value(self):
         """Rows written before (a 0 for no data) are rewritten empty by the next run."""
         self.run_march()
