@@ -100,6 +100,34 @@ tours.add("stock_segment_forecast_chart", {
         },
         {
             trigger: ".o_graph_view .o_graph_renderer canvas",
+            run() {
+                // Gaps, not zeros: the final forecast has no value over the history
+                // buckets, the history none over the future ones.
+                const canvas = document.querySelector(".o_graph_renderer canvas");
+                const chart = window.Chart.getChart(canvas);
+                const byLabel = Object.fromEntries(
+                    chart.data.datasets.map((dataset) => [dataset.label, dataset.data])
+                );
+                const history = byLabel["Demand history"];
+                const final = byLabel["Final forecast"];
+                if (!history || !final) {
+                    throw new Error(`Series missing: ${Object.keys(byLabel).join(", ")}`);
+                }
+                const firstFinal = final.findIndex((value) => value !== null);
+                const lastHistory = history.findLastIndex((value) => value !== null);
+                if (firstFinal <= 0 || final.slice(0, firstFinal).some((v) => v !== null)) {
+                    throw new Error("The final forecast is drawn over the history.");
+                }
+                if (lastHistory !== firstFinal) {
+                    throw new Error("The final forecast does not start where history ends.");
+                }
+                if (history.slice(lastHistory + 1).some((v) => v !== null)) {
+                    throw new Error("The history is drawn over the future.");
+                }
+                if (lastHistory >= history.length - 1) {
+                    throw new Error("No future bucket on the chart.");
+                }
+            },
         },
     ],
 });
