@@ -6,7 +6,6 @@ from . import (
     stock_planning_card,
     stock_planning_exception,
     stock_planning_profile,
-    stock_planning_profile_demo,
     stock_planning_run,
     stock_replenishment_audit,
     stock_replenishment_proposal,

@@ -19,6 +19,7 @@ from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
+from . import stock_planning_profile_demo as demo
 from .review_calendar import EPOCH, cycle_anchor, next_review
 
 _logger = logging.getLogger(__name__)
@@ -224,7 +225,6 @@ class StockPlanningProfile(models.Model):
     # Policy results
     policy_status = fields.Selection(
         POLICY_STATUSES,
-        "Policy Status",
         readonly=True,
         help="Planned, or why no policy could be computed.",
     )
@@ -394,7 +394,6 @@ class StockPlanningProfile(models.Model):
         help="Quantity of the earliest open receipt into the plan's warehouse.",
     )
     below_safety_stock = fields.Boolean(
-        "Below Safety Stock",
         compute="_compute_stock_position",
         help="Stock on hand is below the safety stock.",
     )
@@ -768,6 +767,16 @@ class StockPlanningProfile(models.Model):
             ]
         )
         self.sudo().with_context(stock_segment_no_commit=True)._run_replenishment(companies=company)
+
+    @api.model
+    def _load_demo_receipts(self, receipts=None):
+        """Demo: a year of received purchase orders (see the demo module)."""
+        return demo.load_demo_receipts(self, receipts)
+
+    @api.model
+    def _load_demo_stock(self):
+        """Demo: stock on hand, open receipts and one shortage (see the demo module)."""
+        return demo.load_demo_stock(self)
 
     # ------------------------------------------------------------------ extraction
     def _fetch_policy_inputs(self, ctx, profile_ids):
@@ -2394,8 +2403,9 @@ class StockPlanningProfile(models.Model):
             "old_multiple_id": op["uom"] if op else False,
             "new_multiple_id": target["uom"] or False,
             "new_trigger": trigger,
-            "min_change_pct": min(pct_min, 1e6),
-            "max_change_pct": min(pct_max, 1e6),
+            # A change from zero has no percentage: emptied on create, "from zero".
+            "min_change_pct": pct_min if math.isfinite(pct_min) else 0.0,
+            "max_change_pct": pct_max if math.isfinite(pct_max) else 0.0,
             "unit_cost": cost,
             "stock_value_change": change,
             "abs_value_change": abs(change),

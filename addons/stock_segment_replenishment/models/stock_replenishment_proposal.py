@@ -103,8 +103,18 @@ class StockReplenishmentProposal(models.Model):
     old_multiple_id = fields.Many2one("uom.uom", "Current Multiple", readonly=True)
     new_multiple_id = fields.Many2one("uom.uom", "Proposed Multiple")
     new_trigger = fields.Selection([("auto", "Auto"), ("manual", "Manual")], default="auto")
-    min_change_pct = fields.Float("Min Change (%)", digits=(16, 1), readonly=True)
-    max_change_pct = fields.Float("Max Change (%)", digits=(16, 1), readonly=True)
+    min_change_pct = fields.Float(
+        "Min Change (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Change of the min against the rule's; empty when the rule had no min.",
+    )
+    max_change_pct = fields.Float(
+        "Max Change (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Change of the max against the rule's; empty when the rule had no max.",
+    )
     unit_cost = fields.Float(digits="Product Price", readonly=True)
     stock_value_change = fields.Monetary(
         currency_field="currency_id",
@@ -173,10 +183,34 @@ class StockReplenishmentProposal(models.Model):
             vals.setdefault("stock_value_change", change)
             vals.setdefault("abs_value_change", abs(change))
         proposals = super().create(vals_list)
+        proposals._clear_change_from_zero()
         manual = proposals.filtered(lambda p: p.state == "pending" and p.reason == "manual")
         if manual:
             manual._schedule_approval_activities()
         return proposals
+
+    def _clear_change_from_zero(self):
+        """A min or max raised from zero has no percentage change: NULL (shown as "from
+        zero"), not 0 % nor an infinite one. One UPDATE for the records."""
+        if not self:
+            return
+        self.flush_recordset(["old_min_qty", "new_min_qty", "old_max_qty", "new_max_qty"])
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_replenishment_proposal
+               SET min_change_pct = CASE WHEN COALESCE(old_min_qty, 0) = 0
+                                          AND COALESCE(new_min_qty, 0) != 0
+                                         THEN NULL ELSE min_change_pct END,
+                   max_change_pct = CASE WHEN COALESCE(old_max_qty, 0) = 0
+                                          AND COALESCE(new_max_qty, 0) != 0
+                                         THEN NULL ELSE max_change_pct END
+             WHERE id = ANY(%s)
+            """,
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["min_change_pct", "max_change_pct"])
 
     def _manual_proposal_vals(self, vals):
         """A user's proposal: pending, in their name, on the plan's own reorder rule."""

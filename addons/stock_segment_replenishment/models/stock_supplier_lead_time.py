@@ -61,7 +61,5 @@ class StockSupplierLeadTime(models.Model):
     def _compute_on_time_display(self):
         for stat in self:
             stat.on_time_display = (
-                self.env._("%s %%", f"{stat.on_time_rate:.1f}")
-                if stat.receipt_count
-                else self.env._("no data")
+                f"{stat.on_time_rate:.1f} %" if stat.receipt_count else self.env._("no data")
             )

@@ -240,6 +240,31 @@ class TestBuyerScreens(ReplenishmentCommon):
         self.assertFalse(empty.implied_service_known)
         self.assertFalse(empty.implied_fill_rate)
 
+    def test_change_from_zero_has_no_percentage(self):
+        self.run_job()
+        created = self.Proposal.search(
+            [("company_id", "=", self.company.id), ("action", "=", "create")]
+        )
+        self.assertTrue(created)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT min_change_pct, max_change_pct FROM stock_replenishment_proposal
+                    WHERE id = ANY(%s)""",
+                created.ids,
+            )
+        )
+        self.assertEqual(set(self.env.cr.fetchall()), {(None, None)})
+        # A change of an existing rule has its percentage.
+        plan = self.profile(self.history)
+        self.set_forecast(plan, 18.0, 5.0)
+        self.run_job()
+        update = self.Proposal.search(
+            [("profile_id", "=", plan.id), ("action", "=", "update")], order="id desc", limit=1
+        )
+        expected = (update.new_min_qty - update.old_min_qty) / update.old_min_qty * 100.0
+        self.assertAlmostEqual(update.min_change_pct, round(abs(expected), 1), places=1)
+
     # ------------------------------------------------------------------ 5. labels
     def test_selections_have_human_labels(self):
         method = dict(self.Profile._fields["policy_method"].selection)
