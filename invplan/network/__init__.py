@@ -1,0 +1,22 @@
+"""Multi-echelon planning on a resupply network (issue 16, engine part).
+
+Modules
+-------
+graph
+    :class:`Network`: nodes joined by arcs (upstream, downstream, lead time, transport
+    cost), validated (no cycle; tree or distribution checks naming the bad arc).
+gsm
+    Guaranteed-service model (Graves & Willems 2000): committed service times, safety
+    stock and base-stock levels on serial, assembly, distribution and mixed trees.
+serial
+    Clark-Scarf serial system (stochastic service): exact echelon base-stock levels
+    (Chen-Zheng recursion, discretised) and the Shang-Song approximation.
+pooling
+    Risk pooling: central against local safety stock, square-root law, correlated
+    demand, the saving against the extra transport or delivery cost.
+"""
+
+from .graph import Arc, Network
+from .gsm import GSMResult, gsm_cost, gsm_place, net_demand
+
+__all__ = ["Arc", "Network", "GSMResult", "gsm_cost", "gsm_place", "net_demand"]
