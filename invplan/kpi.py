@@ -23,11 +23,13 @@ def _arr(x, name):
 
 
 def _safe_div(num, den):
+    """``num / den``, NaN where the ratio is undefined (a zero or non-finite divisor):
+    an undefined KPI is no value, never 0, so that it stays out of averages."""
     num = np.atleast_1d(np.asarray(num, dtype=float))
     den = np.atleast_1d(np.asarray(den, dtype=float))
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / den
-    return np.where(np.isfinite(out) & (den != 0), out, 0.0)
+    return np.where(np.isfinite(out) & (den != 0), out, np.nan)
 
 
 def inventory_turns(cost_of_goods_issued, average_inventory_value):
@@ -36,7 +38,7 @@ def inventory_turns(cost_of_goods_issued, average_inventory_value):
     .. math:: \\text{turns} = \\frac{\\text{COGS}_{period}}{\\bar I_{period}}
 
     Source: Silver, Pyke & Peterson (1998), section 2.7 (turnover ratio, both at cost).
-    Zero average inventory gives 0 (undefined, not infinite).
+    Zero average inventory gives NaN (undefined: neither 0 nor infinite).
     """
     return _safe_div(cost_of_goods_issued, average_inventory_value)
 
@@ -46,15 +48,15 @@ def days_of_supply(average_inventory_value, cost_of_goods_issued, period_days):
 
     .. math:: DOS = \\frac{\\bar I}{\\text{COGS} / \\text{days}} = \\frac{\\text{days}}{\\text{turns}}
 
-    No issues in the period give 0 days with a stock of 0, and the period length times
-    1,000 (a capped "infinite" cover) with stock: callers flag it as excess.
+    No issues in the period leave the days of supply undefined (NaN): "no demand", which
+    callers show as such and leave out of averages (a capped "infinite" cover would
+    dominate every average it entered).
     """
     inv = _arr(average_inventory_value, "average_inventory_value")
     cogs = _arr(cost_of_goods_issued, "cost_of_goods_issued")
     days = np.broadcast_to(_arr(period_days, "period_days"), inv.shape)
     daily = _safe_div(cogs, days)
-    dos = _safe_div(inv, daily)
-    return np.where((daily <= 0) & (inv > 0), days * 1000.0, dos)
+    return np.where(daily > 0, _safe_div(inv, daily), np.nan)
 
 
 def fill_rates(ordered_qty, shipped_on_time_qty, lines_total, lines_complete_on_time):
@@ -66,7 +68,7 @@ def fill_rates(ordered_qty, shipped_on_time_qty, lines_total, lines_complete_on_
         FR_{line} = \\frac{\\#\\{\\text{lines shipped complete and on time}\\}}{\\#\\text{lines}}
 
     (the "P2" and order-line service measures, SPP section 7.3). Returns both arrays;
-    0 where nothing was ordered.
+    NaN (no data) where nothing was ordered.
     """
     return (
         _safe_div(shipped_on_time_qty, ordered_qty),
@@ -75,7 +77,8 @@ def fill_rates(ordered_qty, shipped_on_time_qty, lines_total, lines_complete_on_
 
 
 def stockout_rate(stockout_days, observed_days):
-    """Share of product-days with zero available stock while demand was open."""
+    """Share of product-days with zero available stock while demand was open; NaN where
+    no day was observed."""
     return _safe_div(stockout_days, observed_days)
 
 
@@ -103,10 +106,10 @@ def individuals_limits(x, valid=None):
     ok = np.isfinite(x) if valid is None else (np.asarray(valid, bool) & np.isfinite(x))
     n = ok.sum(axis=1)
     xs = np.where(ok, x, 0.0)
-    center = _safe_div(xs.sum(axis=1), n)
+    center = np.nan_to_num(_safe_div(xs.sum(axis=1), n))
     pair = ok[:, 1:] & ok[:, :-1]
     mr = np.where(pair, np.abs(np.diff(xs, axis=1)), 0.0)
-    mr_bar = _safe_div(mr.sum(axis=1), pair.sum(axis=1))
+    mr_bar = np.nan_to_num(_safe_div(mr.sum(axis=1), pair.sum(axis=1)))
     sigma = mr_bar / D2_N2
     return pd.DataFrame(
         {

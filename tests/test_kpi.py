@@ -10,15 +10,19 @@ def test_turns_and_days_of_supply_same_cost_basis():
     # COGS 365,000 over a year, average inventory 50,000 at cost: 7.3 turns, 50 days.
     assert kpi.inventory_turns(365000, 50000)[0] == pytest.approx(7.3)
     assert kpi.days_of_supply(50000, 365000, 365)[0] == pytest.approx(50.0)
-    assert kpi.inventory_turns(100, 0)[0] == 0.0  # undefined -> 0, not inf
-    assert kpi.days_of_supply(10, 0, 30)[0] == 30000.0  # capped "infinite" cover
+    # Undefined figures are no value (NaN), never 0 nor a capped "infinite" cover.
+    assert np.isnan(kpi.inventory_turns(100, 0)[0])
+    assert np.isnan(kpi.days_of_supply(10, 0, 30)[0])
+    assert np.isnan(kpi.days_of_supply(0, 0, 30)[0])
+    assert np.nanmean(kpi.days_of_supply([50000, 10], [365000, 0], 365)) == pytest.approx(50.0)
 
 
 def test_fill_rates_and_stockout_rate():
     qty, line = kpi.fill_rates([100, 0], [95, 0], [20, 0], [18, 0])
-    assert qty.tolist() == [0.95, 0.0]
-    assert line.tolist() == [0.9, 0.0]
+    assert qty[0] == pytest.approx(0.95) and np.isnan(qty[1])  # nothing ordered: no data
+    assert line[0] == pytest.approx(0.9) and np.isnan(line[1])
     assert kpi.stockout_rate([3], [30])[0] == pytest.approx(0.1)
+    assert np.isnan(kpi.stockout_rate([0], [0])[0])
 
 
 def test_individuals_limits_hand_computed():
