@@ -27,7 +27,6 @@ class StockSegment(models.Model):
         "failure on a plan is always raised.",
     )
     exception_impact_threshold = fields.Float(
-        "Exception Impact Threshold",
         digits="Product Price",
         help="In company currency: with 'Only above an impact threshold', an exception "
         "whose financial impact is below this amount is not raised.",
