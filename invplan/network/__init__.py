@@ -20,3 +20,16 @@ from .graph import Arc, Network
 from .gsm import GSMResult, gsm_cost, gsm_place, net_demand
 
 __all__ = ["Arc", "Network", "GSMResult", "gsm_cost", "gsm_place", "net_demand"]
+from .pooling import pooled_sigma, pooling_analysis, square_root_law
+from .serial import SerialPolicy, clark_scarf, echelon_holding_costs, serial_cost, shang_song
+
+__all__ += [
+    "pooled_sigma",
+    "pooling_analysis",
+    "square_root_law",
+    "SerialPolicy",
+    "clark_scarf",
+    "echelon_holding_costs",
+    "serial_cost",
+    "shang_song",
+]

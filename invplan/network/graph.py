@@ -155,7 +155,10 @@ class Network:
     def arc_table(self) -> pd.DataFrame:
         """The arcs as a DataFrame (upstream, downstream, lead_time, transport_cost, units)."""
         return pd.DataFrame(
-            [(a.upstream, a.downstream, a.lead_time, a.transport_cost, a.units) for a in self._arcs],
+            [
+                (a.upstream, a.downstream, a.lead_time, a.transport_cost, a.units)
+                for a in self._arcs
+            ],
             columns=["upstream", "downstream", "lead_time", "transport_cost", "units"],
         )
 
@@ -326,8 +329,7 @@ class Network:
                     path.append(prev[path[-1]])
                 cycle = [a.upstream] + path[::-1]
                 raise ValueError(
-                    f"arc {i} ({a.upstream} -> {a.downstream}) closes a cycle: "
-                    f"{' -> '.join(cycle)}"
+                    f"arc {i} ({a.upstream} -> {a.downstream}) closes a cycle: {' -> '.join(cycle)}"
                 )
             adj[a.upstream].append(a.downstream)
         raise AssertionError("cycle not found")  # pragma: no cover
