@@ -393,6 +393,10 @@ class StockPlanningProfile(models.Model):
         digits="Product Unit",
         help="Quantity of the earliest open receipt into the plan's warehouse.",
     )
+    next_receipt_late = fields.Boolean(
+        compute="_compute_stock_position",
+        help="The earliest open receipt was expected before now.",
+    )
     below_safety_stock = fields.Boolean(
         compute="_compute_stock_position",
         help="Stock on hand is below the safety stock.",
@@ -494,6 +498,7 @@ class StockPlanningProfile(models.Model):
                 )
             )
             receipts = {(p, w): (d, q) for p, w, d, q in self.env.cr.fetchall()}
+        now = fields.Datetime.now()
         for plan in self:
             vals = values.get(plan.id, {"qty_on_hand": 0.0, "qty_forecasted": 0.0})
             date, qty = receipts.get((plan.product_id.id, plan.warehouse_id.id), (False, 0.0))
@@ -501,6 +506,7 @@ class StockPlanningProfile(models.Model):
             plan.qty_forecasted = vals["qty_forecasted"]
             plan.next_receipt_date = date
             plan.next_receipt_qty = qty
+            plan.next_receipt_late = bool(date and date < now)
             plan.below_safety_stock = bool(
                 plan.policy_status in STOCKED_STATUSES
                 and plan.safety_stock_display > 0
@@ -754,6 +760,10 @@ class StockPlanningProfile(models.Model):
         company, right after install."""
         company = self.env.ref("base.main_company")
         warehouse = self.env.ref("stock.warehouse0")
+        if self.search_count(
+            [("company_id", "=", company.id), ("policy_date", "!=", False)], limit=1
+        ):
+            return  # loaded already (a module update runs the demo's functions again)
         self.env["stock.warehouse.orderpoint"].sudo().create(
             [
                 {

@@ -26,6 +26,10 @@ DEMO_OPEN_RECEIPTS = [
     ("stock_segment.demo_product_saw", "stock_segment.demo_warehouse_east", 12),
     ("stock_segment.demo_product_battery", "stock.warehouse0", 9),
 ]
+# Source documents of the demo's purchase orders: a module update loads the demo's
+# functions again, and these tell that they ran already.
+HISTORY_ORIGIN = "Planning demo: receipt history"
+OPEN_ORIGIN = "Planning demo: open receipt"
 # Where the stock on hand of a planned item sits between its min and max, in turn.
 STOCK_POSITIONS = (0.35, 0.8, 0.55, 1.0, 0.2, 0.65)
 
@@ -36,6 +40,8 @@ def load_demo_receipts(model, receipts=None):
     (history only, stock on hand is set apart)."""
     receipts = DEMO_RECEIPTS if receipts is None else receipts
     company = model.env.ref("base.main_company")
+    if model.env["purchase.order"].search_count([("origin", "=", HISTORY_ORIGIN)], limit=1):
+        return 0
     suppliers = model.env.ref("stock.stock_location_suppliers")
     today = fields.Date.context_today(model)
     orders, plan = [], []
@@ -54,6 +60,7 @@ def load_demo_receipts(model, receipts=None):
                     "company_id": company.id,
                     "picking_type_id": warehouse.in_type_id.id,
                     "date_order": confirmed,
+                    "origin": HISTORY_ORIGIN,
                     "order_line": [
                         fields.Command.create(
                             {
@@ -127,6 +134,8 @@ def load_demo_stock(model):
     each planned item's min and max (a few days of demand for the others), open
     purchase orders, and one plan below its safety stock with an overdue receipt."""
     company = model.env.ref("base.main_company")
+    if model.env["purchase.order"].search_count([("origin", "=", OPEN_ORIGIN)], limit=1):
+        return 0
     plans = model.search(
         [("company_id", "=", company.id), ("product_id.is_storable", "=", True)],
         order="id",
@@ -194,6 +203,7 @@ def load_demo_stock(model):
                     "partner_id": seller.partner_id.id,
                     "company_id": company.id,
                     "picking_type_id": warehouse.in_type_id.id,
+                    "origin": OPEN_ORIGIN,
                     "order_line": [
                         fields.Command.create(
                             {

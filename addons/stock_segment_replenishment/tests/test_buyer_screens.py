@@ -100,6 +100,7 @@ class TestBuyerScreens(ReplenishmentCommon):
         self.assertEqual(plan.qty_forecasted, 32.0)
         self.assertEqual(plan.next_receipt_qty, 25.0)
         self.assertEqual(plan.next_receipt_date, expected)
+        self.assertFalse(plan.next_receipt_late)
         # Below the safety stock: flagged for the buyer.
         self.assertGreater(plan.safety_stock_display, 7.0)
         self.assertTrue(plan.below_safety_stock)
@@ -438,3 +439,4 @@ class TestDemoScreens(TransactionCase):
         self.assertLess(ladder.qty_on_hand, ladder.safety_stock_display)
         self.assertTrue(ladder.next_receipt_date)
         self.assertLess(ladder.next_receipt_date, fields.Datetime.now(), "the receipt is late")
+        self.assertTrue(ladder.next_receipt_late)
