@@ -5,7 +5,7 @@ from odoo.tools import SQL
 EXCEPTION_TYPES = [
     # Kept for the exceptions raised before bias and tracking signal became one cause.
     ("tracking_signal", "Tracking signal out of bounds"),
-    ("bias", "Forecast bias (bias or tracking signal beyond its limit)"),
+    ("bias", "Forecast bias"),
     ("forecast_error", "Forecast error above the segment's limit"),
     ("demand_spike", "Demand spike"),
     ("no_history", "No demand history"),
