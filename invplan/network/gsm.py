@@ -151,13 +151,13 @@ def _per_node(
     if (np.isinf(arr) & (not optional)).any() or (arr < 0).any():
         p, j = np.argwhere((np.isinf(arr) & (not optional)) | (arr < 0))[0]
         raise ValueError(
-            f"{name}: must be a finite number >= 0, got {arr[p, j]!r} at node {net.nodes[j]}"
+            f"{name}: must be a finite number >= 0, got {float(arr[p, j]):g} at node {net.nodes[j]}"
         )
     fin = np.isfinite(arr)
     if integer and (fin & (arr != np.round(np.where(fin, arr, 0)))).any():
         p, j = np.argwhere(fin & (arr != np.round(np.where(fin, arr, 0))))[0]
         raise ValueError(
-            f"{name}: service and processing times are whole periods, got {arr[p, j]!r} "
+            f"{name}: service and processing times are whole periods, got {float(arr[p, j]):g} "
             f"at node {net.nodes[j]}"
         )
     return arr

@@ -60,7 +60,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import signal, special, stats
 
 __all__ = [
     "SerialPolicy",
@@ -96,7 +96,10 @@ def _vec(value, name: str, n: int | None = None, *, positive=False) -> np.ndarra
     if not np.isfinite(a).all() or (a < 0).any() or (positive and (a <= 0).any()):
         k = int(np.argmax(~np.isfinite(a) | (a < 0) | ((a <= 0) if positive else False)))
         sign = ">" if positive else ">="
-        raise ValueError(f"{name}: must be finite and {sign} 0, got {a[k]!r} at stage {k}")
+        raise ValueError(
+            f"{name}: must be finite and {sign} 0, got {float(a[k]):g} at stage {k} "
+            "(stages counted from 0, upstream first)"
+        )
     return a
 
 
@@ -192,7 +195,10 @@ def _expect(values, kmin, pmf):
             values[-1] + sr * np.arange(1, right + 1),
         ]
     )
-    full = np.convolve(pad, pmf, mode="valid")
+    if pmf.size > 64:
+        full = signal.fftconvolve(pad, pmf, mode="valid")
+    else:
+        full = np.convolve(pad, pmf, mode="valid")
     # full[t] = sum_k pmf[k] pad[t + pmf.size - 1 - k]; pad index of grid m is m + left
     start = left - kmax
     return full[start : start + n]
