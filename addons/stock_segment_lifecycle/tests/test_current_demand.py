@@ -97,6 +97,7 @@ class TestCurrentDemand(LifecycleCommon):
         )
         # Not 1.02 a day (31 a month): the demand stopped, nothing to buy.
         self.assertEqual(wiz.demand_per_month, 0.0)
+        self.assertEqual(wiz.demand_source, "forecast")
         self.assertEqual(wiz.order_qty, 0.0)
         self.assertIn("No residual demand", wiz.message)
 
@@ -130,6 +131,7 @@ class TestLastTimeBuyInput(LifecycleCommon):
         # Its plan is read: cost, current demand; still no warning, the date is asked.
         self.assertEqual(form.unit_cost, 12.0)
         self.assertAlmostEqual(form.demand_per_month, 3.0 * DAYS_PER_MONTH, places=2)
+        self.assertEqual(form.demand_source, "forecast")
         self.assertFalse(form.message)
         self.assertIn("service end date", form.missing_input)
         form.service_end_date = self.today + timedelta(days=365)

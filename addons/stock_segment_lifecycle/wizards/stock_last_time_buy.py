@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from invplan.lifecycle import last_time_buy, residual_demand_mean
 from invplan.lifecycle_policy import residual_demand_summary
 
+from ..models.stock_planning_profile import DEMAND_SOURCES
+
 DAYS_PER_MONTH = 365.25 / 12.0
 DISTRIBUTIONS = [("poisson", "Poisson"), ("negative_binomial", "Negative binomial")]
 
@@ -30,6 +32,13 @@ class StockLastTimeBuy(models.TransientModel):
         help="Current demand per month: the plan's forecast for the period that contains "
         "today, or the customer deliveries of the last 90 days when the plan has no such "
         "forecast. Never the average of past periods with demand.",
+    )
+    demand_source = fields.Selection(
+        DEMAND_SOURCES,
+        "Demand From",
+        readonly=True,
+        help="Where the demand per month was read: the plan's current forecast, or the "
+        "deliveries of the last 90 days when the plan has no forecast for today.",
     )
     decline_rate = fields.Float(
         "Decline per Month (%)", help="Share by which the demand rate falls each month."
@@ -102,10 +111,10 @@ class StockLastTimeBuy(models.TransientModel):
             [("product_id", "=", product.id), ("warehouse_id", "=", warehouse.id)], limit=1
         )
         today = fields.Date.context_today(self)
-        daily = 0.0
+        daily, source = 0.0, False
         if profile:
             current = profile.sudo()._current_daily_demand(profile.ids, today)
-            daily = current.get(profile.id, (0.0, ""))[0]
+            daily, source = current.get(profile.id, (0.0, False))
         seller = product.with_company(company)._select_seller(quantity=None)
         cost = seller.price if seller else product.with_company(company).standard_price
         # The end-of-life date is the day the product reached that stage (set when the
@@ -119,6 +128,7 @@ class StockLastTimeBuy(models.TransientModel):
             "supply_end_date": tmpl.supply_end_date,
             "service_end_date": service_end,
             "demand_per_month": daily * DAYS_PER_MONTH if math.isfinite(daily) else 0.0,
+            "demand_source": source,
             "unit_cost": cost,
             "holding_cost": cost * (profile.segment_id.holding_cost_rate or 25.0) / 100.0,
             "shortage_cost": profile.segment_id.stockout_cost or 3.0 * cost,
