@@ -32,12 +32,14 @@ from scipy import stats
 from invplan.network import (
     Network,
     clark_scarf,
+    drp_netting,
     echelon_holding_costs,
     gsm_cost,
     gsm_place,
     net_demand,
     pooled_sigma,
     pooling_analysis,
+    push_or_pull,
     serial_cost,
     shang_song,
     square_root_law,
@@ -764,3 +766,100 @@ def test_pooling_bad_input():
         pooling_analysis([1, 1], [1, 1], holding_cost=[1, 2, 3], lead_time_local=1)
     with pytest.raises(ValueError, match="extra_unit_cost: must be finite and >= 0"):
         pooling_analysis([1, 1], [1, 1], holding_cost=1, lead_time_local=1, extra_unit_cost=-1)
+
+
+# ====================================================================== push / pull, DRP
+
+
+def test_push_or_pull_rule():
+    r = push_or_pull([0.2, 0.8, np.nan, 0.2, 0.5], [10, 10, 10, 2, 4], [0, 0, 0, 3, 1])
+    assert r.plan.tolist() == ["push", "pull", "pull", "pull", "push"]
+    assert r.reason.tolist() == [
+        "predictable",
+        "unpredictable",
+        "unpredictable",
+        "customer_waits",
+        "predictable",
+    ]
+    assert push_or_pull(0.6, 5, cv_threshold=0.7).plan.tolist() == ["push"]
+    with pytest.raises(ValueError, match="supply_lead_time: must be finite and >= 0"):
+        push_or_pull(0.2, -1)
+    with pytest.raises(ValueError, match="lengths differ"):
+        push_or_pull([0.2, 0.3], [1, 2, 3])
+
+
+def test_drp_netting_by_hand():
+    """Central C feeds R1 (2 periods) and R2 (1 period); C buys in 50s with a 3-period
+    supplier lead time. Each record written out by hand (MRP netting):
+    R1: 25 on hand, safety stock 5, 10 a period -> receipts of 10 from period 2,
+    released 2 periods earlier. R2: 10 on hand, 10 due in period 1, demand 5 5 20 5 5 5
+    -> receipts 10 5 5 5 from period 2, released 1 period earlier. C: gross = both
+    release rows = 10 20 15 15 5 0; 40 on hand -> short 5 in period 2 -> one lot of 50,
+    due for release in period -1: released now, flagged past due."""
+    net = Network([("C", "R1", 2), ("C", "R2", 1)])
+    plan = drp_netting(
+        net,
+        {"R1": [10] * 6, "R2": [5, 5, 20, 5, 5, 5]},
+        on_hand={"C": 40, "R1": 25, "R2": 10},
+        safety_stock={"R1": 5},
+        order_multiple={"C": 50},
+        supplier_lead_time=3,
+        scheduled_receipts={"R2": [0, 10, 0, 0, 0, 0]},
+    )
+    r1, r2, c = plan.table("R1"), plan.table("R2"), plan.table("C")
+    assert r1.loc["projected_on_hand"].tolist() == [15, 5, 5, 5, 5, 5]
+    assert r1.loc["planned_receipts"].tolist() == [0, 0, 10, 10, 10, 10]
+    assert r1.loc["planned_releases"].tolist() == [10, 10, 10, 10, 0, 0]
+    assert r2.loc["planned_receipts"].tolist() == [0, 0, 10, 5, 5, 5]
+    assert r2.loc["planned_releases"].tolist() == [0, 10, 5, 5, 5, 0]
+    assert c.loc["gross_requirements"].tolist() == [10, 20, 15, 15, 5, 0]
+    assert c.loc["net_requirements"].tolist() == [0, 0, 5, 0, 0, 0]
+    assert c.loc["planned_receipts"].tolist() == [0, 0, 50, 0, 0, 0]
+    assert c.loc["projected_on_hand"].tolist() == [30, 10, 45, 30, 25, 25]
+    assert plan.past_due["C"].tolist() == [50]
+    assert plan.past_due["R1"].tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_drp_lot_for_lot_receives_exactly_the_shortfall(seed):
+    """Lot for lot, no safety stock: cumulative receipts at every node equal the largest
+    cumulative shortfall so far, max(0, cum gross - on hand - cum scheduled receipts);
+    gross requirements upstream are the downstream releases (x units)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 7))
+    arcs = [(f"n{int(rng.integers(0, k))}", f"n{k}", int(rng.integers(0, 3)), 0, 1 + k % 2)
+            for k in range(1, n)]  # fmt: skip
+    net = Network(arcs)
+    H, P = 8, 3
+    forecast = {nd: rng.integers(0, 20, (P, H)).astype(float) for nd in net.leaves}
+    on_hand = {nd: rng.integers(0, 30, P).astype(float) for nd in net.nodes}
+    sched = {nd: rng.integers(0, 2, H) * 7.0 for nd in net.nodes}
+    plan = drp_netting(
+        net, forecast, on_hand=on_hand, scheduled_receipts=sched, supplier_lead_time=2
+    )
+    for nd in net.nodes:
+        rec = plan.records[nd]
+        gross = np.zeros((P, H)) + forecast.get(nd, 0.0)
+        for a in net.arcs:
+            if a.upstream == nd:
+                gross = gross + a.units * plan.records[a.downstream]["planned_releases"]
+        assert rec["gross_requirements"] == pytest.approx(gross)
+        short = np.cumsum(gross, axis=1) - on_hand[nd][:, None] - np.cumsum(sched[nd])
+        expected = np.maximum.accumulate(np.maximum(short, 0.0), axis=1)
+        assert np.cumsum(rec["planned_receipts"], axis=1) == pytest.approx(expected)
+        assert (rec["projected_on_hand"] >= -1e-9).all()
+
+
+def test_drp_bad_input():
+    net = Network([("C", "R1", 1), ("D", "R1", 1)])
+    with pytest.raises(ValueError, match="R1 is already resupplied from C"):
+        drp_netting(net, {"R1": [1, 2]})
+    net = Network([("C", "R1", 1)])
+    with pytest.raises(ValueError, match=r"forecast: unknown node\(s\) \['X'\]"):
+        drp_netting(net, {"X": [1, 2]})
+    with pytest.raises(ValueError, match=r"forecast\[R1\]: must be finite and >= 0"):
+        drp_netting(net, {"R1": [1, -2]})
+    with pytest.raises(ValueError, match=r"scheduled_receipts\[C\]: expected 2 periods"):
+        drp_netting(net, {"R1": [1, 2]}, scheduled_receipts={"C": [1, 2, 3]})
+    with pytest.raises(ValueError, match=r"supplier_lead_time\[C\]: whole periods"):
+        drp_netting(net, {"R1": [1, 2]}, supplier_lead_time=1.5)
