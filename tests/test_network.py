@@ -426,6 +426,9 @@ def test_gsm_arc_lead_time_is_a_delay_on_the_supplier_service():
     assert with_transit.cost.iloc[0] == pytest.approx(as_processing.cost.iloc[0])
     a, b = with_transit.table(), as_processing.table()
     assert a.safety_stock.tolist() == pytest.approx(b.safety_stock.tolist())
+    # stock in transit on the inbound arc: mean demand x transit time
+    assert a.in_transit_stock.to_dict() == {"C": 0.0, "R1": 40.0, "R2": 90.0}
+    assert b.pipeline_stock.to_dict() == {"C": 0.0, "R1": 40.0, "R2": 90.0}
 
 
 def test_gsm_speed_100_nodes():

@@ -65,7 +65,9 @@ class GSMResult:
     ``nodes`` columns: ``product``, ``node``, ``inbound_service_time`` (SI),
     ``outbound_service_time`` (S), ``net_replenishment_time`` (tau), ``net_demand_mean``,
     ``net_demand_sigma``, ``safety_stock``, ``base_stock``, ``pipeline_stock``
-    (:math:`\\mu T`), ``holding_cost_rate`` (h) and ``safety_stock_cost`` (h x SS);
+    (:math:`\\mu T`, in process at the node), ``in_transit_stock`` (on the inbound
+    arcs: :math:`\\sum_i u_{ij} \\mu_j \\ell_{ij}`, in the suppliers' units; neither
+    depends on the placement), ``holding_cost_rate`` (h) and ``safety_stock_cost`` (h x SS);
     ``holds_stock`` is True where tau > 0. ``cost`` is a Series indexed by product.
     """
 
@@ -436,6 +438,9 @@ def _repair(net: Network, S, T, si_ext):
 
 def _result(net, labels, S, SI, tau, mu, sd, zz, h, T) -> GSMResult:
     P, n = S.shape
+    transit = np.zeros(n)
+    for a in net.arcs:
+        transit[net.index[a.downstream]] += a.units * a.lead_time
     ss = zz * sd * np.sqrt(tau)
     cost_ss = h * ss
     frame = pd.DataFrame(
@@ -450,6 +455,7 @@ def _result(net, labels, S, SI, tau, mu, sd, zz, h, T) -> GSMResult:
             "safety_stock": ss.ravel(),
             "base_stock": (mu * tau + ss).ravel(),
             "pipeline_stock": (mu * T).ravel(),
+            "in_transit_stock": (mu * transit[None, :]).ravel(),
             "holding_cost_rate": h.ravel(),
             "safety_stock_cost": cost_ss.ravel(),
             "holds_stock": (tau > 0).ravel(),
