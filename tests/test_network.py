@@ -317,7 +317,8 @@ def _random_tree(rng, n, max_T=2, max_lt=1):
     net = Network(arcs, nodes=names)
     demand = {nd for nd in net.leaves} | {nd for nd in names if rng.random() < 0.2}
     data = dict(
-        holding_cost={nd: float(rng.uniform(0.1, 3)) for nd in names},
+        # some free nodes (h = 0): ties between service times
+        holding_cost={nd: float(rng.uniform(0.1, 3)) * (rng.random() > 0.15) for nd in names},
         processing_time={nd: int(rng.integers(0, max_T + 1)) for nd in names},
         demand_sigma={nd: float(rng.uniform(0.5, 3)) for nd in demand},
         demand_mean={nd: float(rng.uniform(5, 20)) for nd in demand},
@@ -381,14 +382,20 @@ def test_gsm_matches_brute_force_on_random_trees(seed):
     assert (t.net_replenishment_time >= 0).all()
 
 
-def test_gsm_vectorised_over_products_equals_one_by_one():
+def test_gsm_vectorised_over_products_equals_one_by_one(monkeypatch):
+    from invplan.network import gsm as gsm_module
+
+    monkeypatch.setattr(gsm_module, "_CHUNK_CELLS", 100)  # one or two products per chunk
     rng = np.random.default_rng(7)
     net, data = _random_tree(rng, 5)
     P = 4
     sig = {nd: rng.uniform(0.5, 3, P) for nd in data["demand_sigma"]}
     smax = {nd: rng.integers(0, 3, P) for nd in data["max_service_time"]}
+    si = {nd: rng.integers(0, 9, P) for nd in net.roots}  # horizons differ: several chunks
     many = gsm_place(
-        net, **{**data, "demand_sigma": sig, "max_service_time": smax}, products=list("abcd")
+        net,
+        **{**data, "demand_sigma": sig, "max_service_time": smax, "inbound_service_time": si},
+        products=list("abcd"),
     )
     assert list(many.cost.index) == list("abcd")
     for p, label in enumerate("abcd"):
@@ -398,6 +405,7 @@ def test_gsm_vectorised_over_products_equals_one_by_one():
                 **data,
                 "demand_sigma": {k: v[p] for k, v in sig.items()},
                 "max_service_time": {k: int(v[p]) for k, v in smax.items()},
+                "inbound_service_time": {k: int(v[p]) for k, v in si.items()},
             },
         )
         assert many.cost[label] == pytest.approx(one.cost.iloc[0], rel=1e-12)

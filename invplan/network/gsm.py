@@ -395,18 +395,37 @@ def gsm_place(
         for a in net._pred[node]:
             i = net.index[a.upstream]
             max_si[:, j] = np.maximum(max_si[:, j], max_si[:, i] + T[:, i] + a.lead_time)
-    M = int((max_si + T).max())
-    smax = np.minimum(smax, M)
     S = np.zeros((P, len(net.nodes)), dtype=np.int64)
-    for comp in net.components():
-        S_c, _ = _solve_tree(net, comp, coef, T, si_ext, smax, M)
-        for n, v in S_c.items():
-            S[:, net.index[n]] = v
+    comps = net.components()
+    for idx, M in _chunks((max_si + T).max(axis=1).astype(np.int64)):
+        for comp in comps:
+            S_c, _ = _solve_tree(
+                net, comp, coef[idx], T[idx], si_ext[idx], np.minimum(smax[idx], M), M
+            )
+            for n, v in S_c.items():
+                S[idx, net.index[n]] = v
     S, SI, tau = _repair(net, S, T, si_ext)
     labels = pd.Index(range(P) if products is None else list(products), name="product")
     if len(labels) != P:
         raise ValueError(f"products: {len(labels)} labels for {P} products")
     return _result(net, labels, S, SI, tau, mu, sd, zz, h, T)
+
+
+_CHUNK_CELLS = 4_000_000  # products x (M + 1)^2 cost cells held at once
+
+
+def _chunks(horizon: np.ndarray):
+    """Products in groups of similar horizon M (longest service time), each group small
+    enough that its cost arrays stay within a few tens of megabytes."""
+    order = np.argsort(horizon, kind="stable")
+    i, P = 0, horizon.size
+    while i < P:
+        end = i + 1
+        while end < P and (end - i + 1) * (int(horizon[order[end]]) + 1) ** 2 <= _CHUNK_CELLS:
+            end += 1
+        idx = np.sort(order[i:end])
+        yield idx, int(horizon[idx].max())
+        i = end
 
 
 def _left_out(value, net: Network) -> np.ndarray:
