@@ -10,7 +10,7 @@ on read, so the overview always shows the state of now. Each addon adds its own 
   already filtered.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 CARD_DEFAULTS = {"count": 0, "amount": None, "detail": False, "state": "ok"}
 
@@ -73,13 +73,13 @@ class StockPlanningCard(models.Model):
         unsegmented = Profile.search_count(company + [("segment_id", "=", False)])
         parts = []
         if quarantined:
-            parts.append(_("%s quarantined", quarantined))
+            parts.append(self.env._("%s quarantined", quarantined))
         if unsegmented:
-            parts.append(_("%s without segment", unsegmented))
+            parts.append(self.env._("%s without segment", unsegmented))
         return {
             "count": total,
             "amount": None,
-            "detail": ", ".join(parts) or _("All plans have a segment and clean data"),
+            "detail": ", ".join(parts) or self.env._("All plans have a segment and clean data"),
             "state": "danger" if quarantined else ("warning" if unsegmented else "ok"),
         }
 

@@ -8,13 +8,13 @@ FORECAST_METHODS = [
     ("moving_average", "Moving average"),
     ("ses", "Simple exponential smoothing"),
     ("holt", "Holt (trend)"),
-    ("holt_damped", "Holt damped trend"),
+    ("holt_damped", "Holt (damped trend)"),
     ("holt_winters_add", "Holt-Winters additive"),
     ("holt_winters_mul", "Holt-Winters multiplicative"),
     ("croston", "Croston"),
-    ("sba", "Syntetos-Boylan approximation"),
+    ("sba", "Syntetos-Boylan (intermittent)"),
     ("tsb", "Teunter-Syntetos-Babai"),
-    ("adida", "ADIDA (temporal aggregation)"),
+    ("adida", "ADIDA (aggregated)"),
     ("zero", "Zero (no forecast)"),
 ]
 

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .product_template import LIFECYCLE_STAGES
 from .stock_planning_profile import ABC_CLASSES, DEMAND_PATTERNS, XYZ_CLASSES
@@ -62,8 +62,8 @@ class StockSegmentRule(models.Model):
                 conditions.append(rule.categ_id.display_name)
             if rule.warehouse_id:
                 conditions.append(rule.warehouse_id.name)
-            when = ", ".join(conditions) or _("Any plan")
-            rule.display_name = _(
+            when = ", ".join(conditions) or self.env._("Any plan")
+            rule.display_name = self.env._(
                 "Rule %(sequence)s: %(when)s \u2192 %(segment)s",
                 sequence=rule.sequence,
                 when=when,
