@@ -1665,6 +1665,7 @@ class StockKpiSnapshot(models.Model):
                 "kpi_value": r.last_value,
                 "kpi_date": day,
             }
+        found = self._spc_alerts_wanted(found)
         ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
         to_create = []
         for key, vals in found.items():
@@ -1700,6 +1701,18 @@ class StockKpiSnapshot(models.Model):
                 {"state": "done", "date_resolved": fields.Datetime.now(), "resolved_by_job": True}
             )
         return len(found)
+
+    def _spc_alerts_wanted(self, found):
+        """The control alerts their segment wants raised: the segment's exception setting
+        (all, only above an impact threshold, none) applies to these alerts as to every
+        other planning exception, through the exceptions' shared gate. An alert no longer
+        wanted is closed like one back in control."""
+        gate = {
+            str(key): dict(vals, segment_id=key[1] or False, exception_type="kpi_control")
+            for key, vals in found.items()
+        }
+        kept = self.env["stock.planning.exception"]._filter_by_segment_alerts(gate)
+        return {key: vals for key, vals in found.items() if str(key) in kept}
 
     # ------------------------------------------------------------------ demo
     @api.model

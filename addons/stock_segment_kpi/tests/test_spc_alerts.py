@@ -185,3 +185,25 @@ class TestKpiAlerts(KpiCommon):
         self.assertAlmostEqual(alert.financial_impact, expected, places=2)
         self.assertEqual(alert.severity, "medium")  # 170.5 is 8.5 % of a stock of 2,000
         self.assertIn("units not shipped on time", alert.message)
+
+    def test_segment_alert_setting_applies_to_control_alerts(self):
+        """A segment that alerts only above an impact threshold gets no control alert
+        below it, and its open one is closed; "all" raises it again."""
+        values = NOISE[:27] + [150.0, 150.0, 150.0]
+        self._day_rows(values)
+        self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
+        alert = self._alerts("avg_inventory_value")
+        self.assertEqual(len(alert), 1)
+        self.assertGreater(alert.financial_impact, 0.0)
+        self.segment.write(
+            {
+                "exception_alert_mode": "threshold",
+                "exception_impact_threshold": alert.financial_impact * 10,
+            }
+        )
+        self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
+        self.assertEqual(alert.state, "done")
+        self.assertFalse(self._alerts("avg_inventory_value").filtered(lambda a: a.state != "done"))
+        self.segment.exception_alert_mode = "all"
+        self.Snapshot.sudo()._run_spc(self.company, MONTH_END)
+        self.assertTrue(self._alerts("avg_inventory_value").filtered(lambda a: a.state == "new"))
