@@ -42,6 +42,7 @@ from invplan.network import (
     push_or_pull,
     serial_cost,
     shang_song,
+    simulate_base_stock,
     square_root_law,
 )
 
@@ -874,3 +875,64 @@ def test_drp_bad_input():
         drp_netting(net, {"R1": [1, 2]}, scheduled_receipts={"C": [1, 2, 3]})
     with pytest.raises(ValueError, match=r"supplier_lead_time\[C\]: whole periods"):
         drp_netting(net, {"R1": [1, 2]}, supplier_lead_time=1.5)
+
+
+# ====================================================================== simulation
+
+
+def test_simulation_single_node_against_closed_form():
+    """Base stock S = mu L + z sigma sqrt(L), supplier lead time L: the net stock at the
+    end of a period is S minus L periods of demand, so P(nothing owed) = Phi(z) and mean
+    on hand = sigma sqrt(L) (z + G(z)), G the standard normal loss function."""
+    z, mu, sd, L = 1.645, 50.0, 10.0, 3
+    net = Network([], nodes=["A"])
+    S = mu * L + z * sd * math.sqrt(L)
+    r = simulate_base_stock(
+        net, {"A": S}, demand_mean={"A": mu}, demand_sigma={"A": sd}, supplier_lead_time=L,
+        periods=30_000, seed=1,
+    )  # fmt: skip
+    G = stats.norm.pdf(z) - z * stats.norm.sf(z)
+    assert r.loc["A", "ready_rate"] == pytest.approx(stats.norm.cdf(z), abs=0.01)
+    assert r.loc["A", "on_hand"] == pytest.approx(sd * math.sqrt(L) * (z + G), rel=0.03)
+    assert r.loc["A", "fill_rate"] > r.loc["A", "ready_rate"]
+
+
+def test_simulation_of_a_placement_with_ample_central_stock():
+    """A central warehouse with far more stock than it needs never delays the regions:
+    each region then behaves as a single node with lead time = the arc (same closed
+    form), while the placement's own central base stock holds it near its target."""
+    net = Network([("C", "R1", 2), ("C", "R2", 0)])
+    z = 1.645
+    dm, ds = {"R1": 40.0, "R2": 30.0}, {"R1": 8.0, "R2": 6.0}
+    res = gsm_place(
+        net, holding_cost={"C": 1.0, "R1": 1.5, "R2": 1.5}, demand_mean=dm, demand_sigma=ds,
+        inbound_service_time={"C": 4}, z=z,
+    )  # fmt: skip
+    t = res.table()
+    assert t.outbound_service_time.tolist() == [0, 0, 0]
+    ample = t.base_stock.to_dict() | {"C": 10_000.0}
+    sim = simulate_base_stock(
+        net, ample, demand_mean=dm, demand_sigma=ds, supplier_lead_time=4, periods=20_000, seed=4
+    )
+    assert sim.loc["R1", "ready_rate"] == pytest.approx(stats.norm.cdf(z), abs=0.015)
+    assert sim.loc["R2", "ready_rate"] == pytest.approx(1.0)  # no lead time: cross-dock
+    assert math.isnan(sim.loc["C", "fill_rate"])
+    placed = simulate_base_stock(
+        net, t.base_stock, demand_mean=dm, demand_sigma=ds, supplier_lead_time=4,
+        periods=20_000, seed=4,
+    )  # fmt: skip
+    assert placed.loc["C", "ready_rate"] == pytest.approx(stats.norm.cdf(z), abs=0.015)
+    # the central shortfalls cost the regions some service, not much
+    assert 0.9 < placed.loc["R1", "ready_rate"] < sim.loc["R1", "ready_rate"]
+
+
+def test_simulation_bad_input():
+    net = Network([("C", "R1", 1)])
+    with pytest.raises(ValueError, match="node R1: resupplies no node and has no demand"):
+        simulate_base_stock(net, {"C": 1}, demand_mean={}, demand_sigma={})
+    with pytest.raises(ValueError, match="base_stock: unknown node 'X'"):
+        simulate_base_stock(net, {"X": 1}, demand_mean={"R1": 1}, demand_sigma={"R1": 1})
+    with pytest.raises(ValueError, match="supplier_lead_time: whole periods expected at node C"):
+        simulate_base_stock(
+            net, {"C": 1}, demand_mean={"R1": 1}, demand_sigma={"R1": 1}, supplier_lead_time=0.5
+        )

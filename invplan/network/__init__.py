@@ -15,6 +15,9 @@ serial
 pooling
     Risk pooling: central against local safety stock, square-root law, correlated
     demand, the saving against the extra transport or delivery cost.
+simulate
+    Period-by-period simulation of base-stock policies on a distribution network
+    (customer service and stock a placement really gives).
 drp
     Push or pull by segment, and DRP netting (time-phased net requirements and planned
     releases along the routes).
@@ -25,6 +28,7 @@ from .graph import Arc, Network
 from .gsm import GSMResult, gsm_cost, gsm_place, net_demand
 from .pooling import pooled_sigma, pooling_analysis, square_root_law
 from .serial import SerialPolicy, clark_scarf, echelon_holding_costs, serial_cost, shang_song
+from .simulate import simulate_base_stock
 
 __all__ = [
     "Arc",
@@ -44,4 +48,5 @@ __all__ = [
     "DRPPlan",
     "drp_netting",
     "push_or_pull",
+    "simulate_base_stock",
 ]
