@@ -2,7 +2,7 @@
 
 Checks a placement the way it will run: every node orders, each period, what was asked
 of it (installation base stock, one for one), its supplier ships first come first served
-from what it has on hand, and shipments arrive after the arc's lead time plus the
+(requests of the same period pro rata) from what it has on hand, and shipments arrive after the arc's lead time plus the
 receiving node's processing time; the outside supplier of a root delivers after its
 lead time, always in full. Customer demand per period is normal (rounded at 0: no
 returns). A shortage upstream therefore delays the nodes below it, which the
@@ -11,7 +11,8 @@ means); the simulation shows what that costs in customer service.
 
 Sequence of a period t: receive what arrives in t; customers' demand joins each node's
 queue; every node orders the units asked of it in t from its supplier (their queue);
-nodes serve their queue upstream first. Measured at the end of the period.
+nodes serve their queue upstream first, oldest requests first, the requests of one
+period shared pro rata when stock is short. Measured at the end of the period.
 
 Sources: the base-stock dynamics of Zipkin, *Foundations of Inventory Management*,
 McGraw-Hill 2000, ch. 8 (multi-stage systems, installation base stock, FCFS
@@ -21,6 +22,7 @@ simulation relaxes).
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 import numpy as np
@@ -122,6 +124,21 @@ def simulate_base_stock(
     queues = [deque() for _ in range(n)]  # [qty, requester (-1 customer), period asked]
     owed = np.zeros(n)
     stats = {k: np.zeros(n) for k in ("on_hand", "owed", "ready", "asked", "on_time", "filled")}
+
+    def _deliver(ship, entry, j, t):
+        if entry[1] < 0:
+            if t >= warmup and entry[2] >= warmup:
+                if t - entry[2] <= wait[j]:
+                    stats["on_time"][j] += ship
+                if t == entry[2]:
+                    stats["filled"][j] += ship
+        else:
+            k = entry[1]
+            if delay[k] == 0:  # served downstream in this same period
+                on_hand[k] += ship
+            else:
+                arriving[t + delay[k], k] += ship
+
     for t in range(periods + warmup):
         measure = t >= warmup
         on_hand += arriving[t]
@@ -148,24 +165,17 @@ def simulate_base_stock(
         for j in order:
             queue = queues[j]
             while queue and on_hand[j] > 1e-12:
-                entry = queue[0]
-                ship = min(entry[0], on_hand[j])
-                on_hand[j] -= ship
-                owed[j] -= ship
-                entry[0] -= ship
-                if entry[1] < 0:
-                    if measure and entry[2] >= warmup:
-                        if t - entry[2] <= wait[j]:
-                            stats["on_time"][j] += ship
-                        if t == entry[2]:
-                            stats["filled"][j] += ship
-                else:
-                    k = entry[1]
-                    if delay[k] == 0:  # served downstream in this same period
-                        on_hand[k] += ship
-                    else:
-                        arriving[t + delay[k], k] += ship
-                if entry[0] <= 1e-12:
+                # requests of the oldest period: in full, or shared pro rata when short
+                head = list(itertools.takewhile(lambda e, p=queue[0][2]: e[2] == p, queue))
+                total = sum(e[0] for e in head)
+                share = min(1.0, on_hand[j] / total)
+                for entry in head:
+                    ship = entry[0] * share
+                    entry[0] -= ship
+                    _deliver(ship, entry, j, t)
+                on_hand[j] -= total * share
+                owed[j] -= total * share
+                while queue and queue[0][0] <= 1e-12:
                     queue.popleft()
         if measure:
             stats["on_hand"] += on_hand
