@@ -489,7 +489,7 @@ class StockPlanningProfile(models.Model):
                  WHERE m.product_id = ANY(%(products)s)
                    AND w.id = ANY(%(warehouses)s)
                    AND m.state NOT IN ('draft', 'done', 'cancel')
-                   AND src.usage NOT IN ('internal', 'transit')
+                   AND (src.usage != 'internal' OR src.warehouse_id IS DISTINCT FROM w.id)
                    AND dest.usage = 'internal'
               ORDER BY m.product_id, w.id, m.date
                     """,
