@@ -4,6 +4,7 @@ from . import (
     test_current_demand,
     test_last_time_buy,
     test_lifecycle_policy,
+    test_menus,
     test_provision,
     test_reuse,
     test_stage_decisions,

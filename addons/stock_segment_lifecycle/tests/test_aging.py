@@ -61,6 +61,8 @@ class TestAging(LifecycleCommon):
             [("profile_id", "=", old.id), ("exception_type", "=", "disposal_review")]
         )
         self.assertEqual(len(disposal), 1, "obsolete stock raises a disposal review")
+        # The stage as the user reads it, not its key.
+        self.assertIn("in stage Obsolete with", disposal.message)
         # The fast mover was delivered recently; the decline product not for 130+ days.
         self.assertFalse(self.profile(self.fast).is_slow_moving)
         self.assertTrue(self.profile(self.mixed).is_slow_moving)

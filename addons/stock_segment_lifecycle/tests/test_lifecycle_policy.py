@@ -129,6 +129,8 @@ class TestLifecyclePolicy(ReplenishmentCommon):
         exc = self.open_exceptions(self.zero_lt, "lifecycle_purchase")
         self.assertEqual(len(exc), 1)
         self.assertIn("1 open purchase line(s) for 20.0 units", exc.message)
+        self.assertIn("in stage End of life:", exc.message)
+        self.assertNotIn("end_of_life", exc.message)
         # Rerun: the same exception, no duplicate; cancelling the order resolves it.
         self.run_job()
         self.assertEqual(len(self.open_exceptions(self.zero_lt, "lifecycle_purchase")), 1)
