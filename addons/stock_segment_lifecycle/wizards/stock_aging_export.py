@@ -3,22 +3,25 @@ import io
 
 import xlsxwriter
 from odoo import fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # Every text cell is written as text: a name starting with "=" must never become a live
 # formula (or a link) in the workbook of whoever opens it.
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
 
 HEADERS = [
-    ("As of", "snapshot_date"),
-    ("Warehouse", "warehouse_id"),
-    ("Product", "product_id"),
-    ("Category", "categ_id"),
-    ("Segment", "segment_id"),
-    ("Lifecycle Stage", "lifecycle_stage"),
-    ("Aging Bucket", "bucket_id"),
-    ("Quantity", "quantity"),
-    ("Unit Cost", "unit_cost"),
-    ("Value", "value"),
+    (_lt("As of"), "snapshot_date"),
+    (_lt("Warehouse"), "warehouse_id"),
+    (_lt("Product"), "product_id"),
+    (_lt("Category"), "categ_id"),
+    (_lt("Segment"), "segment_id"),
+    (_lt("Lifecycle Stage"), "lifecycle_stage"),
+    (_lt("Aging Bucket"), "bucket_id"),
+    (_lt("Quantity"), "quantity"),
+    (_lt("Unit Cost"), "unit_cost"),
+    (_lt("Value"), "value"),
 ]
 
 
@@ -43,10 +46,10 @@ class StockAgingExport(models.TransientModel):
         book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
-        detail = book.add_worksheet("Aging")
+        detail = book.add_worksheet(self.env._("Aging"))
         stages = dict(rows._fields["lifecycle_stage"]._description_selection(self.env))
         for col, (label, _name) in enumerate(HEADERS):
-            detail.write_string(0, col, label, bold)
+            detail.write_string(0, col, str(label), bold)
         for r, rec in enumerate(rows, start=1):
             detail.write_string(r, 0, str(rec.snapshot_date))
             detail.write_string(r, 1, rec.warehouse_id.display_name)
@@ -58,11 +61,17 @@ class StockAgingExport(models.TransientModel):
             detail.write_number(r, 7, rec.quantity)
             detail.write_number(r, 8, rec.unit_cost, money)
             detail.write_number(r, 9, rec.value, money)
-        summary = book.add_worksheet("By bucket")
+        summary = book.add_worksheet(self.env._("By bucket"))
         groups = self.env["stock.aging.report"]._read_group(
             [("id", "in", rows.ids)], ["warehouse_id", "bucket_id"], ["quantity:sum", "value:sum"]
         )
-        for col, label in enumerate(["Warehouse", "Aging Bucket", "Quantity", "Value"]):
+        summary_headers = [
+            self.env._("Warehouse"),
+            self.env._("Aging Bucket"),
+            self.env._("Quantity"),
+            self.env._("Value"),
+        ]
+        for col, label in enumerate(summary_headers):
             summary.write_string(0, col, label, bold)
         for r, (wh, bucket, qty, value) in enumerate(groups, start=1):
             summary.write_string(r, 0, wh.display_name)
