@@ -545,7 +545,7 @@ def test_clark_scarf_fsct_example_6_1():
     # the grid does not move the answer: a five times finer grid
     fine = clark_scarf(**EX61, echelon_holding_cost=[2, 2, 3], step=0.001)
     assert fine.cost == pytest.approx(r.cost, abs=1e-3)
-    assert fine.echelon_base_stock == pytest.approx(r.echelon_base_stock, abs=2e-3)
+    assert fine.echelon_base_stock == pytest.approx(r.echelon_base_stock, abs=5e-3)
     assert r.cost == pytest.approx(47.66, abs=0.02)
 
 
@@ -564,6 +564,29 @@ def test_clark_scarf_shang_song_table_1(echelon_h, p, base_stock, cost):
     r = clark_scarf([0.25] * 4, p, 16, echelon_holding_cost=echelon_h, demand="poisson")
     assert r.echelon_base_stock.tolist() == base_stock
     assert r.cost == pytest.approx(cost, abs=1e-3)
+
+
+def test_clark_scarf_edge_cases():
+    """No lead time anywhere: nothing to hold, cost 0. An upstream stage with a zero
+    lead time: its echelon level below the customer stage's makes the latter's local
+    level the upstream one (locals never negative). A free upstream stage (echelon
+    cost 0): the least level that is optimal."""
+    r = clark_scarf([0, 0], 10, 50, 10, echelon_holding_cost=[1, 1])
+    assert r.echelon_base_stock.tolist() == [0, 0] and r.cost == 0
+    r = clark_scarf([0, 1], 2, 50, 10, local_holding_cost=[1, 2])
+    assert r.echelon_base_stock[0] < r.echelon_base_stock[1]
+    assert r.local_base_stock.tolist() == pytest.approx([0.0, r.echelon_base_stock[0]])
+    free = clark_scarf([3, 1], 10, 50, 10, echelon_holding_cost=[0, 1])
+    assert free.cost == pytest.approx(
+        serial_cost(free.echelon_base_stock + [50, 0], [3, 1], 10, 50, 10,
+                    echelon_holding_cost=[0, 1]), abs=1e-6
+    )  # fmt: skip
+    assert (
+        serial_cost(
+            free.echelon_base_stock - [5, 0], [3, 1], 10, 50, 10, echelon_holding_cost=[0, 1]
+        )
+        > free.cost
+    )
 
 
 def test_clark_scarf_one_stage_is_the_newsvendor():
@@ -631,7 +654,7 @@ def test_clark_scarf_cost_matches_simulation():
 def test_serial_cost_at_the_optimum_and_around_it():
     r = clark_scarf(**EX61, echelon_holding_cost=[2, 2, 3])
     at = serial_cost(r.echelon_base_stock, **EX61, echelon_holding_cost=[2, 2, 3])
-    assert at == pytest.approx(r.cost, abs=1e-4)  # the optimum is refined between grid points
+    assert at == pytest.approx(r.cost, abs=1e-9)
     for j in range(3):
         for step in (-0.3, 0.3):
             s = r.echelon_base_stock.copy()

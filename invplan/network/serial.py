@@ -204,17 +204,11 @@ def _expect(values, kmin, pmf):
     return full[start : start + n]
 
 
-def _argmin_refined(x, f):
-    m = int(np.argmin(f))
-    if 0 < m < f.size - 1:
-        a, b, c = f[m - 1], f[m], f[m + 1]
-        den = a - 2 * b + c
-        if den > 0:
-            off = 0.5 * (a - c) / den
-            step = x[1] - x[0]
-            val = b - 0.25 * (a - c) * off
-            return x[m] + off * step, val
-    return x[m], f[m]
+def _least_argmin(f):
+    """Smallest index within a hair of the minimum: with a zero echelon holding cost
+    the cost is flat above the optimum, and the least stock is the one to hold."""
+    m = float(np.min(f))
+    return int(np.argmax(f <= m + 1e-9 * (1.0 + abs(m))))
 
 
 def _recursion(h, L, p, mu, sd, step, given=None, poisson=False):
@@ -225,11 +219,9 @@ def _recursion(h, L, p, mu, sd, step, given=None, poisson=False):
     for j in range(h.size):
         kmin, pmf = _kernel(mu * L[j], sd * math.sqrt(L[j]), step, poisson)
         Ct = _expect(h[j] * x + C, kmin, pmf)
-        if given is None and poisson:
-            m = int(np.argmin(Ct))
+        if given is None:
+            m = _least_argmin(Ct)
             S[j], cost = x[m], Ct[m]
-        elif given is None:
-            S[j], cost = _argmin_refined(x, Ct)
         else:
             S[j] = given[j]
             if not x[0] <= S[j] <= x[-1]:
@@ -240,7 +232,10 @@ def _recursion(h, L, p, mu, sd, step, given=None, poisson=False):
 
 
 def _local(echelon_customer_first):
-    e = echelon_customer_first
+    """Local base stocks (customer first) from echelon ones. An echelon level above its
+    supplier's cannot be reached (the supplier's echelon stock contains it), so the
+    effective level is the least of it and those upstream of it; locals are >= 0."""
+    e = np.minimum.accumulate(echelon_customer_first[::-1])[::-1]
     return np.diff(e, prepend=0.0)
 
 
@@ -267,7 +262,8 @@ def clark_scarf(
     standard deviation).
 
     Returns a :class:`SerialPolicy` (echelon and local base stocks upstream first, the
-    minimal expected cost per period). Source: Clark & Scarf (1960), Chen & Zheng (1994),
+    minimal expected cost per period). Base stocks are grid points: exact to ``step``;
+    where the cost is flat (a zero echelon cost) the least optimal level is returned. Source: Clark & Scarf (1960), Chen & Zheng (1994),
     FSCT Theorem 6.1 (see the module docstring); FSCT Example 6.1 is reproduced in
     ``tests/test_network.py``.
     """
