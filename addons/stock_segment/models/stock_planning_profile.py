@@ -39,6 +39,16 @@ DEMAND_PATTERNS = [
     ("no_demand", "No demand"),
     ("insufficient_history", "Insufficient history"),
 ]
+# Keys written by the engine (invplan.classify); labels a buyer reads.
+CLASSIFICATION_STATUSES = [
+    ("ok", "Classified"),
+    ("no_demand", "No demand in the window"),
+    ("insufficient_history", "Too short a history"),
+    ("zero_value", "No value (zero cost or price)"),
+    ("negative_value", "Negative value"),
+    ("nan_input", "Missing value"),
+    ("no_rule", "No segment rule matches"),
+]
 PERIOD_DAYS = 7  # classification works on weekly demand buckets
 MANAGER_GROUP = "stock_segment.group_planning_manager"
 LOCK_FIELDS = ("segment_id", "segment_locked", "segment_lock_reason")
@@ -183,8 +193,11 @@ class StockPlanningProfile(models.Model):
     classification_date = fields.Date(
         "Classified On", readonly=True, help="Date the classification of this plan last changed."
     )
-    classification_status = fields.Char(
-        "Status", readonly=True, help="ok, or why a class fell back to a default (e.g. no_demand)."
+    classification_status = fields.Selection(
+        CLASSIFICATION_STATUSES,
+        "Classification Status",
+        readonly=True,
+        help="Classified, or why a class fell back to a default (no demand, too short a history).",
     )
 
     # Inputs of the classification (annualised over the window)
