@@ -177,3 +177,4 @@ class StockDemandForecast(models.Model):
             }
             if any((line[k].id if k == "override_id" else line[k]) != v for k, v in vals.items()):
                 line.write(vals)
+        self.env["stock.planning.profile"].browse(profile_ids)._refresh_forecast_totals()

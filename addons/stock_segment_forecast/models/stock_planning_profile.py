@@ -43,6 +43,7 @@ PROFILE_COLUMNS = {
     "forecast_sigma_buckets": "int4",
     "demand_sigma_daily": "float8",
     "forecast_horizon_qty": "float8",
+    "forecast_daily": "float8",
     "forecast_backtest_mase": "float8",
     "forecast_wape": "float8",
     "forecast_mase": "float8",
@@ -149,6 +150,7 @@ FORECAST_JOB_OWNED_FIELDS = frozenset(
         "forecast_sigma_buckets",
         "demand_sigma_daily",
         "forecast_horizon_qty",
+        "forecast_daily",
         "forecast_backtest_mase",
         "forecast_wape",
         "forecast_mase",
@@ -213,6 +215,14 @@ class StockPlanningProfile(models.Model):
     )
     forecast_horizon_qty = fields.Float(
         "Forecast over Horizon", readonly=True, digits="Product Unit"
+    )
+    forecast_daily = fields.Float(
+        "Forecast / Day",
+        readonly=True,
+        digits="Product Unit",
+        help="The forecast the reorder rule protects, per day: the final forecast (approved "
+        "overrides and events included) of the open buckets of the horizon, divided by their "
+        "days. The history's own mean is Average Daily Demand.",
     )
     forecast_backtest_mase = fields.Float("Back-test MASE", readonly=True, digits=(16, 3))
     forecast_wape = fields.Float(
@@ -802,7 +812,7 @@ class StockPlanningProfile(models.Model):
         n_acc = min(ctx["params"]["accuracy_periods"], n)
         acc_actual, acc_forecast = self._fetch_closed(ctx, rows, history[-n_acc:])
         acc = accuracy_table(acc_actual, acc_forecast, insample=baseline)
-        horizon_qty = self._horizon_totals(ctx, rows)
+        horizon_qty, horizon_buckets = self._horizon_totals(ctx, rows)
 
         bucket_days = BUCKET_DAYS[bucket]
         no_data = np.isnan(baseline).all(axis=1)[:, None]
@@ -820,6 +830,11 @@ class StockPlanningProfile(models.Model):
                 "forecast_sigma_buckets": h,
                 "demand_sigma_daily": table["sigma_1"][i] / math.sqrt(bucket_days),
                 "forecast_horizon_qty": horizon_qty.get(r["id"], 0.0),
+                "forecast_daily": (
+                    horizon_qty.get(r["id"], 0.0) / (horizon_buckets[r["id"]] * BUCKET_DAYS[bucket])
+                    if horizon_buckets.get(r["id"])
+                    else 0.0
+                ),
                 "forecast_backtest_mase": table["metric_value"][i],
                 "forecast_wape": 100.0 * float(acc["wape"].iat[i]),
                 "forecast_mase": float(acc["mase"].iat[i]),
@@ -1115,11 +1130,41 @@ class StockPlanningProfile(models.Model):
                 forecast[row_of[pid], j] = final
         return actual, forecast
 
+    def _refresh_forecast_totals(self):
+        """Forecast over the horizon and per day of these plans, from their open forecast
+        lines as they stand (after an override was approved, cancelled or expired), so the
+        plans list and the reorder rule's inputs show the forecast the buyer agreed to."""
+        if not self:
+            return
+        self.env["stock.demand.forecast"].flush_model(["final_qty", "state", "bucket"])
+        self.flush_recordset(["forecast_bucket"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.forecast_bucket, SUM(f.final_qty), COUNT(*)
+              FROM stock_planning_profile p
+              JOIN stock_demand_forecast f
+                ON f.profile_id = p.id AND f.bucket = p.forecast_bucket AND f.state = 'forecast'
+             WHERE p.id = ANY(%s)
+          GROUP BY p.id, p.forecast_bucket
+            """,
+                self.ids,
+            )
+        )
+        for pid, bucket, qty, n in self.env.cr.fetchall():
+            qty = qty or 0.0
+            self.browse(pid).sudo().write(
+                {
+                    "forecast_horizon_qty": qty,
+                    "forecast_daily": qty / (n * BUCKET_DAYS[bucket]) if n else 0.0,
+                }
+            )
+
     def _horizon_totals(self, ctx, rows):
         self.env.cr.execute(
             SQL(
                 """
-            SELECT profile_id, SUM(final_qty) FROM stock_demand_forecast
+            SELECT profile_id, SUM(final_qty), COUNT(*) FROM stock_demand_forecast
              WHERE profile_id = ANY(%s) AND state <> 'closed' AND bucket = %s
                AND date_start >= %s
           GROUP BY profile_id
@@ -1129,7 +1174,11 @@ class StockPlanningProfile(models.Model):
                 ctx["future"][0],
             )
         )
-        return {pid: qty or 0.0 for pid, qty in self.env.cr.fetchall()}
+        rows = self.env.cr.fetchall()
+        return (
+            {pid: qty or 0.0 for pid, qty, _n in rows},
+            {pid: n for pid, _qty, n in rows},
+        )
 
     def _write_profile_forecast(self, updates):
         """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""

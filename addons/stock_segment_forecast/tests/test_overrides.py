@@ -68,6 +68,30 @@ class TestOverrides(ForecastCommon):
         self.run_forecast()
         self.assertAlmostEqual(self.future[0].final_qty, stat[0] * 1.5, delta=0.006)
 
+    def test_forecast_per_day_follows_the_approved_override(self):
+        """Forecast / Day is the open horizon's final forecast per day: it equals the sum
+        of the open lines over their days, from the nightly run and again right after an
+        approval, and an approved +50 % on two of three buckets shows at once."""
+        lines = self.future
+        days = 7.0 * len(lines)  # weekly buckets
+        self.assertEqual(self.plan.forecast_bucket, "week")
+
+        def expected():
+            return sum(lines.mapped("final_qty")) / days
+
+        self.assertAlmostEqual(self.plan.forecast_daily, expected(), delta=0.006)
+        before = self.plan.forecast_daily
+        stat = lines[:2].mapped("statistical_qty")
+        override = self._propose(self.user, 50.0)
+        override.with_user(self.manager).action_approve()
+        self.assertAlmostEqual(self.plan.forecast_daily, expected(), delta=0.006)
+        self.assertAlmostEqual(
+            self.plan.forecast_daily - before, 0.5 * sum(stat) / days, delta=0.01
+        )
+        self.assertAlmostEqual(
+            self.plan.forecast_horizon_qty, sum(lines.mapped("final_qty")), delta=0.006
+        )
+
     def test_proposer_cannot_approve_own_override(self):
         override = self._propose(self.manager, 80.0)
         self.assertEqual(override.state, "to_approve")
