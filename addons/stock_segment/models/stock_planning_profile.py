@@ -195,7 +195,6 @@ class StockPlanningProfile(models.Model):
     )
     classification_status = fields.Selection(
         CLASSIFICATION_STATUSES,
-        "Classification Status",
         readonly=True,
         help="Classified, or why a class fell back to a default (no demand, too short a history).",
     )
