@@ -1,4 +1,4 @@
-"""Multi-echelon planning on a resupply network (issue 16, engine part).
+"""Multi-echelon planning on a resupply network.
 
 Modules
 -------
