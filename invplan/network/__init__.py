@@ -28,7 +28,7 @@ from .graph import Arc, Network
 from .gsm import GSMResult, gsm_cost, gsm_place, net_demand
 from .pooling import pooled_sigma, pooling_analysis, square_root_law
 from .serial import SerialPolicy, clark_scarf, echelon_holding_costs, serial_cost, shang_song
-from .simulate import simulate_base_stock
+from .simulate import simulate_base_stock, simulate_network
 
 __all__ = [
     "Arc",
@@ -49,4 +49,5 @@ __all__ = [
     "drp_netting",
     "push_or_pull",
     "simulate_base_stock",
+    "simulate_network",
 ]

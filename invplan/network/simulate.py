@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from .graph import Network
+from .gsm import _per_node
 
-__all__ = ["simulate_base_stock"]
+__all__ = ["simulate_base_stock", "simulate_network"]
 
 
 def simulate_base_stock(
@@ -195,4 +196,204 @@ def simulate_base_stock(
             "ready_rate": stats["ready"] / periods,
         },
         index=pd.Index(net.nodes, name="node"),
+    )
+
+
+def simulate_network(
+    network: Network,
+    base_stock,
+    *,
+    demand_mean,
+    demand_sigma,
+    supplier_lead_time=0,
+    processing_time=None,
+    customer_service_time=None,
+    order_quantity=None,
+    periods: int = 10_000,
+    warmup: int = 200,
+    seed=None,
+    products=None,
+) -> pd.DataFrame:
+    """:func:`simulate_base_stock` for many products at once (vectorised over products),
+    with an optional order quantity per node.
+
+    Per-node inputs as in :func:`~invplan.network.gsm.gsm_place`: a scalar, a dict keyed
+    by node (scalars or one value per product), a 1-D sequence in ``network.nodes``
+    order, or a DataFrame / 2-D array of products x nodes. The rules and the sequence of
+    a period are those of :func:`simulate_base_stock` (same demand draws for one product
+    and the same seed), and:
+
+    order_quantity
+        Q per node (default 0). With Q = 0 the node orders one for one what was asked of
+        it (installation base stock). With Q > 0 it runs (s, nQ): when its inventory
+        position (on hand + on order - owed) falls below ``base_stock`` it orders the
+        smallest multiple of Q that lifts the position back to ``base_stock`` or above
+        (Zipkin 2000, section 6.6; Hadley & Whitin 1963). That is how a min / max
+        reorder rule with a fixed order size batches the orders its supplier sees.
+
+    Returns one row per product x node (MultiIndex ``product``, ``node``): the columns
+    of :func:`simulate_base_stock` plus ``demand`` (mean customer demand per period, 0
+    without customers), ``order_mean`` and ``order_sd`` (mean and standard deviation of
+    the quantity the node orders from its supplier per period: the order stream its
+    supplier sees).
+    """
+    net = network
+    net.check_distribution()
+    if periods < 1 or warmup < 0:
+        raise ValueError("periods must be >= 1 and warmup >= 0")
+    n = len(net.nodes)
+    raw = {
+        "base_stock": _per_node(base_stock, "base_stock", net, None, default=0.0),
+        "demand_mean": _per_node(demand_mean, "demand_mean", net, None, default=0.0),
+        "demand_sigma": _per_node(demand_sigma, "demand_sigma", net, None, default=0.0),
+        "processing_time": _per_node(
+            processing_time, "processing_time", net, None, default=0.0, integer=True
+        ),
+        "supplier_lead_time": _per_node(
+            supplier_lead_time, "supplier_lead_time", net, None, default=0.0, integer=True
+        ),
+        "customer_service_time": _per_node(
+            customer_service_time, "customer_service_time", net, None, default=0.0, integer=True
+        ),
+        "order_quantity": _per_node(order_quantity, "order_quantity", net, None, default=0.0),
+    }
+    P = max(a.shape[0] for a in raw.values())
+    S, mu, sd, T, lt_ext, wait, lot = (
+        np.broadcast_to(raw[k], (P, n)).copy()
+        for k in (
+            "base_stock",
+            "demand_mean",
+            "demand_sigma",
+            "processing_time",
+            "supplier_lead_time",
+            "customer_service_time",
+            "order_quantity",
+        )
+    )
+    T, lt_ext, wait = T.astype(int), lt_ext.astype(int), wait.astype(int)
+    for leaf in net.leaves:
+        j = net.index[leaf]
+        if ((mu[:, j] <= 0) & (sd[:, j] <= 0)).any():
+            raise ValueError(f"node {leaf}: resupplies no node and has no demand")
+    for i, a in enumerate(net.arcs):
+        if a.lead_time != round(a.lead_time):
+            raise ValueError(f"arc {i} ({a.upstream} -> {a.downstream}): whole periods expected")
+    supplier = np.full(n, -1)
+    delay = np.zeros((P, n), dtype=int)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for j, node in enumerate(net.nodes):
+        if net._pred[node]:
+            a = net._pred[node][0]
+            supplier[j] = net.index[a.upstream]
+            children[supplier[j]].append(j)
+            delay[:, j] = int(a.lead_time) + T[:, j]
+        else:
+            delay[:, j] = lt_ext[:, j] + T[:, j]
+    order = [net.index[x] for x in net.topological_order()]
+    rows = np.arange(P)
+    rng = np.random.default_rng(seed)
+    H = periods + warmup
+    D = int(delay.max()) + 1  # ring of arrivals
+    arriving = np.zeros((D, P, n))
+    on_hand = S.copy() + lot
+    position = on_hand.copy()
+    pend_cust = np.zeros((H, P, n))  # customer units asked in period t, not yet served
+    pend_order = np.zeros((H, P, n))  # node j's order of period t, not yet served by its supplier
+    lo = np.zeros(n, dtype=int)  # oldest period with something owed, per node
+    names = ("on_hand", "owed", "ready", "asked", "on_time", "filled", "ord", "ord2")
+    stats = {k: np.zeros((P, n)) for k in names}
+    has_cust = (mu > 0) | (sd > 0)
+    for t in range(H):
+        measure = t >= warmup
+        slot = t % D
+        on_hand += arriving[slot]
+        arriving[slot] = 0.0
+        demand = np.where(has_cust, np.maximum(rng.normal(mu, sd, size=(P, n)), 0.0), 0.0)
+        pend_cust[t] = demand
+        asked = demand.copy()
+        for j in reversed(order):
+            a = asked[:, j]
+            position[:, j] -= a
+            gap = S[:, j] - position[:, j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                batched = np.where(gap > 1e-12, np.ceil(gap / lot[:, j] - 1e-9) * lot[:, j], 0.0)
+            q = np.where(lot[:, j] > 0, batched, a)
+            position[:, j] += q
+            if measure:
+                stats["ord"][:, j] += q
+                stats["ord2"][:, j] += q * q
+            i = supplier[j]
+            if i < 0:
+                now = delay[:, j] == 0
+                on_hand[now, j] += q[now]
+                later = ~now
+                arriving[(t + delay[later, j]) % D, rows[later], j] += q[later]
+            else:
+                pend_order[t, :, j] = q
+                asked[:, i] += q
+        for i in order:
+            a0 = lo[i]
+            kids = children[i]
+            cust = pend_cust[a0 : t + 1, :, i]
+            tot = cust.copy()
+            if kids:
+                kid = pend_order[a0 : t + 1, :, kids]
+                tot += kid.sum(axis=2)
+            cum = np.cumsum(tot, axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(
+                    tot > 1e-12, np.clip((on_hand[None, :, i] - (cum - tot)) / tot, 0.0, 1.0), 0.0
+                )
+            served_c = cust * frac
+            pend_cust[a0 : t + 1, :, i] = cust - served_c
+            on_hand[:, i] -= (tot * frac).sum(axis=0)
+            np.maximum(on_hand[:, i], 0.0, out=on_hand[:, i])
+            if measure and has_cust[:, i].any():
+                asked_at = np.arange(a0, t + 1)[:, None]
+                counted = served_c * (asked_at >= warmup)
+                stats["filled"][:, i] += counted[-1]
+                stats["on_time"][:, i] += (counted * (t - asked_at <= wait[None, :, i])).sum(0)
+            if kids:
+                served_k = kid * frac[:, :, None]
+                pend_order[a0 : t + 1, :, kids] = kid - served_k
+                shipped = served_k.sum(axis=0)
+                for c, k in enumerate(kids):
+                    now = delay[:, k] == 0
+                    on_hand[now, k] += shipped[now, c]
+                    later = ~now
+                    arriving[(t + delay[later, k]) % D, rows[later], k] += shipped[later, c]
+            left = tot * (1.0 - frac)
+            owed = left.sum(axis=0)
+            rest = left.max(axis=1) > 1e-9
+            if rest.any():
+                lo[i] = a0 + int(np.argmax(rest))
+            else:
+                lo[i] = t + 1
+            if measure:
+                stats["owed"][:, i] += owed
+                stats["ready"][:, i] += owed <= 1e-9
+        if measure:
+            stats["on_hand"] += on_hand
+            stats["asked"] += demand
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = np.where(has_cust, stats["filled"] / stats["asked"], np.nan)
+        on_time = np.where(has_cust, stats["on_time"] / stats["asked"], np.nan)
+    m = stats["ord"] / periods
+    var = np.maximum(stats["ord2"] / periods - m * m, 0.0) * periods / max(periods - 1, 1)
+    labels = list(range(P)) if products is None else list(products)
+    if len(labels) != P:
+        raise ValueError(f"products: {len(labels)} labels for {P} products")
+    index = pd.MultiIndex.from_product([labels, net.nodes], names=["product", "node"])
+    return pd.DataFrame(
+        {
+            "on_hand": (stats["on_hand"] / periods).ravel(),
+            "owed": (stats["owed"] / periods).ravel(),
+            "on_time_rate": on_time.ravel(),
+            "fill_rate": fill.ravel(),
+            "ready_rate": (stats["ready"] / periods).ravel(),
+            "demand": (stats["asked"] / periods).ravel(),
+            "order_mean": m.ravel(),
+            "order_sd": np.sqrt(var).ravel(),
+        },
+        index=index,
     )
