@@ -140,6 +140,7 @@ class StockPlanningProfile(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Last-time Buy"),
             "res_model": "stock.last.time.buy",
             "view_mode": "form",
             "target": "new",

@@ -288,6 +288,7 @@ class StockLastTimeBuy(models.TransientModel):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Last-time Buy"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
