@@ -43,6 +43,7 @@ from invplan.network import (
     serial_cost,
     shang_song,
     simulate_base_stock,
+    simulate_network,
     square_root_law,
 )
 
@@ -959,3 +960,67 @@ def test_simulation_bad_input():
         simulate_base_stock(
             net, {"C": 1}, demand_mean={"R1": 1}, demand_sigma={"R1": 1}, supplier_lead_time=0.5
         )
+
+
+def test_simulate_network_equals_the_single_product_simulation():
+    """The vectorised simulator draws the same demand for one product and one seed, so it
+    must give the single-product simulator's numbers, here with a short central
+    warehouse (pro rata sharing and delays) and a customer service time."""
+    net = Network([("C", "R1", 2), ("C", "R2", 1), ("C", "R3", 0)])
+    kw = dict(
+        demand_mean={"R1": 40.0, "R2": 25.0, "R3": 10.0},
+        demand_sigma={"R1": 12.0, "R2": 9.0, "R3": 5.0},
+        supplier_lead_time=5, customer_service_time={"R2": 1}, periods=1500, seed=3,
+    )  # fmt: skip
+    bs = {"C": 330.0, "R1": 100.0, "R2": 40.0, "R3": 12.0}
+    one = simulate_base_stock(net, bs, **kw)
+    many = simulate_network(net, bs, **kw).droplevel("product")
+    assert one.loc["R1", "fill_rate"] < 0.8  # the central warehouse is short
+    pd.testing.assert_frame_equal(many[one.columns], one, rtol=1e-9, atol=1e-9)
+    # two products at once: the second (ample central stock) does not disturb the first
+    two = simulate_network(net, {**bs, "C": [330.0, 1e6]}, **kw)
+    assert two.loc[0, "fill_rate"].to_numpy()[1:] == pytest.approx(
+        one["fill_rate"].to_numpy()[1:], rel=0.05
+    )
+    assert two.loc[1, "fill_rate"]["R1"] > 0.9
+
+
+def test_simulate_network_order_quantity_batches_the_orders():
+    """(s, nQ) rules: orders are multiples of Q, their mean is the demand mean, and the
+    order stream the supplier sees is far more variable than the demand."""
+    net = Network([("C", "R1", 1)])
+    Q = 70.0
+    sim = simulate_network(
+        net, {"C": 1e6, "R1": 30.0}, demand_mean={"R1": 10.0}, demand_sigma={"R1": 3.0},
+        order_quantity={"R1": Q}, supplier_lead_time=2, periods=4000, seed=5,
+    )  # fmt: skip
+    r1 = sim.loc[(0, "R1")]
+    assert r1["order_mean"] == pytest.approx(10.0, rel=0.02)
+    # one order of Q about every Q / mu = 7 days: sd = Q sqrt(p (1 - p)), p = 1/7
+    assert r1["order_sd"] == pytest.approx(Q * math.sqrt(1 / 7 * 6 / 7), rel=0.05)
+    assert sim.loc[(0, "C"), "order_sd"] == pytest.approx(r1["order_sd"])  # passed on
+    # cycle stock: on hand about s - mu L + Q / 2
+    assert r1["on_hand"] == pytest.approx(30.0 - 10.0 + Q / 2, rel=0.1)
+    with pytest.raises(ValueError, match="order_quantity: must be a finite number >= 0"):
+        simulate_network(net, 1.0, demand_mean={"R1": 1}, demand_sigma={"R1": 1}, order_quantity=-1)
+
+
+def test_network_placement_benchmark_runs_on_a_tiny_network():
+    """Smoke test of benchmarks/network_placement.py (the benchmark itself is not run
+    here): both plans reach the same customer fill rate and the pipeline, which does not
+    depend on the plan, is the same for both."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "network_placement.py"
+    spec = importlib.util.spec_from_file_location("network_placement", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    r = bench.compare(4, seed=1, lot_days=7, target=0.95, periods=300, warmup=50, steps=4)
+    assert r["reached"]
+    a, b = r["equal"]["a"], r["equal"]["b"]
+    assert a["fill"] == b["fill"] == 0.95
+    assert a["pipeline_value"] == pytest.approx(b["pipeline_value"])
+    assert 0 < r["ratio_on_hand"] < 3 and 0 < r["ratio_with_pipeline"] < 3
+    sp = bench.gsm_speed(nodes=30, repeats=1)
+    assert sp["placed_cost"] <= sp["independent_cost"] + 1e-9
