@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -108,8 +109,14 @@ def main() -> int:
     db = f"invplan_t2_{os.getpid()}"
     template = os.environ.get("ODOO_TEMPLATE_DB")
     print(f"tier 2: Odoo from {how}; database {db}; addons {', '.join(addons)}")
+    # The template's attachments (images, dashboards' spreadsheets) live in its filestore,
+    # under Odoo's data folder (ODOO_DATA_DIR, default Odoo's own): copied with the database.
+    data_dir = Path(os.environ.get("ODOO_DATA_DIR") or Path.home() / ".local/share/Odoo")
+    filestore = data_dir / "filestore" / db
     if template:
         subprocess.run(["createdb", "-T", template, db], env=env, check=True)
+        if (data_dir / "filestore" / template).is_dir():
+            shutil.copytree(data_dir / "filestore" / template, filestore)
     cmd = [
         python,
         "-m",
@@ -135,6 +142,8 @@ def main() -> int:
         "--max-cron-threads",
         "0",
     ]
+    if os.environ.get("ODOO_DATA_DIR"):
+        cmd.append(f"--data-dir={data_dir}")
     if env.get("PGPASSWORD"):
         cmd.append(f"--db_password={env['PGPASSWORD']}")
     started = time.time()
@@ -151,6 +160,7 @@ def main() -> int:
         rc = proc.wait()
     finally:
         subprocess.run(["dropdb", "--if-exists", db], env=env, check=False)
+        shutil.rmtree(filestore, ignore_errors=True)
     log = "".join(log_lines)
     log_path = Path(os.environ.get("TIER2_LOG") or ROOT / ".tier2.log")
     log_path.write_text(log)
