@@ -32,6 +32,8 @@ HISTORY_ORIGIN = "Planning demo: receipt history"
 OPEN_ORIGIN = "Planning demo: open receipt"
 # Where the stock on hand of a planned item sits between its min and max, in turn.
 STOCK_POSITIONS = (0.35, 0.8, 0.55, 1.0, 0.2, 0.65)
+# The opening stock is counted this many days ago (before the KPI demo months).
+ADJUSTMENT_AGE_DAYS = 120
 
 
 def load_demo_receipts(model, receipts=None):
@@ -129,6 +131,25 @@ def load_demo_receipts(model, receipts=None):
     return len(rows)
 
 
+def _backdate_adjustments(model, product_ids, days=ADJUSTMENT_AGE_DAYS):
+    """The demo's opening stock counted ``days`` ago, not today: a stock that appeared
+    today would read, in the KPIs rebuilt from today's quants and the moves since, as a
+    jump of the inventory value on the last day (a control alert on every segment)."""
+    moves = model.env["stock.move"].search(
+        [
+            ("product_id", "in", product_ids),
+            ("is_inventory", "=", True),
+            ("state", "=", "done"),
+            ("date", ">=", fields.Datetime.now() - timedelta(hours=1)),
+        ]
+    )
+    if not moves:
+        return
+    when = fields.Datetime.now() - timedelta(days=days)
+    moves.write({"date": when})
+    moves.move_line_ids.write({"date": when})
+
+
 def load_demo_stock(model):
     """After the first policy run: stock on hand by inventory adjustment, between
     each planned item's min and max (a few days of demand for the others), open
@@ -174,6 +195,7 @@ def load_demo_stock(model):
     Quant = model.env["stock.quant"].with_context(inventory_mode=True)
     if quants:
         Quant.create(quants)._apply_inventory()
+        _backdate_adjustments(model, [q["product_id"] for q in quants])
 
     today = fields.Datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
     orders = [
