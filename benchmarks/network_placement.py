@@ -140,6 +140,15 @@ class Plans:
         self.b_mean = (piv("net_demand_mean") * tau).reset_index(drop=True)
         self.b_ss = piv("safety_stock").reset_index(drop=True)
         self.central_stock_share = float((tau[CENTRAL] > 0).mean())
+        # the saving the model itself expects: its optimum over every node quoting 0
+        # (independent plans with the central warehouse planned on its true net demand)
+        quote0 = self.b_ss.copy()
+        quote0[list(REGIONS)] = reg_ss
+        quote0[CENTRAL] = piv("net_demand_sigma")[CENTRAL].to_numpy() * np.sqrt(L)
+        value = data["value"][list(net.nodes)]
+        self.model_ratio = float(
+            (self.b_ss * value).sum().sum() / (quote0[list(net.nodes)] * value).sum().sum()
+        )
 
     def base_stock(self, plan: str, z: float, zc: float | None = None) -> pd.DataFrame:
         """Base stock at safety factor z; ``zc``: another factor at the central node."""
@@ -230,6 +239,7 @@ def compare(
         "lot_days": lot_days,
         "products": products,
         "placed_central_share": plans.central_stock_share,
+        "model_ratio": plans.model_ratio,
         "central_cv_measured": float(
             (plans.central_measured["order_sd"] / plans.central_measured["order_mean"]).median()
         ),
@@ -322,7 +332,9 @@ def main(argv=None) -> list[dict]:
             print(
                 f"\n== seed {seed}, regional order quantity {lot:g} days of demand; "
                 f"placement holds central stock for {r['placed_central_share']:.0%} of products; "
-                f"measured CV of the central's daily orders (median) {r['central_cv_measured']:.2f}"
+                f"measured CV of the central's daily orders (median) {r['central_cv_measured']:.2f}; "
+                f"GSM's own safety-stock value, placed / every node quoting 0: "
+                f"{r['model_ratio']:.3f}"
             )
             print(
                 f"  {'plan':14s} {'z':>6s} {'fill':>7s} {'ctr ready':>9s} {'on hand':>12s} "
