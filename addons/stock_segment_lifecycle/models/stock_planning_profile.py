@@ -472,6 +472,7 @@ class StockPlanningProfile(models.Model):
              LEFT JOIN stock_move m ON m.location_id = ls.id
                                    AND m.product_id = p.product_id
                                    AND m.state = 'done'
+                                   AND m.product_qty NOT IN ('NaN', 'Infinity', '-Infinity')
                                    AND m.date >= %(start)s
                                    AND m.date < %(end)s
                                    AND m.location_dest_id IN (
@@ -484,6 +485,8 @@ class StockPlanningProfile(models.Model):
                     end=today + timedelta(days=1),
                 )
             )
+            # A move quantity that is not a number is left out of the sum: the plan's
+            # screen already quarantines it and names the field (one cause, one exception).
             for pid, qty in self.env.cr.fetchall():
                 out[pid] = (max(float(qty or 0.0), 0.0) / RECENT_DEMAND_DAYS, "recent")
         return out

@@ -18,7 +18,7 @@ BUYER_COLUMNS = {
     "product_id",
     "warehouse_id",
     "segment_id",
-    "avg_daily_demand",
+    "forecast_daily",
     "safety_stock_display",
     "reorder_point_qty",
     "max_qty",
@@ -56,7 +56,7 @@ class TestBuyerScreens(ReplenishmentCommon):
         names = {f.get("name") for f in summary.iter("field")}
         for name in (
             "segment_id",
-            "avg_daily_demand",
+            "forecast_daily",
             "safety_stock_display",
             "reorder_point_qty",
             "max_qty",
@@ -341,7 +341,7 @@ class TestBuyerScreens(ReplenishmentCommon):
             and f.get("column_invisible") not in ("1", "True")
             and f.get("groups") != "base.group_multi_company"
         }
-        self.assertLessEqual(BUYER_COLUMNS - {"avg_daily_demand", "warehouse_id"}, visible)
+        self.assertLessEqual(BUYER_COLUMNS - {"warehouse_id"}, visible)
         # Narrow enough for one screen (about 1,200 px).
         self.assertLessEqual(len(visible), 11)
 
