@@ -228,7 +228,8 @@ def simulate_network(
         it (installation base stock). With Q > 0 it runs (s, nQ): when its inventory
         position (on hand + on order - owed) falls below ``base_stock`` it orders the
         smallest multiple of Q that lifts the position back to ``base_stock`` or above
-        (Zipkin 2000, section 6.6; Hadley & Whitin 1963). That is how a min / max
+        (the (r, nQ) policy of Hadley & Whitin, *Analysis of Inventory Systems*, 1963, and
+        Axsater, *Inventory Control*, Springer). That is how a min / max
         reorder rule with a fixed order size batches the orders its supplier sees.
 
     Returns one row per product x node (MultiIndex ``product``, ``node``): the columns
