@@ -1,0 +1,251 @@
+"""What-if scenarios: parameters and replay of both sides, exchange curve, pilot review."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from invplan.policy import compute_policy
+from invplan.scenario import (
+    Change,
+    apply_changes,
+    diff_in_diff,
+    diff_in_diff_units,
+    evaluate_scenario,
+    exchange_curve,
+    plan_parameters,
+)
+
+
+def _items(m=40, seed=1):
+    rng = np.random.default_rng(seed)
+    items = pd.DataFrame(
+        {
+            "segment": np.where(np.arange(m) < m // 2, "A", "C"),
+            "vendor": np.where(np.arange(m) % 2 == 0, "V1", "V2"),
+            "lead_time": rng.integers(3, 12, m).astype(float),
+            "lead_time_std": 0.0,
+            "unit_cost": rng.uniform(5, 50, m),
+            "policy": "sS",
+            "service_metric": "csl",
+            "service_target": 0.90,
+            "review_period": 7.0,
+            "ordering_cost": 40.0,
+            "holding_rate": 0.25,
+        }
+    )
+    mean = rng.uniform(2, 10, m)
+    demand = rng.poisson(mean[:, None], size=(m, 365)).astype(float)
+    return items, demand
+
+
+def test_unchanged_scenario_replays_exactly_as_current():
+    items, demand = _items()
+    res = evaluate_scenario(items, demand, [])
+    pd.testing.assert_frame_equal(res.current_replay, res.scenario_replay)
+    cur = res.summary.filter(like="current_").rename(columns=lambda c: c[8:])
+    scen = res.summary.filter(like="scenario_").rename(columns=lambda c: c[9:])
+    pd.testing.assert_frame_equal(cur, scen)
+    assert (res.summary["stock_value_change"] == 0).all()
+
+
+def test_higher_service_gives_more_stock_and_more_fill_monotonically():
+    items, demand = _items()
+    values, fills = [], []
+    for target in (0.80, 0.90, 0.95, 0.99):
+        res = evaluate_scenario(items, demand, [Change("service_target", target)])
+        values.append(res.summary["scenario_stock_value"].sum())
+        fills.append(
+            (res.summary["scenario_fill_rate"] * res.summary["scenario_demand"]).sum()
+            / res.summary["scenario_demand"].sum()
+        )
+    assert all(b > a for a, b in zip(values, values[1:], strict=False))
+    assert all(b >= a for a, b in zip(fills, fills[1:], strict=False))
+    assert fills[-1] > fills[0]
+
+
+def test_change_restricted_to_a_segment_leaves_the_other_alone():
+    items, demand = _items()
+    res = evaluate_scenario(items, demand, [Change("service_target", 0.99, segment="A")])
+    s = res.summary
+    assert s.loc["A", "scenario_stock_value"] > s.loc["A", "current_stock_value"]
+    assert s.loc["C", "scenario_stock_value"] == pytest.approx(s.loc["C", "current_stock_value"])
+
+
+def test_lead_time_shock_raises_safety_stock_as_the_formula_says():
+    items, demand = _items()
+    items["policy"] = "sQ"
+    before = plan_parameters(items, demand)
+    shocked, _, L = apply_changes(items, demand, [Change("lead_time_pct", 50.0)])
+    after = plan_parameters(shocked, demand)
+    # Normal items: ss = z sigma_d sqrt(L); +50 % lead time multiplies it by sqrt(1.5).
+    mean = demand.mean(axis=1)
+    normal = (mean * items["lead_time"].to_numpy() >= 10) & (before["status"] == "ok").to_numpy()
+    assert normal.sum() > 10
+    ratio = after["safety_stock"].to_numpy()[normal] / before["safety_stock"].to_numpy()[normal]
+    np.testing.assert_allclose(ratio, np.sqrt(1.5), rtol=1e-9)
+    np.testing.assert_allclose(L[:, 0], items["lead_time"].to_numpy() * 1.5)
+    plus = apply_changes(items, demand, [Change("lead_time_days", 3, vendor="V1")])[0]
+    v1 = (items["vendor"] == "V1").to_numpy()
+    np.testing.assert_allclose(plus["lead_time"][v1], items["lead_time"][v1] + 3)
+    np.testing.assert_allclose(plus["lead_time"][~v1], items["lead_time"][~v1])
+
+
+def test_parameters_come_from_the_policy_engine():
+    items, demand = _items(m=6)
+    params = plan_parameters(items, demand)
+    ref = compute_policy(
+        demand.mean(axis=1),
+        demand.std(axis=1, ddof=1),
+        items["lead_time"].to_numpy(),
+        0.0,
+        policy="sS",
+        service_metric="csl",
+        service_target=0.90,
+        unit_cost=items["unit_cost"].to_numpy(),
+        holding_rate=0.25,
+        ordering_cost=40.0,
+    )
+    np.testing.assert_allclose(params["min"], ref["reorder_point"])
+    np.testing.assert_allclose(params["max"], np.maximum(ref["order_up_to"], ref["reorder_point"]))
+
+
+def test_demand_shock_changes_results_and_replans_the_scenario():
+    items, demand = _items()
+    res = evaluate_scenario(items, demand, [Change("demand_pct", 30.0, segment="A")])
+    s = res.summary
+    # Both sides meet the higher demand; the current plan is not ready for it.
+    assert s.loc["A", "current_demand"] == pytest.approx(s.loc["A", "scenario_demand"])
+    assert s.loc["A", "current_fill_rate"] < s.loc["A", "scenario_fill_rate"]
+    assert s.loc["A", "scenario_stock_value"] > s.loc["A", "current_stock_value"]
+    base = evaluate_scenario(items, demand, [])
+    assert s.loc["A", "current_demand"] == pytest.approx(
+        1.3 * base.summary.loc["A", "current_demand"]
+    )
+    assert s.loc["A", "current_fill_rate"] < base.summary.loc["A", "current_fill_rate"]
+
+
+def test_vendor_failure_holds_orders_and_costs_service():
+    items, demand = _items()
+    _, _, L = apply_changes(items, demand, [Change("vendor_failure", 30, vendor="V1", start=100)])
+    v1 = (items["vendor"] == "V1").to_numpy()
+    lt = items["lead_time"].to_numpy()
+    # An order on day 100 waits until day 129, then takes its lead time.
+    np.testing.assert_allclose(L[v1, 100], lt[v1] + 29)
+    np.testing.assert_allclose(L[v1, 129], lt[v1])
+    np.testing.assert_allclose(L[~v1, 110], lt[~v1])
+    res = evaluate_scenario(items, demand, [Change("vendor_failure", 30, vendor="V1", start=100)])
+    base = evaluate_scenario(items, demand, [])
+    assert res.summary["current_fill_rate"].mean() < base.summary["current_fill_rate"].mean()
+    # A failure changes no parameter: both sides replay the same rules.
+    pd.testing.assert_frame_equal(res.current_params, res.scenario_params)
+
+
+def test_periodic_review_orders_on_its_day_only():
+    items, demand = _items(m=10)
+    res = evaluate_scenario(
+        items, demand, [Change("policy", text="RS"), Change("review_period", 14)]
+    )
+    assert (res.scenario_params["review"] == 14).all()
+    assert (res.scenario_params["min"] == res.scenario_params["max"]).all()
+    # At most one order per 14 days.
+    assert (res.scenario_replay["orders"] <= np.ceil(365 / 14)).all()
+    assert (res.scenario_replay["orders"] >= 20).all()
+
+
+def test_summary_costs_add_up():
+    items, demand = _items()
+    s = evaluate_scenario(items, demand, [Change("ordering_cost", 80)]).summary
+    np.testing.assert_allclose(s["current_holding_cost"], 0.25 * s["current_stock_value"])
+    np.testing.assert_allclose(s["current_ordering_cost"], 40 * s["current_orders_per_year"])
+    np.testing.assert_allclose(s["scenario_ordering_cost"], 80 * s["scenario_orders_per_year"])
+    np.testing.assert_allclose(
+        s["scenario_total_cost"], s["scenario_holding_cost"] + s["scenario_ordering_cost"]
+    )
+    # Dearer orders: larger lots, fewer orders.
+    assert (s["scenario_orders_per_year"] < s["current_orders_per_year"]).all()
+
+
+def test_group_without_demand_has_no_fill_rate():
+    items, demand = _items(m=4)
+    demand[2:] = 0.0
+    s = evaluate_scenario(items, demand, [], by=("vendor", "segment")).summary
+    assert np.isnan(s.loc[("V1", "C"), "current_fill_rate"])
+    assert np.isfinite(s.loc[("V1", "A"), "current_fill_rate"])
+
+
+def test_exchange_curve_is_monotone_per_segment():
+    items, demand = _items()
+    curve = exchange_curve(items, demand, targets=(0.8, 0.9, 0.95, 0.99))
+    assert set(curve["segment"]) == {"A", "C"}
+    for _, g in curve.groupby("segment"):
+        g = g.sort_values("target")
+        assert g["stock_value"].is_monotonic_increasing
+        assert g["fill_rate"].iloc[-1] > g["fill_rate"].iloc[0]
+
+
+def test_changes_are_validated():
+    with pytest.raises(ValueError):
+        Change("service_target", 98)
+    with pytest.raises(ValueError):
+        Change("policy", text="XY")
+    with pytest.raises(ValueError):
+        Change("wish")
+    with pytest.raises(ValueError):
+        Change("demand_pct", -100)
+
+
+# ------------------------------------------------------------------ difference in differences
+def test_did_hand_example():
+    # Pilot: 10, 12 before, 20, 22 after (means 11 -> 21); control: 8, 10 -> 11, 13 (9 -> 12).
+    y = [10, 12, 20, 22, 8, 10, 11, 13]
+    treated = [1, 1, 1, 1, 0, 0, 0, 0]
+    post = [0, 0, 1, 1, 0, 0, 1, 1]
+    res = diff_in_diff(y, treated, post)
+    assert res.estimate == pytest.approx((21 - 11) - (12 - 9))
+    # Each cell has residuals +-1: RSS = 8 on 8 - 4 dof, s2 = 2; se = sqrt(2 * 4 / 2) = 2.
+    assert res.std_error == pytest.approx(2.0)
+    assert res.ci_low < 7 < res.ci_high
+    assert res.means["pilot_pre"] == 11
+
+
+def test_did_matches_ols_with_interaction():
+    rng = np.random.default_rng(7)
+    n = 400
+    treated = rng.random(n) < 0.4
+    post = rng.random(n) < 0.5
+    y = 3 + 1.5 * treated + 0.7 * post + 2.0 * treated * post + rng.normal(0, 1.3, n)
+    res = diff_in_diff(y, treated, post)
+    X = np.column_stack([np.ones(n), treated, post, treated * post]).astype(float)
+    beta, rss, *_ = np.linalg.lstsq(X, y, rcond=None)
+    s2 = rss[0] / (n - 4)
+    cov = s2 * np.linalg.inv(X.T @ X)
+    assert res.estimate == pytest.approx(beta[3], rel=1e-10)
+    assert res.std_error == pytest.approx(np.sqrt(cov[3, 3]), rel=1e-10)
+    assert res.ci_low < 2.0 < res.ci_high
+
+
+def test_did_units_collapses_the_panel():
+    rng = np.random.default_rng(3)
+    units = np.repeat(np.arange(60), 8)
+    treated = units < 25
+    post = np.tile(np.arange(8) >= 4, 60)
+    unit_effect = rng.normal(0, 3, 60)[units]
+    y = 5 + unit_effect + 1.0 * post + 0.8 * treated * post + rng.normal(0, 0.5, len(units))
+    res = diff_in_diff_units(y, treated, post, units)
+    # Independent: change per unit by hand, then the two-sample difference.
+    frame = pd.DataFrame({"y": y, "u": units, "p": post})
+    change = frame[frame.p].groupby("u").y.mean() - frame[~frame.p].groupby("u").y.mean()
+    a, b = change[change.index < 25], change[change.index >= 25]
+    assert res.estimate == pytest.approx(a.mean() - b.mean())
+    assert res.std_error == pytest.approx(np.sqrt(a.var() / 25 + b.var() / 35))
+    assert res.ci_low < 0.8 < res.ci_high
+    # One observation per unit and period: the same point estimate as the cell means.
+    one = frame.groupby(["u", "p"]).y.mean().reset_index()
+    cells = diff_in_diff(one.y, one.u < 25, one.p)
+    assert cells.estimate == pytest.approx(res.estimate)
+
+
+def test_did_empty_cell_is_no_data():
+    res = diff_in_diff([1, 2, 3], [1, 1, 0], [0, 1, 0])
+    assert np.isnan(res.estimate)
+    assert np.isnan(res.std_error)
