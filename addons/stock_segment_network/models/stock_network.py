@@ -1,0 +1,340 @@
+import logging
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from invplan.network import Network
+
+_logger = logging.getLogger(__name__)
+
+NETWORK_STATES = [
+    ("valid", "Valid"),
+    ("invalid", "Invalid"),
+    ("empty", "No resupply route"),
+]
+NETWORK_KINDS = [
+    ("serial", "Serial"),
+    ("assembly", "Assembly"),
+    ("distribution", "Distribution"),
+    ("tree", "Tree"),
+    ("general", "General"),
+]
+NODE_ROLES = [
+    ("root", "Central (resupplies others)"),
+    ("inner", "Intermediate"),
+    ("leaf", "Regional (resupplied)"),
+    ("alone", "Not connected"),
+]
+
+
+class StockNetwork(models.Model):
+    """A company's resupply network, read from its warehouses and the inter-warehouse
+    routes Odoo creates for ``Resupply From`` (``resupply_wh_ids``)."""
+
+    _name = "stock.network"
+    _description = "Resupply Network"
+    _order = "company_id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    node_ids = fields.One2many("stock.network.node", "network_id", "Nodes")
+    arc_ids = fields.One2many("stock.network.arc", "network_id", "Arcs")
+    state = fields.Selection(NETWORK_STATES, readonly=True, default="empty")
+    kind = fields.Selection(NETWORK_KINDS, readonly=True, help="Shape of the network.")
+    error_message = fields.Text(
+        "Validation Error",
+        readonly=True,
+        help="Why the network cannot be planned (a cycle, two routes between two "
+        "warehouses, a missing lead time), naming the arc.",
+    )
+    date_read = fields.Datetime("Read On", readonly=True)
+    node_count = fields.Integer(compute="_compute_counts")
+    arc_count = fields.Integer(compute="_compute_counts")
+    placement_count = fields.Integer(compute="_compute_counts", string="Placement Rows")
+
+    _company_uniq = models.Constraint("unique(company_id)", "A company has one resupply network.")
+
+    def _compute_counts(self):
+        Placement = self.env["stock.network.placement"]
+        counts = dict(
+            Placement._read_group(
+                [("company_id", "in", self.company_id.ids)], ["company_id"], ["__count"]
+            )
+        )
+        for network in self:
+            network.node_count = len(network.node_ids)
+            network.arc_count = len(network.arc_ids)
+            network.placement_count = counts.get(network.company_id, 0)
+
+    # ------------------------------------------------------------------ reading
+    @api.model
+    def _for_company(self, company):
+        network = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if not network:
+            network = self.sudo().create(
+                {"name": self.env._("Network of %s", company.name), "company_id": company.id}
+            )
+        return network
+
+    @api.model
+    def _read_routes(self, company):
+        """Warehouses and resupply arcs of ``company`` in two queries: one arc per
+        (supplier, supplied) warehouse pair, its lead time the sum of the delays of the
+        route's active rules (days), the lowest over the pair's active routes."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id, code FROM stock_warehouse WHERE company_id = %s AND active "
+                "ORDER BY sequence, id",
+                company.id,
+            )
+        )
+        warehouses = cr.fetchall()
+        cr.execute(
+            SQL(
+                """
+            SELECT route.supplier_wh_id, route.supplied_wh_id,
+                   MIN(route.delay) AS delay, (ARRAY_AGG(route.id ORDER BY route.id))[1]
+              FROM (SELECT r.id, r.supplier_wh_id, r.supplied_wh_id,
+                           COALESCE(SUM(rule.delay), 0) AS delay
+                      FROM stock_route r
+                      JOIN stock_warehouse sup ON sup.id = r.supplier_wh_id AND sup.active
+                      JOIN stock_warehouse dst ON dst.id = r.supplied_wh_id AND dst.active
+                 LEFT JOIN stock_rule rule ON rule.route_id = r.id AND rule.active
+                     WHERE r.active AND dst.company_id = %s AND sup.company_id = %s
+                  GROUP BY r.id) route
+          GROUP BY route.supplier_wh_id, route.supplied_wh_id
+          ORDER BY route.supplier_wh_id, route.supplied_wh_id
+            """,
+                company.id,
+                company.id,
+            )
+        )
+        arcs = cr.fetchall()
+        return warehouses, arcs
+
+    def action_refresh(self):
+        for network in self:
+            network._sync()
+        return True
+
+    def _sync(self):
+        """Read the network again from the routes and validate it with the engine."""
+        self.ensure_one()
+        company = self.company_id
+        warehouses, arcs = self._read_routes(company)
+        code = {wid: wcode for wid, wcode in warehouses}
+        suppliers, customers = {}, {}
+        for sup, dst, _delay, _route in arcs:
+            customers[sup] = customers.get(sup, 0) + 1
+            suppliers[dst] = suppliers.get(dst, 0) + 1
+        state, kind, error = "empty", False, False
+        if arcs:
+            try:
+                net = self._engine_network(code, arcs)
+                net.check_tree()
+                state, kind = "valid", net.kind()
+            except ValueError as exc:
+                state, error = "invalid", str(exc)
+        sudo = self.sudo()
+        sudo.node_ids.unlink()
+        sudo.arc_ids.unlink()
+
+        def role(wid):
+            if wid in customers and wid in suppliers:
+                return "inner"
+            if wid in customers:
+                return "root"
+            if wid in suppliers:
+                return "leaf"
+            return "alone"
+
+        self.env["stock.network.node"].sudo().create(
+            [
+                {
+                    "network_id": self.id,
+                    "warehouse_id": wid,
+                    "role": role(wid),
+                    "supplier_count": suppliers.get(wid, 0),
+                    "customer_count": customers.get(wid, 0),
+                }
+                for wid, _code in warehouses
+            ]
+        )
+        self.env["stock.network.arc"].sudo().create(
+            [
+                {
+                    "network_id": self.id,
+                    "supplier_wh_id": sup,
+                    "warehouse_id": dst,
+                    "lead_time_days": delay,
+                    "route_id": route,
+                }
+                for sup, dst, delay, route in arcs
+            ]
+        )
+        sudo.write(
+            {
+                "state": state,
+                "kind": kind,
+                "error_message": error,
+                "date_read": fields.Datetime.now(),
+            }
+        )
+        return self
+
+    @api.model
+    def _engine_network(self, code, arcs):
+        """The engine's network on warehouse codes, arc lead times in whole days."""
+        return Network(
+            [
+                (code.get(sup, str(sup)), code.get(dst, str(dst)), math.ceil(delay))
+                for sup, dst, delay, _route in arcs
+            ]
+        )
+
+    @api.model
+    def action_open_company_network(self):
+        network = self._for_company(self.env.company)._sync()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resupply Network"),
+            "res_model": "stock.network",
+            "view_mode": "form",
+            "res_id": network.id,
+        }
+
+    def action_run_placement(self):
+        if not self.env.user.has_group("stock_segment.group_planning_manager"):
+            raise UserError(self.env._("Only a Planning Manager can run the placement."))
+        stats = self._run_placement(companies=self.company_id)
+        for network in self:
+            if network.state == "invalid":
+                raise UserError(
+                    self.env._(
+                        "The resupply network of %(company)s is not valid: %(error)s",
+                        company=network.company_id.name,
+                        error=network.error_message,
+                    )
+                )
+        total = sum(s.get("proposals", 0) for s in stats.values())
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Placement done: %s proposals.", total),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_view_placement(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_network.action_stock_network_placement"
+        )
+        action["domain"] = [("company_id", "=", self.company_id.id)]
+        return action
+
+    @api.model
+    def _run_placement(self, companies=None):
+        """Read each company's network and place the safety stock of the products of
+        segments that opt in. Returns ``{company id: counters}``."""
+        companies = companies or self.env["res.company"].search([("id", "!=", False)])
+        Placement = self.env["stock.network.placement"]
+        stats = {}
+        for company in companies:
+            network = self._for_company(company)._sync()
+            if network.state != "valid":
+                stats[company.id] = {"proposals": 0, "placed": 0, "network": network.state}
+                if network.state == "invalid":
+                    _logger.warning(
+                        "Network placement of %s skipped: %s", company.name, network.error_message
+                    )
+                continue
+            stats[company.id] = Placement._place_company(network)
+        return stats
+
+    # ------------------------------------------------------------------ demo
+    @api.model
+    def _load_demo_network(self, supplied_xmlid, days=2, segment_xmlids=()):
+        """Demo: transit days on the routes resupplying ``supplied_xmlid``, the given
+        segments opted in, and a first placement of the main company."""
+        warehouse = self.env.ref(supplied_xmlid)
+        routes = self.env["stock.route"].search([("supplied_wh_id", "=", warehouse.id)])
+        for route in routes:
+            route.rule_ids[:1].delay = days
+        segments = self.env["stock.segment"]
+        for xmlid in segment_xmlids:
+            segments |= self.env.ref(xmlid, raise_if_not_found=False) or segments
+        segments.write({"network_placement": True})
+        self._run_placement(companies=warehouse.company_id)
+
+
+class StockNetworkNode(models.Model):
+    _name = "stock.network.node"
+    _description = "Resupply Network Node"
+    _order = "network_id, role, warehouse_id"
+
+    network_id = fields.Many2one("stock.network", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="network_id.company_id", store=True, index=True)
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, ondelete="cascade")
+    code = fields.Char(related="warehouse_id.code")
+    role = fields.Selection(NODE_ROLES, readonly=True)
+    supplier_count = fields.Integer("Resupplied From", readonly=True)
+    customer_count = fields.Integer("Resupplies", readonly=True)
+    supplier_arc_ids = fields.One2many(
+        "stock.network.arc", compute="_compute_arcs", string="Inbound Arcs"
+    )
+    customer_arc_ids = fields.One2many(
+        "stock.network.arc", compute="_compute_arcs", string="Outbound Arcs"
+    )
+
+    def _compute_arcs(self):
+        for node in self:
+            arcs = node.network_id.arc_ids
+            node.supplier_arc_ids = arcs.filtered(
+                lambda a, n=node: a.warehouse_id == n.warehouse_id
+            )
+            node.customer_arc_ids = arcs.filtered(
+                lambda a, n=node: a.supplier_wh_id == n.warehouse_id
+            )
+
+    @api.depends("warehouse_id")
+    def _compute_display_name(self):
+        for node in self:
+            node.display_name = node.warehouse_id.display_name
+
+
+class StockNetworkArc(models.Model):
+    _name = "stock.network.arc"
+    _description = "Resupply Network Arc"
+    _order = "network_id, supplier_wh_id, warehouse_id"
+
+    network_id = fields.Many2one("stock.network", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="network_id.company_id", store=True, index=True)
+    supplier_wh_id = fields.Many2one(
+        "stock.warehouse", "Supplier Warehouse", required=True, ondelete="cascade"
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", "Resupplied Warehouse", required=True, ondelete="cascade"
+    )
+    lead_time_days = fields.Float(
+        "Lead Time (days)",
+        readonly=True,
+        digits=(16, 1),
+        help="Sum of the delays of the route's rules; the placement rounds it up to whole days.",
+    )
+    route_id = fields.Many2one("stock.route", readonly=True, ondelete="set null")
+
+    @api.depends("supplier_wh_id", "warehouse_id")
+    def _compute_display_name(self):
+        for arc in self:
+            arc.display_name = f"{arc.supplier_wh_id.code} -> {arc.warehouse_id.code}"

@@ -1,0 +1,214 @@
+"""The network read from a central warehouse resupplying two regional ones, a bad
+network (a cycle), placement proposals through the approval flow, access rights and
+multi-company."""
+
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestNetwork(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Network = cls.env["stock.network"]
+        cls.Placement = cls.env["stock.network.placement"]
+        cls.Proposal = cls.env["stock.replenishment.proposal"]
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_replenishment.approver_id", 0
+        )
+        cls.company = cls.env["res.company"].create({"name": "Network Test Co"})
+        cls.env.user.company_ids |= cls.company
+        Warehouse = cls.env["stock.warehouse"].with_company(cls.company)
+        cls.central = Warehouse.search([("company_id", "=", cls.company.id)], limit=1)
+        cls.central.code = "CEN"
+        cls.north = Warehouse.create(
+            {
+                "name": "Network North",
+                "code": "NOR",
+                "company_id": cls.company.id,
+                "resupply_wh_ids": [(6, 0, cls.central.ids)],
+            }
+        )
+        cls.south = Warehouse.create(
+            {
+                "name": "Network South",
+                "code": "SOU",
+                "company_id": cls.company.id,
+                "resupply_wh_ids": [(6, 0, cls.central.ids)],
+            }
+        )
+        # Transit times on the routes Odoo created: 2 days to North, 3 to South.
+        for wh, days in ((cls.north, 2), (cls.south, 3)):
+            route = cls.env["stock.route"].search(
+                [("supplied_wh_id", "=", wh.id), ("supplier_wh_id", "=", cls.central.id)]
+            )
+            route.rule_ids[:1].delay = days
+        cls.segment = cls.env["stock.segment"].create(
+            {
+                "name": "Network test",
+                "code": "NT",
+                "company_id": cls.company.id,
+                "replenishment_policy": "sS",
+                "service_metric": "cycle_service_level",
+                "service_level_target": 95.0,
+                "holding_cost_rate": 20.0,
+                "network_placement": True,
+            }
+        )
+        cls.segment_off = cls.segment.copy({"code": "NO", "network_placement": False})
+        cls.products = cls.env["product.product"].create(
+            [
+                {
+                    "name": f"Network product {k}",
+                    "type": "consu",
+                    "is_storable": True,
+                    "standard_price": 10.0 + k,
+                }
+                for k in range(3)
+            ]
+        )
+        cls.off_product = cls.products[2]
+        Profile = cls.env["stock.planning.profile"]
+        cls.profiles = Profile
+        for product in cls.products:
+            segment = cls.segment_off if product == cls.off_product else cls.segment
+            for wh, mu, sd, lead in (
+                (cls.central, 0.0, 0.0, 10.0),
+                (cls.north, 8.0, 3.0, 2.0),
+                (cls.south, 5.0, 2.0, 3.0),
+            ):
+                profile = Profile.create(
+                    {"product_id": product.id, "warehouse_id": wh.id, "segment_id": segment.id}
+                )
+                profile.sudo().write(
+                    {
+                        "forecast_daily": mu,
+                        "demand_sigma_daily": sd,
+                        "lead_time_days": lead,
+                        "reorder_point_qty": mu * lead,
+                        "max_qty": mu * lead + 20.0,
+                    }
+                )
+                cls.profiles |= profile
+        cls.user = new_company_user(
+            cls.env, "net_user", "stock_segment.group_planning_user", cls.company
+        )
+        cls.manager = new_company_user(
+            cls.env, "net_manager", "stock_segment.group_planning_manager", cls.company
+        )
+
+    def network(self):
+        return self.Network._for_company(self.company)._sync()
+
+    def test_network_read_from_routes(self):
+        network = self.network()
+        self.assertEqual(network.state, "valid")
+        self.assertEqual(network.kind, "distribution")
+        arcs = {(a.supplier_wh_id, a.warehouse_id): a.lead_time_days for a in network.arc_ids}
+        self.assertEqual(arcs, {(self.central, self.north): 2.0, (self.central, self.south): 3.0})
+        roles = {n.warehouse_id: n.role for n in network.node_ids}
+        self.assertEqual(roles[self.central], "root")
+        self.assertEqual(roles[self.north], "leaf")
+        self.assertEqual(roles[self.south], "leaf")
+        node = network.node_ids.filtered(lambda n: n.warehouse_id == self.central)
+        self.assertEqual(node.customer_count, 2)
+        self.assertEqual(len(node.customer_arc_ids), 2)
+        # Read again: the same arcs, not duplicated.
+        self.assertEqual(len(self.network().arc_ids), 2)
+
+    def test_cycle_is_a_clear_error(self):
+        self.central.resupply_wh_ids = [(6, 0, self.north.ids)]
+        network = self.network()
+        self.assertEqual(network.state, "invalid")
+        self.assertIn("cycle", network.error_message)
+        self.assertIn("CEN", network.error_message)
+        self.assertIn("NOR", network.error_message)
+        with mute_logger("odoo.addons.stock_segment_network.models.stock_network"):
+            with self.assertRaisesRegex(UserError, "not valid.*cycle"):
+                network.with_user(self.manager).action_run_placement()
+            stats = self.Network._run_placement(companies=self.company)
+        self.assertEqual(stats[self.company.id]["network"], "invalid")
+        self.assertFalse(self.Placement.search([("company_id", "=", self.company.id)]))
+
+    def test_placement_proposals_and_approval(self):
+        stats = self.Network._run_placement(companies=self.company)[self.company.id]
+        placements = self.Placement.search([("company_id", "=", self.company.id)])
+        # Two opted-in products x three warehouses; the third product's segment is off.
+        self.assertEqual(len(placements), 6)
+        self.assertEqual(stats["placed"], 6)
+        self.assertNotIn(self.off_product, placements.product_id)
+        for product in self.products[:2]:
+            rows = placements.filtered(lambda p, product=product: p.product_id == product)
+            central = rows.filtered(lambda p: p.warehouse_id == self.central)
+            # Central net demand: North and South together; vendor lead time in.
+            self.assertAlmostEqual(central.net_demand_mean, 13.0)
+            self.assertEqual(central.inbound_service_time, 10)
+            self.assertLessEqual(
+                sum(rows.mapped("placed_cost")), sum(rows.mapped("independent_cost")) + 1e-9
+            )
+            for row in rows:
+                self.assertGreaterEqual(row.safety_stock, 0.0)
+                self.assertAlmostEqual(
+                    row.net_replenishment_time,
+                    row.inbound_service_time - row.outbound_service_time,
+                )
+        proposals = placements.proposal_id
+        self.assertEqual(len(proposals), stats["proposals"])
+        self.assertTrue(proposals)
+        self.assertEqual(set(proposals.mapped("state")), {"pending"})
+        self.assertEqual(set(proposals.mapped("reason")), {"network"})
+        # A Planning User cannot approve; a Planning Manager can.
+        with self.assertRaises(AccessError):
+            proposals.with_user(self.user).action_approve()
+        proposals.with_user(self.manager).action_approve()
+        self.assertEqual(set(proposals.mapped("state")), {"approved"})
+        for placement in placements.filtered("proposal_id"):
+            op = placement.proposal_id.orderpoint_id
+            self.assertTrue(op)
+            self.assertEqual(op.warehouse_id, placement.warehouse_id)
+            self.assertEqual(op.product_min_qty, placement.proposal_id.new_min_qty)
+            self.assertGreaterEqual(op.product_min_qty, placement.base_stock - 1e-6)
+            self.assertLess(op.product_min_qty, placement.base_stock + 1.0)
+            self.assertEqual(op.product_max_qty, op.product_min_qty + 20.0)
+        # Placed again: the rules already hold the placement, no new proposal.
+        stats = self.Network._run_placement(companies=self.company)[self.company.id]
+        self.assertEqual(stats["proposals"], 0)
+
+    def test_planning_run_step(self):
+        steps = {s["code"]: s for s in self.env["stock.planning.run"]._planning_steps()}
+        self.assertIn("network_placement", steps)
+        self.assertGreater(
+            steps["network_placement"]["sequence"], steps["replenishment"]["sequence"]
+        )
+        self.assertLess(steps["network_placement"]["sequence"], 40)
+        stats = steps["network_placement"]["run"](self.company, None)
+        self.assertEqual(stats["placed"], 6)
+
+    def test_access_rights_and_companies(self):
+        network = self.network()
+        self.Network._run_placement(companies=self.company)
+        other = self.env["res.company"].create({"name": "Network Other Co"})
+        other_network = self.Network._for_company(other)._sync()
+        # A planning user reads the network and the placement of their company only.
+        Network = self.Network.with_user(self.user)
+        self.assertEqual(Network.search([]), network)
+        self.assertTrue(network.with_user(self.user).arc_ids)
+        Placement = self.Placement.with_user(self.user)
+        self.assertEqual(len(Placement.search([])), 6)
+        with self.assertRaises(AccessError):
+            other_network.with_user(self.user).read(["name"])
+        # ... but cannot configure it nor run the placement.
+        with self.assertRaises(AccessError):
+            network.with_user(self.user).write({"name": "Renamed"})
+        with self.assertRaises(AccessError):
+            Network.create({"name": "Mine", "company_id": self.company.id})
+        with self.assertRaises(AccessError):
+            Placement.search([], limit=1).write({"safety_stock": 1.0})
+        with self.assertRaises(UserError):
+            network.with_user(self.user).action_run_placement()
+        # The segment's opt-in is configuration: managers only.
+        with self.assertRaises(AccessError):
+            self.segment.with_user(self.user).write({"network_placement": False})
