@@ -1,6 +1,7 @@
 from . import (
     stock_network,
     stock_network_placement,
+    stock_planning_profile,
     stock_planning_run,
     stock_replenishment_proposal,
     stock_segment,

@@ -212,3 +212,45 @@ class TestNetwork(TransactionCase):
         # The segment's opt-in is configuration: managers only.
         with self.assertRaises(AccessError):
             self.segment.with_user(self.user).write({"network_placement": False})
+
+    def test_replenishment_leaves_placed_rules_alone(self):
+        self.Network._run_placement(companies=self.company)
+        placement = self.Placement.search(
+            [("company_id", "=", self.company.id), ("proposal_id", "!=", False)], limit=1
+        )
+        network_proposal = placement.proposal_id
+        off_profile = self.profiles.filtered(
+            lambda p: p.product_id == self.off_product and p.warehouse_id == self.north
+        )
+
+        def vals(profile):
+            return {
+                "profile_id": profile.id,
+                "segment_id": profile.segment_id.id,
+                "action": "create",
+                "new_min_qty": 1.0,
+                "new_max_qty": 2.0,
+                "reason": "recompute",
+                "state": "pending",
+                "within_tolerance": False,
+            }
+
+        batch = {
+            "supplier_rows": [],
+            "updates": [],
+            "found": {},
+            "creates": [vals(placement.profile_id), vals(off_profile)],
+            "supersede": network_proposal.ids,
+            "review_toggles": [],
+            "calendar_releases": [],
+            "periodic": set(),
+            "synced": [],
+        }
+        stats = self.env["stock.planning.profile"]._write_batch({"today": placement.date}, batch)
+        # The independent proposal of the placed plan is dropped, the other one kept.
+        self.assertEqual(stats["proposals"], 1)
+        self.assertEqual(network_proposal.state, "pending")
+        proposals = self.Proposal.search(
+            [("reason", "=", "recompute"), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(proposals.profile_id, off_profile)
