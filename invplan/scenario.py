@@ -327,11 +327,15 @@ def evaluate_scenario(
     cur_rep = replay(cur_params, world, L, warmup)
     scen_rep = replay(scen_params, world, L, warmup)
     n = D.shape[1] - warmup
-    cur = summarise(items, cur_rep, n, by, periods_per_year)
-    scen = summarise(scen_items, scen_rep, n, by, periods_per_year)
+    # Items the engine cannot plan on either side (no demand, no lead time...) have no
+    # reorder rule to replay: they are left out of both sides and counted.
+    ok = ((cur_params["status"] == "ok") & (scen_params["status"] == "ok")).to_numpy()
+    cur = summarise(items[ok], cur_rep[ok], n, by, periods_per_year)
+    scen = summarise(scen_items[ok], scen_rep[ok], n, by, periods_per_year)
     summary = pd.concat([cur.add_prefix("current_"), scen.add_prefix("scenario_")], axis=1)
     summary["stock_value_change"] = summary["scenario_stock_value"] - summary["current_stock_value"]
-    return ScenarioResult(cur_params, scen_params, cur_rep, scen_rep, summary)
+    extra = {"planned": ok, "not_planned": int((~ok).sum())}
+    return ScenarioResult(cur_params, scen_params, cur_rep, scen_rep, summary, extra)
 
 
 def exchange_curve(
@@ -365,7 +369,9 @@ def exchange_curve(
         point = base.copy()
         point["service_target"] = float(target)
         params = plan_parameters(point, H * shock[:, None], periods_per_year)
-        table = summarise(point, replay(params, world, L, warmup), n, by, periods_per_year)
+        ok = (params["status"] == "ok").to_numpy()
+        rep = replay(params, world, L, warmup)
+        table = summarise(point[ok], rep[ok], n, by, periods_per_year)
         table = table.reset_index()
         table.insert(len(by), "target", float(target))
         rows.append(table)

@@ -166,11 +166,21 @@ def test_summary_costs_add_up():
 
 
 def test_group_without_demand_has_no_fill_rate():
-    items, demand = _items(m=4)
-    demand[2:] = 0.0
-    s = evaluate_scenario(items, demand, [], by=("vendor", "segment")).summary
+    items, history = _items(m=4)
+    demand = history.copy()
+    demand[2:] = 0.0  # planned on their history, no demand in the days replayed
+    s = evaluate_scenario(items, demand, [], history=history, by=("vendor", "segment")).summary
     assert np.isnan(s.loc[("V1", "C"), "current_fill_rate"])
     assert np.isfinite(s.loc[("V1", "A"), "current_fill_rate"])
+
+
+def test_items_without_a_policy_are_left_out_of_both_sides():
+    items, demand = _items(m=6)
+    demand[0] = 0.0
+    res = evaluate_scenario(items, demand, [Change("service_target", 0.95)])
+    assert res.extra["not_planned"] == 1
+    assert not res.extra["planned"][0]
+    assert res.summary["current_items"].sum() == 5
 
 
 def test_exchange_curve_is_monotone_per_segment():

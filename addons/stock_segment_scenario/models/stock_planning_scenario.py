@@ -1,0 +1,833 @@
+"""What-if scenarios: a set of changes against the live planning parameters, evaluated by
+the engine (``invplan.scenario``) on the company's real demand with no write to live data,
+and rolled out to a pilot through the normal reorder-rule proposals."""
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from invplan import scenario as engine
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "stock_segment.group_planning_manager"
+SCENARIO_STATES = [
+    ("draft", "Draft"),
+    ("evaluated", "Evaluated"),
+    ("applied", "Pilot Applied"),
+    ("promoted", "Promoted to All"),
+    ("rolled_back", "Rolled Back"),
+]
+JOB_STATES = [
+    ("none", "Not Evaluated"),
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+]
+CHANGE_KINDS = [
+    ("service_target", "Service target"),
+    ("service_metric", "Service metric"),
+    ("policy", "Replenishment policy"),
+    ("review_period", "Review period"),
+    ("ordering_cost", "Ordering cost"),
+    ("lead_time_days", "Lead-time shock (+ days)"),
+    ("lead_time_pct", "Lead-time shock (%)"),
+    ("demand_pct", "Demand shock (%)"),
+    ("vendor_failure", "Vendor failure (days without supply)"),
+]
+POLICIES = [
+    ("sQ", "Continuous review (s, Q)"),
+    ("sS", "Min / max (s, S)"),
+    ("RS", "Periodic review (R, S)"),
+]
+METRICS = [("cycle_service_level", "Cycle service level"), ("fill_rate", "Fill rate")]
+ENGINE_METRIC = {"cycle_service_level": "csl", "fill_rate": "fill_rate"}
+PILOT_MODES = [
+    ("segment", "A segment"),
+    ("products", "A product selection"),
+    ("random", "A random share, the rest as control"),
+]
+PILOT_GROUPS = [("pilot", "Pilot"), ("control", "Control")]
+# The proposal reason a change stands for (stock_segment_replenishment's reasons).
+CHANGE_REASON = {
+    "service_target": "service",
+    "service_metric": "service",
+    "policy": "service",
+    "review_period": "service",
+    "ordering_cost": "cost",
+    "lead_time_days": "lead_time",
+    "lead_time_pct": "lead_time",
+    "demand_pct": "forecast",
+}
+CURVE_TARGETS = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
+
+
+class StockPlanningScenario(models.Model):
+    """A what-if scenario: changes, their evaluation side by side, and its roll-out."""
+
+    _name = "stock.planning.scenario"
+    _description = "Planning Scenario"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    user_id = fields.Many2one(
+        "res.users", "Owner", default=lambda self: self.env.user, tracking=True, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    description = fields.Text()
+    state = fields.Selection(
+        SCENARIO_STATES, required=True, default="draft", tracking=True, readonly=True
+    )
+    history_days = fields.Integer(
+        "Replay Window (days)",
+        default=182,
+        required=True,
+        help="The last days of real demand both sides are replayed on; the parameters "
+        "are estimated on the same days.",
+    )
+    date_end = fields.Date(
+        "Replay Until",
+        help="Last day of the replay window. Empty: yesterday.",
+    )
+    change_ids = fields.One2many("stock.planning.scenario.change", "scenario_id", "Changes")
+    result_ids = fields.One2many("stock.planning.scenario.result", "scenario_id", "Results")
+    curve_ids = fields.One2many("stock.planning.scenario.curve", "scenario_id", "Exchange Curve")
+    pilot_line_ids = fields.One2many("stock.planning.scenario.pilot", "scenario_id", "Pilot Items")
+
+    # Evaluation job
+    job_state = fields.Selection(
+        JOB_STATES, "Evaluation", required=True, default="none", readonly=True, tracking=True
+    )
+    job_progress = fields.Integer("Progress (%)", readonly=True)
+    job_message = fields.Char(readonly=True)
+    date_evaluated = fields.Datetime("Evaluated On", readonly=True)
+    evaluation_seconds = fields.Float("Evaluation Time (s)", readonly=True, digits=(16, 2))
+    item_count = fields.Integer("Items Replayed", readonly=True)
+    not_planned_count = fields.Integer(
+        "Items Not Planned",
+        readonly=True,
+        help="Plans the engine could not plan on one of the sides (no demand in the "
+        "window, no lead time): left out of both sides.",
+    )
+
+    # Totals of the evaluation (over the result lines)
+    current_stock_value = fields.Monetary(compute="_compute_totals")
+    scenario_stock_value = fields.Monetary(compute="_compute_totals")
+    stock_value_change = fields.Monetary(
+        "Working Capital Change",
+        compute="_compute_totals",
+        help="Scenario minus current average stock value: positive = capital needed, "
+        "negative = released.",
+    )
+
+    # Roll-out
+    pilot_mode = fields.Selection(PILOT_MODES, default="random")
+    pilot_segment_id = fields.Many2one("stock.segment", check_company=True)
+    pilot_product_ids = fields.Many2many("product.product", string="Pilot Products")
+    pilot_share = fields.Float(
+        "Pilot Share (%)", default=20.0, help="Random share of the items that get the change."
+    )
+    pilot_seed = fields.Integer(
+        "Random Seed", default=1, help="Same seed, same random pilot and control groups."
+    )
+    pilot_count = fields.Integer(compute="_compute_pilot_counts")
+    control_count = fields.Integer(compute="_compute_pilot_counts")
+    proposal_count = fields.Integer(compute="_compute_pilot_counts")
+    decided_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    date_decided = fields.Datetime("Decided On", readonly=True, tracking=True)
+
+    @api.constrains("history_days")
+    def _check_history_days(self):
+        for scenario in self:
+            if not 28 <= scenario.history_days <= 1095:
+                raise ValidationError(
+                    self.env._("The replay window must be between 28 and 1095 days.")
+                )
+
+    @api.constrains("pilot_share")
+    def _check_pilot_share(self):
+        for scenario in self:
+            if not 0 < scenario.pilot_share < 100:
+                raise ValidationError(self.env._("The pilot share must be between 0 and 100 %."))
+
+    @api.depends("result_ids.current_stock_value", "result_ids.scenario_stock_value")
+    def _compute_totals(self):
+        for scenario in self:
+            cur = sum(scenario.result_ids.mapped("current_stock_value"))
+            new = sum(scenario.result_ids.mapped("scenario_stock_value"))
+            scenario.current_stock_value = cur
+            scenario.scenario_stock_value = new
+            scenario.stock_value_change = new - cur
+
+    @api.depends("pilot_line_ids.pilot_group", "pilot_line_ids.proposal_id")
+    def _compute_pilot_counts(self):
+        for scenario in self:
+            lines = scenario.pilot_line_ids
+            scenario.pilot_count = len(lines.filtered(lambda line: line.pilot_group == "pilot"))
+            scenario.control_count = len(lines) - scenario.pilot_count
+            scenario.proposal_count = len(lines.proposal_id)
+
+    # ------------------------------------------------------------------ evaluation
+    def action_evaluate(self):
+        """Queue the evaluation; the scheduled action runs it in the background."""
+        for scenario in self:
+            if scenario.state != "draft" and scenario.state != "evaluated":
+                raise UserError(
+                    self.env._(
+                        "Scenario %s is rolled out: copy it to evaluate it again.", scenario.name
+                    )
+                )
+            if not scenario.change_ids:
+                raise UserError(self.env._("Scenario %s has no change to evaluate.", scenario.name))
+        self.sudo().write({"job_state": "queued", "job_progress": 0, "job_message": False})
+        for scenario in self:
+            scenario.message_post(body=self.env._("Evaluation queued by %s.", self.env.user.name))
+        cron = self.env.ref("stock_segment_scenario.ir_cron_scenario_evaluate", False)
+        if cron:
+            cron.sudo()._trigger()
+        return True
+
+    @api.model
+    def _cron_evaluate(self):
+        """The scheduled action: evaluate the queued scenarios, one after the other."""
+        queued = self.sudo().search([("job_state", "=", "queued")], order="id")
+        for scenario in queued:
+            scenario.with_company(scenario.company_id)._evaluate()
+
+    def _demo_evaluate(self):
+        """Demo data: evaluate the demo scenarios at install, in the foreground."""
+        for scenario in self:
+            scenario._evaluate()
+
+    def _progress(self, pct, message):
+        self.sudo().write({"job_progress": pct, "job_message": message})
+        # Only the scheduled action commits, so that the user sees the progress.
+        if self.env.context.get("cron_id") and self.env["stock.planning.profile"]._may_commit():
+            self.env["ir.cron"]._commit_progress(0)
+
+    def _evaluate(self):
+        """Run the engine on the live data and store the results. Writes only to the
+        scenario and its result and curve lines: no plan, reorder rule, segment or
+        proposal changes."""
+        self.ensure_one()
+        started = time.monotonic()
+        self.sudo().write({"job_state": "running"})
+        self._progress(5, self.env._("Reading plans and demand"))
+        try:
+            inputs = self._engine_inputs()
+            if inputs is None:
+                self.sudo().write(
+                    {
+                        "job_state": "failed",
+                        "job_progress": 100,
+                        "job_message": self.env._("No plan with a stock policy to replay."),
+                    }
+                )
+                return False
+            items, demand, keys = inputs
+            changes = self._engine_changes()
+            self._progress(30, self.env._("Replaying current and scenario parameters"))
+            result = engine.evaluate_scenario(items, demand, changes, by=("segment", "warehouse"))
+            self._progress(60, self.env._("Tracing the exchange curves"))
+            targets = set(CURVE_TARGETS) | set(items["service_target"].round(4))
+            targets |= {c.value for c in changes if c.kind == "service_target"}
+            curve = engine.exchange_curve(items, demand, changes, targets=sorted(targets))
+        except (ValueError, MemoryError) as exc:
+            _logger.warning("Scenario %s: evaluation failed: %s", self.id, exc)
+            self.sudo().write(
+                {"job_state": "failed", "job_progress": 100, "job_message": str(exc)[:250]}
+            )
+            return False
+        self._store_results(result.summary, curve, items, changes)
+        elapsed = time.monotonic() - started
+        self.sudo().write(
+            {
+                "job_state": "done",
+                "job_progress": 100,
+                "job_message": False,
+                "state": "evaluated",
+                "date_evaluated": fields.Datetime.now(),
+                "evaluation_seconds": elapsed,
+                "item_count": len(keys) - result.extra["not_planned"],
+                "not_planned_count": result.extra["not_planned"],
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Evaluated on %(items)s items in %(seconds)s s: stock value %(cur)s -> %(new)s.",
+                items=len(keys) - result.extra["not_planned"],
+                seconds=round(elapsed, 1),
+                cur=round(self.current_stock_value, 2),
+                new=round(self.scenario_stock_value, 2),
+            )
+        )
+        return True
+
+    def _window(self):
+        end = self.date_end or (fields.Date.context_today(self) - timedelta(days=1))
+        date_to = datetime.combine(end + timedelta(days=1), datetime.min.time())
+        return date_to - timedelta(days=self.history_days), date_to
+
+    def _fetch_plans(self, profile_ids=None):
+        """The company's plans with a stock policy and their segment's settings, one query."""
+        profile_filter = SQL("AND p.id = ANY(%s)", list(profile_ids)) if profile_ids else SQL()
+        self.env["stock.planning.profile"].flush_model()
+        self.env["stock.segment"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.vendor_id,
+                   COALESCE(p.lead_time_days, 0) AS lead_time,
+                   COALESCE(p.lead_time_std_days, 0) AS lead_time_std,
+                   COALESCE(p.unit_cost_used, 0) AS unit_cost,
+                   s.replenishment_policy, s.service_metric, s.service_level_target,
+                   COALESCE(s.review_period_days, 7) AS review_period,
+                   COALESCE(s.ordering_cost, 0) AS ordering_cost,
+                   COALESCE(s.holding_cost_rate, 0) AS holding_rate
+              FROM stock_planning_profile p
+              JOIN stock_segment s ON s.id = p.segment_id
+             WHERE p.company_id = %(company)s AND p.active
+               AND s.replenishment_policy IN ('sQ', 'sS', 'RS')
+               AND COALESCE(s.stocking_strategy, 'mts') = 'mts'
+               %(profile_filter)s
+          ORDER BY p.id
+            """,
+                company=self.company_id.id,
+                profile_filter=profile_filter,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _engine_inputs(self, profile_ids=None):
+        """Items frame, daily demand matrix (items x days) and plan ids, set-based."""
+        plans = self._fetch_plans(profile_ids)
+        if not plans:
+            return None
+        date_from, date_to = self._window()
+        ctx = {"company": self.company_id, "date_from": date_from, "date_to": date_to}
+        Profile = self.env["stock.planning.profile"]
+        product_ids = sorted({p["product_id"] for p in plans})
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH demand AS (%(moves)s)
+            SELECT product_id, warehouse_id,
+                   FLOOR(EXTRACT(EPOCH FROM (date - %(date_from)s)) / 86400)::int AS day,
+                   SUM(qty)
+              FROM demand
+             WHERE warehouse_id IS NOT NULL
+          GROUP BY 1, 2, 3
+            """,
+                moves=Profile._demand_moves_sql(ctx, product_ids),
+                date_from=date_from,
+            )
+        )
+        index = {(p["product_id"], p["warehouse_id"]): i for i, p in enumerate(plans)}
+        days = self.history_days
+        demand = np.zeros((len(plans), days))
+        for product_id, warehouse_id, day, qty in self.env.cr.fetchall():
+            i = index.get((product_id, warehouse_id))
+            if i is not None and 0 <= day < days:
+                demand[i, day] += float(qty or 0.0)
+        # Net returns can make a day negative: the replay serves demand, not returns.
+        demand = np.maximum(demand, 0.0)
+        items = pd.DataFrame(
+            {
+                "segment": [p["segment_id"] for p in plans],
+                "warehouse": [p["warehouse_id"] for p in plans],
+                "vendor": [p["vendor_id"] or 0 for p in plans],
+                "lead_time": [float(p["lead_time"]) for p in plans],
+                "lead_time_std": [float(p["lead_time_std"]) for p in plans],
+                "unit_cost": [float(p["unit_cost"]) for p in plans],
+                "policy": [p["replenishment_policy"] for p in plans],
+                "service_metric": [ENGINE_METRIC.get(p["service_metric"], "csl") for p in plans],
+                "service_target": [
+                    min(max(float(p["service_level_target"] or 95.0) / 100.0, 0.5), 0.9999)
+                    for p in plans
+                ],
+                "review_period": [float(max(p["review_period"], 1)) for p in plans],
+                "ordering_cost": [float(p["ordering_cost"]) for p in plans],
+                "holding_rate": [float(p["holding_rate"]) / 100.0 for p in plans],
+            }
+        )
+        return items, demand, [p["id"] for p in plans]
+
+    def _engine_changes(self):
+        return [line._engine_change() for line in self.change_ids]
+
+    def _store_results(self, summary, curve, items, changes):
+        """Replace the result and curve lines, one create each."""
+        self.sudo().result_ids.unlink()
+        self.sudo().curve_ids.unlink()
+        rows = []
+        for (segment_id, warehouse_id), r in summary.iterrows():
+            vals = {
+                "scenario_id": self.id,
+                "segment_id": int(segment_id),
+                "warehouse_id": int(warehouse_id),
+                "item_count": int(r["current_items"]),
+                "demand_qty": float(r["current_demand"]),
+            }
+            for side in ("current", "scenario"):
+                fill, csl = r[f"{side}_fill_rate"], r[f"{side}_cycle_service"]
+                vals.update(
+                    {
+                        f"{side}_fill_rate": 100.0 * fill if np.isfinite(fill) else False,
+                        f"{side}_cycle_service": 100.0 * csl if np.isfinite(csl) else False,
+                        f"{side}_stock_value": float(r[f"{side}_stock_value"]),
+                        f"{side}_orders_per_year": float(r[f"{side}_orders_per_year"]),
+                        f"{side}_holding_cost": float(r[f"{side}_holding_cost"]),
+                        f"{side}_ordering_cost": float(r[f"{side}_ordering_cost"]),
+                    }
+                )
+            vals["service_known"] = bool(np.isfinite(r["current_fill_rate"]))
+            rows.append(vals)
+        self.env["stock.planning.scenario.result"].sudo().create(rows)
+        current_target = items.groupby("segment")["service_target"].first().to_dict()
+        scen_items = engine.apply_changes(items, np.zeros((len(items), 1)), changes)[0]
+        scen_target = scen_items.groupby("segment")["service_target"].first().to_dict()
+        points = []
+        for r in curve.itertuples(index=False):
+            known = bool(np.isfinite(r.fill_rate))
+            points.append(
+                {
+                    "scenario_id": self.id,
+                    "segment_id": int(r.segment),
+                    "target": 100.0 * r.target,
+                    "target_label": f"{100.0 * r.target:.1f} %",
+                    "fill_rate": 100.0 * r.fill_rate if known else False,
+                    "service_known": known,
+                    "cycle_service": 100.0 * r.cycle_service
+                    if np.isfinite(r.cycle_service)
+                    else False,
+                    "stock_value": float(r.stock_value),
+                    "total_cost": float(r.total_cost),
+                    "is_current": abs(current_target.get(r.segment, -1) - r.target) < 1e-6,
+                    "is_scenario": abs(scen_target.get(r.segment, -1) - r.target) < 1e-6,
+                }
+            )
+        self.env["stock.planning.scenario.curve"].sudo().create(points)
+
+    # ------------------------------------------------------------------ roll-out
+    def _check_manager(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._("Only a Planning Manager can roll out, promote or roll back a scenario.")
+            )
+
+    def _population(self, plans):
+        """Plans the scenario's changes touch (policy changes, not one-off failures)."""
+        touched = []
+        for p in plans:
+            for line in self.change_ids:
+                if line.kind == "vendor_failure":
+                    continue
+                if line.segment_id and line.segment_id.id != p["segment_id"]:
+                    continue
+                if line.vendor_id and line.vendor_id.id != p["vendor_id"]:
+                    continue
+                touched.append(p)
+                break
+        return touched
+
+    def _split_pilot(self, population):
+        """(pilot plans, control plans) of the population, by the pilot mode."""
+        if self.pilot_mode == "segment":
+            if not self.pilot_segment_id:
+                raise UserError(self.env._("Choose the pilot segment."))
+            pilot = [p for p in population if p["segment_id"] == self.pilot_segment_id.id]
+        elif self.pilot_mode == "products":
+            if not self.pilot_product_ids:
+                raise UserError(self.env._("Choose the pilot products."))
+            chosen = set(self.pilot_product_ids.ids)
+            pilot = [p for p in population if p["product_id"] in chosen]
+        else:
+            ordered = sorted(population, key=lambda p: p["id"])
+            rng = random.Random(self.pilot_seed)
+            rng.shuffle(ordered)
+            n = max(1, round(len(ordered) * self.pilot_share / 100.0)) if ordered else 0
+            pilot = ordered[:n]
+        ids = {p["id"] for p in pilot}
+        return pilot, [p for p in population if p["id"] not in ids]
+
+    def action_apply_pilot(self):
+        """Turn the changes into reorder-rule proposals for the pilot items only; the
+        control group is kept out. Proposals wait for the usual approval."""
+        self.ensure_one()
+        self._check_manager()
+        if self.state != "evaluated":
+            raise UserError(self.env._("Evaluate the scenario before applying it to a pilot."))
+        population = self._population(self._fetch_plans())
+        pilot, control = self._split_pilot(population)
+        if not pilot:
+            raise UserError(self.env._("No plan of the scenario's changes is in the pilot."))
+        proposals = self._propose([p["id"] for p in pilot])
+        by_profile = {p.profile_id.id: p.id for p in proposals}
+        lines = [
+            {
+                "scenario_id": self.id,
+                "profile_id": p["id"],
+                "pilot_group": "pilot",
+                "proposal_id": by_profile.get(p["id"], False),
+            }
+            for p in pilot
+        ] + [
+            {"scenario_id": self.id, "profile_id": p["id"], "pilot_group": "control"}
+            for p in control
+        ]
+        self.env["stock.planning.scenario.pilot"].sudo().create(lines)
+        self.sudo().write(
+            {
+                "state": "applied",
+                "decided_by_id": self.env.user.id,
+                "date_decided": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Applied to a pilot of %(pilot)s items by %(user)s (%(control)s kept as "
+                "control): %(proposals)s reorder-rule proposals wait for approval.",
+                pilot=len(pilot),
+                control=len(control),
+                user=self.env.user.name,
+                proposals=len(proposals),
+            )
+        )
+        return True
+
+    def action_promote(self):
+        """Manager's decision: propose the changes for the rest of the items too."""
+        self.ensure_one()
+        self._check_manager()
+        if self.state != "applied":
+            raise UserError(self.env._("Only a scenario applied to a pilot can be promoted."))
+        population = self._population(self._fetch_plans())
+        done = set(
+            self.pilot_line_ids.filtered(lambda line: line.pilot_group == "pilot").profile_id.ids
+        )
+        rest = [p["id"] for p in population if p["id"] not in done]
+        proposals = self._propose(rest) if rest else self.env["stock.replenishment.proposal"]
+        by_profile = {p.profile_id.id: p.id for p in proposals}
+        for line in self.pilot_line_ids.filtered(lambda line: line.pilot_group == "control"):
+            line.sudo().proposal_id = by_profile.get(line.profile_id.id, False)
+        self.sudo().write(
+            {
+                "state": "promoted",
+                "decided_by_id": self.env.user.id,
+                "date_decided": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Promoted to all items by %(user)s: %(count)s more proposals wait for approval.",
+                user=self.env.user.name,
+                count=len(proposals),
+            )
+        )
+        return True
+
+    def action_rollback(self):
+        """Manager's decision: reject the scenario's pending proposals and roll back the
+        applied ones (the reorder rules get their previous values, audited)."""
+        self.ensure_one()
+        self._check_manager()
+        if self.state not in ("applied", "promoted"):
+            raise UserError(self.env._("Only a rolled-out scenario can be rolled back."))
+        proposals = self.pilot_line_ids.proposal_id
+        pending = proposals.filtered(lambda p: p.state == "pending")
+        applied = proposals.filtered(lambda p: p.state in ("approved", "auto_applied"))
+        if pending:
+            pending.action_reject()
+        if applied:
+            applied.action_rollback()
+        self.sudo().write(
+            {
+                "state": "rolled_back",
+                "decided_by_id": self.env.user.id,
+                "date_decided": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Rolled back by %(user)s: %(pending)s pending proposals rejected, "
+                "%(applied)s applied ones rolled back.",
+                user=self.env.user.name,
+                pending=len(pending),
+                applied=len(applied),
+            )
+        )
+        return True
+
+    def _propose(self, profile_ids):
+        """Pending proposals with the scenario's parameters for these plans: the same
+        engine call as the evaluation, restricted to the plans."""
+        items, demand, keys = self._engine_inputs(profile_ids)
+        changes = [c for c in self._engine_changes() if c.kind != "vendor_failure"]
+        scen_items, _world, _lead = engine.apply_changes(items, demand, changes)
+        shock = np.ones(len(items))
+        for change in changes:
+            if change.kind == "demand_pct":
+                shock[engine._mask(items, change)] *= 1 + change.value / 100.0
+        params = engine.plan_parameters(scen_items, demand * shock[:, None])
+        profiles = self.env["stock.planning.profile"].browse(keys)
+        reasons = {CHANGE_REASON.get(line.kind) for line in self.change_ids} - {None}
+        reason = reasons.pop() if len(reasons) == 1 else "recompute"
+        vals_list = []
+        for i, profile in enumerate(profiles):
+            if params.at[i, "status"] != "ok":
+                continue
+            op = profile.orderpoint_id
+            new_min = float(np.ceil(max(params.at[i, "min"], 0.0)))
+            new_max = float(np.ceil(max(params.at[i, "max"], new_min)))
+            old_min = op.product_min_qty if op else 0.0
+            old_max = op.product_max_qty if op else 0.0
+            cost = float(items.at[i, "unit_cost"])
+            change = cost * (new_min + new_max - old_min - old_max) / 2.0
+            vals_list.append(
+                {
+                    "profile_id": profile.id,
+                    "segment_id": profile.segment_id.id,
+                    "orderpoint_id": op.id,
+                    "action": "update" if op else "create",
+                    "old_min_qty": old_min,
+                    "new_min_qty": new_min,
+                    "old_max_qty": old_max,
+                    "new_max_qty": new_max,
+                    "old_multiple_id": op.replenishment_uom_id.id,
+                    "new_multiple_id": op.replenishment_uom_id.id,
+                    "new_trigger": op.trigger or "auto",
+                    "min_change_pct": _pct(old_min, new_min),
+                    "max_change_pct": _pct(old_max, new_max),
+                    "unit_cost": cost,
+                    "stock_value_change": change,
+                    "abs_value_change": abs(change),
+                    "reason": reason,
+                    "reason_detail": self.env._("Scenario %s", self.name),
+                    "state": "pending",
+                    "within_tolerance": False,
+                    "proposed_by_id": self.env.user.id,
+                }
+            )
+        proposals = self.env["stock.replenishment.proposal"].sudo().create(vals_list)
+        if proposals:
+            proposals._schedule_approval_activities()
+        return proposals.sudo(False)
+
+    def action_view_proposals(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Proposals of %s", self.name),
+            "res_model": "stock.replenishment.proposal",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.pilot_line_ids.proposal_id.ids)],
+        }
+
+    def action_view_pilot(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pilot and control of %s", self.name),
+            "res_model": "stock.planning.scenario.pilot",
+            "view_mode": "list",
+            "domain": [("scenario_id", "=", self.id)],
+        }
+
+    def action_view_curve(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_scenario.action_stock_planning_scenario_curve"
+        )
+        action["domain"] = [("scenario_id", "=", self.id)]
+        return action
+
+    def action_view_results(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_scenario.action_stock_planning_scenario_result"
+        )
+        action["domain"] = [("scenario_id", "=", self.id)]
+        return action
+
+
+def _pct(old, new):
+    if abs(new - old) < 1e-9:
+        return 0.0
+    if not old:
+        # From zero: no percentage (the proposal clears it to "from zero").
+        return 0.0
+    return abs(new - old) / abs(old) * 100.0
+
+
+class StockPlanningScenarioChange(models.Model):
+    _name = "stock.planning.scenario.change"
+    _description = "Planning Scenario Change"
+    _order = "scenario_id, sequence, id"
+    _check_company_auto = True
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    kind = fields.Selection(CHANGE_KINDS, "Change", required=True, default="service_target")
+    segment_id = fields.Many2one("stock.segment", check_company=True, help="Empty: every segment.")
+    vendor_id = fields.Many2one("res.partner", help="Empty: every vendor.")
+    value = fields.Float(
+        help="Service target in %, review period in days, ordering cost, shock in days or "
+        "%, or the failure's length in days.",
+    )
+    policy = fields.Selection(POLICIES)
+    service_metric = fields.Selection(METRICS)
+    start_day = fields.Integer(
+        "Failure Starts (day)",
+        help="Vendor failure: day of the replay window it starts on. 0: at a third of it.",
+    )
+
+    @api.constrains("kind", "value", "policy", "service_metric")
+    def _check_change(self):
+        for line in self:
+            try:
+                line._engine_change()
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Change %(change)s is not valid: %(error)s",
+                        change=line.kind,
+                        error=str(exc),
+                    )
+                ) from exc
+
+    def _engine_change(self):
+        value = self.value
+        if self.kind == "service_target":
+            value = self.value / 100.0
+        text = None
+        if self.kind == "policy":
+            text = self.policy
+        elif self.kind == "service_metric":
+            text = ENGINE_METRIC.get(self.service_metric)
+        return engine.Change(
+            self.kind,
+            value=value,
+            text=text,
+            segment=self.segment_id.id or None,
+            vendor=self.vendor_id.id or None,
+            start=self.start_day or None,
+        )
+
+
+class StockPlanningScenarioResult(models.Model):
+    _name = "stock.planning.scenario.result"
+    _description = "Planning Scenario Result"
+    _order = "scenario_id, segment_id, warehouse_id"
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    segment_id = fields.Many2one("stock.segment", index=True)
+    warehouse_id = fields.Many2one("stock.warehouse", index=True)
+    item_count = fields.Integer("Items")
+    demand_qty = fields.Float("Demand Replayed", digits="Product Unit")
+    service_known = fields.Boolean(help="Technical: the group had demand to measure a fill rate.")
+    current_fill_rate = fields.Float("Current Fill Rate (%)", digits=(16, 1), aggregator="avg")
+    scenario_fill_rate = fields.Float("Scenario Fill Rate (%)", digits=(16, 1), aggregator="avg")
+    current_cycle_service = fields.Float(
+        "Current Cycle Service (%)", digits=(16, 1), aggregator="avg"
+    )
+    scenario_cycle_service = fields.Float(
+        "Scenario Cycle Service (%)", digits=(16, 1), aggregator="avg"
+    )
+    current_stock_value = fields.Monetary()
+    scenario_stock_value = fields.Monetary()
+    stock_value_change = fields.Monetary(
+        "Working Capital Change",
+        compute="_compute_changes",
+        store=True,
+        help="Positive: capital needed; negative: released.",
+    )
+    current_orders_per_year = fields.Float("Current Orders / Year", digits=(16, 1))
+    scenario_orders_per_year = fields.Float("Scenario Orders / Year", digits=(16, 1))
+    current_holding_cost = fields.Monetary("Current Holding Cost / Year")
+    scenario_holding_cost = fields.Monetary("Scenario Holding Cost / Year")
+    current_ordering_cost = fields.Monetary("Current Ordering Cost / Year")
+    scenario_ordering_cost = fields.Monetary("Scenario Ordering Cost / Year")
+    current_total_cost = fields.Monetary(
+        "Current Cost / Year", compute="_compute_changes", store=True
+    )
+    scenario_total_cost = fields.Monetary(
+        "Scenario Cost / Year", compute="_compute_changes", store=True
+    )
+    cost_change = fields.Monetary("Cost Change / Year", compute="_compute_changes", store=True)
+
+    @api.depends(
+        "current_stock_value",
+        "scenario_stock_value",
+        "current_holding_cost",
+        "scenario_holding_cost",
+        "current_ordering_cost",
+        "scenario_ordering_cost",
+    )
+    def _compute_changes(self):
+        for line in self:
+            line.stock_value_change = line.scenario_stock_value - line.current_stock_value
+            line.current_total_cost = line.current_holding_cost + line.current_ordering_cost
+            line.scenario_total_cost = line.scenario_holding_cost + line.scenario_ordering_cost
+            line.cost_change = line.scenario_total_cost - line.current_total_cost
+
+
+class StockPlanningScenarioCurve(models.Model):
+    _name = "stock.planning.scenario.curve"
+    _description = "Planning Scenario Exchange Curve Point"
+    _order = "scenario_id, segment_id, target"
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    segment_id = fields.Many2one("stock.segment", index=True)
+    target = fields.Float("Service Target (%)", digits=(16, 1), aggregator="avg")
+    target_label = fields.Char("Target")
+    service_known = fields.Boolean(help="Technical: the segment had demand to measure.")
+    fill_rate = fields.Float("Fill Rate (%)", digits=(16, 1), aggregator="avg")
+    cycle_service = fields.Float("Cycle Service (%)", digits=(16, 1), aggregator="avg")
+    stock_value = fields.Monetary()
+    total_cost = fields.Monetary("Cost / Year")
+    is_current = fields.Boolean("Current Point")
+    is_scenario = fields.Boolean("Scenario Point")
+
+
+class StockPlanningScenarioPilot(models.Model):
+    _name = "stock.planning.scenario.pilot"
+    _description = "Planning Scenario Pilot Item"
+    _order = "scenario_id, pilot_group desc, id"
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    profile_id = fields.Many2one(
+        "stock.planning.profile", "Plan", required=True, ondelete="cascade"
+    )
+    product_id = fields.Many2one(related="profile_id.product_id", store=True)
+    warehouse_id = fields.Many2one(related="profile_id.warehouse_id", store=True)
+    segment_id = fields.Many2one(related="profile_id.segment_id", store=True)
+    pilot_group = fields.Selection(PILOT_GROUPS, "Group", required=True, index=True)
+    proposal_id = fields.Many2one("stock.replenishment.proposal", ondelete="set null")
+    proposal_state = fields.Selection(related="proposal_id.state", string="Proposal Status")

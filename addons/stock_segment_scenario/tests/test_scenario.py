@@ -1,0 +1,284 @@
+"""What-if scenarios on the demo data: evaluation without a write to live data, results
+that move the right way, pilot roll-out through proposals, access rights, companies."""
+
+from odoo.addons.stock_segment.tests.common import new_company_user
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, tagged
+
+
+class ScenarioCommon(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.ref("base.main_company")
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.Scenario = cls.env["stock.planning.scenario"]
+        cls.segment = cls.env.ref("stock_segment.segment_ax")
+        cls.user = new_company_user(
+            cls.env, "scenario_planner", "stock_segment.group_planning_user", cls.company
+        )
+        cls.manager = new_company_user(
+            cls.env, "scenario_manager", "stock_segment.group_planning_manager", cls.company
+        )
+        cls.manager2 = new_company_user(
+            cls.env, "scenario_manager2", "stock_segment.group_planning_manager", cls.company
+        )
+
+    def _scenario(self, changes, user=None, **vals):
+        Scenario = self.Scenario.with_user(user) if user else self.Scenario
+        return Scenario.create(
+            {
+                "name": "Test scenario",
+                "change_ids": [(0, 0, change) for change in changes],
+                **vals,
+            }
+        )
+
+    def _result(self, scenario, segment):
+        lines = scenario.result_ids.filtered(lambda r: r.segment_id == segment)
+        self.assertTrue(lines, "the segment has result lines")
+        cur = sum(lines.mapped("current_stock_value"))
+        new = sum(lines.mapped("scenario_stock_value"))
+        demand = sum(lines.mapped("demand_qty"))
+        fill_cur = sum(r.current_fill_rate * r.demand_qty for r in lines) / demand
+        fill_new = sum(r.scenario_fill_rate * r.demand_qty for r in lines) / demand
+        return cur, new, fill_cur, fill_new
+
+    def _live_snapshot(self):
+        """Plans, reorder rules, segments and proposals as stored, for comparison."""
+        self.env.flush_all()
+        cr = self.env.cr
+        snap = {}
+        for table in (
+            "stock_planning_profile",
+            "stock_warehouse_orderpoint",
+            "stock_segment",
+            "stock_replenishment_proposal",
+        ):
+            cr.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608 - fixed table names
+            snap[table] = cr.fetchall()
+        return snap
+
+
+@tagged("post_install", "-at_install")
+class TestScenarioEvaluation(ScenarioCommon):
+    def test_demo_scenarios_are_evaluated(self):
+        for xmlid in ("demo_scenario_c_periodic", "demo_scenario_vendor_lead_time"):
+            scenario = self.env.ref(f"stock_segment_scenario.{xmlid}")
+            self.assertEqual(scenario.state, "evaluated")
+            self.assertEqual(scenario.job_state, "done")
+            self.assertTrue(scenario.result_ids)
+            self.assertTrue(scenario.curve_ids)
+            self.assertGreater(scenario.item_count, 0)
+
+    def test_evaluation_writes_nothing_to_live_data(self):
+        scenario = self._scenario(
+            [
+                {"kind": "service_target", "value": 99.5, "segment_id": self.segment.id},
+                {"kind": "demand_pct", "value": 30.0},
+                {"kind": "vendor_failure", "value": 20.0},
+            ],
+            user=self.user,
+        )
+        before = self._live_snapshot()
+        self.assertTrue(scenario._evaluate())
+        after = self._live_snapshot()
+        for table, rows in before.items():
+            self.assertEqual(rows, after[table], f"{table} changed")
+        self.assertEqual(scenario.state, "evaluated")
+
+    def test_higher_service_target_gives_more_fill_and_more_stock(self):
+        scenario = self._scenario(
+            [{"kind": "service_target", "value": 99.9, "segment_id": self.segment.id}]
+        )
+        scenario._evaluate()
+        cur, new, fill_cur, fill_new = self._result(scenario, self.segment)
+        self.assertGreater(new, cur)
+        self.assertGreaterEqual(fill_new, fill_cur)
+        # Other segments are untouched: their two sides are equal.
+        other = scenario.result_ids.filtered(lambda r: r.segment_id != self.segment)
+        self.assertTrue(other)
+        for line in other:
+            self.assertAlmostEqual(line.current_stock_value, line.scenario_stock_value, 2)
+        self.assertGreater(scenario.stock_value_change, 0)
+
+    def test_demand_shock_changes_the_results(self):
+        base = self._scenario([{"kind": "review_period", "value": 7}])
+        base._evaluate()
+        shock = self._scenario([{"kind": "demand_pct", "value": 50.0}])
+        shock._evaluate()
+        _cur0, _new0, fill0, _fill0_new = self._result(base, self.segment)
+        cur, new, fill_cur, fill_new = self._result(shock, self.segment)
+        # The current rules meet 50 % more demand: a lower fill rate than without the
+        # shock; the rules recomputed for it hold more stock.
+        self.assertLess(fill_cur, fill0)
+        self.assertGreater(new, cur)
+        self.assertGreater(fill_new, fill_cur)
+
+    def test_exchange_curve_points(self):
+        scenario = self._scenario(
+            [{"kind": "service_target", "value": 99.0, "segment_id": self.segment.id}]
+        )
+        scenario._evaluate()
+        points = scenario.curve_ids.filtered(lambda p: p.segment_id == self.segment)
+        self.assertGreaterEqual(len(points), 8)
+        ordered = points.sorted("target")
+        self.assertLess(ordered[0].stock_value, ordered[-1].stock_value)
+        self.assertEqual(points.filtered("is_scenario").mapped("target"), [99.0])
+        self.assertEqual(
+            points.filtered("is_current").mapped("target"), [self.segment.service_level_target]
+        )
+
+    def test_evaluate_button_queues_a_background_job(self):
+        scenario = self._scenario([{"kind": "lead_time_days", "value": 5}], user=self.user)
+        cron = self.env.ref("stock_segment_scenario.ir_cron_scenario_evaluate")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        scenario.with_user(self.user).action_evaluate()
+        self.assertEqual(scenario.job_state, "queued")
+        self.assertEqual(scenario.state, "draft")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        self.Scenario._cron_evaluate()
+        self.assertEqual(scenario.job_state, "done")
+        self.assertEqual(scenario.job_progress, 100)
+        self.assertEqual(scenario.state, "evaluated")
+
+    def test_scenario_without_change_is_refused(self):
+        scenario = self._scenario([])
+        with self.assertRaises(UserError):
+            scenario.action_evaluate()
+
+    def test_invalid_change_is_refused(self):
+        from odoo.exceptions import ValidationError
+
+        with self.assertRaises(ValidationError):
+            self._scenario([{"kind": "service_target", "value": 120.0}])
+
+
+@tagged("post_install", "-at_install")
+class TestScenarioRollout(ScenarioCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.scenario = cls.Scenario.create(
+            {
+                "name": "AX to 99 %",
+                "change_ids": [
+                    (0, 0, {"kind": "service_target", "value": 99.5, "segment_id": cls.segment.id})
+                ],
+                "pilot_mode": "random",
+                "pilot_share": 50.0,
+            }
+        )
+        cls.scenario._evaluate()
+
+    def test_planning_user_cannot_apply(self):
+        with self.assertRaises(AccessError):
+            self.scenario.with_user(self.user).action_apply_pilot()
+        self.assertEqual(self.scenario.state, "evaluated")
+        self.assertFalse(self.scenario.pilot_line_ids)
+
+    def test_apply_to_pilot_proposes_for_pilot_items_only(self):
+        Proposal = self.env["stock.replenishment.proposal"]
+        before = Proposal.search([])
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        self.assertEqual(self.scenario.state, "applied")
+        self.assertEqual(self.scenario.decided_by_id, self.manager)
+        pilot = self.scenario.pilot_line_ids.filtered(lambda line: line.pilot_group == "pilot")
+        control = self.scenario.pilot_line_ids - pilot
+        self.assertTrue(pilot)
+        self.assertTrue(control, "a random share keeps a control group")
+        self.assertFalse(set(pilot.profile_id.ids) & set(control.profile_id.ids))
+        self.assertEqual(set(pilot.profile_id.segment_id.ids), {self.segment.id})
+        new = Proposal.search([]) - before
+        self.assertTrue(new)
+        self.assertLessEqual(set(new.profile_id.ids), set(pilot.profile_id.ids))
+        self.assertFalse(set(new.profile_id.ids) & set(control.profile_id.ids))
+        self.assertEqual(set(new.mapped("state")), {"pending"})
+        self.assertEqual(new.proposed_by_id, self.manager)
+        # Nothing is applied yet: the reorder rules keep their values.
+        for proposal in new.filtered("orderpoint_id"):
+            self.assertEqual(proposal.orderpoint_id.product_min_qty, proposal.old_min_qty)
+        # The usual approval: not by a planning user, not by the proposer, by another manager.
+        with self.assertRaises(AccessError):
+            new.with_user(self.user).action_approve()
+        with self.assertRaises(UserError):
+            new.with_user(self.manager).action_approve()
+        one = new.filtered("orderpoint_id")[:1]
+        if one:
+            one.with_user(self.manager2).action_approve()
+            self.assertEqual(one.state, "approved")
+            self.assertEqual(one.orderpoint_id.product_min_qty, one.new_min_qty)
+
+    def test_pilot_by_segment_has_no_other_segment(self):
+        self.scenario.pilot_mode = "segment"
+        self.scenario.pilot_segment_id = self.segment
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        self.assertEqual(self.scenario.pilot_line_ids.segment_id, self.segment)
+
+    def test_rollback_rejects_pending_proposals_audited(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        proposals = self.scenario.pilot_line_ids.proposal_id
+        self.assertTrue(proposals)
+        with self.assertRaises(AccessError):
+            self.scenario.with_user(self.user).action_rollback()
+        self.scenario.with_user(self.manager2).action_rollback()
+        self.assertEqual(self.scenario.state, "rolled_back")
+        self.assertEqual(self.scenario.decided_by_id, self.manager2)
+        self.assertEqual(set(proposals.mapped("state")), {"rejected"})
+        self.assertIn("Rolled back", self.scenario.message_ids[0].body)
+
+    def test_promote_proposes_for_the_control_group(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        with self.assertRaises(AccessError):
+            self.scenario.with_user(self.user).action_promote()
+        self.scenario.with_user(self.manager).action_promote()
+        self.assertEqual(self.scenario.state, "promoted")
+        control = self.scenario.pilot_line_ids.filtered(lambda line: line.pilot_group == "control")
+        self.assertTrue(control.proposal_id)
+        self.assertEqual(set(control.proposal_id.mapped("state")), {"pending"})
+
+    def test_apply_needs_an_evaluated_scenario(self):
+        draft = self._scenario([{"kind": "demand_pct", "value": 10}])
+        with self.assertRaises(UserError):
+            draft.with_user(self.manager).action_apply_pilot()
+
+
+@tagged("post_install", "-at_install")
+class TestScenarioCompanies(ScenarioCommon):
+    def test_other_company_scenarios_are_invisible_and_see_only_their_plans(self):
+        other = self.env["res.company"].create({"name": "Scenario Other Co"})
+        self.env.user.company_ids |= other
+        outsider = new_company_user(
+            self.env, "scenario_outsider", "stock_segment.group_planning_manager", other
+        )
+        theirs = (
+            self.Scenario.with_user(outsider)
+            .with_context(allowed_company_ids=[other.id])
+            .create(
+                {
+                    "name": "Other company's scenario",
+                    "change_ids": [(0, 0, {"kind": "demand_pct", "value": 10})],
+                }
+            )
+        )
+        self.assertEqual(theirs.company_id, other)
+        ours = self._scenario([{"kind": "demand_pct", "value": 10}], user=self.user)
+        self.assertFalse(self.Scenario.with_user(self.user).search([("id", "=", theirs.id)]))
+        outsider_env = self.Scenario.with_user(outsider).with_context(
+            allowed_company_ids=[other.id]
+        )
+        self.assertFalse(outsider_env.search([("id", "=", ours.id)]))
+        # The other company has no plan: its evaluation replays nothing of ours.
+        self.assertFalse(theirs.sudo()._evaluate())
+        self.assertEqual(theirs.job_state, "failed")
+        self.assertFalse(theirs.result_ids)
+        ours._evaluate()
+        self.assertTrue(ours.result_ids)
+        self.assertFalse(
+            self.env["stock.planning.scenario.result"]
+            .with_user(outsider)
+            .with_context(allowed_company_ids=[other.id])
+            .search([("scenario_id", "=", ours.id)])
+        )
