@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "views/stock_network_views.xml",
         "views/stock_network_placement_views.xml",
+        "views/stock_network_pooling_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_segment_network_menus.xml",
     ],

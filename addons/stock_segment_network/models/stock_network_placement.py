@@ -8,6 +8,8 @@ from scipy.stats import norm
 
 from invplan.network import Network, gsm_cost, gsm_place
 
+from .stock_planning_exception import NETWORK_EXCEPTION_TYPES
+
 DEFAULT_HOLDING_RATE = 25.0  # % of the cost per year, when the segment gives none
 
 
@@ -141,6 +143,9 @@ class StockNetworkPlacement(models.Model):
         self.sudo().search([("company_id", "=", company.id)]).unlink()
         stats = {"placed": 0, "proposals": 0, "skipped": 0}
         if rows.empty:
+            self.env["stock.network.pooling"].sudo().search(
+                [("company_id", "=", company.id)]
+            ).unlink()
             return stats
         costs = self._product_costs(company, [int(p) for p in rows.product_id.unique()])
         rows["node"] = rows.warehouse_id.map(code)
@@ -153,6 +158,7 @@ class StockNetworkPlacement(models.Model):
         target = rows.service_level_target.fillna(95.0).clip(50.0, 99.99) / 100.0
         rows["z"] = norm.ppf(target)
         rows["lead"] = np.ceil(rows.lead_time_days.fillna(0.0).clip(lower=0.0))
+        stats["pooling"] = self.env["stock.network.pooling"]._pool_company(company, rows, code)
         # Group products by the sub-network they span: one engine call per group.
         groups = {}
         for product_id, prows in rows.groupby("product_id", sort=True):
@@ -187,20 +193,21 @@ class StockNetworkPlacement(models.Model):
             }
             result = gsm_place(net, products=product_ids, **inputs)
             placed = result.nodes.set_index(["product", "node"])
+            by_key = sub.set_index(["product_id", "node"])
             for product_id in product_ids:
                 one = {k: v.loc[product_id].to_dict() for k, v in inputs.items()}
                 indep = gsm_cost(net, 0.0, **one).nodes.set_index("node")
                 for seq, node in enumerate(net.topological_order()):
                     r = placed.loc[(product_id, node)]
                     i = indep.loc[node]
-                    plan = sub[(sub.product_id == product_id) & (sub.node == node)].iloc[0]
+                    plan = by_key.loc[(product_id, node)]
                     vals.append(
                         {
                             "company_id": company.id,
                             "product_id": int(product_id),
                             "warehouse_id": wh_of[node],
                             "segment_id": int(plan.segment_id),
-                            "profile_id": int(plan.id),
+                            "profile_id": int(plan["id"]),
                             "sequence": seq,
                             "date": today,
                             "inbound_service_time": int(r.inbound_service_time),
@@ -222,8 +229,72 @@ class StockNetworkPlacement(models.Model):
                     )
         placements = self.sudo().create(vals)
         stats["placed"] = len(placements)
-        stats["proposals"] = placements._propose(rows.set_index("id"))
+        plans = rows.set_index("id")
+        stats["proposals"] = placements._propose(plans)
+        suppliers = {a.warehouse_id.id: a.supplier_wh_id for a in network.arc_ids}
+        stats["exceptions"] = placements._sync_network_exceptions(plans, suppliers)
         return stats
+
+    def _sync_network_exceptions(self, plans, suppliers):
+        """The network's exceptions of the placed plans: a resupplied warehouse whose
+        reorder rule's min is below the stock needed for the time its supplier warehouse
+        guarantees (its service time plus transit), and a placement whose yearly saving
+        reaches the threshold but waits for approval."""
+        threshold = float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("stock_segment_network.saving_threshold", "100")
+        )
+        yearly = {}
+        for placement in self:
+            key = placement.product_id.id
+            yearly[key] = yearly.get(key, 0.0) + 365.0 * placement.saving
+        found = {}
+        for placement in self:
+            plan = plans.loc[placement.profile_id.id]
+            base = {
+                "product_id": placement.product_id.id,
+                "warehouse_id": placement.warehouse_id.id,
+                "segment_id": placement.segment_id.id,
+                "company_id": placement.company_id.id,
+            }
+            supplier = suppliers.get(placement.warehouse_id.id)
+            op = placement.profile_id.orderpoint_id
+            current_min = op.product_min_qty if op and op.active else 0.0
+            if supplier and current_min < placement.base_stock - 1.0:
+                found[(placement.profile_id.id, "network_inconsistent")] = dict(
+                    base,
+                    severity="high",
+                    message=self.env._(
+                        "The reorder rule's min (%(min).1f) is below the %(base).1f units "
+                        "needed while %(supplier)s delivers within %(si)s days (its service "
+                        "time plus transit).",
+                        min=current_min,
+                        base=placement.base_stock,
+                        supplier=supplier.display_name,
+                        si=placement.inbound_service_time,
+                    ),
+                    financial_impact=float(plan.cost or 0.0) * (placement.base_stock - current_min),
+                )
+            saving = yearly[placement.product_id.id]
+            if placement.proposal_id.state == "pending" and saving >= threshold and saving > 0:
+                found[(placement.profile_id.id, "network_saving_unapplied")] = dict(
+                    base,
+                    severity="medium",
+                    message=self.env._(
+                        "The network placement saves %(saving).2f a year of safety-stock "
+                        "holding cost for this product; its proposal waits for approval.",
+                        saving=saving,
+                    ),
+                    financial_impact=saving,
+                )
+        created, updated, resolved = self.env["stock.planning.exception"]._sync_exceptions(
+            "network",
+            [key for key, _label in NETWORK_EXCEPTION_TYPES],
+            self.profile_id.ids,
+            found,
+        )
+        return created + updated
 
     @staticmethod
     def _sub_network(arcs, prows):
@@ -310,8 +381,19 @@ class StockNetworkPlacement(models.Model):
             return 0
         proposals = Proposal.create(creates)
         proposals._schedule_approval_activities()
-        for placement, proposal in zip(targets, proposals, strict=True):
-            placement.proposal_id = proposal
+        # One UPDATE for the links, not one per placement at the next flush.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE stock_network_placement p SET proposal_id = v.proposal "
+                "FROM (VALUES %s) AS v(id, proposal) WHERE p.id = v.id",
+                SQL(", ").join(
+                    SQL("(%s, %s)", placement.id, proposal.id)
+                    for placement, proposal in zip(targets, proposals, strict=True)
+                ),
+            )
+        )
+        self.invalidate_recordset(["proposal_id"])
         return len(proposals)
 
 

@@ -59,16 +59,20 @@ class TestNetwork(TransactionCase):
             }
         )
         cls.segment_off = cls.segment.copy({"code": "NO", "network_placement": False})
-        cls.products = cls.env["product.product"].create(
-            [
-                {
-                    "name": f"Network product {k}",
-                    "type": "consu",
-                    "is_storable": True,
-                    "standard_price": 10.0 + k,
-                }
-                for k in range(3)
-            ]
+        cls.products = (
+            cls.env["product.product"]
+            .with_company(cls.company)
+            .create(
+                [
+                    {
+                        "name": f"Network product {k}",
+                        "type": "consu",
+                        "is_storable": True,
+                        "standard_price": 10.0 + k,
+                    }
+                    for k in range(3)
+                ]
+            )
         )
         cls.off_product = cls.products[2]
         Profile = cls.env["stock.planning.profile"]
@@ -146,9 +150,15 @@ class TestNetwork(TransactionCase):
             # Central net demand: North and South together; vendor lead time in.
             self.assertAlmostEqual(central.net_demand_mean, 13.0)
             self.assertEqual(central.inbound_service_time, 10)
-            self.assertLessEqual(
-                sum(rows.mapped("placed_cost")), sum(rows.mapped("independent_cost")) + 1e-9
+            # Same holding cost everywhere, vendor lead time 10 days against 2-3 days of
+            # transit: the placement holds the stock at the regional warehouses only, and
+            # costs less than every warehouse covering its own lead time.
+            self.assertLess(
+                sum(rows.mapped("placed_cost")), sum(rows.mapped("independent_cost")) - 1e-6
             )
+            self.assertFalse(central.holds_stock)
+            self.assertEqual(central.outbound_service_time, 10)
+            self.assertAlmostEqual(central.safety_stock, 0.0)
             for row in rows:
                 self.assertGreaterEqual(row.safety_stock, 0.0)
                 self.assertAlmostEqual(
@@ -254,3 +264,45 @@ class TestNetwork(TransactionCase):
             [("reason", "=", "recompute"), ("company_id", "=", self.company.id)]
         )
         self.assertEqual(proposals.profile_id, off_profile)
+
+    def test_pooling_analysis(self):
+        stats = self.Network._run_placement(companies=self.company)[self.company.id]
+        rows = self.env["stock.network.pooling"].search([("company_id", "=", self.company.id)])
+        # North + South for the two opted-in products (the central sells nothing itself).
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(stats["pooling"], 2)
+        self.assertEqual(set(rows.mapped("pair")), {"NOR + SOU"})
+        for row in rows:
+            # Square-root law on independent demand: pooling never holds more.
+            self.assertLess(row.central_safety_stock, row.local_safety_stock)
+            self.assertAlmostEqual(
+                row.safety_stock_saving, row.local_safety_stock - row.central_safety_stock
+            )
+            self.assertEqual(row.recommendation, "central")
+            self.assertGreater(row.local_value, row.central_value)
+        self.assertEqual(len(self.env["stock.network.pooling"].with_user(self.user).search([])), 2)
+
+    def test_exceptions(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_network.saving_threshold", "1"
+        )
+        self.Network._run_placement(companies=self.company)
+        Exception_ = self.env["stock.planning.exception"]
+        found = Exception_.search(
+            [("source", "=", "network"), ("company_id", "=", self.company.id)]
+        )
+        inconsistent = found.filtered(lambda e: e.exception_type == "network_inconsistent")
+        # No reorder rule yet at North and South: both too low for the central's service.
+        self.assertEqual(inconsistent.profile_id.warehouse_id, self.north | self.south)
+        self.assertEqual(len(inconsistent), 4)
+        self.assertIn(self.central.name, inconsistent[0].message)
+        unapplied = found.filtered(lambda e: e.exception_type == "network_saving_unapplied")
+        self.assertTrue(unapplied)
+        self.assertTrue(all(e.financial_impact > 0 for e in unapplied))
+        # Approved: the saving is applied, its exceptions close at the next run.
+        placements = self.Placement.search([("company_id", "=", self.company.id)])
+        placements.proposal_id.with_user(self.manager).action_approve()
+        self.Network._run_placement(companies=self.company)
+        self.assertFalse(
+            (unapplied | inconsistent).filtered(lambda e: e.state in ("new", "in_progress"))
+        )
