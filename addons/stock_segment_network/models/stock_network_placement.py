@@ -1,3 +1,4 @@
+import logging
 import math
 
 import numpy as np
@@ -9,6 +10,8 @@ from scipy.stats import norm
 from invplan.network import Network, gsm_cost, gsm_place
 
 from .stock_planning_exception import NETWORK_EXCEPTION_TYPES
+
+_logger = logging.getLogger(__name__)
 
 DEFAULT_HOLDING_RATE = 25.0  # % of the cost per year, when the segment gives none
 
@@ -191,7 +194,18 @@ class StockNetworkPlacement(models.Model):
                 "z": frame("z").where(lambda f: f > 0, 1.6448536269514722),
                 "inbound_service_time": si,
             }
-            result = gsm_place(net, products=product_ids, **inputs)
+            try:
+                result = gsm_place(net, products=product_ids, **inputs)
+            except ValueError as exc:
+                # Bad data of a group never stops the company's other products.
+                _logger.warning(
+                    "Network placement of %s products of %s skipped: %s",
+                    len(product_ids),
+                    company.name,
+                    exc,
+                )
+                stats["skipped"] += len(product_ids)
+                continue
             placed = result.nodes.set_index(["product", "node"])
             by_key = sub.set_index(["product_id", "node"])
             for product_id in product_ids:

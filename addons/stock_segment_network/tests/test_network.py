@@ -306,3 +306,69 @@ class TestNetwork(TransactionCase):
         self.assertFalse(
             (unapplied | inconsistent).filtered(lambda e: e.state in ("new", "in_progress"))
         )
+
+    def test_warehouse_without_demand_is_left_out(self):
+        product = self.products[1]
+        south = self.profiles.filtered(
+            lambda p: p.product_id == product and p.warehouse_id == self.south
+        )
+        south.sudo().write({"forecast_daily": 0.0, "demand_sigma_daily": 0.0})
+        self.Network._run_placement(companies=self.company)
+        rows = self.Placement.search(
+            [("company_id", "=", self.company.id), ("product_id", "=", product.id)]
+        )
+        # South sells nothing of it and resupplies no one: a line Central -> North.
+        self.assertEqual(rows.warehouse_id, self.central | self.north)
+        central = rows.filtered(lambda p: p.warehouse_id == self.central)
+        self.assertAlmostEqual(central.net_demand_mean, 8.0)
+
+    def test_scheduler_resupplies_regional_and_buys_central(self):
+        """Once approved, Odoo's own replenishment resupplies the regional warehouses
+        from the central one and buys for the central one."""
+        product = self.products[0].with_company(self.company)
+        vendor = self.env["res.partner"].create({"name": "Network Vendor"})
+        routes = self.env["stock.route"].search(
+            [("supplied_wh_id", "in", (self.north | self.south).ids)]
+        )
+        routes.sequence = 1
+        buy = self.env.ref("purchase_stock.route_warehouse0_buy")
+        product.write(
+            {
+                "route_ids": [(6, 0, (routes | buy).ids)],
+                "seller_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "partner_id": vendor.id,
+                            "delay": 10,
+                            "price": 10.0,
+                            "company_id": self.company.id,
+                        },
+                    )
+                ],
+            }
+        )
+        self.Network._run_placement(companies=self.company)
+        placements = self.Placement.search(
+            [("company_id", "=", self.company.id), ("product_id", "=", product.id)]
+        )
+        placements.proposal_id.with_user(self.manager).action_approve()
+        ops = placements.proposal_id.orderpoint_id
+        self.assertEqual(len(ops), 3)
+        Orderpoint = self.env["stock.warehouse.orderpoint"].with_company(self.company)
+        for wh in (self.north | self.south, self.central):
+            Orderpoint.browse(
+                ops.filtered(lambda o, wh=wh: o.warehouse_id in wh).ids
+            )._procure_orderpoint_confirm(company_id=self.company, raise_user_error=False)
+        moves = self.env["stock.move"].search([("product_id", "=", product.id)])
+        for wh in (self.north, self.south):
+            inbound = moves.filtered(
+                lambda m, wh=wh: (
+                    m.location_dest_id == wh.lot_stock_id and m.location_id.warehouse_id != wh
+                )
+            )
+            self.assertTrue(inbound, f"no transfer into {wh.code}")
+        lines = self.env["purchase.order.line"].search([("product_id", "=", product.id)])
+        self.assertTrue(lines)
+        self.assertEqual(lines.order_id.picking_type_id.warehouse_id, self.central)
