@@ -17,6 +17,7 @@
         "views/stock_network_pooling_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_segment_network_menus.xml",
+        "data/stock_planning_card_data.xml",
     ],
     "demo": [
         "demo/stock_segment_network_demo.xml",

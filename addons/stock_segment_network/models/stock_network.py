@@ -1,6 +1,7 @@
 import logging
 import math
 
+from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -58,6 +59,13 @@ class StockNetwork(models.Model):
     arc_count = fields.Integer(compute="_compute_counts")
     placement_count = fields.Integer(compute="_compute_counts", string="Placement Rows")
 
+    diagram = fields.Html(
+        compute="_compute_diagram",
+        sanitize=False,
+        help="The warehouses, suppliers on the left, and the resupply arcs with their "
+        "lead times in days.",
+    )
+
     _company_uniq = models.Constraint("unique(company_id)", "A company has one resupply network.")
 
     def _compute_counts(self):
@@ -71,6 +79,82 @@ class StockNetwork(models.Model):
             network.node_count = len(network.node_ids)
             network.arc_count = len(network.arc_ids)
             network.placement_count = counts.get(network.company_id, 0)
+
+    @api.depends("node_ids", "arc_ids", "arc_ids.lead_time_days")
+    def _compute_diagram(self):
+        for network in self:
+            network.diagram = network._svg()
+
+    def _svg(self):
+        """A plain SVG of the network: one column per level (suppliers first), a box
+        per warehouse, an arrow per arc labelled with its lead time."""
+        nodes = self.node_ids.filtered(lambda n: n.role != "alone")
+        if not nodes:
+            return False
+        level = {n.warehouse_id.id: 0 for n in nodes}
+        for _round in range(len(nodes)):  # longest path from a root; bounded on a cycle
+            changed = False
+            for arc in self.arc_ids:
+                new = level.get(arc.supplier_wh_id.id, 0) + 1
+                if new > level.get(arc.warehouse_id.id, 0) and new <= len(nodes):
+                    level[arc.warehouse_id.id] = new
+                    changed = True
+            if not changed:
+                break
+        columns = {}
+        for node in nodes:
+            columns.setdefault(level[node.warehouse_id.id], []).append(node)
+        box_w, box_h, gap_x, gap_y = 150, 36, 110, 24
+        pos = {}
+        for col, col_nodes in columns.items():
+            for row, node in enumerate(col_nodes):
+                pos[node.warehouse_id.id] = (
+                    10 + col * (box_w + gap_x),
+                    10 + row * (box_h + gap_y),
+                )
+        width = 20 + (max(columns) + 1) * (box_w + gap_x) - gap_x
+        height = 20 + max(len(c) for c in columns.values()) * (box_h + gap_y) - gap_y
+        parts = [
+            Markup(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" '
+                'font-family="sans-serif" font-size="12">'
+                '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+                'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+                '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>'
+            )
+            % (width, height)
+        ]
+        for arc in self.arc_ids:
+            x1, y1 = pos.get(arc.supplier_wh_id.id, (0, 0))
+            x2, y2 = pos.get(arc.warehouse_id.id, (0, 0))
+            x1, y1, x2, y2 = x1 + box_w, y1 + box_h / 2, x2, y2 + box_h / 2
+            parts.append(
+                Markup(
+                    '<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#555" '
+                    'marker-end="url(#arrow)"/><text x="%s" y="%s" text-anchor="middle" '
+                    'fill="#555">%s</text>'
+                )
+                % (
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    (x1 + x2) / 2,
+                    (y1 + y2) / 2 - 4,
+                    escape(self.env._("%s d", f"{arc.lead_time_days:g}")),
+                )
+            )
+        for node in nodes:
+            x, y = pos[node.warehouse_id.id]
+            parts.append(
+                Markup(
+                    '<rect x="%s" y="%s" width="%s" height="%s" rx="4" fill="#e9f2fb" '
+                    'stroke="#2c6fad"/><text x="%s" y="%s" text-anchor="middle">%s</text>'
+                )
+                % (x, y, box_w, box_h, x + box_w / 2, y + box_h / 2 + 4, escape(node.code or ""))
+            )
+        parts.append(Markup("</svg>"))
+        return Markup("").join(parts)
 
     # ------------------------------------------------------------------ reading
     @api.model

@@ -120,6 +120,8 @@ class TestNetwork(TransactionCase):
         node = network.node_ids.filtered(lambda n: n.warehouse_id == self.central)
         self.assertEqual(node.customer_count, 2)
         self.assertEqual(len(node.customer_arc_ids), 2)
+        self.assertIn("<svg", network.diagram)
+        self.assertIn("NOR", network.diagram)
         # Read again: the same arcs, not duplicated.
         self.assertEqual(len(self.network().arc_ids), 2)
 
@@ -372,3 +374,19 @@ class TestNetwork(TransactionCase):
         lines = self.env["purchase.order.line"].search([("product_id", "=", product.id)])
         self.assertTrue(lines)
         self.assertEqual(lines.order_id.picking_type_id.warehouse_id, self.central)
+
+    def test_overview_card(self):
+        card = self.env.ref("stock_segment_network.planning_card_network_placement")
+        Card = card.with_user(self.manager).with_company(self.company)
+        self.assertEqual(Card._card_network_placement()["count"], 0)
+        self.Network._run_placement(companies=self.company)
+        values = Card._card_network_placement()
+        self.assertEqual(values["count"], 2)
+        self.assertGreater(values["amount"], 0.0)
+        self.assertEqual(values["state"], "warning")
+        self.assertEqual(
+            Card._card_action_network_placement()["res_model"], "stock.network.placement"
+        )
+        self.central.resupply_wh_ids = [(6, 0, self.north.ids)]
+        self.Network._for_company(self.company)._sync()
+        self.assertEqual(Card._card_network_placement()["state"], "danger")
