@@ -8,8 +8,8 @@
     "license": "LGPL-3",
     "author": "Inventory Planning Project",
     "website": "https://github.com/invplan/invplan",
-    "depends": ["stock_segment_replenishment"],
-    "external_dependencies": {"python": ["invplan", "numpy", "pandas", "scipy"]},
+    "depends": ["stock_segment_replenishment", "stock_segment_kpi"],
+    "external_dependencies": {"python": ["invplan", "numpy", "pandas", "scipy", "xlsxwriter"]},
     "data": [
         "security/stock_segment_scenario_security.xml",
         "security/ir.model.access.csv",

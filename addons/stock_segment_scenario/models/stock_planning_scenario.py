@@ -2,6 +2,8 @@
 the engine (``invplan.scenario``) on the company's real demand with no write to live data,
 and rolled out to a pilot through the normal reorder-rule proposals."""
 
+import base64
+import io
 import logging
 import random
 import time
@@ -9,6 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -67,6 +70,11 @@ CHANGE_REASON = {
     "lead_time_pct": "lead_time",
     "demand_pct": "forecast",
 }
+REVIEW_MEASURES = [
+    ("fill_rate", "Quantity fill rate (%)"),
+    ("stock_value", "Average inventory value"),
+    ("stockout_rate", "Stockout rate (%)"),
+]
 CURVE_TARGETS = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
 
 
@@ -147,6 +155,16 @@ class StockPlanningScenario(models.Model):
     control_count = fields.Integer(compute="_compute_pilot_counts")
     proposal_count = fields.Integer(compute="_compute_pilot_counts")
     decided_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    date_pilot = fields.Date(
+        "Pilot Started On", readonly=True, help="KPI snapshots from this day on count as 'after'."
+    )
+    review_days = fields.Integer(
+        "Review Window (days)",
+        default=28,
+        help="Pilot review: days of KPI snapshots before the pilot started and after it.",
+    )
+    review_ids = fields.One2many("stock.planning.scenario.review", "scenario_id", "Pilot Review")
+    date_reviewed = fields.Datetime("Reviewed On", readonly=True)
     date_decided = fields.Datetime("Decided On", readonly=True, tracking=True)
 
     @api.constrains("history_days")
@@ -492,6 +510,7 @@ class StockPlanningScenario(models.Model):
         self.sudo().write(
             {
                 "state": "applied",
+                "date_pilot": fields.Date.context_today(self),
                 "decided_by_id": self.env.user.id,
                 "date_decided": fields.Datetime.now(),
             }
@@ -625,6 +644,215 @@ class StockPlanningScenario(models.Model):
         if proposals:
             proposals._schedule_approval_activities()
         return proposals.sudo(False)
+
+    def action_review_pilot(self):
+        """Pilot against control from the product x warehouse KPI snapshots of the days
+        around the pilot's start: a difference-in-differences per measure, each item
+        collapsed to its mean before and after (``invplan.scenario.diff_in_diff_units``)."""
+        self.ensure_one()
+        if not self.date_pilot or not self.pilot_line_ids:
+            raise UserError(self.env._("Apply the scenario to a pilot before reviewing it."))
+        start = self.date_pilot
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT pl.profile_id, pl.pilot_group = 'pilot', s.date_from >= %(start)s,
+                   CASE WHEN s.lines_total > 0 THEN s.qty_fill_rate END,
+                   s.avg_inventory_value, s.stockout_rate
+              FROM stock_planning_scenario_pilot pl
+              JOIN stock_kpi_snapshot s
+                ON s.product_id = pl.product_id AND s.warehouse_id = pl.warehouse_id
+             WHERE pl.scenario_id = %(scenario)s
+               AND s.company_id = %(company)s
+               AND s.level = 'product' AND s.period_type = 'day'
+               AND s.date_from >= %(date_from)s AND s.date_from < %(date_to)s
+            """,
+                start=start,
+                scenario=self.id,
+                company=self.company_id.id,
+                date_from=start - timedelta(days=self.review_days),
+                date_to=start + timedelta(days=self.review_days),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        frame = pd.DataFrame(
+            rows, columns=["unit", "pilot", "post", "fill_rate", "stock_value", "stockout_rate"]
+        )
+        lines = []
+        for measure, _label in REVIEW_MEASURES:
+            vals = {"scenario_id": self.id, "measure": measure, "known": False}
+            if len(frame):
+                y = pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype=float)
+                res = engine.diff_in_diff_units(
+                    y, frame["pilot"].to_numpy(), frame["post"].to_numpy(), frame["unit"]
+                )
+                known = bool(np.isfinite(res.estimate))
+                vals.update(
+                    known=known,
+                    se_known=bool(np.isfinite(res.std_error)),
+                    pilot_change=res.means.get("pilot_change", False),
+                    control_change=res.means.get("control_change", False),
+                    estimate=res.estimate if known else False,
+                    std_error=res.std_error if np.isfinite(res.std_error) else False,
+                    ci_low=res.ci_low if np.isfinite(res.ci_low) else False,
+                    ci_high=res.ci_high if np.isfinite(res.ci_high) else False,
+                )
+                for key in ("pilot_change", "control_change"):
+                    if vals[key] is not False and not np.isfinite(vals[key]):
+                        vals[key] = False
+            lines.append(vals)
+        self.sudo().review_ids.unlink()
+        self.env["stock.planning.scenario.review"].sudo().create(lines)
+        self.sudo().date_reviewed = fields.Datetime.now()
+        self.message_post(
+            body=self.env._(
+                "Pilot reviewed by %(user)s on %(rows)s KPI snapshots.",
+                user=self.env.user.name,
+                rows=len(rows),
+            )
+        )
+        return True
+
+    # ------------------------------------------------------------------ export
+    def action_export_xlsx(self):
+        """The side-by-side table and the exchange curves (a scatter chart per segment:
+        stock value against fill rate) as an XLSX attachment of the scenario."""
+        self.ensure_one()
+        if not self.result_ids:
+            raise UserError(self.env._("Evaluate the scenario before exporting it."))
+        data = self._build_workbook()
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"scenario_{self.id}.xlsx",
+                    "datas": base64.b64encode(data),
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                }
+            )
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def _build_workbook(self):
+        env = self.env
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(
+            buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
+        head = book.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+        )
+        title = book.add_format({"bold": True, "font_size": 14})
+        money = book.add_format({"num_format": "#,##0.00"})
+        pct = book.add_format({"num_format": "0.0"})
+        na = book.add_format({"font_color": "#808080", "align": "right"})
+        no_data = env._("no data")
+        sheet = book.add_worksheet(env._("Side by side"))
+        sheet.write_string(0, 0, self.name, title)
+        columns = [
+            (env._("Segment"), lambda r: r.segment_id.display_name or "", None),
+            (env._("Warehouse"), lambda r: r.warehouse_id.display_name or "", None),
+            (env._("Items"), lambda r: r.item_count, None),
+            (
+                env._("Current Fill Rate (%)"),
+                lambda r: r.current_fill_rate if r.service_known else None,
+                pct,
+            ),
+            (
+                env._("Scenario Fill Rate (%)"),
+                lambda r: r.scenario_fill_rate if r.service_known else None,
+                pct,
+            ),
+            (
+                env._("Current Cycle Service (%)"),
+                lambda r: r.current_cycle_service if r.service_known else None,
+                pct,
+            ),
+            (
+                env._("Scenario Cycle Service (%)"),
+                lambda r: r.scenario_cycle_service if r.service_known else None,
+                pct,
+            ),
+            (env._("Current Stock Value"), lambda r: r.current_stock_value, money),
+            (env._("Scenario Stock Value"), lambda r: r.scenario_stock_value, money),
+            (env._("Working Capital Change"), lambda r: r.stock_value_change, money),
+            (env._("Current Orders / Year"), lambda r: r.current_orders_per_year, pct),
+            (env._("Scenario Orders / Year"), lambda r: r.scenario_orders_per_year, pct),
+            (env._("Current Cost / Year"), lambda r: r.current_total_cost, money),
+            (env._("Scenario Cost / Year"), lambda r: r.scenario_total_cost, money),
+        ]
+        for c, (label, _get, _fmt) in enumerate(columns):
+            sheet.write_string(2, c, label, head)
+            sheet.set_column(c, c, 16)
+        for row, line in enumerate(self.result_ids, start=3):
+            for c, (_label, get, fmt) in enumerate(columns):
+                value = get(line)
+                if value is None:
+                    sheet.write_string(row, c, no_data, na)
+                elif isinstance(value, str):
+                    sheet.write_string(row, c, value)
+                else:
+                    sheet.write_number(row, c, value, fmt)
+        sheet.freeze_panes(3, 2)
+
+        curve = book.add_worksheet(env._("Exchange curve"))
+        curve.write_string(0, 0, env._("Stock value against fill rate as the target moves"), title)
+        heads = [
+            env._("Segment"),
+            env._("Service Target (%)"),
+            env._("Fill Rate (%)"),
+            env._("Stock Value"),
+            env._("Cost / Year"),
+            env._("Point"),
+        ]
+        for c, label in enumerate(heads):
+            curve.write_string(2, c, label, head)
+            curve.set_column(c, c, 16)
+        row = 3
+        chart = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        for segment in self.curve_ids.segment_id:
+            points = self.curve_ids.filtered(lambda p, s=segment: p.segment_id == s).sorted(
+                "target"
+            )
+            first = row
+            for point in points:
+                curve.write_string(row, 0, segment.display_name)
+                curve.write_number(row, 1, point.target, pct)
+                if point.service_known:
+                    curve.write_number(row, 2, point.fill_rate, pct)
+                else:
+                    curve.write_string(row, 2, no_data, na)
+                curve.write_number(row, 3, point.stock_value, money)
+                curve.write_number(row, 4, point.total_cost, money)
+                mark = []
+                if point.is_current:
+                    mark.append(env._("current"))
+                if point.is_scenario:
+                    mark.append(env._("scenario"))
+                curve.write_string(row, 5, ", ".join(mark))
+                row += 1
+            chart.add_series(
+                {
+                    "name": segment.display_name,
+                    "categories": [curve.name, first, 2, row - 1, 2],
+                    "values": [curve.name, first, 3, row - 1, 3],
+                }
+            )
+        chart.set_x_axis({"name": env._("Fill Rate (%)")})
+        chart.set_y_axis({"name": env._("Stock Value")})
+        chart.set_title({"name": env._("Exchange curves")})
+        curve.insert_chart(2, 7, chart, {"x_scale": 1.6, "y_scale": 1.6})
+        curve.freeze_panes(3, 1)
+        book.close()
+        return buffer.getvalue()
 
     def action_view_proposals(self):
         self.ensure_one()
@@ -831,3 +1059,35 @@ class StockPlanningScenarioPilot(models.Model):
     pilot_group = fields.Selection(PILOT_GROUPS, "Group", required=True, index=True)
     proposal_id = fields.Many2one("stock.replenishment.proposal", ondelete="set null")
     proposal_state = fields.Selection(related="proposal_id.state", string="Proposal Status")
+
+
+class StockPlanningScenarioReview(models.Model):
+    _name = "stock.planning.scenario.review"
+    _description = "Planning Scenario Pilot Review"
+    _order = "scenario_id, id"
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    measure = fields.Selection(REVIEW_MEASURES, required=True)
+    known = fields.Boolean(
+        "Estimated",
+        help="Technical: pilot and control both have KPI snapshots before and after.",
+    )
+    se_known = fields.Boolean(help="Technical: enough items on both sides for an uncertainty.")
+    pilot_change = fields.Float(
+        digits=(16, 2), help="Mean change of the pilot items, after - before."
+    )
+    control_change = fields.Float(
+        digits=(16, 2), help="Mean change of the control items, after - before."
+    )
+    estimate = fields.Float(
+        "Effect (DiD)",
+        digits=(16, 2),
+        help="Difference in differences: pilot change minus control change (Angrist & "
+        "Pischke, Mostly Harmless Econometrics, ch. 5).",
+    )
+    std_error = fields.Float("Std. Error", digits=(16, 2))
+    ci_low = fields.Float("95 % Low", digits=(16, 2))
+    ci_high = fields.Float("95 % High", digits=(16, 2))

@@ -1,6 +1,11 @@
 """What-if scenarios on the demo data: evaluation without a write to live data, results
 that move the right way, pilot roll-out through proposals, access rights, companies."""
 
+import base64
+import io
+import zipfile
+from datetime import timedelta
+
 from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
@@ -144,6 +149,27 @@ class TestScenarioEvaluation(ScenarioCommon):
         self.assertEqual(scenario.job_progress, 100)
         self.assertEqual(scenario.state, "evaluated")
 
+    def test_xlsx_export(self):
+        scenario = self._scenario(
+            [{"kind": "service_target", "value": 99.0, "segment_id": self.segment.id}]
+        )
+        with self.assertRaises(UserError):
+            scenario.action_export_xlsx()
+        scenario._evaluate()
+        action = scenario.with_user(self.user).action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", scenario._name), ("res_id", "=", scenario.id)]
+        )
+        self.assertEqual(len(attachment), 1)
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(attachment.datas))) as book:
+            workbook = book.read("xl/workbook.xml").decode()
+            self.assertIn("Side by side", workbook)
+            self.assertIn("Exchange curve", workbook)
+            self.assertTrue(any(n.startswith("xl/charts/chart") for n in book.namelist()))
+            strings = book.read("xl/sharedStrings.xml").decode()
+            self.assertIn(self.segment.display_name, strings)
+
     def test_scenario_without_change_is_refused(self):
         scenario = self._scenario([])
         with self.assertRaises(UserError):
@@ -238,6 +264,58 @@ class TestScenarioRollout(ScenarioCommon):
         control = self.scenario.pilot_line_ids.filtered(lambda line: line.pilot_group == "control")
         self.assertTrue(control.proposal_id)
         self.assertEqual(set(control.proposal_id.mapped("state")), {"pending"})
+
+    def test_pilot_review_from_kpi_snapshots(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        start = self.scenario.date_pilot
+        self.assertTrue(start)
+        Snapshot = self.env["stock.kpi.snapshot"].sudo()
+        lines = self.scenario.pilot_line_ids
+        extra = {}
+        vals = []
+        for i, line in enumerate(lines):
+            pilot = line.pilot_group == "pilot"
+            extra[line.id] = (10.0 if pilot else 0.0) + 2.0 + 0.5 * (i % 3)
+            for day in range(-4, 4):
+                post = day >= 0
+                value = 100.0 + 7 * i + (day % 2) + (extra[line.id] if post else 0.0)
+                vals.append(
+                    {
+                        "period_type": "day",
+                        "level": "product",
+                        "company_id": self.company.id,
+                        "product_id": line.product_id.id,
+                        "warehouse_id": line.warehouse_id.id,
+                        "date_from": start + timedelta(days=day),
+                        "date_to": start + timedelta(days=day),
+                        "avg_inventory_value": value,
+                        "qty_fill_rate": 90.0 + (5.0 if pilot and post else 0.0),
+                        "lines_total": 1,
+                        "stockout_rate": 0.0,
+                    }
+                )
+        Snapshot.create(vals)
+        self.scenario.with_user(self.user).action_review_pilot()
+        review = {r.measure: r for r in self.scenario.review_ids}
+        pilot = lines.filtered(lambda line: line.pilot_group == "pilot")
+        control = lines - pilot
+        expected = sum(extra[line.id] for line in pilot) / len(pilot) - sum(
+            extra[line.id] for line in control
+        ) / len(control)
+        self.assertTrue(review["stock_value"].known)
+        self.assertAlmostEqual(review["stock_value"].estimate, expected, places=6)
+        self.assertAlmostEqual(review["fill_rate"].estimate, 5.0, places=6)
+        self.assertAlmostEqual(review["stockout_rate"].estimate, 0.0, places=6)
+        if len(pilot) >= 2 and len(control) >= 2:
+            self.assertTrue(review["stock_value"].se_known)
+            self.assertLessEqual(review["stock_value"].ci_low, expected)
+            self.assertGreaterEqual(review["stock_value"].ci_high, expected)
+
+    def test_pilot_review_without_snapshots_is_no_data(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        self.scenario.action_review_pilot()
+        self.assertEqual(len(self.scenario.review_ids), 3)
+        self.assertFalse(any(self.scenario.review_ids.mapped("known")))
 
     def test_apply_needs_an_evaluated_scenario(self):
         draft = self._scenario([{"kind": "demand_pct", "value": 10}])
