@@ -263,7 +263,7 @@ class StockPlanningScenario(models.Model):
             targets = set(CURVE_TARGETS) | set(items["service_target"].round(4))
             targets |= {c.value for c in changes if c.kind == "service_target"}
             curve = engine.exchange_curve(items, demand, changes, targets=sorted(targets))
-        except (ValueError, MemoryError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, MemoryError) as exc:
             _logger.warning("Scenario %s: evaluation failed: %s", self.id, exc)
             self.sudo().write(
                 {"job_state": "failed", "job_progress": 100, "job_message": str(exc)[:250]}
