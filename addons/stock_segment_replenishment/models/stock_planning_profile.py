@@ -1517,7 +1517,8 @@ class StockPlanningProfile(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            SELECT profile_id, id, action, new_min_qty, new_max_qty, new_multiple_id
+            SELECT profile_id, id, action, new_min_qty, new_max_qty, new_multiple_id,
+                   COALESCE(keep_until_decided, FALSE)
               FROM stock_replenishment_proposal
              WHERE profile_id = ANY(%s) AND state = 'pending'
           ORDER BY id
@@ -1526,9 +1527,9 @@ class StockPlanningProfile(models.Model):
             )
         )
         out = {}
-        for pid, prop_id, action, mn, mx, mult in self.env.cr.fetchall():
+        for pid, prop_id, action, mn, mx, mult, kept in self.env.cr.fetchall():
             out.setdefault(pid, []).append(
-                {"id": prop_id, "action": action, "min": mn, "max": mx, "uom": mult}
+                {"id": prop_id, "action": action, "min": mn, "max": mx, "uom": mult, "kept": kept}
             )
         return out
 
@@ -2281,6 +2282,8 @@ class StockPlanningProfile(models.Model):
                 and (op["uom"] or None) == (target_vals["uom"] or None)
             )
             waiting = pending.get(pid, [])
+            if any(p["kept"] for p in waiting):
+                continue  # a pilot's proposal waits for its decision: the job keeps off
             if same:
                 supersede += [p["id"] for p in waiting]
                 continue

@@ -54,6 +54,7 @@ PROTECTED_FIELDS = frozenset(
         "unit_cost",
         "stock_value_change",
         "abs_value_change",
+        "keep_until_decided",
     }
 )
 # What a buyer proposes; editing them makes the editor the proposer.
@@ -131,6 +132,12 @@ class StockReplenishmentProposal(models.Model):
     )
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
     within_tolerance = fields.Boolean(readonly=True)
+    keep_until_decided = fields.Boolean(
+        readonly=True,
+        help="A proposal a manager's decision stands behind (a scenario's pilot): the "
+        "nightly run neither supersedes it nor proposes over it; it waits for approval "
+        "or rejection like any other.",
+    )
     proposed_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     approved_by_id = fields.Many2one("res.users", "Decided By", readonly=True)
     date_proposed = fields.Datetime(default=fields.Datetime.now, readonly=True)

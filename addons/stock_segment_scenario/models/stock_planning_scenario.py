@@ -637,10 +637,23 @@ class StockPlanningScenario(models.Model):
                     "reason_detail": self.env._("Scenario %s", self.name),
                     "state": "pending",
                     "within_tolerance": False,
+                    "keep_until_decided": True,
                     "proposed_by_id": self.env.user.id,
                 }
             )
-        proposals = self.env["stock.replenishment.proposal"].sudo().create(vals_list)
+        Proposal = self.env["stock.replenishment.proposal"].sudo()
+        # The pilot's proposal replaces what the nightly run proposed for the same plans:
+        # two pending changes of one rule would leave the approver to guess.
+        replaced = Proposal.search(
+            [
+                ("profile_id", "in", [v["profile_id"] for v in vals_list]),
+                ("state", "=", "pending"),
+            ]
+        )
+        if replaced:
+            replaced.write({"state": "superseded", "date_decided": fields.Datetime.now()})
+            replaced._close_activities()
+        proposals = Proposal.create(vals_list)
         if proposals:
             proposals._schedule_approval_activities()
         return proposals.sudo(False)

@@ -237,6 +237,26 @@ class TestScenarioRollout(ScenarioCommon):
             self.assertEqual(one.state, "approved")
             self.assertEqual(one.orderpoint_id.product_min_qty, one.new_min_qty)
 
+    def test_nightly_run_keeps_off_the_pilot_proposals(self):
+        """The replenishment job of the next night neither supersedes a pilot's pending
+        proposals nor proposes over them: the pilot waits for its decision."""
+        Proposal = self.env["stock.replenishment.proposal"]
+        before = Proposal.search([])
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        pilot_proposals = Proposal.search([]) - before
+        self.assertTrue(pilot_proposals)
+        self.assertTrue(all(pilot_proposals.mapped("keep_until_decided")))
+        self.env["stock.planning.profile"]._cron_replenishment()
+        self.assertEqual(set(pilot_proposals.mapped("state")), {"pending"})
+        others = Proposal.search(
+            [
+                ("profile_id", "in", pilot_proposals.profile_id.ids),
+                ("state", "=", "pending"),
+                ("id", "not in", pilot_proposals.ids),
+            ]
+        )
+        self.assertFalse(others, "no job proposal over a pilot's")
+
     def test_pilot_by_segment_has_no_other_segment(self):
         self.scenario.pilot_mode = "segment"
         self.scenario.pilot_segment_id = self.segment
