@@ -15,6 +15,7 @@
         "views/stock_network_views.xml",
         "views/stock_network_placement_views.xml",
         "views/stock_network_pooling_views.xml",
+        "views/stock_network_distribution_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_segment_network_menus.xml",
         "data/stock_planning_card_data.xml",

@@ -1,5 +1,6 @@
 from . import (
     stock_network,
+    stock_network_distribution,
     stock_network_placement,
     stock_network_pooling,
     stock_planning_card,

@@ -109,7 +109,7 @@ class StockNetworkPlacement(models.Model):
             SELECT p.id, p.product_id, p.warehouse_id, p.segment_id,
                    p.forecast_daily, p.demand_sigma_daily, p.lead_time_days,
                    p.reorder_point_qty, p.max_qty, p.unit_cost_used,
-                   s.service_level_target, s.holding_cost_rate
+                   s.service_level_target, s.holding_cost_rate, s.network_push
               FROM stock_planning_profile p
               JOIN stock_segment s ON s.id = p.segment_id
              WHERE p.company_id = %s AND p.active AND s.network_placement
@@ -244,9 +244,12 @@ class StockNetworkPlacement(models.Model):
         placements = self.sudo().create(vals)
         stats["placed"] = len(placements)
         plans = rows.set_index("id")
-        stats["proposals"] = placements._propose(plans)
         suppliers = {a.warehouse_id.id: a.supplier_wh_id for a in network.arc_ids}
+        stats["proposals"] = placements._propose(plans, suppliers)
         stats["exceptions"] = placements._sync_network_exceptions(plans, suppliers)
+        stats["transfers"] = self.env["stock.network.distribution"]._plan_push(
+            company, groups, rows, placements, wh_of
+        )
         return stats
 
     def _sync_network_exceptions(self, plans, suppliers):
@@ -275,7 +278,9 @@ class StockNetworkPlacement(models.Model):
             supplier = suppliers.get(placement.warehouse_id.id)
             op = placement.profile_id.orderpoint_id
             current_min = op.product_min_qty if op and op.active else 0.0
-            if supplier and current_min < placement.base_stock - 1.0:
+            # A pushed warehouse has no rule: the distribution plan resupplies it.
+            pushed = bool(plan.network_push)
+            if supplier and not pushed and current_min < placement.base_stock - 1.0:
                 found[(placement.profile_id.id, "network_inconsistent")] = dict(
                     base,
                     severity="high",
@@ -325,7 +330,7 @@ class StockNetworkPlacement(models.Model):
                 return kept
             kept = [a for a in kept if a[1] not in drop]
 
-    def _propose(self, plans):
+    def _propose(self, plans, suppliers=None):
         """A pending proposal per node whose placed min / max differ from its reorder
         rule: min = base stock (rounded up), max = min + the plan's order quantity.
         Pending proposals of the same plans are superseded."""
@@ -354,7 +359,20 @@ class StockNetworkPlacement(models.Model):
             op = profile.orderpoint_id
             old_min = op.product_min_qty if op else 0.0
             old_max = op.product_max_qty if op else 0.0
-            if op and op.active and abs(old_min - new_min) < 0.01 and abs(old_max - new_max) < 0.01:
+            push = bool(plan.network_push) and placement.warehouse_id.id in (suppliers or {})
+            if push:
+                # A pushed warehouse is resupplied by the distribution plan: its rule
+                # is proposed for archiving, never created.
+                if not op or not op.active:
+                    continue
+                new_min = new_max = 0.0
+            if (
+                op
+                and op.active
+                and not push
+                and abs(old_min - new_min) < 0.01
+                and abs(old_max - new_max) < 0.01
+            ):
                 continue
             unit_cost = float(plan.cost or 0.0)
             change = unit_cost * (new_min + new_max - old_min - old_max) / 2.0
@@ -363,7 +381,7 @@ class StockNetworkPlacement(models.Model):
                     "profile_id": profile.id,
                     "segment_id": profile.segment_id.id,
                     "orderpoint_id": op.id,
-                    "action": "update" if op else "create",
+                    "action": "archive" if push else ("update" if op else "create"),
                     "old_min_qty": old_min,
                     "new_min_qty": new_min,
                     "old_max_qty": old_max,

@@ -12,3 +12,10 @@ class StockSegment(models.Model):
         "alone. The placement proposes the reorder rules' min / max through the usual "
         "approval.",
     )
+    network_push = fields.Boolean(
+        "Push to Resupplied Warehouses (DRP)",
+        default=False,
+        help="Plan the warehouses resupplied from another by distribution requirements "
+        "(time-phased transfers proposed for approval) instead of their reorder rules, "
+        "which are proposed for archiving. Needs the network placement.",
+    )

@@ -2,6 +2,8 @@
 network (a cycle), placement proposals through the approval flow, access rights and
 multi-company."""
 
+from datetime import timedelta
+
 from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
@@ -390,3 +392,73 @@ class TestNetwork(TransactionCase):
         self.central.resupply_wh_ids = [(6, 0, self.north.ids)]
         self.Network._for_company(self.company)._sync()
         self.assertEqual(Card._card_network_placement()["state"], "danger")
+
+    def test_push_segment_distribution(self):
+        """A push segment: time-phased transfers to the regional warehouses, approved
+        into Odoo's resupply route; their reorder rules proposed for archiving."""
+        self.segment.network_push = True
+        product = self.products[0]
+        north_op = self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": product.id,
+                "warehouse_id": self.north.id,
+                "location_id": self.north.lot_stock_id.id,
+                "company_id": self.company.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 10.0,
+            }
+        )
+        stats = self.Network._run_placement(companies=self.company)[self.company.id]
+        Distribution = self.env["stock.network.distribution"]
+        transfers = Distribution.search([("company_id", "=", self.company.id)])
+        self.assertEqual(stats["transfers"], len(transfers))
+        self.assertTrue(transfers)
+        self.assertEqual(transfers.supplier_wh_id, self.central)
+        self.assertEqual(transfers.warehouse_id, self.north | self.south)
+        self.assertEqual(set(transfers.mapped("state")), {"pending"})
+        # No stock anywhere: the first transfer to North covers the safety stock and
+        # the demand until the next day's arrival.
+        first = transfers.filtered(
+            lambda d: d.product_id == product and d.warehouse_id == self.north
+        )
+        self.assertEqual(
+            min(first.mapped("date_arrival")) - min(first.mapped("date_release")), timedelta(days=2)
+        )
+        # The pushed warehouses' rules: archived through a proposal, none created.
+        archive = self.Proposal.search([("orderpoint_id", "=", north_op.id)])
+        self.assertEqual(archive.action, "archive")
+        placements = self.Placement.search([("company_id", "=", self.company.id)])
+        regional = placements.filtered(lambda p: p.warehouse_id != self.central)
+        self.assertEqual(regional.proposal_id, archive)
+        inconsistent = self.env["stock.planning.exception"].search(
+            [("exception_type", "=", "network_inconsistent"), ("company_id", "=", self.company.id)]
+        )
+        self.assertFalse(inconsistent.filtered(lambda e: e.product_id != self.off_product))
+        with self.assertRaises(AccessError):
+            transfers.with_user(self.user).action_approve()
+        todays = transfers.filtered(
+            lambda d: d.date_release == min(transfers.mapped("date_release"))
+        )
+        todays.with_user(self.manager).action_approve()
+        self.assertEqual(set(todays.mapped("state")), {"approved"})
+        moves = self.env["stock.move"].search(
+            [
+                ("product_id", "in", todays.product_id.ids),
+                ("location_dest_id", "=", self.north.lot_stock_id.id),
+            ]
+        )
+        self.assertTrue(moves)
+        # Planned again: the transfers underway count as receipts, the approved ones stay.
+        to_north = transfers.filtered(lambda d: d.warehouse_id == self.north)
+        before = sum(to_north.mapped("quantity"))
+        approved = sum(todays.filtered(lambda d: d.warehouse_id == self.north).mapped("quantity"))
+        self.Network._run_placement(companies=self.company)
+        self.assertEqual(set(todays.exists().mapped("state")), {"approved"})
+        pending = Distribution.search(
+            [
+                ("company_id", "=", self.company.id),
+                ("warehouse_id", "=", self.north.id),
+                ("state", "=", "pending"),
+            ]
+        )
+        self.assertAlmostEqual(sum(pending.mapped("quantity")), before - approved, delta=2.0)
