@@ -23,6 +23,11 @@
     "demo": [
         "demo/stock_segment_network_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stock_segment_network/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,1 +1,1 @@
-from . import test_network
+from . import test_network, test_tour
