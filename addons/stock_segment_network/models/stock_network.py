@@ -337,6 +337,14 @@ class StockNetwork(models.Model):
         for company in companies:
             network = self._for_company(company)._sync()
             if network.state != "valid":
+                # No placement on a network that cannot be planned: the replenishment
+                # plans each warehouse alone again.
+                domain = [("company_id", "=", company.id)]
+                self.env["stock.network.placement"].sudo().search(domain).unlink()
+                self.env["stock.network.pooling"].sudo().search(domain).unlink()
+                self.env["stock.network.distribution"].sudo().search(
+                    [*domain, ("state", "=", "pending")]
+                ).unlink()
                 stats[company.id] = {"proposals": 0, "placed": 0, "network": network.state}
                 if network.state == "invalid":
                     _logger.warning(

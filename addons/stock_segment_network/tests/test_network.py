@@ -128,6 +128,8 @@ class TestNetwork(TransactionCase):
         self.assertEqual(len(self.network().arc_ids), 2)
 
     def test_cycle_is_a_clear_error(self):
+        self.Network._run_placement(companies=self.company)
+        self.assertTrue(self.Placement.search([("company_id", "=", self.company.id)]))
         self.central.resupply_wh_ids = [(6, 0, self.north.ids)]
         network = self.network()
         self.assertEqual(network.state, "invalid")
