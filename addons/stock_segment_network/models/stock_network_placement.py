@@ -336,18 +336,8 @@ class StockNetworkPlacement(models.Model):
         Pending proposals of the same plans are superseded."""
         if not self:
             return 0
-        Proposal = (
-            self.env["stock.replenishment.proposal"]
-            .sudo()
-            .with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
-            )
-        )
+        Proposal = self.env["stock.replenishment.proposal"]
         profiles = self.profile_id
-        old = Proposal.search([("profile_id", "in", profiles.ids), ("state", "=", "pending")])
-        if old:
-            old.write({"state": "superseded", "date_decided": fields.Datetime.now()})
-            old._close_activities()
         job_user = self.env.ref("base.user_root").id
         creates, targets = [], []
         for placement in self:
@@ -374,26 +364,16 @@ class StockNetworkPlacement(models.Model):
                 and abs(old_max - new_max) < 0.01
             ):
                 continue
-            unit_cost = float(plan.cost or 0.0)
-            change = unit_cost * (new_min + new_max - old_min - old_max) / 2.0
+            values = Proposal._rule_change_values(
+                profile,
+                new_min,
+                new_max,
+                float(plan.cost or 0.0),
+                action="archive" if push else None,
+            )
             creates.append(
                 {
-                    "profile_id": profile.id,
-                    "segment_id": profile.segment_id.id,
-                    "orderpoint_id": op.id,
-                    "action": "archive" if push else ("update" if op else "create"),
-                    "old_min_qty": old_min,
-                    "new_min_qty": new_min,
-                    "old_max_qty": old_max,
-                    "new_max_qty": new_max,
-                    "old_multiple_id": op.replenishment_uom_id.id,
-                    "new_multiple_id": op.replenishment_uom_id.id,
-                    "new_trigger": op.trigger or "auto",
-                    "min_change_pct": _pct(old_min, new_min),
-                    "max_change_pct": _pct(old_max, new_max),
-                    "unit_cost": unit_cost,
-                    "stock_value_change": change,
-                    "abs_value_change": abs(change),
+                    **values,
                     "reason": "network",
                     "reason_detail": self.env._(
                         "Network placement: service time in %(si)s, out %(so)s days; safety "
@@ -403,16 +383,13 @@ class StockNetworkPlacement(models.Model):
                         ss=placement.safety_stock,
                         ind=placement.independent_safety_stock,
                     ),
-                    "state": "pending",
-                    "within_tolerance": False,
                     "proposed_by_id": job_user,
                 }
             )
             targets.append(placement)
-        if not creates:
+        proposals = Proposal._propose_in_place_of_pending(creates, profiles=profiles)
+        if not proposals:
             return 0
-        proposals = Proposal.create(creates)
-        proposals._schedule_approval_activities()
         # One UPDATE for the links, not one per placement at the next flush.
         self.env.flush_all()
         self.env.cr.execute(
@@ -427,8 +404,3 @@ class StockNetworkPlacement(models.Model):
         )
         self.invalidate_recordset(["proposal_id"])
         return len(proposals)
-
-
-def _pct(old, new):
-    """Change in percent of the old value; 0 from zero (emptied on create: "from zero")."""
-    return abs(new - old) / abs(old) * 100.0 if old else 0.0

@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from invplan.costopt import rq_service_normal
+from invplan.kpi_report import working_capital_effect
 from invplan.leadtime import lead_time_stats
 from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
@@ -2388,9 +2389,11 @@ class StockPlanningProfile(models.Model):
         old_min = op["min"] if op else 0.0
         old_max = op["max"] if op else 0.0
         cost = values["unit_cost_used"] or 0.0
-        change = cost * (target["min"] + target["max"] - old_min - old_max) / 2.0
-        if target["action"] == "archive":
-            change = -cost * (old_min + old_max) / 2.0
+        # An archived rule holds nothing: its new min and max count as 0.
+        new_min, new_max = (
+            (0.0, 0.0) if target["action"] == "archive" else (target["min"], target["max"])
+        )
+        change = float(working_capital_effect(old_min, old_max, new_min, new_max, cost)[0])
         pct_min = _pct(old_min, target["min"])
         pct_max = _pct(old_max, target["max"])
         tolerance = r["auto_apply_tolerance"] if r["auto_apply_tolerance"] is not None else 0.0

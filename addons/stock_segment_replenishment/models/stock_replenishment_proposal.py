@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from invplan.kpi_report import working_capital_effect
+
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "stock_segment.group_planning_manager"
@@ -567,6 +569,63 @@ class StockReplenishmentProposal(models.Model):
             lambda u: u.active and not u._is_superuser() and u.share is False
         )
         return candidates.sorted("id")[:1]
+
+    @api.model
+    def _rule_change_values(self, profile, new_min, new_max, unit_cost, action=None):
+        """The figures a proposal stores for changing ``profile``'s reorder rule to
+        ``new_min`` / ``new_max``: old and new values, the changes in percent (none from
+        zero) and the change of stock value at ``unit_cost``
+        (:func:`invplan.kpi_report.working_capital_effect`). For the addons that propose
+        a rule outside the nightly job (network placement, scenario pilots)."""
+        op = profile.orderpoint_id
+        old_min = op.product_min_qty if op else 0.0
+        old_max = op.product_max_qty if op else 0.0
+        change = float(working_capital_effect(old_min, old_max, new_min, new_max, unit_cost)[0])
+
+        def pct(old, new):
+            return abs(new - old) / abs(old) * 100.0 if old else 0.0
+
+        return {
+            "profile_id": profile.id,
+            "segment_id": profile.segment_id.id,
+            "orderpoint_id": op.id,
+            "action": action or ("update" if op else "create"),
+            "old_min_qty": old_min,
+            "new_min_qty": new_min,
+            "old_max_qty": old_max,
+            "new_max_qty": new_max,
+            "old_multiple_id": op.replenishment_uom_id.id,
+            "new_multiple_id": op.replenishment_uom_id.id,
+            "new_trigger": op.trigger or "auto",
+            "min_change_pct": pct(old_min, new_min),
+            "max_change_pct": pct(old_max, new_max),
+            "unit_cost": unit_cost,
+            "stock_value_change": change,
+            "abs_value_change": abs(change),
+            "state": "pending",
+            "within_tolerance": False,
+        }
+
+    @api.model
+    def _propose_in_place_of_pending(self, vals_list, profiles=None):
+        """Create pending proposals made outside the nightly job (``vals_list``), in place
+        of what waits for approval on the same plans (or on ``profiles``): two pending
+        changes of one rule would leave the approver to guess. Returns the proposals,
+        each with its approval activity."""
+        Proposal = self.sudo().with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        if profiles is None:
+            profile_ids = [v["profile_id"] for v in vals_list]
+        else:
+            profile_ids = profiles.ids
+        replaced = Proposal.search([("profile_id", "in", profile_ids), ("state", "=", "pending")])
+        if replaced:
+            replaced.write({"state": "superseded", "date_decided": fields.Datetime.now()})
+            replaced._close_activities()
+        proposals = Proposal.create(vals_list) if vals_list else Proposal
+        proposals._schedule_approval_activities()
+        return proposals
 
     def _schedule_approval_activities(self):
         """One to-do activity per pending proposal for the approver (not the proposer)."""

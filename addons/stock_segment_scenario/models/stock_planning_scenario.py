@@ -604,58 +604,25 @@ class StockPlanningScenario(models.Model):
         profiles = self.env["stock.planning.profile"].browse(keys)
         reasons = {CHANGE_REASON.get(line.kind) for line in self.change_ids} - {None}
         reason = reasons.pop() if len(reasons) == 1 else "recompute"
+        Proposal = self.env["stock.replenishment.proposal"]
         vals_list = []
         for i, profile in enumerate(profiles):
             if params.at[i, "status"] != "ok":
                 continue
-            op = profile.orderpoint_id
             new_min = float(np.ceil(max(params.at[i, "min"], 0.0)))
             new_max = float(np.ceil(max(params.at[i, "max"], new_min)))
-            old_min = op.product_min_qty if op else 0.0
-            old_max = op.product_max_qty if op else 0.0
-            cost = float(items.at[i, "unit_cost"])
-            change = cost * (new_min + new_max - old_min - old_max) / 2.0
             vals_list.append(
                 {
-                    "profile_id": profile.id,
-                    "segment_id": profile.segment_id.id,
-                    "orderpoint_id": op.id,
-                    "action": "update" if op else "create",
-                    "old_min_qty": old_min,
-                    "new_min_qty": new_min,
-                    "old_max_qty": old_max,
-                    "new_max_qty": new_max,
-                    "old_multiple_id": op.replenishment_uom_id.id,
-                    "new_multiple_id": op.replenishment_uom_id.id,
-                    "new_trigger": op.trigger or "auto",
-                    "min_change_pct": _pct(old_min, new_min),
-                    "max_change_pct": _pct(old_max, new_max),
-                    "unit_cost": cost,
-                    "stock_value_change": change,
-                    "abs_value_change": abs(change),
+                    **Proposal._rule_change_values(
+                        profile, new_min, new_max, float(items.at[i, "unit_cost"])
+                    ),
                     "reason": reason,
                     "reason_detail": self.env._("Scenario %s", self.name),
-                    "state": "pending",
-                    "within_tolerance": False,
                     "keep_until_decided": True,
                     "proposed_by_id": self.env.user.id,
                 }
             )
-        Proposal = self.env["stock.replenishment.proposal"].sudo()
-        # The pilot's proposal replaces what the nightly run proposed for the same plans:
-        # two pending changes of one rule would leave the approver to guess.
-        replaced = Proposal.search(
-            [
-                ("profile_id", "in", [v["profile_id"] for v in vals_list]),
-                ("state", "=", "pending"),
-            ]
-        )
-        if replaced:
-            replaced.write({"state": "superseded", "date_decided": fields.Datetime.now()})
-            replaced._close_activities()
-        proposals = Proposal.create(vals_list)
-        if proposals:
-            proposals._schedule_approval_activities()
+        proposals = Proposal._propose_in_place_of_pending(vals_list)
         return proposals.sudo(False)
 
     def action_review_pilot(self):
@@ -902,15 +869,6 @@ class StockPlanningScenario(models.Model):
         )
         action["domain"] = [("scenario_id", "=", self.id)]
         return action
-
-
-def _pct(old, new):
-    if abs(new - old) < 1e-9:
-        return 0.0
-    if not old:
-        # From zero: no percentage (the proposal clears it to "from zero").
-        return 0.0
-    return abs(new - old) / abs(old) * 100.0
 
 
 class StockPlanningScenarioChange(models.Model):
