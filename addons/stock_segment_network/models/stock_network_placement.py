@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 from odoo import api, fields, models
 from odoo.tools import SQL
-from scipy.stats import norm
 
 from invplan.network import Network, gsm_cost, gsm_place
+from invplan.policy import safety_factor_cycle
 
 from .stock_planning_exception import NETWORK_EXCEPTION_TYPES
 
@@ -159,7 +159,7 @@ class StockNetworkPlacement(models.Model):
         rows["h"] = cost.fillna(0.0) * rate / 100.0 / 365.0
         rows["cost"] = cost.fillna(0.0)
         target = rows.service_level_target.fillna(95.0).clip(50.0, 99.99) / 100.0
-        rows["z"] = norm.ppf(target)
+        rows["z"] = safety_factor_cycle(target.to_numpy())
         rows["lead"] = np.ceil(rows.lead_time_days.fillna(0.0).clip(lower=0.0))
         stats["pooling"] = self.env["stock.network.pooling"]._pool_company(company, rows, code)
         # Group products by the sub-network they span: one engine call per group.
