@@ -12,7 +12,8 @@ one). ``ODOO_ADDONS_PATH`` adds addon folders (default: the tree's ``addons`` fo
 PostgreSQL comes from the standard ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``
 variables (default 127.0.0.1:5432, user ``odoo``: Odoo refuses ``postgres``).
 ``TIER2_ADDONS`` (comma-separated) restricts the run to some addons; ``TIER2_LOG`` names the
-log file (default ``.tier2.log``).
+log file (default ``.tier2.log``). An addon whose dependencies are not in the addons path
+(an optional bridge to a community addon that is not installed) is skipped with one line.
 ``ODOO_TEMPLATE_DB``, when set, names a prepared database (stock, purchase, sale, mrp
 installed with demo data) that is copied instead of building one from scratch.
 
@@ -21,6 +22,7 @@ Prints ``tier2: N passed, N failed`` and exits non-zero on any failure or error.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -71,6 +73,45 @@ def our_addons() -> list[str]:
     return found
 
 
+def depends(manifest: Path) -> list[str]:
+    try:
+        return list(ast.literal_eval(manifest.read_text()).get("depends", []))
+    except (OSError, SyntaxError, ValueError, AttributeError):
+        return []
+
+
+def missing_dependencies(addon: str, paths: list[str]) -> list[str]:
+    """The dependencies of ``addon``, direct or through other addons found, that no
+    folder of ``paths`` holds."""
+    missing, seen, todo = [], set(), [addon]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        manifest = next(
+            (Path(p) / name / "__manifest__.py" for p in paths if (Path(p) / name).is_dir()),
+            None,
+        )
+        if manifest is None or not manifest.is_file():
+            missing.append(name)
+            continue
+        todo += depends(manifest)
+    return sorted(missing)
+
+
+def namespace_addons(python: str, env: dict[str, str]) -> list[str]:
+    """The folders of the ``odoo.addons`` namespace seen by ``python``, where addons
+    installed from packages land."""
+    probe = subprocess.run(
+        [python, "-c", "import odoo.addons as a; print('\\n'.join(a.__path__))"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return probe.stdout.splitlines() if probe.returncode == 0 else []
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,6 +147,18 @@ def main() -> int:
         paths += [
             str(p) for p in (Path(tree) / "addons", Path(tree) / "odoo" / "addons") if p.is_dir()
         ]
+    kept = []
+    # Odoo also finds the addons installed as packages (``odoo.addons`` is a namespace).
+    found_in = paths + namespace_addons(python, env)
+    for addon in addons:
+        missing = missing_dependencies(addon, found_in)
+        if missing:
+            print(f"tier 2: {addon} skipped: {', '.join(missing)} not in the addons path")
+        else:
+            kept.append(addon)
+    addons = kept
+    if not addons:
+        return skip("no addon has its dependencies in the addons path")
     db = f"invplan_t2_{os.getpid()}"
     template = os.environ.get("ODOO_TEMPLATE_DB")
     print(f"tier 2: Odoo from {how}; database {db}; addons {', '.join(addons)}")

@@ -502,20 +502,33 @@ class StockPlanningProfile(models.Model):
         """The batches of a planning run's step: stored once (the first worker's ids,
         or those of the run that stopped), then claimed one by one until none is left.
         A batch is marked done in the transaction of its own work, so a batch is done
-        exactly when its results are saved."""
+        exactly when its results are saved.
+
+        Where another executor runs the stored batches (the job queue, through its
+        bridge addon), the run's worker hands them over and waits for them, then
+        claims only those the executor gave up. A queued job of one batch
+        (``planning_run_batch_id``) takes its own batch first, then any still waiting,
+        and skips the other calls of the step's job."""
         from .stock_planning_run import _BatchCalls
 
         Batch = self.env["stock.planning.run.batch"].sudo()
-        call_no = _BatchCalls.next(self.env.cr.dbname, step_id, job)
+        only = self.env.context.get("planning_run_batch_id")
+        call_no = _BatchCalls.next(self.env.cr.dbname, step_id, job, only)
+        if only and not Batch._is_of_call(only, job, call_no):
+            return []
+        dispatched = False
         # A helping worker only takes batches the run's worker stored: two workers
         # storing at once would conflict.
         if not self.env.context.get("planning_run_joining"):
             Batch._store(step_id, job, call_no, batches)
+            dispatched = Batch._dispatch(step_id, job, call_no, may_commit)
             if may_commit:
                 self.env["ir.cron"]._commit_progress()
+            if dispatched:
+                Batch._wait_for_call(step_id, job, call_no, may_commit)
         failed = []
         while True:
-            claimed = Batch._claim(step_id, job, call_no, fresh=may_commit)
+            claimed = Batch._claim(step_id, job, call_no, fresh=may_commit, prefer=only)
             if claimed is None:
                 break
             batch_id, ids = claimed
@@ -525,11 +538,13 @@ class StockPlanningProfile(models.Model):
                     self.env["ir.cron"]._commit_progress()
                 lost = self._run_one_batch(job, ids, run, on_failure, may_commit, logger)
                 failed += lost
-                Batch._finish(batch_id, len(lost))
+                Batch._finish(batch_id, len(lost), lost)
                 if may_commit:
                     self.env["ir.cron"]._commit_progress(len(ids))
             finally:
                 Batch._release(batch_id)
+        if dispatched:
+            return Batch._failed_ids(step_id, job, call_no)
         return failed
 
     @api.model

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 from datetime import datetime, timedelta
 from datetime import time as day_start
@@ -262,6 +263,8 @@ class StockPlanningRun(models.Model):
             # A run nobody executes any more (its worker stopped) is resumed here.
             if run._execute():
                 continue
+            if self.env["stock.planning.run.batch"]._dispatching():
+                continue  # another executor (the job queue) runs the stored batches
             shared = {s["code"] for s in self._planning_steps() if s.get("shared", True)}
             for step in run.step_ids.filtered(lambda s: s.state == "running"):
                 # Only where batches wait: joining runs the step's company-wide
@@ -369,7 +372,9 @@ class StockPlanningRunStep(models.Model):
         if definition is None:
             self.note = self.env._("The step no longer exists (its addon was uninstalled).")
             return None
-        _BatchCalls.reset(self.env.cr.dbname, self.id)
+        _BatchCalls.reset(
+            self.env.cr.dbname, self.id, self.env.context.get("planning_run_batch_id")
+        )
         try:
             result = definition["run"](company, self.run_id.run_date)
         except Exception as error:  # noqa: BLE001  (a step must not stop the run)
@@ -456,20 +461,22 @@ def _written(result):
 
 class _BatchCalls:
     """How many times the batch loop was called per job within one step execution of
-    this process: the key of a call's stored batches is (step, job, call number), the
+    this thread: the key of a call's stored batches is (step, job, call number), the
     same in every worker and on resume, since a step's job calls the loop in the same
-    order each time."""
+    order each time. Counted per thread (cron and job-queue threads of one process run
+    steps side by side) and per batch a queued job runs (``only``)."""
 
     _counts: dict = {}
 
     @classmethod
-    def reset(cls, dbname, step_id):
-        for key in [k for k in cls._counts if k[:2] == (dbname, step_id)]:
+    def reset(cls, dbname, step_id, only=None):
+        mine = (dbname, step_id, threading.get_ident(), only)
+        for key in [k for k in cls._counts if k[:4] == mine]:
             del cls._counts[key]
 
     @classmethod
-    def next(cls, dbname, step_id, job):
-        key = (dbname, step_id, job)
+    def next(cls, dbname, step_id, job, only=None):
+        key = (dbname, step_id, threading.get_ident(), only, job)
         cls._counts[key] = cls._counts.get(key, -1) + 1
         return cls._counts[key]
 
@@ -492,6 +499,7 @@ class StockPlanningRunBatch(models.Model):
     state = fields.Selection(BATCH_STATES, required=True, default="todo")
     worker = fields.Char()
     failed = fields.Integer()
+    failed_ids = fields.Json(help="The ids that failed, each recorded as an exception.")
     date_done = fields.Datetime()
 
     _batch_uniq = models.Constraint(
@@ -540,9 +548,10 @@ class StockPlanningRunBatch(models.Model):
         )
 
     @api.model
-    def _claim(self, step_id, job, call_no, fresh=False):
+    def _claim(self, step_id, job, call_no, fresh=False, prefer=None):
         """The next batch of the call nobody holds: ``(id, ids)`` with its advisory
-        lock taken and its state 'running', or None when none is left.
+        lock taken and its state 'running', or None when none is left. The batch
+        ``prefer`` (a queued job's own batch) is taken first when free.
 
         With ``fresh`` (the caller committed just before: nothing of its own is
         pending) a serialization failure of PostgreSQL's repeatable read, met when
@@ -551,7 +560,7 @@ class StockPlanningRunBatch(models.Model):
         for attempt in range(5):
             try:
                 with self.env.cr.savepoint(flush=False):
-                    return self._claim_once(step_id, job, call_no)
+                    return self._claim_once(step_id, job, call_no, prefer)
             except pg_errors.SerializationFailure:
                 if not fresh or attempt == 4:
                     raise
@@ -559,7 +568,7 @@ class StockPlanningRunBatch(models.Model):
         return None
 
     @api.model
-    def _claim_once(self, step_id, job, call_no):
+    def _claim_once(self, step_id, job, call_no, prefer=None):
         me = worker_name(self.env.cr)
         tried = []
         for _attempt in range(CLAIM_WINDOW):
@@ -572,7 +581,7 @@ class StockPlanningRunBatch(models.Model):
                    AND NOT id = ANY(%s)
                    -- A session's advisory locks are its own again: skip what it runs.
                    AND NOT (state = 'running' AND worker = %s)
-              ORDER BY sequence
+              ORDER BY id = %s DESC, sequence
                  LIMIT 1
                    FOR UPDATE SKIP LOCKED
                 """,
@@ -581,6 +590,7 @@ class StockPlanningRunBatch(models.Model):
                     call_no,
                     tried,
                     me,
+                    prefer or 0,
                 )
             )
             row = self.env.cr.fetchone()
@@ -605,18 +615,94 @@ class StockPlanningRunBatch(models.Model):
         return None
 
     @api.model
-    def _finish(self, batch_id, failed):
+    def _finish(self, batch_id, failed, failed_ids=None):
         self.env.cr.execute(
             SQL(
                 """
             UPDATE stock_planning_run_batch
-               SET state = 'done', failed = %s, date_done = now() AT TIME ZONE 'UTC'
+               SET state = 'done', failed = %s, failed_ids = %s::jsonb,
+                   date_done = now() AT TIME ZONE 'UTC'
              WHERE id = %s
             """,
                 failed,
+                json.dumps([int(i) for i in failed_ids or []]),
                 batch_id,
             )
         )
+
+    @api.model
+    def _failed_ids(self, step_id, job, call_no):
+        """The ids that failed in the call's batches, whoever ran them."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT failed_ids FROM stock_planning_run_batch "
+                "WHERE step_id = %s AND job = %s AND call_no = %s ORDER BY sequence",
+                step_id,
+                job,
+                call_no,
+            )
+        )
+        return [int(i) for (ids,) in self.env.cr.fetchall() for i in ids or []]
+
+    # ------------------------------------------------------------ other executors
+    # Where another executor (the job queue, with its bridge addon) runs the stored
+    # batches, the run's worker hands them over and waits for them instead of
+    # claiming them. Without one, these hooks leave the cron workers to claim them.
+    @api.model
+    def _dispatching(self):
+        """True where another executor runs the stored batches: helping cron workers
+        then leave them to it."""
+        return False
+
+    @api.model
+    def _dispatch(self, step_id, job, call_no, may_commit):
+        """Hand the call's stored batches to another executor. Returns True when they
+        were handed over (the run's worker then waits for them), False to let the
+        cron workers claim them."""
+        return False
+
+    @api.model
+    def _dispatched_pending(self, step_id, job, call_no):
+        """Batches of the call not done that the other executor will still run."""
+        return 0
+
+    @api.model
+    def _wait_for_call(self, step_id, job, call_no, may_commit, timeout=6 * 3600):
+        """Until the call's batches are done, or none of those left will be run by the
+        other executor (its job failed or was cancelled): the run's worker then claims
+        what is left. Without commits nothing runs beside this worker."""
+        if not may_commit:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT count(*) FROM stock_planning_run_batch WHERE step_id = %s "
+                    "AND job = %s AND call_no = %s AND state <> 'done'",
+                    step_id,
+                    job,
+                    call_no,
+                )
+            )
+            if not self.env.cr.fetchone()[0]:
+                return
+            if not self._dispatched_pending(step_id, job, call_no):
+                return
+            self.env["ir.cron"]._commit_progress()
+            time.sleep(1.0)
+
+    @api.model
+    def _is_of_call(self, batch_id, job, call_no):
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM stock_planning_run_batch WHERE id = %s AND job = %s "
+                "AND call_no = %s",
+                batch_id,
+                job,
+                call_no,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _release(self, batch_id):

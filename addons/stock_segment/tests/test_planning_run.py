@@ -111,6 +111,8 @@ class TestPlanningRun(StockSegmentCommon):
         batches = self.Batch.search([("step_id", "=", step.id), ("job", "=", "Test")])
         self.assertEqual(batches.mapped("state"), ["done"] * 3)
         self.assertEqual(batches.mapped("failed"), [0, 1, 0])
+        self.assertEqual(batches.mapped("failed_ids"), [[], [13], []])
+        self.assertEqual(self.Batch._failed_ids(step.id, "Test", 0), [13])
 
     def test_stopped_run_resumes_without_redoing_batches(self):
         run = self.Run.sudo().create(
@@ -253,8 +255,10 @@ class TestPlanningRun(StockSegmentCommon):
         )
         joined = []
         StepModel = type(self.env["stock.planning.run.step"])
-        # Another worker executes the run (its lock is taken); batches wait everywhere.
+        # Another worker executes the run (its lock is taken); batches wait everywhere;
+        # no other executor (a job queue) runs them.
         with (
+            patch.object(type(self.Batch), "_dispatching", lambda batch: False),
             patch.object(type(self.Run), "_execute", lambda run: False),
             patch.object(StepModel, "_batches_to_do", lambda step: 1),
             patch.object(StepModel, "_join", lambda step: joined.append(step.code)),
@@ -268,6 +272,7 @@ class TestPlanningRun(StockSegmentCommon):
         # No batch waits (none stored yet, or all taken): nobody joins.
         joined.clear()
         with (
+            patch.object(type(self.Batch), "_dispatching", lambda batch: False),
             patch.object(type(self.Run), "_execute", lambda run: False),
             patch.object(StepModel, "_join", lambda step: joined.append(step.code)),
         ):

@@ -1,0 +1,1 @@
+from . import stock_planning_run, stock_planning_run_batch
