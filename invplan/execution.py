@@ -20,8 +20,9 @@ allocate_shortage
     whole lines, protected stock.
 available_to_promise
     Tier-aware time-phased cumulative available-to-promise with look-ahead.
-pick_velocity_class, slotting_plan, slotting_travel
-    Velocity ABC on pick lines, cube-per-order index slotting, pick-travel model.
+pick_velocity_class, slotting_plan, slotting_locations, slotting_travel
+    Velocity ABC on pick lines, cube-per-order index slotting (forward zone, forward
+    locations), pick-travel model.
 cycle_count_schedule, count_load, record_accuracy
     ABC cycle counting spread over working days, inventory record accuracy.
 fill_and_on_time
@@ -34,9 +35,310 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._checks import as_float_array, broadcast_size
+from .classify import classify_abc
 
 #: Tier names for the ranks returned by :func:`classify_customers` (default four cuts).
 CUSTOMER_TIERS = ("strategic", "key", "standard", "spot")
+
+#: Largest day offset handled (about 2.7 million years): absurd days are clipped to it.
+MAX_DAY = 10**9
+
+
+# ============================================================================ helpers
+def _clean(value, name: str, size: int | None = None, *, fill: float = 0.0, lower=0.0):
+    """Float array with NaN / inf -> ``fill`` and values below ``lower`` -> ``fill``."""
+    arr = as_float_array(value, name, size)
+    bad = ~np.isfinite(arr)
+    if lower is not None:
+        bad |= arr < lower
+    return np.where(bad, fill, arr)
+
+
+def _codes(value, name: str, size: int, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer group codes and a validity mask (``0 <= code < n_groups``)."""
+    arr = as_float_array(value, name, size)
+    valid = np.isfinite(arr) & (arr >= 0) & (arr < n_groups) & (arr == np.floor(arr))
+    return np.where(valid, arr, 0).astype(np.int64), valid
+
+
+def _flags(value, name: str, size: int, default: bool = True) -> np.ndarray:
+    if value is None:
+        return np.full(size, default)
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return np.full(size, bool(arr))
+    if arr.shape != (size,):
+        raise ValueError(f"{name}: expected {size} values, got shape {arr.shape}")
+    if arr.dtype == object or np.issubdtype(arr.dtype, np.floating):
+        return np.asarray([bool(x) and x == x for x in arr], dtype=bool)
+    return arr.astype(bool)
+
+
+def _days(value, name: str, size: int, *, fill: float = 0.0) -> np.ndarray:
+    """Integer day offsets: NaN -> ``fill``, negative -> 0, huge -> ``MAX_DAY``."""
+    arr = as_float_array(value, name, size)
+    arr = np.where(np.isfinite(arr) | (arr == np.inf), arr, fill)
+    return np.floor(np.clip(arr, 0, MAX_DAY)).astype(np.int64)
+
+
+def _scalar(value, name: str, default: float = 0.0, lo=0.0, hi=None) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected a number, got {value!r:.80}") from exc
+    if not np.isfinite(x) or (lo is not None and x < lo):
+        return default
+    if hi is not None and x > hi:
+        return hi
+    return x
+
+
+def _group_sum(group, weights, n_groups: int) -> np.ndarray:
+    return np.bincount(group, weights=weights, minlength=n_groups)[:n_groups]
+
+
+def _ratio(num, den, empty: float = 0.0):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    safe = np.where(den > 0, den, 1.0)
+    return np.where(den > 0, num / safe, empty)
+
+
+#: Service targets at or above 1 are taken as this (a finite safety factor).
+SERVICE_CAP = 0.9999
+
+
+def _measure(revenue, margin, measure: str) -> np.ndarray:
+    if measure == "revenue":
+        return as_float_array(revenue, "revenue")
+    if measure == "margin":
+        if margin is None:
+            raise ValueError("margin: required when measure='margin'")
+        return as_float_array(margin, "margin")
+    raise ValueError(f"measure: expected 'revenue' or 'margin', got {measure!r}")
+
+
+def _pareto(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(share before, own share, positive) per item, items ranked largest first."""
+    positive = np.isfinite(v) & (v > 0)
+    vp = np.where(positive, v, 0.0)
+    with np.errstate(over="ignore"):
+        total = vp.sum()
+    before = np.ones(v.size)
+    share = np.zeros(v.size)
+    if not np.isfinite(total) or total <= 0:
+        if not np.isfinite(total):
+            # Overflowing totals: rank on a rescaled measure (shares are scale-free).
+            return _pareto(np.where(positive, v / np.max(vp), 0.0))
+        return before, share, positive
+    order = np.argsort(-vp, kind="stable")
+    sorted_v = vp[order]
+    cum = np.cumsum(sorted_v)
+    before[order] = (cum - sorted_v) / total
+    share[order] = sorted_v / total
+    before[~positive] = 1.0
+    return np.clip(before, 0.0, 1.0), share, positive
+
+
+def _check_cuts(cuts) -> np.ndarray:
+    try:
+        c = np.asarray([float(x) for x in cuts])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cuts: expected numbers, got {cuts!r}") from exc
+    if c.size == 0 or not np.all(np.isfinite(c)) or c[0] <= 0 or c[-1] > 1:
+        raise ValueError(f"cuts: expected shares in (0, 1], got {cuts!r}")
+    if np.any(np.diff(c) < 0):
+        raise ValueError(f"cuts: expected increasing shares, got {cuts!r}")
+    return c
+
+
+#: Relative tolerance of the quantity comparisons (floating-point sums).
+_REL_TOL = 1e-9
+#: Cells (groups x day buckets) of one chunk of the available-to-promise table.
+_ATP_CELLS = 4_000_000
+#: Below this many groups in a round, available to promise finishes group by group.
+_ATP_TAIL_GROUPS = 16
+#: Lines decided together in the group-by-group (speculative) stage.
+_ATP_BATCH = 128
+
+
+def _atp_events(n_groups, rg, rd, rq, cg, cd, cq) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Receipts (+) and committed demand (-) as (group, day, signed quantity) events."""
+    parts_g, parts_d, parts_q = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for grp, day, qty, sign, name, day_fill in (
+        (rg, rd, rq, 1.0, "receipt", np.nan),
+        (cg, cd, cq, -1.0, "committed", 0.0),
+    ):
+        if grp is None and day is None and qty is None:
+            continue
+        if grp is None or day is None or qty is None:
+            raise ValueError(f"{name}_group, {name}_day, {name}_qty: give all three or none")
+        m = np.size(grp)
+        gg, ok = _codes(grp, f"{name}_group", m, n_groups)
+        dd_f = as_float_array(day, f"{name}_day", m)
+        ok &= ~np.isnan(dd_f) | (not np.isnan(day_fill))
+        dd = _days(dd_f, f"{name}_day", m, fill=0.0)
+        qq = as_float_array(qty, f"{name}_qty", m)
+        ok &= np.isfinite(qq) & (qq > 0)
+        parts_g.append(gg[ok])
+        parts_d.append(dd[ok])
+        parts_q.append(sign * qq[ok])
+    return np.concatenate(parts_g), np.concatenate(parts_d), np.concatenate(parts_q)
+
+
+def _atp_decide(a, q, p, need, r, b_req, b_rep, day_rep, lt_ok, buckets):
+    """Promise of each line (row of ``a``: its group's ATP by bucket before the line).
+
+    Returns (ATP on the requested day less protection, promised day, quantity taken
+    from supply, taken-from-supply flag, bucket of the taking).
+    """
+    last = buckets.size - 1
+    at = np.arange(a.shape[0])
+    req = a[at, b_req] - p
+    # ATP is non-decreasing in time: the first covering bucket is the count of those short.
+    b_cov = np.maximum((a < need[:, None]).sum(axis=1), b_req)
+    day_cov = np.where(b_cov == b_req, r, buckets[np.minimum(b_cov, last)])
+    supply = (b_cov <= last) & (~lt_ok | (day_cov <= day_rep))
+    rep = ~supply & lt_ok
+    take = np.where(supply, q, np.where(rep, np.clip(a[at, b_rep] - p, 0.0, q), 0.0))
+    day = np.where(supply, day_cov, np.where(rep, day_rep, -1))
+    b_take = np.where(supply, np.minimum(b_cov, last), b_rep)
+    return req, day, take, supply, b_take
+
+
+def _suffix_min(x: np.ndarray) -> np.ndarray:
+    return np.minimum.accumulate(x[..., ::-1], axis=-1)[..., ::-1]
+
+
+def _atp_one_group(a, lines, buckets):
+    """Promise the lines of one group in order, a batch at a time (speculative).
+
+    Every line of a batch is first decided against the batch's starting ATP; the ATP each
+    line really sees follows from those decisions (the ATP after takes c_i from bucket
+    b_i is the suffix minimum of A(s) - sum c_i [b_i <= s]); the lines up to the first one
+    whose decision changes are exact and kept, that one included. Returns the decisions.
+    """
+    n = lines[0].size
+    out = [np.empty(n), np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=bool)]
+    pos, batch, k = 0, _ATP_BATCH, a.size
+    while pos < n:
+        s = slice(pos, min(n, pos + batch))
+        args = [x[s] for x in lines]
+        m = args[0].size
+        guess = _atp_decide(np.broadcast_to(a, (m, k)), *args, buckets)
+        taken = np.zeros((m, k))
+        taken[np.arange(m), guess[4]] = guess[2]
+        seen = np.cumsum(np.cumsum(taken, axis=1), axis=0)
+        seen = np.vstack((np.zeros((1, k)), seen[:-1]))
+        state = _suffix_min(a - seen)
+        exact = _atp_decide(state, *args, buckets)
+        same = (exact[1] == guess[1]) & (exact[2] == guess[2]) & (exact[4] == guess[4])
+        f = int(np.argmin(same)) if not same.all() else m - 1
+        for o, x in zip(out, exact[:4], strict=True):
+            o[pos : pos + f + 1] = x[: f + 1]
+        cols = np.arange(k)
+        a = _suffix_min(state[f] - np.where(cols >= exact[4][f], exact[2][f], 0.0))
+        pos += f + 1
+    return out
+
+
+def _atp_promise(
+    atp, buckets, lines, rows, q, r, p, lt, lt_ok, promised, avail_req, from_supply, covered
+):
+    """Promise ``lines`` in order: the k-th line of every group in one vectorised round,
+    and once few groups are left, the rest of each group in speculative batches."""
+    n_buckets = buckets.size
+    # Rank of each line among the lines of its group, keeping the given order.
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    first = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    rank = np.empty(lines.size, dtype=np.int64)
+    rank[order] = np.arange(lines.size) - first
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    # Everything that does not depend on earlier promises, in round order.
+    li = lines[by_rank]
+    row_k, q_k, r_k, p_k = rows[by_rank], q[li], r[li], p[li]
+    need_k = (q_k + p_k) * (1 - _REL_TOL)
+    lt_ok_k = lt_ok[by_rank]
+    day_rep_k = np.maximum(r_k, lt[by_rank])
+    b_req_k = np.searchsorted(buckets, r_k, side="right") - 1
+    b_rep_k = np.searchsorted(buckets, day_rep_k, side="right") - 1
+    static = (q_k, p_k, need_k, r_k, b_req_k, b_rep_k, day_rep_k, lt_ok_k)
+    req_k = np.empty(li.size)
+    day_k = np.empty(li.size, dtype=np.int64)
+    take_k = np.empty(li.size)
+    supply_k = np.empty(li.size, dtype=bool)
+    cols = np.arange(n_buckets)
+    for k in range(rank.max() + 1):
+        s = slice(bounds[k], bounds[k + 1])
+        if bounds[k + 1] - bounds[k] <= _ATP_TAIL_GROUPS:
+            # Few groups left: finish each of them in batches.
+            rest = np.arange(bounds[k], li.size)
+            rest = rest[np.argsort(row_k[rest], kind="stable")]
+            cut = np.flatnonzero(np.diff(row_k[rest])) + 1
+            for part in np.split(rest, cut):
+                got = _atp_one_group(atp[row_k[part[0]]], [x[part] for x in static], buckets)
+                req_k[part], day_k[part], take_k[part], supply_k[part] = got
+            break
+        row = row_k[s]
+        a = atp[row]
+        req, day, take, supply, b_take = _atp_decide(a, *[x[s] for x in static], buckets)
+        req_k[s], day_k[s], take_k[s], supply_k[s] = req, day, take, supply
+        at_take = a[np.arange(row.size), b_take] - take
+        atp[row] = np.where(
+            cols >= b_take[:, None], a - take[:, None], np.minimum(a, at_take[:, None])
+        )
+    promised[li] = day_k
+    from_supply[li] = take_k
+    covered[li] = supply_k
+    avail_req[li] = np.maximum(req_k, 0.0)
+
+
+def _first_fit(space: np.ndarray, capacity: float) -> np.ndarray:
+    """Take items in the given order while they fit, skipping those that no longer fit.
+
+    Each pass takes the longest prefix that fits (one cumulative sum), then jumps to the
+    next item small enough for what is left, so the loop runs once per skipped run of items.
+    """
+    chosen = np.zeros(space.size, dtype=bool)
+    left = capacity * (1 + _REL_TOL)
+    start = 0
+    while start < space.size and left > 0:
+        cum = np.cumsum(space[start:])
+        k = int(np.searchsorted(cum, left, side="right"))
+        chosen[start : start + k] = True
+        if k:
+            left -= cum[k - 1]
+        start += k
+        fits = np.flatnonzero(space[start:] <= left)
+        if fits.size == 0:
+            break
+        start += int(fits[0])
+    return chosen
+
+
+#: Largest shifts x days table searched when staggering cycle-count classes.
+_STAGGER_CELLS = 4_000_000
+#: Largest group code aggregated when the number of groups is not given.
+_MAX_GROUPS = 10_000_000
+
+
+def _group_codes(group, n: int, n_groups: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes, validity and number of groups for aggregation; invalid codes are left out."""
+    arr = as_float_array(group, "group", n)
+    limit = _MAX_GROUPS if n_groups is None else max(int(n_groups), 0)
+    ok = np.isfinite(arr) & (arr >= 0) & (arr < limit) & (arr == np.floor(arr))
+    codes = np.where(ok, arr, 0).astype(np.int64)
+    if n_groups is None:
+        size = int(codes[ok].max()) + 1 if ok.any() else 0
+    else:
+        size = limit
+    return codes, ok, size
 
 
 # ============================================================================ customer tiers
@@ -79,7 +381,9 @@ def customer_cumulative_share(
     ndarray of float, shape (n,), in [0, 1]. Customers with a non-positive or NaN measure
     get 1.0 (they sit at the end of the curve); all zero -> all 1.0.
     """
-    raise NotImplementedError
+    v = _measure(revenue, margin, measure)
+    before_share, share, _ = _pareto(v)
+    return before_share if before else np.minimum(before_share + share, 1.0)
 
 
 def classify_customers(
@@ -132,7 +436,23 @@ def classify_customers(
     >>> classify_customers([60, 25, 10, 5, 0]).tolist()
     [0, 1, 2, 3, 3]
     """
-    raise NotImplementedError
+    c = _check_cuts(cuts)
+    v = _measure(revenue, margin, measure)
+    n = v.size
+    before_share, _, positive = _pareto(v)
+    last = c.size
+    proposed = np.searchsorted(c, before_share, side="right").astype(np.int64)
+    proposed[~positive] = last
+    if current is None:
+        return proposed
+    cur = as_float_array(current, "current", n)
+    has = np.isfinite(cur) & (cur >= 0) & (cur <= last) & (cur == np.floor(cur))
+    k = np.where(has, cur, 0).astype(np.int64)
+    tol = _scalar(tolerance, "tolerance")
+    lo = np.concatenate(([0.0], c))[k] - tol
+    hi = np.concatenate((c, [np.inf]))[k] + tol
+    keep = has & positive & (before_share >= lo) & (before_share < hi)
+    return np.where(keep, k, proposed)
 
 
 def reservation_rank(tier_rank, segment_rank=None, requested_day=None) -> np.ndarray:
@@ -160,7 +480,24 @@ def reservation_rank(tier_rank, segment_rank=None, requested_day=None) -> np.nda
     -------
     ndarray of int64, shape (n,).
     """
-    raise NotImplementedError
+    tier = as_float_array(tier_rank, "tier_rank")
+    n = tier.size
+    keys = [np.where(np.isfinite(tier) & (tier >= 0), tier, np.inf)]
+    for value, name in ((segment_rank, "segment_rank"), (requested_day, "requested_day")):
+        if value is None:
+            keys.append(np.zeros(n))
+        else:
+            arr = as_float_array(value, name, n)
+            keys.append(np.where(np.isnan(arr), np.inf, arr))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys[::-1])
+    stacked = np.column_stack(keys)[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any(stacked[1:] != stacked[:-1], axis=1)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank
 
 
 # ============================================================================ rationing
@@ -225,7 +562,24 @@ def critical_level(
     Mean 4/day, deviation 2/day, lead time 9 days, service 0.95:
     :math:`c = 36 + 1.6449 \\times 2 \\times 3 = 45.87`.
     """
-    raise NotImplementedError
+    n = broadcast_size(demand_mean, demand_std, lead_time_days, service, safety_stock)
+    mu = as_float_array(demand_mean, "demand_mean", n)
+    sigma = _clean(demand_std, "demand_std", n)
+    lt = as_float_array(lead_time_days, "lead_time_days", n)
+    alpha = as_float_array(service, "service", n)
+    ok = np.isfinite(mu) & (mu > 0) & np.isfinite(lt) & (lt > 0)
+    ok &= np.isfinite(alpha) & (alpha > 0)
+    alpha = np.clip(np.where(ok, alpha, 0.5), 0.0, SERVICE_CAP)
+    mu = np.where(ok, mu, 0.0)
+    lt = np.where(ok, lt, 0.0)
+    z = stats.norm.ppf(alpha)
+    with np.errstate(all="ignore"):
+        level = np.maximum(mu * lt + z * sigma * np.sqrt(lt), 0.0)
+        if safety_stock is not None:
+            ss = as_float_array(safety_stock, "safety_stock", n)
+            cap = np.where(np.isnan(ss), np.inf, np.maximum(ss, 0.0))
+            level = np.minimum(level, cap)
+    return np.where(ok & np.isfinite(level), level, 0.0)
 
 
 # ============================================================================ allocation
@@ -308,7 +662,80 @@ def allocate_shortage(
     Available 10, lines (priority, demand) = (0, 4), (1, 6), (1, 12): the first gets 4;
     the level-1 lines share 6 in proportion 6:12, getting 2 and 4.
     """
-    raise NotImplementedError
+    avail = _clean(available, "available")
+    n_groups = avail.size
+    n = np.size(group)
+    g, valid = _codes(group, "group", n, n_groups)
+    d = _clean(demand, "demand", n)
+    prio = as_float_array(priority, "priority", n)
+    prio = np.where(np.isnan(prio), np.inf, prio)
+    allowed = _flags(may_use_protected, "may_use_protected", n)
+    prot = np.zeros(n_groups) if protected is None else _clean(protected, "protected", n_groups)
+    seq = np.arange(n, dtype=float) if sequence is None else as_float_array(sequence, "sequence", n)
+    seq = np.where(np.isnan(seq), np.inf, seq)
+    m = 1.0 if not allow_partial else _scalar(min_line_fill, "min_line_fill", hi=1.0)
+
+    alloc = np.zeros(n)
+    lines = np.flatnonzero(valid & (d > 0))
+    if lines.size == 0:
+        return alloc
+    # Sub-level (priority, then allowed before not allowed), group, sequence, position:
+    # a stable sort by sequence, then a stable sort by one integer key of the rest.
+    if sequence is not None:
+        lines = lines[np.argsort(seq[lines], kind="stable")]
+    level = np.unique(prio[lines], return_inverse=True)[1].reshape(-1)
+    key = (level * 2 + ~allowed[lines]) * np.int64(n_groups) + g[lines]
+    order = lines[np.argsort(key, kind="stable")]
+    p_s, b_s, g_s, d_s = prio[order], ~allowed[order], g[order], d[order]
+    level_start = np.ones(order.size, dtype=bool)
+    level_start[1:] = (p_s[1:] != p_s[:-1]) | (b_s[1:] != b_s[:-1])
+    seg_start = level_start.copy()
+    seg_start[1:] |= g_s[1:] != g_s[:-1]
+    seg_id = np.cumsum(seg_start) - 1
+    # Cumulative demand within each (sub-level, group) segment, exact per segment.
+    cum_d = pd.Series(d_s).groupby(seg_id).cumsum().to_numpy()
+    starts = np.flatnonzero(seg_start)
+    ends = np.append(starts[1:], order.size)
+    seg_total = np.add.reduceat(d_s, starts)
+    seg_group = g_s[starts]
+    seg_blocked = b_s[starts]
+    level_bounds = np.append(np.flatnonzero(level_start[starts]), starts.size)
+
+    remaining = avail.copy()
+    held = np.zeros(n_groups)
+    seg_fill = np.ones(starts.size)
+    seg_limit = np.full(starts.size, np.inf)
+    for lo, hi in zip(level_bounds[:-1], level_bounds[1:], strict=True):
+        sg = seg_group[lo:hi]
+        usable = remaining[sg] - held[sg]
+        if seg_blocked[lo]:
+            usable = usable - prot[sg]
+        usable = np.maximum(usable, 0.0)
+        total = seg_total[lo:hi]
+        short = total > usable * (1 + _REL_TOL)
+        if not short.any():
+            remaining[sg] -= total
+            continue
+        kept_total = total
+        if m > 0:
+            limit = np.where(short, usable / m, np.inf)
+            limit = limit * (1 + _REL_TOL)
+            seg_limit[lo:hi] = limit
+            first, last = starts[lo], ends[hi - 1]
+            kept = cum_d[first:last] <= limit[seg_id[first:last] - lo]
+            kept_total = np.add.reduceat(
+                np.where(kept, d_s[first:last], 0.0), starts[lo:hi] - first
+            )
+        whole = kept_total <= usable * (1 + _REL_TOL)
+        fill = np.where(whole, 1.0, usable / np.where(whole, 1.0, kept_total))
+        seg_fill[lo:hi] = np.where(short, fill, 1.0)
+        used = np.where(short, np.minimum(usable, kept_total), total)
+        remaining[sg] = np.maximum(remaining[sg] - used, 0.0)
+        if not pass_down:
+            held[sg] += np.where(short, usable - used, 0.0)
+    line_seg = seg_id
+    alloc[order] = np.where(cum_d <= seg_limit[line_seg], d_s * seg_fill[line_seg], 0.0)
+    return alloc
 
 
 # ============================================================================ promising
@@ -396,14 +823,84 @@ def available_to_promise(
     protected : array-like, shape (G,), optional
         Protected quantity per group (e.g. :func:`critical_level`); NaN / negative -> 0.
     lead_time_days : array-like, shape (G,), optional
-        Replenishment lead time per group (days); NaN / negative / missing -> no
+        Replenishment lead time per group (days, rounded up); NaN / negative / missing -> no
         replenishment promise (a line supply cannot cover gets -1).
 
     Returns
     -------
     ATPResult (promised_day, available_on_requested_day, from_supply, covered).
     """
-    raise NotImplementedError
+    oh = as_float_array(on_hand, "on_hand")
+    oh = np.where(np.isfinite(oh), oh, 0.0)
+    n_groups = oh.size
+    n = np.size(line_group)
+    g, valid = _codes(line_group, "line_group", n, n_groups)
+    q = _clean(line_qty, "line_qty", n)
+    r = _days(line_day, "line_day", n)
+    allowed = _flags(may_use_protected, "may_use_protected", n)
+    prot = np.zeros(n_groups) if protected is None else _clean(protected, "protected", n_groups)
+    p = np.where(allowed, 0.0, prot[g])
+    if lead_time_days is None:
+        lt_ok = np.zeros(n_groups, dtype=bool)
+        lt = np.zeros(n_groups, dtype=np.int64)
+    else:
+        lt_f = as_float_array(lead_time_days, "lead_time_days", n_groups)
+        lt_ok = (np.isfinite(lt_f) | (lt_f == np.inf)) & (lt_f >= 0)
+        lt = np.where(lt_ok, np.ceil(np.clip(lt_f, 0, MAX_DAY)), 0).astype(np.int64)
+
+    ev_g, ev_day, ev_qty = _atp_events(
+        n_groups,
+        receipt_group,
+        receipt_day,
+        receipt_qty,
+        committed_group,
+        committed_day,
+        committed_qty,
+    )
+    buckets = np.unique(np.concatenate(([0], ev_day)))
+    n_buckets = buckets.size
+
+    promised = np.full(n, -1, dtype=np.int64)
+    avail_req = np.zeros(n)
+    from_supply = np.zeros(n)
+    covered = np.zeros(n, dtype=bool)
+
+    zero = valid & (q <= 0)
+    promised[zero] = r[zero]
+    covered[zero] = True
+    work = np.flatnonzero(valid & (q > 0))
+    if work.size == 0:
+        return ATPResult(promised, avail_req, from_supply, covered)
+    # Only groups with lines to promise are tracked, in chunks bounding the memory used.
+    work_groups = np.unique(g[work])
+    chunk = max(1, _ATP_CELLS // n_buckets)
+    ev_bucket = np.searchsorted(buckets, ev_day)
+    for c0 in range(0, work_groups.size, chunk):
+        groups = work_groups[c0 : c0 + chunk]
+        local = np.full(n_groups, -1, dtype=np.int64)
+        local[groups] = np.arange(groups.size)
+        delta = np.zeros((groups.size, n_buckets))
+        sel = local[ev_g] >= 0
+        np.add.at(delta, (local[ev_g[sel]], ev_bucket[sel]), ev_qty[sel])
+        net = oh[groups][:, None] + np.cumsum(delta, axis=1)
+        atp = np.minimum.accumulate(net[:, ::-1], axis=1)[:, ::-1]
+        lines = work[local[g[work]] >= 0]
+        _atp_promise(
+            atp,
+            buckets,
+            lines,
+            local[g[lines]],
+            q,
+            r,
+            p,
+            lt[g[lines]],
+            lt_ok[g[lines]],
+            promised,
+            avail_req,
+            from_supply,
+            covered,
+        )
+    return ATPResult(promised, avail_req, from_supply, covered)
 
 
 # ============================================================================ slotting
@@ -428,7 +925,10 @@ def pick_velocity_class(picks, *, cuts: Sequence[float] = (0.80, 0.95)) -> np.nd
     -------
     ndarray of str (object), shape (n,).
     """
-    raise NotImplementedError
+    h = as_float_array(picks, "picks")
+    if h.size == 0:
+        return np.zeros(0, dtype=object)
+    return classify_abc(h, cutoffs=cuts)["abc"].to_numpy(dtype=object)
 
 
 class SlottingPlan(NamedTuple):
@@ -483,7 +983,8 @@ def slotting_plan(
     unit_volume : array-like, shape (n,)
         Volume of one unit; NaN / non-positive (unknown) -> 1.0.
     forward_capacity : float
-        Total forward volume (same unit as ``unit_volume``); NaN / negative -> 0.
+        Total forward volume (same unit as ``unit_volume``); NaN / negative -> 0;
+        +inf: unlimited.
     forward_qty : array-like, shape (n,), optional
         Units held in the forward slot (e.g. a week of demand); default 1; NaN / values
         below 1 -> 1.
@@ -495,7 +996,83 @@ def slotting_plan(
     -------
     SlottingPlan (zone, rank, coi, space).
     """
-    raise NotImplementedError
+    h = _clean(picks, "picks")
+    n = h.size
+    vol = _clean(unit_volume, "unit_volume", n, fill=1.0, lower=None)
+    vol = np.where(vol > 0, vol, 1.0)
+    qty = np.ones(n) if forward_qty is None else _clean(forward_qty, "forward_qty", n, fill=1.0)
+    qty = np.maximum(qty, 1.0)
+    # +inf is an unlimited forward area; NaN / negative none.
+    cap = _scalar(forward_capacity, "forward_capacity", default=np.inf)
+    cap = 0.0 if np.isnan(float(forward_capacity)) or float(forward_capacity) < 0 else cap
+    gain = _scalar(min_gain, "min_gain")
+    incumbent = _flags(current_forward, "current_forward", n, default=False)
+    with np.errstate(all="ignore"):
+        space = vol * qty
+        coi = np.where(h > 0, space / np.where(h > 0, h, 1.0), np.inf)
+        score = np.where(incumbent, coi / (1.0 + gain), coi)
+    space = np.where(np.isfinite(space), space, np.inf)
+    order = np.lexsort((np.arange(n), score))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    cand = order[h[order] > 0]
+    chosen = _first_fit(space[cand], cap)
+    zone = np.full(n, "reserve", dtype=object)
+    zone[cand[chosen]] = "forward"
+    return SlottingPlan(zone, rank, coi, space)
+
+
+def slotting_locations(
+    picks,
+    unit_volume,
+    location_capacity,
+    *,
+    forward_qty=None,
+    current_forward=None,
+    min_gain: float = 0.0,
+) -> np.ndarray:
+    """Forward location per product: the closest locations get the lowest COI products.
+
+    The cube-per-order index rule (Heskett 1963; Kallina & Lynn 1976; see
+    :func:`slotting_plan`) assigns the products with the lowest COI to the locations
+    nearest the pick front. Locations are given nearest first, each with its capacity (a
+    volume, e.g. from its storage category); they are filled one after the other, each
+    with the remaining products in increasing COI order that still fit (a product that
+    does not fit is skipped for that location and may go to a later one). Products without
+    picks, or that fit nowhere, stay in reserve (-1). With a single location this is
+    exactly the ``zone`` of :func:`slotting_plan`.
+
+    Parameters
+    ----------
+    picks, unit_volume, forward_qty, current_forward, min_gain
+        As in :func:`slotting_plan`.
+    location_capacity : array-like, shape (L,)
+        Capacity of each forward location, nearest first; NaN / negative -> 0.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,): index into ``location_capacity``, or -1 (reserve).
+    """
+    caps = _clean(location_capacity, "location_capacity")
+    plan = slotting_plan(
+        picks,
+        unit_volume,
+        0.0,
+        forward_qty=forward_qty,
+        current_forward=current_forward,
+        min_gain=min_gain,
+    )
+    where = np.full(plan.rank.size, -1, dtype=np.int64)
+    h = _clean(picks, "picks", plan.rank.size)
+    order = np.argsort(plan.rank)
+    left = order[h[order] > 0]
+    for loc, cap in enumerate(caps):
+        if left.size == 0:
+            break
+        chosen = _first_fit(plan.space[left], cap)
+        where[left[chosen]] = loc
+        left = left[~chosen]
+    return where
 
 
 def slotting_travel(
@@ -529,7 +1106,11 @@ def slotting_travel(
     -------
     float: total travel distance (metres) for the period.
     """
-    raise NotImplementedError
+    h = _clean(picks, "picks")
+    fwd = _flags(forward, "forward", h.size, default=False)
+    d_f = _scalar(forward_distance, "forward_distance")
+    d_r = _scalar(reserve_distance, "reserve_distance")
+    return float(np.sum(2.0 * h * np.where(fwd, d_f, d_r)))
 
 
 # ============================================================================ cycle counts
@@ -539,7 +1120,7 @@ class CountSchedule(NamedTuple):
     #: Working-day index of the next count (int64, >= ``start_day``); -1 when never
     #: counted (no valid frequency).
     next_day: np.ndarray
-    #: Interval between counts in working days (float); 0 when never counted.
+    #: Interval between counts in whole working days (int64); 0 when never counted.
     interval: np.ndarray
 
 
@@ -553,19 +1134,24 @@ def cycle_count_schedule(
     """ABC cycle counting: counts per segment frequency spread evenly over working days.
 
     Item i is counted :math:`f_i` times a year (e.g. A 12, B 4, C 1), i.e. every
-    :math:`T_i = W / f_i` working days (:math:`W` = ``working_days``). The :math:`m` items
-    sharing an interval :math:`T` are given evenly spaced phases: the j-th of them
-    (j = 0..m-1) is counted on working days
+    :math:`T_i = \\mathrm{round}(W / f_i)` working days (:math:`W` = ``working_days``;
+    whole days, as Odoo stores a cyclic count frequency in days; at least 1, at most W,
+    halves rounded to even). The :math:`m` items sharing an interval :math:`T` are given
+    evenly spaced phases: the j-th of them (j = 0..m-1) is counted on working days
 
-    .. math:: d_{j,k} = \\left\\lfloor \\left(\\frac{j}{m} + k\\right) T \\right\\rfloor,
+    .. math:: d_{j,k} = \\left\\lfloor \\frac{j\\,T}{m} \\right\\rfloor + k\\,T,
               \\qquad k = 0, 1, \\dots
 
     so each interval class puts :math:`\\lfloor m/T \\rfloor` or :math:`\\lceil m/T \\rceil`
     counts on every working day and the daily workload varies by at most one count per
     class (ABC cycle counting with a constant daily count load: APICS Dictionary, 16th ed.
     (2019), "cycle counting"; Brooks & Wilson, *Inventory Record Accuracy: Unleashing the
-    Power of Cycle Counting*, 2nd ed. (2007), ch. on the ABC approach). The returned
-    ``next_day`` is ``start_day + d_{j,0}``.
+    Power of Cycle Counting*, 2nd ed. (2007), ch. on the ABC approach). Across classes,
+    each class's slots are then rotated within its interval, heaviest class (m / T) first,
+    by the shift that minimises the largest total daily load (then the number of days at
+    it), which keeps each class as even as before; the items of a class keep their order
+    (earliest slots first). The returned ``next_day`` is ``start_day`` plus the item's
+    slot, in ``[0, T)``.
 
     Parameters
     ----------
@@ -584,20 +1170,90 @@ def cycle_count_schedule(
     -------
     CountSchedule (next_day, interval).
     """
-    raise NotImplementedError
+    w = int(_scalar(working_days, "working_days", default=1.0, lo=1.0))
+    w = max(w, 1)
+    f = as_float_array(count_per_year, "count_per_year")
+    n = f.size
+    ok = np.isfinite(f) & (f > 0)
+    with np.errstate(all="ignore"):
+        interval = np.where(ok, np.clip(np.round(w / np.where(ok, f, 1.0)), 1, w), 0)
+    interval = interval.astype(np.int64)
+    if last_counted_days_ago is None:
+        age = np.zeros(n)
+    else:
+        age = as_float_array(last_counted_days_ago, "last_counted_days_ago", n)
+        age = np.where(np.isnan(age), np.inf, age)
+    # Within each interval class: longest since last count first, then input order.
+    order = np.lexsort((np.arange(n), -age, interval))
+    iv = interval[order]
+    first = np.searchsorted(iv, iv, side="left")
+    size = np.searchsorted(iv, iv, side="right") - first
+    j = np.arange(n) - first
+    slot = (j * iv) // np.maximum(size, 1)
+    _stagger_classes(slot, iv, first, size)
+    phase = np.empty(n, dtype=np.int64)
+    phase[order] = slot
+    start = int(_scalar(start_day, "start_day", lo=0.0))
+    next_day = np.where(ok, start + phase, -1).astype(np.int64)
+    return CountSchedule(next_day, interval)
+
+
+def _stagger_classes(slot, iv, first, size) -> None:
+    """Rotate each interval class's evenly spaced slots to even out the total daily load.
+
+    ``slot`` holds the slots of the items sorted by interval (classes contiguous, items of
+    a class in priority order). Classes are placed heaviest first (m / T); each is rotated
+    by the shift that minimises the largest daily load over the longest interval, then the
+    fewest days at that load; its slots are re-sorted so the first items keep the earliest
+    days. Changes ``slot`` in place.
+    """
+    starts = np.unique(first[iv > 0])
+    if starts.size < 2:
+        return
+    horizon = int(iv.max())
+    days = np.arange(horizon)
+    load = np.zeros(horizon, dtype=np.int64)
+    weight = size[starts] / iv[starts]
+    for c in starts[np.argsort(-weight, kind="stable")]:
+        t, m = int(iv[c]), int(size[c])
+        part = slot[c : c + m]
+        per_slot = np.bincount(part, minlength=t)
+        if t * horizon <= _STAGGER_CELLS:
+            shifted = per_slot[(days[None, :] - np.arange(t)[:, None]) % t] + load
+            top = shifted.max(axis=1)
+            at_top = (shifted == top[:, None]).sum(axis=1)
+            shift = int(np.lexsort((np.arange(t), at_top, top))[0])
+        else:
+            shift = 0
+        slot[c : c + m] = np.sort((part + shift) % t)
+        load += np.bincount(slot[c : c + m], minlength=t)[days % t]
 
 
 def count_load(next_day, interval, horizon: int) -> np.ndarray:
     """Number of counts on each working day ``0 .. horizon-1`` of a :func:`cycle_count_schedule`.
 
-    Item i is counted on days :math:`\\lfloor d_i + k T_i \\rfloor` (k = 0, 1, ...) where
-    :math:`d_i` = ``next_day`` (exact phase kept in the float arithmetic of the schedule).
+    Item i is counted on days :math:`d_i + k\\,T_i` (k = 0, 1, ...) with :math:`d_i` =
+    ``next_day`` and :math:`T_i` = ``interval``; items with ``next_day`` -1 or interval 0
+    are never counted.
 
     Returns
     -------
     ndarray of int64, shape (horizon,).
     """
-    raise NotImplementedError
+    nd = np.asarray(next_day, dtype=np.int64).reshape(-1)
+    iv = np.asarray(interval, dtype=np.int64).reshape(-1)
+    if iv.size != nd.size:
+        raise ValueError(f"interval: expected {nd.size} values, got {iv.size}")
+    horizon = max(int(horizon), 0)
+    load = np.zeros(horizon, dtype=np.int64)
+    ok = (nd >= 0) & (iv > 0) & (nd < horizon)
+    nd, iv = nd[ok], iv[ok]
+    # Counts per item: ceil((horizon - first day) / interval).
+    reps = (horizon - nd + iv - 1) // iv
+    item = np.repeat(np.arange(nd.size), reps)
+    k = np.arange(item.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    np.add.at(load, nd[item] + k * iv[item], 1)
+    return load
 
 
 class RecordAccuracy(NamedTuple):
@@ -661,7 +1317,33 @@ def record_accuracy(
     -------
     RecordAccuracy.
     """
-    raise NotImplementedError
+    counted = as_float_array(counted_qty, "counted_qty")
+    n = counted.size
+    system = as_float_array(system_qty, "system_qty", n)
+    system = np.where(np.isfinite(system), system, 0.0)
+    valid = np.isfinite(counted)
+    t_abs = _clean(abs_tolerance, "abs_tolerance", n)
+    t_pct = _clean(pct_tolerance, "pct_tolerance", n)
+    cost = np.zeros(n) if unit_cost is None else _clean(unit_cost, "unit_cost", n)
+    with np.errstate(all="ignore"):
+        diff = np.where(valid, counted - system, 0.0)
+        tol = np.maximum(t_abs, t_pct * np.abs(system))
+        within = valid & (np.abs(diff) <= tol * (1 + _REL_TOL))
+        value = diff * cost
+    diff = np.where(np.isfinite(diff), diff, 0.0)
+    value = np.where(np.isfinite(value), value, 0.0)
+    if group is None:
+        n_valid = int(valid.sum())
+        accuracy = float(within.sum() / n_valid) if n_valid else 0.0
+        abs_value = float(np.abs(value).sum())
+        return RecordAccuracy(within, valid, diff, value, accuracy, n_valid, abs_value)
+    gg, g_ok, size = _group_codes(group, n, n_groups)
+    n_valid = np.bincount(gg[g_ok & valid], minlength=size)[:size]
+    hits = np.bincount(gg[g_ok & within], minlength=size)[:size]
+    abs_value = _group_sum(gg[g_ok], np.abs(value[g_ok]), size)
+    return RecordAccuracy(
+        within, valid, diff, value, _ratio(hits, n_valid), n_valid.astype(np.int64), abs_value
+    )
 
 
 # ============================================================================ KPIs
@@ -719,4 +1401,42 @@ def fill_and_on_time(
     -------
     FillOnTime. Rates are 0.0 where there are no lines (check ``n_lines``).
     """
-    raise NotImplementedError
+    ordered = _clean(ordered_qty, "ordered_qty")
+    n = ordered.size
+    shipped = _clean(shipped_qty, "shipped_qty", n)
+    prom = as_float_array(promised_day, "promised_day", n)
+    ship_day = as_float_array(shipped_day, "shipped_day", n)
+    served = np.minimum(shipped, ordered)
+    line_fill = _ratio(served, ordered, empty=1.0)
+    has_promise = ~np.isnan(prom)
+    on_time = has_promise & ~np.isnan(ship_day) & (shipped > 0) & (ship_day <= prom)
+    on_time |= has_promise & (ordered <= 0)
+    otif = on_time & (shipped >= ordered * (1 - _REL_TOL))
+    if group is None:
+        n_prom = int(has_promise.sum())
+        return FillOnTime(
+            line_fill,
+            on_time,
+            otif,
+            float(_ratio(served.sum(), ordered.sum(), empty=1.0 if n else 0.0)),
+            float(on_time.sum() / n_prom) if n_prom else 0.0,
+            float(otif.sum() / n_prom) if n_prom else 0.0,
+            n,
+        )
+    gg, g_ok, size = _group_codes(group, n, n_groups)
+    n_lines = np.bincount(gg[g_ok], minlength=size)[:size]
+    n_prom = np.bincount(gg[g_ok & has_promise], minlength=size)[:size]
+    fill = _ratio(
+        _group_sum(gg[g_ok], served[g_ok], size),
+        _group_sum(gg[g_ok], ordered[g_ok], size),
+        empty=1.0,
+    )
+    return FillOnTime(
+        line_fill,
+        on_time,
+        otif,
+        np.where(n_lines > 0, fill, 0.0),
+        _ratio(np.bincount(gg[g_ok & on_time], minlength=size)[:size], n_prom),
+        _ratio(np.bincount(gg[g_ok & otif], minlength=size)[:size], n_prom),
+        n_lines.astype(np.int64),
+    )
