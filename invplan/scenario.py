@@ -1,8 +1,10 @@
 """What-if scenarios: the service, stock and cost of a policy change before it is made.
 
 A scenario is a set of changes against the live planning parameters: a segment's
-service target, service metric, policy, review period or ordering cost, a lead-time
-shock (+x days or +x %), a demand shock (x %), a vendor failure (no supply for N days).
+service target, service metric, policy, review period, order cover (days of demand per
+order) or ordering cost, a re-segmentation (ABC cut-offs, XYZ limits, a segment rule's
+conditions or segment), a lead-time shock (+x days or +x %), a demand shock (x %), a
+vendor failure (no supply for N days).
 
 :func:`evaluate_scenario` computes the parameters of both sides with the existing policy
 engine (:func:`invplan.policy.compute_policy`) and replays both on the **same** demand
@@ -20,7 +22,17 @@ Which side sees what:
   with the shocked lead time and demand (what the nightly run would plan once the shock
   is in its data). A vendor failure is a one-off: it changes no parameter.
 
+- **re-segmentation** (:func:`resegment`) runs the classification and the segment rules
+  again with the changed cut-offs or rules: an item that lands in another segment is
+  planned with that segment's policy on the scenario's side (:func:`move_items`), and
+  the scenario's side is summarised by the new segments.
+
 An unchanged scenario therefore replays exactly as the current plan.
+
+The replay runs on the last days of real demand, or on demand drawn from the fitted
+forecast distributions (:func:`draw_demand`, gamma by moments, seeded). Where a segment
+gives a stockout cost per unit short, the cost columns hold holding + ordering +
+stockout cost (Silver, Pyke & Peterson 1998, section 7.4: the cost per unit short).
 
 :func:`exchange_curve` moves the service target of every segment over a grid and
 replays each point: stock value against achieved fill rate (Silver, Pyke & Peterson,
@@ -43,13 +55,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .classify import RULE_CRITERIA, assign_segments, classify_abc
 from .policy import compute_policy
 from .simulate import simulate_policy
 
 #: Changes a scenario can hold (``Change.kind``).
-POLICY_KINDS = ("service_target", "service_metric", "policy", "review_period", "ordering_cost")
+POLICY_KINDS = (
+    "service_target",
+    "service_metric",
+    "policy",
+    "review_period",
+    "ordering_cost",
+    "order_cover_days",
+)
+SEGMENT_KINDS = ("abc_cutoffs", "xyz_thresholds", "segment_rule")
 SHOCK_KINDS = ("lead_time_days", "lead_time_pct", "demand_pct", "vendor_failure")
-CHANGE_KINDS = POLICY_KINDS + SHOCK_KINDS
+CHANGE_KINDS = POLICY_KINDS + SEGMENT_KINDS + SHOCK_KINDS
 #: Item columns :func:`evaluate_scenario` reads (``group`` and ``vendor`` are optional).
 ITEM_COLUMNS = (
     "segment",
@@ -63,6 +84,18 @@ ITEM_COLUMNS = (
     "ordering_cost",
     "holding_rate",
 )
+#: Optional item columns: days of demand per order (0: economic order quantity) and the
+#: cost per unit short (0: none); both as the segment gives them.
+OPTIONAL_COLUMNS = ("order_cover_days", "stockout_cost")
+#: Item columns a segment's policy sets (:func:`move_items`).
+SEGMENT_POLICY_COLUMNS = (
+    "policy",
+    "service_metric",
+    "service_target",
+    "review_period",
+    "ordering_cost",
+    "holding_rate",
+) + OPTIONAL_COLUMNS
 POLICIES = ("sQ", "sS", "RS")
 METRICS = ("csl", "fill_rate")
 
@@ -72,11 +105,19 @@ class Change:
     """One change of a scenario.
 
     ``kind`` is one of :data:`CHANGE_KINDS`; ``value`` is the new target (a fraction, e.g.
-    0.98), the new review period or ordering cost, the shock in days or percent (+50 for
-    +50 %), or the failure's length in days; ``text`` carries the new policy ("sQ", "sS",
-    "RS") or metric ("csl", "fill_rate"). ``segment`` / ``vendor`` restrict the change to
-    the items of a segment / vendor (None: all items). A vendor failure starts
-    ``start`` periods into the replay (None: at a third of it).
+    0.98), the new review period, order cover in days (0: economic order quantity) or
+    ordering cost, the shock in days or percent (+50 for +50 %), or the failure's length
+    in days; ``text`` carries the new policy ("sQ", "sS", "RS") or metric ("csl",
+    "fill_rate"). ``segment`` / ``vendor`` restrict the change to the items of a segment
+    / vendor (None: all items). A vendor failure starts ``start`` periods into the replay
+    (None: at a third of it).
+
+    Re-segmentation: ``abc_cutoffs`` has the A and B cut-offs (cumulative shares) in
+    ``value`` and ``value2``, ``xyz_thresholds`` the X and Y limits of the coefficient of
+    variation; ``segment_rule`` changes the rule ``rule`` (its ``rule_id`` in the rule
+    table): ``conditions`` maps criteria of :data:`invplan.classify.RULE_CRITERIA` to
+    their new value (None: any), ``to_segment`` is the rule's new segment (None: kept),
+    ``text="drop"`` switches the rule off.
     """
 
     kind: str
@@ -85,6 +126,10 @@ class Change:
     segment: object = None
     vendor: object = None
     start: int | None = None
+    value2: float | None = None
+    rule: object = None
+    conditions: dict | None = None
+    to_segment: object = None
 
     def __post_init__(self):
         if self.kind not in CHANGE_KINDS:
@@ -97,8 +142,27 @@ class Change:
             raise ValueError(f"service_target: must be in (0, 1), got {self.value!r}")
         if self.kind == "review_period" and not self.value >= 1:
             raise ValueError(f"review_period: must be >= 1 day, got {self.value!r}")
-        if self.kind in ("ordering_cost", "vendor_failure", "lead_time_days") and self.value < 0:
+        if (
+            self.kind in ("ordering_cost", "vendor_failure", "lead_time_days", "order_cover_days")
+            and not self.value >= 0
+        ):
             raise ValueError(f"{self.kind}: must be >= 0, got {self.value!r}")
+        if self.kind in ("abc_cutoffs", "xyz_thresholds"):
+            a, b = self.value, self.value2
+            if b is None or not (np.isfinite(a) and np.isfinite(b) and 0 < a <= b):
+                raise ValueError(f"{self.kind}: expected 0 < first <= second, got {a!r}, {b!r}")
+            if self.kind == "abc_cutoffs" and b > 1:
+                raise ValueError(f"abc_cutoffs: cumulative shares must be <= 1, got {b!r}")
+        if self.kind == "segment_rule":
+            if self.rule is None:
+                raise ValueError("segment_rule: the rule to change is missing")
+            unknown = set(self.conditions or {}) - set(RULE_CRITERIA)
+            if unknown:
+                raise ValueError(f"segment_rule: unknown criteria {sorted(unknown)}")
+            if self.text not in (None, "drop"):
+                raise ValueError(f"segment_rule: text must be None or 'drop', got {self.text!r}")
+            if self.text is None and not self.conditions and self.to_segment is None:
+                raise ValueError("segment_rule: change a condition, the segment, or drop it")
         if self.kind in ("lead_time_pct", "demand_pct") and self.value <= -100:
             raise ValueError(f"{self.kind}: must be > -100 %, got {self.value!r}")
 
@@ -160,6 +224,10 @@ def apply_changes(items: pd.DataFrame, demand, changes, warmup: int = 0):
             new.loc[sel, "review_period"] = float(change.value)
         elif k == "ordering_cost":
             new.loc[sel, "ordering_cost"] = float(change.value)
+        elif k == "order_cover_days":
+            if "order_cover_days" not in new:
+                new["order_cover_days"] = 0.0
+            new.loc[sel, "order_cover_days"] = float(change.value)
         elif k == "lead_time_days":
             lead[sel] = lead[sel] + change.value
         elif k == "lead_time_pct":
@@ -180,12 +248,22 @@ def apply_changes(items: pd.DataFrame, demand, changes, warmup: int = 0):
     return new, D, L
 
 
+def _optional(items: pd.DataFrame, column: str) -> np.ndarray:
+    """An optional numeric item column, 0 where absent or not a number."""
+    if column not in items:
+        return np.zeros(len(items))
+    v = pd.to_numeric(items[column], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(v), v, 0.0)
+
+
 def plan_parameters(items: pd.DataFrame, demand, periods_per_year: float = 365.0):
     """Reorder rule (min, max, review period) per item from its daily demand history.
 
     Demand mean and standard deviation per day over the history, the item's lead time and
-    settings go into :func:`invplan.policy.compute_policy`, by policy. Items the engine
-    cannot plan (status other than ``ok``) keep no stock: min -1, max 0 (never orders).
+    settings go into :func:`invplan.policy.compute_policy`, by policy, with the optional
+    ``order_cover_days`` (days of demand per order instead of the EOQ) and
+    ``stockout_cost`` (cost-based reorder point) where > 0. Items the engine cannot plan
+    (status other than ``ok``) keep no stock: min -1, max 0 (never orders).
     """
     D = np.asarray(demand, dtype=float)
     D = np.where(np.isfinite(D), D, 0.0)
@@ -203,6 +281,8 @@ def plan_parameters(items: pd.DataFrame, demand, periods_per_year: float = 365.0
         index=range(len(items)),
     )
     items = items.reset_index(drop=True)
+    cover = _optional(items, "order_cover_days")
+    stockout = _optional(items, "stockout_cost")
     for policy in POLICIES:
         sel = (items["policy"] == policy).to_numpy()
         if not sel.any():
@@ -221,6 +301,10 @@ def plan_parameters(items: pd.DataFrame, demand, periods_per_year: float = 365.0
             unit_cost=sub["unit_cost"].to_numpy(dtype=float),
             holding_rate=sub["holding_rate"].to_numpy(dtype=float),
             ordering_cost=sub["ordering_cost"].to_numpy(dtype=float),
+            # As the replenishment job: a segment's order cover replaces the EOQ, its
+            # stockout cost makes the (s, Q) / (s, S) reorder point cost-based.
+            days_of_cover=np.where(cover[sel] > 0, cover[sel], np.nan),
+            stockout_cost=np.where(stockout[sel] > 0, stockout[sel], np.nan),
             periods_per_year=periods_per_year,
         )
         ok = (res["status"] == "ok").to_numpy()
@@ -256,10 +340,14 @@ def replay(params: pd.DataFrame, demand, lead_times, warmup: int = 0) -> pd.Data
 
 def summarise(items, replay_table, periods: int, by=("segment",), periods_per_year=365.0):
     """Per group: fill rate (weighted by demand), cycle service (weighted by cycles),
-    average stock value, orders per year, holding and ordering cost per year, items.
+    average stock value, orders per year, holding, ordering and stockout cost per year,
+    items.
 
-    A group without demand has no fill rate (NaN, "no data"), not 100 %; without a
-    completed replenishment cycle no cycle service.
+    The stockout cost is the units short (demand not served from stock at once, the
+    replay's backorders) per year times the item's ``stockout_cost`` per unit short,
+    where the item has one (SPP section 7.4, "cost per unit short"); the total cost is
+    holding + ordering + stockout. A group without demand has no fill rate (NaN, "no
+    data"), not 100 %; without a completed replenishment cycle no cycle service.
     """
     items = items.reset_index(drop=True)
     t = replay_table.reset_index(drop=True)
@@ -274,24 +362,56 @@ def summarise(items, replay_table, periods: int, by=("segment",), periods_per_ye
     df["orders_per_year"] = t["orders"].to_numpy() / years
     df["holding_cost"] = df["stock_value"] * items["holding_rate"].to_numpy(dtype=float)
     df["ordering_cost"] = df["orders_per_year"] * items["ordering_cost"].to_numpy(dtype=float)
+    df["units_short"] = (df["demand"] - df["served"]).clip(lower=0.0) / years
+    df["stockout_cost"] = df["units_short"] * _optional(items, "stockout_cost")
     df["items"] = 1
     g = df.groupby(list(by), sort=True).sum(numeric_only=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         g["fill_rate"] = np.where(g["demand"] > 0, g["served"] / g["demand"], np.nan)
         g["cycle_service"] = np.where(g["cycles"] > 0, g["cycles_ok"] / g["cycles"], np.nan)
-    g["total_cost"] = g["holding_cost"] + g["ordering_cost"]
-    cols = [
-        "items",
-        "demand",
-        "fill_rate",
-        "cycle_service",
-        "stock_value",
-        "orders_per_year",
-        "holding_cost",
-        "ordering_cost",
-        "total_cost",
-    ]
-    return g[cols]
+    g["total_cost"] = g["holding_cost"] + g["ordering_cost"] + g["stockout_cost"]
+    return g[list(SUMMARY_COLUMNS)]
+
+
+#: Columns of :func:`summarise`, per side.
+SUMMARY_COLUMNS = (
+    "items",
+    "demand",
+    "fill_rate",
+    "cycle_service",
+    "stock_value",
+    "orders_per_year",
+    "holding_cost",
+    "ordering_cost",
+    "units_short",
+    "stockout_cost",
+    "total_cost",
+)
+
+
+def _split(changes):
+    """(policy changes, shocks): re-segmentation changes are neither."""
+    policy = [c for c in changes if c.kind in POLICY_KINDS]
+    shocks = [c for c in changes if c.kind in SHOCK_KINDS]
+    return policy, shocks
+
+
+def _scenario_world(items, scenario_base, D, changes, warmup):
+    """The scenario's items and the world both sides meet.
+
+    Shocks select their items by the live segment (the world is one for both sides);
+    policy changes select by the scenario's segment (``scenario_base``, the items after
+    re-segmentation), so a segment's new target reaches the items that move into it.
+    """
+    policy, shocks = _split(changes)
+    shocked, world, L = apply_changes(items, D, shocks, warmup=warmup)
+    scen_items = apply_changes(scenario_base, D[:, :1], policy)[0]
+    scen_items["lead_time"] = shocked["lead_time"].to_numpy()
+    shock = np.ones(len(items))
+    for change in shocks:
+        if change.kind == "demand_pct":
+            shock[_mask(items, change)] *= 1 + change.value / 100.0
+    return scen_items, world, L, shock
 
 
 def evaluate_scenario(
@@ -302,40 +422,66 @@ def evaluate_scenario(
     warmup: int = 0,
     by=("segment",),
     periods_per_year: float = 365.0,
+    scenario_segment=None,
+    segments: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """Parameters and replay of the current plan and of the scenario, side by side.
 
     ``items``: one row per item with :data:`ITEM_COLUMNS` (service target as a fraction,
     metric "csl" / "fill_rate", policy "sQ" / "sS" / "RS", lead time and review period in
-    days, holding rate per year as a fraction), plus the ``by`` columns and ``vendor`` for
-    changes by vendor. ``demand``: items x days, the days replayed. ``history``: items x
-    days the parameters are estimated from (default: ``demand`` itself). Returns a
-    :class:`ScenarioResult` whose ``summary`` has, per ``by`` group, the columns of
-    :func:`summarise` prefixed ``current_`` and ``scenario_``.
+    days, holding rate per year as a fraction), optionally :data:`OPTIONAL_COLUMNS`,
+    plus the ``by`` columns and ``vendor`` for changes by vendor. ``demand``: items x
+    days, the days replayed. ``history``: items x days the parameters are estimated from
+    (default: ``demand`` itself). ``scenario_segment``: each item's segment after
+    re-segmentation (:func:`resegment`), with ``segments`` the policy of each segment
+    (:func:`move_items`); None: no item moves.
+
+    Returns a :class:`ScenarioResult` whose ``summary`` has, per ``by`` group, the
+    columns of :func:`summarise` prefixed ``current_`` and ``scenario_``: each side is
+    grouped by its own segment, so a group an item moves into or out of has the item on
+    one side only; ``items_in`` / ``items_out`` count the items that move into / out of
+    the group. ``extra["segment_moves"]``: items per (current, scenario) segment pair.
     """
     D = np.asarray(demand, dtype=float)
     H = D if history is None else np.asarray(history, dtype=float)
     items = items.reset_index(drop=True)
-    scen_items, world, L = apply_changes(items, D, changes, warmup=warmup)
-    demand_shock = np.ones(len(items))
-    for change in changes:
-        if change.kind == "demand_pct":
-            sel = _mask(items, change)
-            demand_shock[sel] *= 1 + change.value / 100.0
+    base = items if scenario_segment is None else move_items(items, scenario_segment, segments)
+    scen_items, world, L, shock = _scenario_world(items, base, D, changes, warmup)
     cur_params = plan_parameters(items, H, periods_per_year)
-    scen_params = plan_parameters(scen_items, H * demand_shock[:, None], periods_per_year)
+    scen_params = plan_parameters(scen_items, H * shock[:, None], periods_per_year)
     cur_rep = replay(cur_params, world, L, warmup)
     scen_rep = replay(scen_params, world, L, warmup)
     n = D.shape[1] - warmup
-    # Items the engine cannot plan on either side (no demand, no lead time...) have no
-    # reorder rule to replay: they are left out of both sides and counted.
+    # Items the engine cannot plan on either side (no demand, no lead time, a segment
+    # without a stock policy...) have no reorder rule to replay: they are left out of
+    # both sides and counted.
     ok = ((cur_params["status"] == "ok") & (scen_params["status"] == "ok")).to_numpy()
     cur = summarise(items[ok], cur_rep[ok], n, by, periods_per_year)
     scen = summarise(scen_items[ok], scen_rep[ok], n, by, periods_per_year)
     summary = pd.concat([cur.add_prefix("current_"), scen.add_prefix("scenario_")], axis=1)
+    # A group on one side only: nothing on the other (no service measured there).
+    rates = {f"{side}_{c}" for side in ("current", "scenario") for c in RATE_COLUMNS}
+    for col in summary.columns:
+        if col not in rates:
+            summary[col] = summary[col].fillna(0.0)
+    summary = summary.sort_index()
     summary["stock_value_change"] = summary["scenario_stock_value"] - summary["current_stock_value"]
-    extra = {"planned": ok, "not_planned": int((~ok).sum())}
+    moved = (items["segment"].to_numpy() != scen_items["segment"].to_numpy()) & ok
+    keys = list(by)
+    out_ = items.loc[moved, keys].assign(n=1).groupby(keys)["n"].sum()
+    in_ = scen_items.loc[moved, keys].assign(n=1).groupby(keys)["n"].sum()
+    summary["items_out"] = out_.reindex(summary.index).fillna(0).astype(int).to_numpy()
+    summary["items_in"] = in_.reindex(summary.index).fillna(0).astype(int).to_numpy()
+    extra = {
+        "planned": ok,
+        "not_planned": int((~ok).sum()),
+        "segment_moves": segment_moves(items["segment"], scen_items["segment"]),
+    }
     return ScenarioResult(cur_params, scen_params, cur_rep, scen_rep, summary, extra)
+
+
+#: Summary columns that are rates: NaN ("no data") where a group has no item on a side.
+RATE_COLUMNS = ("fill_rate", "cycle_service")
 
 
 def exchange_curve(
@@ -347,22 +493,22 @@ def exchange_curve(
     warmup: int = 0,
     by=("segment",),
     periods_per_year: float = 365.0,
+    scenario_segment=None,
+    segments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Stock value against achieved fill rate per group as the service target moves.
 
     For each target of the grid, every item's target is set to it (on top of the
-    scenario's other changes) and the plan is replayed on the scenario's world. One row
-    per group and target: ``target, fill_rate, cycle_service, stock_value, total_cost``.
+    scenario's other changes, re-segmentation included) and the plan is replayed on the
+    scenario's world. One row per group and target: ``target, fill_rate,
+    cycle_service, stock_value, total_cost``.
     """
     D = np.asarray(demand, dtype=float)
     H = D if history is None else np.asarray(history, dtype=float)
     items = items.reset_index(drop=True)
     changes = [c for c in changes if c.kind != "service_target"]
-    base, world, L = apply_changes(items, D, changes, warmup=warmup)
-    shock = np.ones(len(items))
-    for change in changes:
-        if change.kind == "demand_pct":
-            shock[_mask(items, change)] *= 1 + change.value / 100.0
+    moved = items if scenario_segment is None else move_items(items, scenario_segment, segments)
+    base, world, L, shock = _scenario_world(items, moved, D, changes, warmup)
     n = D.shape[1] - warmup
     rows = []
     for target in targets:
@@ -377,6 +523,202 @@ def exchange_curve(
         rows.append(table)
     cols = list(by) + ["target", "fill_rate", "cycle_service", "stock_value", "total_cost"]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+# ------------------------------------------------------------------ re-segmentation
+def xyz_from_cv(cv, known, thresholds=(0.5, 1.0)) -> np.ndarray:
+    """XYZ class from a stored coefficient of variation, as
+    :func:`invplan.classify.classify_xyz` gives it: X when :math:`CV < t_1`, Y when
+    :math:`t_1 \\le CV < t_2`, Z otherwise; an item whose CV is not known (too short a
+    history, no demand) is Z. Lets a scenario move the limits without the demand
+    history the nightly classification read."""
+    t1, t2 = (float(t) for t in thresholds)
+    if not (np.isfinite(t1) and np.isfinite(t2) and 0 < t1 <= t2):
+        raise ValueError(f"thresholds: expected 0 < first <= second, got {thresholds!r}")
+    cv = np.asarray(cv, dtype=float)
+    known = np.asarray(known, dtype=bool) & np.isfinite(cv)
+    cls = np.where(cv < t1, "X", np.where(cv < t2, "Y", "Z")).astype(object)
+    cls[~known] = "Z"
+    return cls
+
+
+def _scenario_rules(rules: pd.DataFrame, changes) -> pd.DataFrame:
+    rules = rules.copy().reset_index(drop=True)
+    rules = rules.astype({c: object for c in rules.columns if c in RULE_CRITERIA})
+    for change in changes:
+        if change.kind != "segment_rule":
+            continue
+        if "rule_id" not in rules:
+            raise ValueError("rules: a 'rule_id' column is needed to change a rule")
+        pos = np.flatnonzero((rules["rule_id"] == change.rule).to_numpy())
+        if not len(pos):
+            raise ValueError(f"segment_rule: no rule {change.rule!r}")
+        if change.text == "drop":
+            rules = rules.drop(index=pos).reset_index(drop=True)
+            continue
+        for col, crit in (change.conditions or {}).items():
+            if col not in rules:
+                rules[col] = None
+            rules[col] = rules[col].astype(object)
+            for p in pos:
+                rules.at[p, col] = crit
+        if change.to_segment is not None:
+            rules["segment"] = rules["segment"].astype(object)
+            for p in pos:
+                rules.at[p, "segment"] = change.to_segment
+    return rules
+
+
+def resegment(
+    classes: pd.DataFrame,
+    rules: pd.DataFrame,
+    changes,
+    abc_cutoffs=(0.80, 0.95),
+    xyz_thresholds=(0.5, 1.0),
+) -> pd.DataFrame:
+    """Classification and segment assignment again with a scenario's changed rules.
+
+    ``classes``: one row per plan of the **whole** population the ABC ranks (a company),
+    in the nightly order (ABC ties are broken by position), with ``segment`` (live),
+    ``abc``, ``xyz``, ``abc_value`` (the ABC measure), ``demand_cv`` and the criteria the
+    rules use (``pattern``, ``lifecycle``, ``category``, ``warehouse``); optional
+    ``locked`` (a plan whose segment is locked or whose data is quarantined keeps it).
+    ``rules``: the live decision table of :func:`invplan.classify.assign_segments`, in
+    priority order, with ``rule_id``. ``abc_cutoffs`` / ``xyz_thresholds``: the live
+    settings.
+
+    The ABC classes are ranked again with the scenario's cut-offs
+    (:func:`invplan.classify.classify_abc`), the XYZ classes read again from the CV
+    (:func:`xyz_from_cv`), the rules changed (``segment_rule``) and every plan assigned
+    by first hit (:func:`invplan.classify.assign_segments`). Only what the scenario
+    changes moves a plan: a class or a segment differs from the live one only where the
+    assignment with the live settings and the one with the scenario's differ (a plan set
+    by hand, or classified before a rule was edited, keeps its live segment).
+
+    Returns a frame aligned with ``classes``: ``abc, xyz, segment, moved``.
+    """
+    classes = classes.reset_index(drop=True)
+    n = len(classes)
+    live_abc = classes["abc"].to_numpy(dtype=object)
+    live_xyz = classes["xyz"].to_numpy(dtype=object)
+    abc, xyz = live_abc.copy(), live_xyz.copy()
+    for change in changes:
+        if change.kind == "abc_cutoffs":
+            values = pd.to_numeric(classes["abc_value"], errors="coerce").to_numpy(dtype=float)
+            ids = np.arange(n)
+            before = classify_abc(values, abc_cutoffs, ids=ids)["abc"].to_numpy()
+            after = classify_abc(values, (change.value, change.value2), ids=ids)["abc"].to_numpy()
+            abc = np.where(before != after, after, abc)
+        elif change.kind == "xyz_thresholds":
+            cv = pd.to_numeric(classes["demand_cv"], errors="coerce").to_numpy(dtype=float)
+            # classify_xyz stores CV 0 and class Z for a plan it cannot measure; a
+            # measured CV of 0 is X under any limit > 0.
+            known = ~((live_xyz == "Z") & (cv == 0))
+            before = xyz_from_cv(cv, known, xyz_thresholds)
+            after = xyz_from_cv(cv, known, (change.value, change.value2))
+            xyz = np.where(before != after, after, xyz)
+    live = classes["segment"].to_numpy(dtype=object)
+    seg_changes = [c for c in changes if c.kind in SEGMENT_KINDS]
+    if not seg_changes or not len(rules):
+        return pd.DataFrame({"abc": abc, "xyz": xyz, "segment": live, "moved": np.zeros(n, bool)})
+    table = rules.drop(columns=["rule_id"], errors="ignore")
+    base = assign_segments(classes, table)["segment"].to_numpy(dtype=object)
+    scen_rules = _scenario_rules(rules, changes).drop(columns=["rule_id"], errors="ignore")
+    after = assign_segments(classes.assign(abc=abc, xyz=xyz), scen_rules)
+    after = after["segment"].to_numpy(dtype=object)
+    locked = (
+        classes["locked"].fillna(False).to_numpy(dtype=bool)
+        if "locked" in classes
+        else np.zeros(n, bool)
+    )
+    differs = np.array([a != b for a, b in zip(base, after, strict=True)], dtype=bool)
+    move = differs & ~locked
+    segment = np.where(move, after, live)
+    moved = np.array([a != b for a, b in zip(live, segment, strict=True)], dtype=bool)
+    return pd.DataFrame({"abc": abc, "xyz": xyz, "segment": segment, "moved": moved})
+
+
+def move_items(items: pd.DataFrame, scenario_segment, segments: pd.DataFrame) -> pd.DataFrame:
+    """The items with their scenario segment and, where it changed, its policy.
+
+    ``segments``: one row per segment (index: the segment key) with the columns of
+    :data:`SEGMENT_POLICY_COLUMNS` it sets. An item that moves to a segment not in the
+    table (no stock policy, or no segment) gets policy ``"none"``: it keeps no stock on
+    the scenario's side and is left out of the replay (not planned)."""
+    items = items.reset_index(drop=True)
+    new_segment = np.asarray(scenario_segment, dtype=object)
+    if len(new_segment) != len(items):
+        raise ValueError(f"scenario_segment has {len(new_segment)} values for {len(items)} items")
+    moved = np.array(
+        [a != b for a, b in zip(items["segment"].to_numpy(), new_segment, strict=True)], bool
+    )
+    out = items.copy()
+    if not moved.any():
+        return out
+    if segments is None:
+        raise ValueError("segments: the policy of each segment is needed to move items")
+    out["segment"] = out["segment"].astype(object)
+    out.loc[moved, "segment"] = new_segment[moved]
+    known = moved & pd.Series(new_segment).isin(segments.index).to_numpy()
+    for col in SEGMENT_POLICY_COLUMNS:
+        if col not in segments:
+            continue
+        if col not in out:
+            out[col] = 0.0
+        if out[col].dtype != object and segments[col].dtype == object:
+            out[col] = out[col].astype(object)
+        out.loc[known, col] = segments[col].reindex(new_segment[known]).to_numpy()
+    out["policy"] = out["policy"].astype(object)
+    out.loc[moved & ~known, "policy"] = "none"
+    return out
+
+
+def segment_moves(current, scenario, by=None) -> pd.DataFrame:
+    """Items per (current segment, scenario segment) pair that differ, with the ``by``
+    columns (e.g. warehouse) where given: ``from, to, [by...], items``."""
+    frame = pd.DataFrame({"from": np.asarray(current, object), "to": np.asarray(scenario, object)})
+    keys = ["from", "to"]
+    if by is not None:
+        for name, col in by.items():
+            frame[name] = np.asarray(col, object)
+            keys.append(name)
+    moved = frame[[a != b for a, b in zip(frame["from"], frame["to"], strict=True)]]
+    if not len(moved):
+        return pd.DataFrame(columns=keys + ["items"])
+    out = moved.assign(items=1).groupby(keys, dropna=False)["items"].sum().reset_index()
+    # groupby turns a missing segment (None) into NaN: give it back as None.
+    for col in keys:
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+# ------------------------------------------------------------------ drawn demand
+def draw_demand(mean, std, periods: int, seed=None) -> np.ndarray:
+    """Daily demand drawn from each item's fitted forecast distribution (items x periods).
+
+    Each day's demand is gamma distributed with the forecast's mean :math:`\\mu` and
+    standard deviation :math:`\\sigma` per day: shape :math:`k = \\mu^2 / \\sigma^2`,
+    scale :math:`\\theta = \\sigma^2 / \\mu`, so :math:`E = k\\theta = \\mu` and
+    :math:`Var = k\\theta^2 = \\sigma^2` (the gamma as a model of demand: Burgin, "The
+    gamma distribution and inventory control", Operational Research Quarterly 26(3),
+    1975; SPP section 7.11.2). Non-negative and right-skewed like intermittent demand;
+    :math:`\\sigma = 0` gives :math:`\\mu` every day; a mean that is 0 or not a
+    number gives no demand. The same ``seed`` draws the same demand.
+    """
+    mu = np.asarray(mean, dtype=float).ravel()
+    sd = np.broadcast_to(np.asarray(std, dtype=float), mu.shape).ravel()
+    periods = int(periods)
+    if periods < 0:
+        raise ValueError(f"periods: must be >= 0, got {periods}")
+    rng = np.random.default_rng(seed)
+    ok_mu = np.isfinite(mu) & (mu > 0)
+    ok_sd = np.isfinite(sd) & (sd > 0)
+    random = ok_mu & ok_sd
+    shape = np.where(random, mu**2 / np.where(random, sd, 1.0) ** 2, 1.0)
+    scale = np.where(random, np.where(random, sd, 1.0) ** 2 / np.where(ok_mu, mu, 1.0), 1.0)
+    draws = rng.gamma(shape[:, None], scale[:, None], size=(len(mu), periods))
+    out = np.where(random[:, None], draws, np.where(ok_mu, mu, 0.0)[:, None])
+    return out
 
 
 # ------------------------------------------------------------------ pilot review

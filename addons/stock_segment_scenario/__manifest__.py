@@ -1,8 +1,9 @@
 {
     "name": "Stock Segments: What-if Scenarios",
-    "summary": "Replay a policy change (service target, policy, review period, ordering "
-    "cost) or a shock (lead time, demand, vendor failure) on real demand before it touches "
-    "a reorder rule; pilot roll-out through proposals",
+    "summary": "Replay a policy change (service target, policy, review period, order "
+    "cover, ordering cost), a re-segmentation (ABC cut-offs, XYZ limits, segment rules) or a "
+    "shock (lead time, demand, vendor failure) on real or forecast-drawn demand before it "
+    "touches a reorder rule; pilot roll-out through proposals",
     "version": "19.0.1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
@@ -20,6 +21,11 @@
     "demo": [
         "demo/stock_segment_scenario_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stock_segment_scenario/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

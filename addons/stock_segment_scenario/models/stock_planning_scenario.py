@@ -13,6 +13,11 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from odoo import api, fields, models
+from odoo.addons.stock_segment.models.stock_planning_profile import (
+    ABC_CLASSES,
+    DEMAND_PATTERNS,
+    XYZ_CLASSES,
+)
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -41,6 +46,10 @@ CHANGE_KINDS = [
     ("policy", "Replenishment policy"),
     ("review_period", "Review period"),
     ("ordering_cost", "Ordering cost"),
+    ("order_cover_days", "Order cover (days of demand)"),
+    ("abc_cutoffs", "ABC cut-offs (re-segmentation)"),
+    ("xyz_thresholds", "XYZ limits (re-segmentation)"),
+    ("segment_rule", "Segment rule (re-segmentation)"),
     ("lead_time_days", "Lead-time shock (+ days)"),
     ("lead_time_pct", "Lead-time shock (%)"),
     ("demand_pct", "Demand shock (%)"),
@@ -66,6 +75,10 @@ CHANGE_REASON = {
     "policy": "service",
     "review_period": "service",
     "ordering_cost": "cost",
+    "order_cover_days": "cost",
+    "abc_cutoffs": "segment",
+    "xyz_thresholds": "segment",
+    "segment_rule": "segment",
     "lead_time_days": "lead_time",
     "lead_time_pct": "lead_time",
     "demand_pct": "forecast",
@@ -76,6 +89,11 @@ REVIEW_MEASURES = [
     ("stockout_rate", "Stockout rate (%)"),
 ]
 CURVE_TARGETS = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
+DEMAND_SOURCES = [
+    ("history", "Last days of real demand"),
+    ("forecast", "Drawn from the forecast distributions"),
+]
+SEGMENT_KINDS = ("abc_cutoffs", "xyz_thresholds", "segment_rule")
 
 
 class StockPlanningScenario(models.Model):
@@ -109,6 +127,27 @@ class StockPlanningScenario(models.Model):
     date_end = fields.Date(
         "Replay Until",
         help="Last day of the replay window. Empty: yesterday.",
+    )
+    demand_source = fields.Selection(
+        DEMAND_SOURCES,
+        "Replay On",
+        required=True,
+        default="history",
+        help="Last days of real demand: both sides meet what customers asked for. Drawn "
+        "from the forecast distributions: both sides meet demand drawn day by day from each "
+        "plan's forecast (mean and error per day; the window's own mean and deviation where "
+        "a plan has no forecast), the same draw for the same seed.",
+    )
+    demand_seed = fields.Integer(
+        default=1, help="Same seed, same drawn demand: the evaluation repeats."
+    )
+    move_ids = fields.One2many(
+        "stock.planning.scenario.move", "scenario_id", "Items That Change Segment"
+    )
+    moved_count = fields.Integer(
+        "Plans Changing Segment",
+        readonly=True,
+        help="Plans the scenario's re-segmentation puts in another segment.",
     )
     change_ids = fields.One2many("stock.planning.scenario.change", "scenario_id", "Changes")
     result_ids = fields.One2many("stock.planning.scenario.result", "scenario_id", "Results")
@@ -255,21 +294,34 @@ class StockPlanningScenario(models.Model):
                     }
                 )
                 return False
-            items, demand, keys = inputs
+            items, history, keys = inputs
             changes = self._engine_changes()
+            reseg = self._resegmentation(changes)
+            moved = self._scenario_segment(items, keys, reseg)
+            demand = self._replay_demand(items, history)
             self._progress(30, self.env._("Replaying current and scenario parameters"))
-            result = engine.evaluate_scenario(items, demand, changes, by=("segment", "warehouse"))
+            result = engine.evaluate_scenario(
+                items,
+                demand,
+                changes,
+                history=history,
+                by=("segment", "warehouse"),
+                **moved,
+            )
             self._progress(60, self.env._("Tracing the exchange curves"))
             targets = set(CURVE_TARGETS) | set(items["service_target"].round(4))
             targets |= {c.value for c in changes if c.kind == "service_target"}
-            curve = engine.exchange_curve(items, demand, changes, targets=sorted(targets))
+            curve = engine.exchange_curve(
+                items, demand, changes, targets=sorted(targets), history=history, **moved
+            )
         except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, MemoryError) as exc:
             _logger.warning("Scenario %s: evaluation failed: %s", self.id, exc)
             self.sudo().write(
                 {"job_state": "failed", "job_progress": 100, "job_message": str(exc)[:250]}
             )
             return False
-        self._store_results(result.summary, curve, items, changes)
+        self._store_results(result.summary, curve, items, changes, moved)
+        self._store_moves(reseg)
         elapsed = time.monotonic() - started
         self.sudo().write(
             {
@@ -281,6 +333,7 @@ class StockPlanningScenario(models.Model):
                 "evaluation_seconds": elapsed,
                 "item_count": len(keys) - result.extra["not_planned"],
                 "not_planned_count": result.extra["not_planned"],
+                "moved_count": int(reseg["moves"]["items"].sum()) if reseg else 0,
             }
         )
         self.message_post(
@@ -314,7 +367,12 @@ class StockPlanningScenario(models.Model):
                    s.replenishment_policy, s.service_metric, s.service_level_target,
                    COALESCE(s.review_period_days, 7) AS review_period,
                    COALESCE(s.ordering_cost, 0) AS ordering_cost,
-                   COALESCE(s.holding_cost_rate, 0) AS holding_rate
+                   COALESCE(s.holding_cost_rate, 0) AS holding_rate,
+                   COALESCE(s.order_cover_days, 0) AS order_cover_days,
+                   COALESCE(s.stockout_cost, 0) AS stockout_cost,
+                   p.forecast_date IS NOT NULL AND p.forecast_daily IS NOT NULL AS has_forecast,
+                   COALESCE(p.forecast_daily, 0) AS forecast_daily,
+                   COALESCE(p.demand_sigma_daily, 0) AS forecast_sigma_daily
               FROM stock_planning_profile p
               JOIN stock_segment s ON s.id = p.segment_id
              WHERE p.company_id = %(company)s AND p.active
@@ -379,14 +437,155 @@ class StockPlanningScenario(models.Model):
                 "review_period": [float(max(p["review_period"], 1)) for p in plans],
                 "ordering_cost": [float(p["ordering_cost"]) for p in plans],
                 "holding_rate": [float(p["holding_rate"]) / 100.0 for p in plans],
+                "order_cover_days": [float(p["order_cover_days"]) for p in plans],
+                "stockout_cost": [float(p["stockout_cost"]) for p in plans],
+                "has_forecast": [bool(p["has_forecast"]) for p in plans],
+                "forecast_daily": [float(p["forecast_daily"]) for p in plans],
+                "forecast_sigma_daily": [float(p["forecast_sigma_daily"]) for p in plans],
             }
         )
         return items, demand, [p["id"] for p in plans]
 
+    def _replay_demand(self, items, history):
+        """The days both sides are replayed on: the window's real demand, or demand drawn
+        from each plan's forecast distribution (``invplan.scenario.draw_demand``), with
+        the window's own mean and deviation where a plan has no forecast."""
+        if self.demand_source != "forecast":
+            return history
+        known = items["has_forecast"].to_numpy(dtype=bool)
+        mean = np.where(known, items["forecast_daily"].to_numpy(dtype=float), history.mean(axis=1))
+        own_std = history.std(axis=1, ddof=1) if history.shape[1] > 1 else 0.0
+        std = np.where(known, items["forecast_sigma_daily"].to_numpy(dtype=float), own_std)
+        return engine.draw_demand(mean, std, history.shape[1], seed=self.demand_seed)
+
+    # ------------------------------------------------------------------ re-segmentation
+    def _resegmentation(self, changes):
+        """The scenario's re-segmentation of every plan of the company, or None when it
+        changes no cut-off and no rule: ``{"segment": {plan: scenario segment},
+        "segments": policy per segment, "moves": from -> to counts per warehouse}``.
+        The classification and the rules are the nightly run's, from the stored classes
+        (``invplan.scenario.resegment``); nothing is written."""
+        if not any(c.kind in SEGMENT_KINDS for c in changes):
+            return None
+        Profile = self.env["stock.planning.profile"]
+        Profile.flush_model()
+        self.env["product.template"].flush_model()
+        # The nightly order (product, warehouse): ABC ties are broken by it.
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.id, p.segment_id, p.abc_class, p.xyz_class, p.demand_pattern,
+                   pt.lifecycle_stage, pt.categ_id, p.warehouse_id,
+                   COALESCE(p.annual_value, 0), COALESCE(p.demand_cv, 0),
+                   COALESCE(p.segment_locked, FALSE) OR COALESCE(p.data_quarantine, FALSE)
+              FROM stock_planning_profile p
+              JOIN product_product pp ON pp.id = p.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE p.company_id = %s
+          ORDER BY p.product_id, p.warehouse_id
+            """,
+                self.company_id.id,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return None
+
+        def column(pos):
+            return pd.Series([r[pos] or None for r in rows], dtype=object)
+
+        classes = pd.DataFrame(
+            {
+                "segment": column(1),
+                "abc": column(2),
+                "xyz": column(3),
+                "pattern": column(4),
+                "lifecycle": column(5),
+                "category": column(6),
+                "warehouse": column(7),
+                "abc_value": [float(r[8]) for r in rows],
+                "demand_cv": [float(r[9]) for r in rows],
+                "locked": [bool(r[10]) for r in rows],
+            }
+        )
+        params = Profile._classification_params()
+        rules = Profile._segment_rules_frame(self.company_id)
+        result = engine.resegment(
+            classes, rules, changes, params["abc_cutoffs"], params["xyz_thresholds"]
+        )
+        moves = engine.segment_moves(
+            classes["segment"], result["segment"], by={"warehouse": classes["warehouse"]}
+        )
+        return {
+            "segment": dict(zip((r[0] for r in rows), result["segment"], strict=True)),
+            "segments": self._segment_policies(),
+            "moves": moves,
+        }
+
+    def _segment_policies(self):
+        """Policy of each stock-keeping segment of the company, as the items carry it."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id, replenishment_policy, service_metric, service_level_target,
+                   COALESCE(review_period_days, 7), COALESCE(ordering_cost, 0),
+                   COALESCE(holding_cost_rate, 0), COALESCE(order_cover_days, 0),
+                   COALESCE(stockout_cost, 0)
+              FROM stock_segment
+             WHERE active AND (company_id = %s OR company_id IS NULL)
+               AND replenishment_policy IN ('sQ', 'sS', 'RS')
+               AND COALESCE(stocking_strategy, 'mts') = 'mts'
+            """,
+                self.company_id.id,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        return pd.DataFrame(
+            {
+                "policy": [r[1] for r in rows],
+                "service_metric": [ENGINE_METRIC.get(r[2], "csl") for r in rows],
+                "service_target": [
+                    min(max(float(r[3] or 95.0) / 100.0, 0.5), 0.9999) for r in rows
+                ],
+                "review_period": [float(max(r[4], 1)) for r in rows],
+                "ordering_cost": [float(r[5]) for r in rows],
+                "holding_rate": [float(r[6]) / 100.0 for r in rows],
+                "order_cover_days": [float(r[7]) for r in rows],
+                "stockout_cost": [float(r[8]) for r in rows],
+            },
+            index=pd.Index([r[0] for r in rows], dtype=object),
+        )
+
+    @staticmethod
+    def _scenario_segment(items, keys, reseg):
+        """The engine's re-segmentation arguments for these items (none without)."""
+        if not reseg:
+            return {}
+        live = items["segment"].tolist()
+        new = [reseg["segment"].get(k, live[i]) for i, k in enumerate(keys)]
+        return {"scenario_segment": np.array(new, dtype=object), "segments": reseg["segments"]}
+
+    def _store_moves(self, reseg):
+        self.sudo().move_ids.unlink()
+        if not reseg or not len(reseg["moves"]):
+            return
+        self.env["stock.planning.scenario.move"].sudo().create(
+            [
+                {
+                    "scenario_id": self.id,
+                    "from_segment_id": int(r["from"]) if r["from"] else False,
+                    "to_segment_id": int(r["to"]) if r["to"] else False,
+                    "warehouse_id": int(r["warehouse"]) if r["warehouse"] else False,
+                    "item_count": int(r["items"]),
+                }
+                for r in reseg["moves"].to_dict("records")
+            ]
+        )
+
     def _engine_changes(self):
         return [line._engine_change() for line in self.change_ids]
 
-    def _store_results(self, summary, curve, items, changes):
+    def _store_results(self, summary, curve, items, changes, moved=None):
         """Replace the result and curve lines, one create each."""
         self.sudo().result_ids.unlink()
         self.sudo().curve_ids.unlink()
@@ -397,7 +596,10 @@ class StockPlanningScenario(models.Model):
                 "segment_id": int(segment_id),
                 "warehouse_id": int(warehouse_id),
                 "item_count": int(r["current_items"]),
-                "demand_qty": float(r["current_demand"]),
+                "scenario_item_count": int(r["scenario_items"]),
+                "items_in": int(r["items_in"]),
+                "items_out": int(r["items_out"]),
+                "demand_qty": float(max(r["current_demand"], r["scenario_demand"])),
             }
             for side in ("current", "scenario"):
                 fill, csl = r[f"{side}_fill_rate"], r[f"{side}_cycle_service"]
@@ -409,13 +611,20 @@ class StockPlanningScenario(models.Model):
                         f"{side}_orders_per_year": float(r[f"{side}_orders_per_year"]),
                         f"{side}_holding_cost": float(r[f"{side}_holding_cost"]),
                         f"{side}_ordering_cost": float(r[f"{side}_ordering_cost"]),
+                        f"{side}_units_short": float(r[f"{side}_units_short"]),
+                        f"{side}_stockout_cost": float(r[f"{side}_stockout_cost"]),
                     }
                 )
-            vals["service_known"] = bool(np.isfinite(r["current_fill_rate"]))
+            vals["service_known"] = bool(
+                np.isfinite(r["current_fill_rate"]) or np.isfinite(r["scenario_fill_rate"])
+            )
             rows.append(vals)
         self.env["stock.planning.scenario.result"].sudo().create(rows)
         current_target = items.groupby("segment")["service_target"].first().to_dict()
-        scen_items = engine.apply_changes(items, np.zeros((len(items), 1)), changes)[0]
+        base = items
+        if moved:
+            base = engine.move_items(items, moved["scenario_segment"], moved["segments"])
+        scen_items = engine.apply_changes(base, np.zeros((len(items), 1)), changes)[0]
         scen_target = scen_items.groupby("segment")["service_target"].first().to_dict()
         points = []
         for r in curve.itertuples(index=False):
@@ -447,11 +656,17 @@ class StockPlanningScenario(models.Model):
             )
 
     def _population(self, plans):
-        """Plans the scenario's changes touch (policy changes, not one-off failures)."""
+        """Plans the scenario's changes touch (policy changes, plans that change
+        segment; not one-off failures)."""
+        reseg = self._resegmentation(self._engine_changes())
+        new_segment = reseg["segment"] if reseg else {}
         touched = []
         for p in plans:
+            if new_segment.get(p["id"], p["segment_id"]) != p["segment_id"]:
+                touched.append(p)
+                continue
             for line in self.change_ids:
-                if line.kind == "vendor_failure":
+                if line.kind == "vendor_failure" or line.kind in SEGMENT_KINDS:
                     continue
                 if line.segment_id and line.segment_id.id != p["segment_id"]:
                     continue
@@ -595,6 +810,9 @@ class StockPlanningScenario(models.Model):
         engine call as the evaluation, restricted to the plans."""
         items, demand, keys = self._engine_inputs(profile_ids)
         changes = [c for c in self._engine_changes() if c.kind != "vendor_failure"]
+        moved = self._scenario_segment(items, keys, self._resegmentation(changes))
+        if moved:
+            items = engine.move_items(items, moved["scenario_segment"], moved["segments"])
         scen_items, _world, _lead = engine.apply_changes(items, demand, changes)
         shock = np.ones(len(items))
         for change in changes:
@@ -741,6 +959,9 @@ class StockPlanningScenario(models.Model):
             (env._("Segment"), lambda r: r.segment_id.display_name or "", None),
             (env._("Warehouse"), lambda r: r.warehouse_id.display_name or "", None),
             (env._("Items"), lambda r: r.item_count, None),
+            (env._("Scenario Items"), lambda r: r.scenario_item_count, None),
+            (env._("Items In"), lambda r: r.items_in, None),
+            (env._("Items Out"), lambda r: r.items_out, None),
             (
                 env._("Current Fill Rate (%)"),
                 lambda r: r.current_fill_rate if r.service_known else None,
@@ -766,6 +987,8 @@ class StockPlanningScenario(models.Model):
             (env._("Working Capital Change"), lambda r: r.stock_value_change, money),
             (env._("Current Orders / Year"), lambda r: r.current_orders_per_year, pct),
             (env._("Scenario Orders / Year"), lambda r: r.scenario_orders_per_year, pct),
+            (env._("Current Stockout Cost / Year"), lambda r: r.current_stockout_cost, money),
+            (env._("Scenario Stockout Cost / Year"), lambda r: r.scenario_stockout_cost, money),
             (env._("Current Cost / Year"), lambda r: r.current_total_cost, money),
             (env._("Scenario Cost / Year"), lambda r: r.scenario_total_cost, money),
         ]
@@ -782,6 +1005,20 @@ class StockPlanningScenario(models.Model):
                 else:
                     sheet.write_number(row, c, value, fmt)
         sheet.freeze_panes(3, 2)
+
+        if self.move_ids:
+            moves = book.add_worksheet(env._("Segment changes"))
+            moves.write_string(0, 0, env._("Items that change segment"), title)
+            for c, label in enumerate(
+                (env._("From Segment"), env._("To Segment"), env._("Warehouse"), env._("Plans"))
+            ):
+                moves.write_string(2, c, label, head)
+                moves.set_column(c, c, 18)
+            for row, move in enumerate(self.move_ids, start=3):
+                moves.write_string(row, 0, move.from_segment_id.display_name or "")
+                moves.write_string(row, 1, move.to_segment_id.display_name or "")
+                moves.write_string(row, 2, move.warehouse_id.display_name or "")
+                moves.write_number(row, 3, move.item_count)
 
         curve = book.add_worksheet(env._("Exchange curve"))
         curve.write_string(0, 0, env._("Stock value against fill rate as the target moves"), title)
@@ -854,6 +1091,14 @@ class StockPlanningScenario(models.Model):
             "domain": [("scenario_id", "=", self.id)],
         }
 
+    def action_view_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_segment_scenario.action_stock_planning_scenario_move"
+        )
+        action["domain"] = [("scenario_id", "=", self.id)]
+        return action
+
     def action_view_curve(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -886,8 +1131,39 @@ class StockPlanningScenarioChange(models.Model):
     segment_id = fields.Many2one("stock.segment", check_company=True, help="Empty: every segment.")
     vendor_id = fields.Many2one("res.partner", help="Empty: every vendor.")
     value = fields.Float(
-        help="Service target in %, review period in days, ordering cost, shock in days or "
-        "%, or the failure's length in days.",
+        help="Service target in %, review period or order cover in days, ordering cost, "
+        "shock in days or %, the failure's length in days, the A cut-off in % (ABC) or "
+        "the X limit of the coefficient of variation (XYZ).",
+    )
+    value_2 = fields.Float(
+        "Second Value",
+        help="ABC cut-offs: the B cut-off in % (cumulative share of the value). XYZ limits: "
+        "the Y limit of the coefficient of variation.",
+    )
+    rule_id = fields.Many2one(
+        "stock.segment.rule",
+        "Segment Rule",
+        check_company=True,
+        help="Segment rule change: the live rule the scenario changes.",
+    )
+    rule_segment_id = fields.Many2one(
+        "stock.segment",
+        "Rule's New Segment",
+        check_company=True,
+        help="Segment the changed rule gives. Empty: the rule's own.",
+    )
+    rule_abc_class = fields.Selection(
+        ABC_CLASSES, "Rule's ABC Class", help="The changed rule's condition; empty: any."
+    )
+    rule_xyz_class = fields.Selection(
+        XYZ_CLASSES, "Rule's XYZ Class", help="The changed rule's condition; empty: any."
+    )
+    rule_demand_pattern = fields.Selection(
+        DEMAND_PATTERNS, "Rule's Demand Pattern", help="The changed rule's condition; empty: any."
+    )
+    rule_drop = fields.Boolean(
+        "Switch the Rule Off",
+        help="The scenario runs without this rule: its plans go to the next rule that matches.",
     )
     policy = fields.Selection(POLICIES)
     service_metric = fields.Selection(METRICS)
@@ -896,7 +1172,24 @@ class StockPlanningScenarioChange(models.Model):
         help="Vendor failure: day of the replay window it starts on. 0: at a third of it.",
     )
 
-    @api.constrains("kind", "value", "policy", "service_metric")
+    @api.onchange("rule_id")
+    def _onchange_rule_id(self):
+        """Start from the live rule's conditions: the line holds the changed ones."""
+        for line in self:
+            line.rule_abc_class = line.rule_id.abc_class
+            line.rule_xyz_class = line.rule_id.xyz_class
+            line.rule_demand_pattern = line.rule_id.demand_pattern
+
+    @api.constrains(
+        "kind",
+        "value",
+        "value_2",
+        "policy",
+        "service_metric",
+        "rule_id",
+        "rule_segment_id",
+        "rule_drop",
+    )
     def _check_change(self):
         for line in self:
             try:
@@ -911,14 +1204,31 @@ class StockPlanningScenarioChange(models.Model):
                 ) from exc
 
     def _engine_change(self):
-        value = self.value
+        value, value2 = self.value, None
         if self.kind == "service_target":
             value = self.value / 100.0
+        elif self.kind == "abc_cutoffs":
+            value, value2 = self.value / 100.0, self.value_2 / 100.0
+        elif self.kind == "xyz_thresholds":
+            value2 = self.value_2
         text = None
         if self.kind == "policy":
             text = self.policy
         elif self.kind == "service_metric":
             text = ENGINE_METRIC.get(self.service_metric)
+        rule = conditions = to_segment = None
+        if self.kind == "segment_rule":
+            # The engine checks that a rule is given; 0 is no rule of the table.
+            rule = self.rule_id.id or None
+            if self.rule_drop:
+                text = "drop"
+            else:
+                conditions = {
+                    "abc": self.rule_abc_class or None,
+                    "xyz": self.rule_xyz_class or None,
+                    "pattern": self.rule_demand_pattern or None,
+                }
+                to_segment = self.rule_segment_id.id or None
         return engine.Change(
             self.kind,
             value=value,
@@ -926,6 +1236,10 @@ class StockPlanningScenarioChange(models.Model):
             segment=self.segment_id.id or None,
             vendor=self.vendor_id.id or None,
             start=self.start_day or None,
+            value2=value2,
+            rule=rule,
+            conditions=conditions,
+            to_segment=to_segment,
         )
 
 
@@ -966,6 +1280,23 @@ class StockPlanningScenarioResult(models.Model):
     scenario_holding_cost = fields.Monetary("Scenario Holding Cost / Year")
     current_ordering_cost = fields.Monetary("Current Ordering Cost / Year")
     scenario_ordering_cost = fields.Monetary("Scenario Ordering Cost / Year")
+    current_units_short = fields.Float(
+        "Current Units Short / Year",
+        digits="Product Unit",
+        help="Demand not served from stock at once in the replay, per year.",
+    )
+    scenario_units_short = fields.Float("Scenario Units Short / Year", digits="Product Unit")
+    current_stockout_cost = fields.Monetary(
+        "Current Stockout Cost / Year",
+        help="Units short x the segment's stockout cost per unit; 0 where the segment "
+        "gives no stockout cost.",
+    )
+    scenario_stockout_cost = fields.Monetary("Scenario Stockout Cost / Year")
+    scenario_item_count = fields.Integer(
+        "Scenario Items", help="Items of the group on the scenario's side (after re-segmentation)."
+    )
+    items_in = fields.Integer(help="Items the scenario moves into this segment.")
+    items_out = fields.Integer(help="Items the scenario moves out of this segment.")
     current_total_cost = fields.Monetary(
         "Current Cost / Year", compute="_compute_changes", store=True
     )
@@ -981,13 +1312,42 @@ class StockPlanningScenarioResult(models.Model):
         "scenario_holding_cost",
         "current_ordering_cost",
         "scenario_ordering_cost",
+        "current_stockout_cost",
+        "scenario_stockout_cost",
     )
     def _compute_changes(self):
         for line in self:
             line.stock_value_change = line.scenario_stock_value - line.current_stock_value
-            line.current_total_cost = line.current_holding_cost + line.current_ordering_cost
-            line.scenario_total_cost = line.scenario_holding_cost + line.scenario_ordering_cost
+            line.current_total_cost = (
+                line.current_holding_cost + line.current_ordering_cost + line.current_stockout_cost
+            )
+            line.scenario_total_cost = (
+                line.scenario_holding_cost
+                + line.scenario_ordering_cost
+                + line.scenario_stockout_cost
+            )
             line.cost_change = line.scenario_total_cost - line.current_total_cost
+
+
+class StockPlanningScenarioMove(models.Model):
+    _name = "stock.planning.scenario.move"
+    _description = "Planning Scenario Segment Change"
+    _order = "scenario_id, from_segment_id, to_segment_id, warehouse_id"
+
+    scenario_id = fields.Many2one(
+        "stock.planning.scenario", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
+    from_segment_id = fields.Many2one(
+        "stock.segment", index=True, help="Live segment. Empty: none."
+    )
+    to_segment_id = fields.Many2one(
+        "stock.segment",
+        index=True,
+        help="Segment after the scenario's re-segmentation. Empty: no rule matches.",
+    )
+    warehouse_id = fields.Many2one("stock.warehouse", index=True)
+    item_count = fields.Integer("Plans")
 
 
 class StockPlanningScenarioCurve(models.Model):

@@ -1,1 +1,1 @@
-from . import test_scenario
+from . import test_scenario, test_tour

@@ -183,6 +183,180 @@ class TestScenarioEvaluation(ScenarioCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestScenarioChanges(ScenarioCommon):
+    """Re-segmentation, order cover, replay on drawn demand, stockout cost."""
+
+    def _abc_rules(self):
+        return self.env["stock.segment.rule"].search(
+            [("abc_class", "!=", False), ("xyz_class", "!=", False)]
+        )
+
+    def test_abc_cutoff_change_moves_plans_to_the_b_segments(self):
+        scenario = self._scenario([{"kind": "abc_cutoffs", "value": 50.0, "value_2": 95.0}])
+        before = self._live_snapshot()
+        self.assertTrue(scenario._evaluate())
+        self.assertEqual(before, self._live_snapshot(), "re-segmentation writes no live data")
+        # Independent count from the stored classification: an A plan placed by an
+        # A-X/Y/Z rule whose cumulative share before it is >= 50 % becomes B.
+        plans = self.env["stock.planning.profile"].search(
+            [("company_id", "=", self.company.id), ("abc_class", "=", "A")]
+        )
+        expected = plans.filtered(
+            lambda p: (
+                p.segment_rule_id in self._abc_rules()
+                and not p.segment_locked
+                and not p.data_quarantine
+                and p.value_cum_share - p.value_share >= 0.5
+            )
+        )
+        self.assertTrue(expected, "the demo has A plans beyond a 50 % cut-off")
+        self.assertEqual(scenario.moved_count, len(expected))
+        self.assertEqual(sum(scenario.move_ids.mapped("item_count")), len(expected))
+        for move in scenario.move_ids:
+            old, new = move.from_segment_id.code, move.to_segment_id.code
+            self.assertEqual((old[0], new[0], old[1]), ("A", "B", new[1]))
+        # Each side is grouped by its own segments: the moved plans count on the B side.
+        for line in scenario.result_ids:
+            self.assertEqual(
+                line.scenario_item_count - line.item_count, line.items_in - line.items_out
+            )
+        self.assertEqual(
+            sum(scenario.result_ids.mapped("items_in")),
+            sum(scenario.result_ids.mapped("items_out")),
+        )
+        self.assertGreater(sum(scenario.result_ids.mapped("items_in")), 0)
+
+    def test_pilot_of_a_resegmentation_proposes_for_plans_that_move(self):
+        scenario = self._scenario(
+            [{"kind": "abc_cutoffs", "value": 50.0, "value_2": 95.0}],
+            pilot_mode="random",
+            pilot_share=50.0,
+        )
+        scenario._evaluate()
+        self.assertGreater(scenario.moved_count, 1)
+        Proposal = self.env["stock.replenishment.proposal"]
+        before = Proposal.search([])
+        scenario.with_user(self.manager).action_apply_pilot()
+        lines = scenario.pilot_line_ids
+        # Pilot and control are drawn from the plans that change segment only.
+        self.assertEqual(len(lines), scenario.moved_count)
+        self.assertEqual(set(lines.segment_id.mapped("code")) - {"AX", "AY", "AZ"}, set())
+        new = Proposal.search([]) - before
+        pilot = lines.filtered(lambda line: line.pilot_group == "pilot")
+        self.assertTrue(new)
+        self.assertLessEqual(set(new.profile_id.ids), set(pilot.profile_id.ids))
+        self.assertEqual(set(new.mapped("state")), {"pending"})
+
+    def test_segment_rule_change_moves_its_plans(self):
+        rule = self.env["stock.segment.rule"].search(
+            [("segment_id", "=", self.segment.id), ("abc_class", "=", "A")], limit=1
+        )
+        target = self.env.ref("stock_segment.segment_ay")
+        scenario = self._scenario(
+            [
+                {
+                    "kind": "segment_rule",
+                    "rule_id": rule.id,
+                    "rule_abc_class": "A",
+                    "rule_xyz_class": "X",
+                    "rule_segment_id": target.id,
+                }
+            ]
+        )
+        scenario._evaluate()
+        plans = self.env["stock.planning.profile"].search(
+            [("segment_rule_id", "=", rule.id), ("segment_locked", "=", False)]
+        )
+        self.assertTrue(plans)
+        self.assertEqual(scenario.move_ids.from_segment_id, self.segment)
+        self.assertEqual(scenario.move_ids.to_segment_id, target)
+        self.assertEqual(sum(scenario.move_ids.mapped("item_count")), len(plans))
+        ax = scenario.result_ids.filtered(lambda r: r.segment_id == self.segment)
+        self.assertTrue(ax)
+        self.assertEqual(sum(ax.mapped("scenario_item_count")), 0)
+        self.assertEqual(plans.segment_id, self.segment, "live plans keep their segment")
+        # Switching the rule off sends its plans to the next rule that matches (none).
+        off = self._scenario([{"kind": "segment_rule", "rule_id": rule.id, "rule_drop": True}])
+        off._evaluate()
+        self.assertEqual(off.move_ids.to_segment_id, self.env["stock.segment"])
+        self.assertEqual(sum(off.move_ids.mapped("item_count")), len(plans))
+
+    def test_invalid_resegmentation_is_refused(self):
+        from odoo.exceptions import ValidationError
+
+        with self.assertRaises(ValidationError):
+            self._scenario([{"kind": "abc_cutoffs", "value": 90.0, "value_2": 80.0}])
+        with self.assertRaises(ValidationError):
+            self._scenario([{"kind": "segment_rule"}])
+
+    def test_order_cover_change_orders_less_often(self):
+        scenario = self._scenario(
+            [{"kind": "order_cover_days", "value": 60.0, "segment_id": self.segment.id}]
+        )
+        scenario._evaluate()
+        ax = scenario.result_ids.filtered(lambda r: r.segment_id == self.segment)
+        self.assertTrue(ax)
+        self.assertLess(
+            sum(ax.mapped("scenario_orders_per_year")), sum(ax.mapped("current_orders_per_year"))
+        )
+        self.assertGreater(
+            sum(ax.mapped("scenario_stock_value")), sum(ax.mapped("current_stock_value"))
+        )
+        for line in scenario.result_ids - ax:
+            self.assertAlmostEqual(line.current_orders_per_year, line.scenario_orders_per_year, 6)
+
+    def test_replay_on_drawn_demand_is_reproducible(self):
+        changes = [{"kind": "service_target", "value": 99.0, "segment_id": self.segment.id}]
+
+        def evaluate(seed, source="forecast"):
+            scenario = self._scenario(changes, demand_source=source, demand_seed=seed)
+            self.assertTrue(scenario._evaluate())
+            return {
+                (r.segment_id.id, r.warehouse_id.id): (
+                    r.demand_qty,
+                    r.current_stock_value,
+                    r.scenario_stock_value,
+                    r.current_fill_rate,
+                )
+                for r in scenario.result_ids
+            }
+
+        first, again, other = evaluate(7), evaluate(7), evaluate(8)
+        history = evaluate(7, "history")
+        self.assertEqual(first, again)
+        self.assertNotEqual(first, other)
+        self.assertNotEqual(first, history)
+        # Parameters come from the same history: the untouched segments' stock differs
+        # only by the demand met, both sides alike.
+        for key, values in first.items():
+            if key[0] != self.segment.id:
+                self.assertAlmostEqual(values[1], values[2], 6)
+
+    def test_stockout_cost_in_the_cost_columns(self):
+        self.segment.stockout_cost = 4.0
+        scenario = self._scenario(
+            [{"kind": "service_target", "value": 80.0, "segment_id": self.segment.id}]
+        )
+        scenario._evaluate()
+        ax = scenario.result_ids.filtered(lambda r: r.segment_id == self.segment)
+        self.assertTrue(ax)
+        for line in scenario.result_ids:
+            cost = 4.0 if line.segment_id == self.segment else 0.0
+            for side in ("current", "scenario"):
+                short = line[f"{side}_units_short"]
+                # The units short are stored rounded to the unit's precision.
+                self.assertAlmostEqual(line[f"{side}_stockout_cost"], cost * short, delta=0.05)
+                self.assertAlmostEqual(
+                    line[f"{side}_total_cost"],
+                    line[f"{side}_holding_cost"]
+                    + line[f"{side}_ordering_cost"]
+                    + line[f"{side}_stockout_cost"],
+                    2,
+                )
+        self.assertGreater(sum(ax.mapped("current_units_short")), 0)
+
+
+@tagged("post_install", "-at_install")
 class TestScenarioRollout(ScenarioCommon):
     @classmethod
     def setUpClass(cls):
