@@ -160,6 +160,8 @@ def _check_cuts(cuts) -> np.ndarray:
 _REL_TOL = 1e-9
 #: Cells (groups x day buckets) of one chunk of the available-to-promise table.
 _ATP_CELLS = 4_000_000
+#: A day after every day handled: pads the event days of groups with fewer of them.
+_PAD_DAY = MAX_DAY + 1
 #: Below this many groups in a round, available to promise finishes group by group.
 _ATP_TAIL_GROUPS = 16
 #: Lines decided together in the group-by-group (speculative) stage.
@@ -169,9 +171,10 @@ _ATP_BATCH = 128
 def _atp_events(n_groups, rg, rd, rq, cg, cd, cq) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Receipts (+) and committed demand (-) as (group, day, signed quantity) events."""
     parts_g, parts_d, parts_q = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for grp, day, qty, sign, name, day_fill in (
-        (rg, rd, rq, 1.0, "receipt", np.nan),
-        (cg, cd, cq, -1.0, "committed", 0.0),
+    # A receipt without a day is not counted on; a commitment without one is due today.
+    for grp, day, qty, sign, name, skip_undated in (
+        (rg, rd, rq, 1.0, "receipt", True),
+        (cg, cd, cq, -1.0, "committed", False),
     ):
         if grp is None and day is None and qty is None:
             continue
@@ -180,7 +183,8 @@ def _atp_events(n_groups, rg, rd, rq, cg, cd, cq) -> tuple[np.ndarray, np.ndarra
         m = np.size(grp)
         gg, ok = _codes(grp, f"{name}_group", m, n_groups)
         dd_f = as_float_array(day, f"{name}_day", m)
-        ok &= ~np.isnan(dd_f) | (not np.isnan(day_fill))
+        if skip_undated:
+            ok &= ~np.isnan(dd_f)
         dd = _days(dd_f, f"{name}_day", m, fill=0.0)
         qq = as_float_array(qty, f"{name}_qty", m)
         ok &= np.isfinite(qq) & (qq > 0)
@@ -190,18 +194,19 @@ def _atp_events(n_groups, rg, rd, rq, cg, cd, cq) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(parts_g), np.concatenate(parts_d), np.concatenate(parts_q)
 
 
-def _atp_decide(a, q, p, need, r, b_req, b_rep, day_rep, lt_ok, buckets):
-    """Promise of each line (row of ``a``: its group's ATP by bucket before the line).
+def _atp_decide(a, days, q, p, need, r, b_req, b_rep, day_rep, lt_ok):
+    """Promise of each line (row of ``a``: its group's ATP by bucket before the line;
+    row of ``days``: the first day of each bucket).
 
     Returns (ATP on the requested day less protection, promised day, quantity taken
     from supply, taken-from-supply flag, bucket of the taking).
     """
-    last = buckets.size - 1
+    last = a.shape[1] - 1
     at = np.arange(a.shape[0])
     req = a[at, b_req] - p
     # ATP is non-decreasing in time: the first covering bucket is the count of those short.
     b_cov = np.maximum((a < need[:, None]).sum(axis=1), b_req)
-    day_cov = np.where(b_cov == b_req, r, buckets[np.minimum(b_cov, last)])
+    day_cov = np.where(b_cov == b_req, r, days[at, np.minimum(b_cov, last)])
     supply = (b_cov <= last) & (~lt_ok | (day_cov <= day_rep))
     rep = ~supply & lt_ok
     take = np.where(supply, q, np.where(rep, np.clip(a[at, b_rep] - p, 0.0, q), 0.0))
@@ -214,7 +219,7 @@ def _suffix_min(x: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(x[..., ::-1], axis=-1)[..., ::-1]
 
 
-def _atp_one_group(a, lines, buckets):
+def _atp_one_group(a, days, lines):
     """Promise the lines of one group in order, a batch at a time (speculative).
 
     Every line of a batch is first decided against the batch's starting ATP; the ATP each
@@ -229,13 +234,14 @@ def _atp_one_group(a, lines, buckets):
         s = slice(pos, min(n, pos + batch))
         args = [x[s] for x in lines]
         m = args[0].size
-        guess = _atp_decide(np.broadcast_to(a, (m, k)), *args, buckets)
+        day_rows = np.broadcast_to(days, (m, k))
+        guess = _atp_decide(np.broadcast_to(a, (m, k)), day_rows, *args)
         taken = np.zeros((m, k))
         taken[np.arange(m), guess[4]] = guess[2]
         seen = np.cumsum(np.cumsum(taken, axis=1), axis=0)
         seen = np.vstack((np.zeros((1, k)), seen[:-1]))
         state = _suffix_min(a - seen)
-        exact = _atp_decide(state, *args, buckets)
+        exact = _atp_decide(state, day_rows, *args)
         same = (exact[1] == guess[1]) & (exact[2] == guess[2]) & (exact[4] == guess[4])
         f = int(np.argmin(same)) if not same.all() else m - 1
         for o, x in zip(out, exact[:4], strict=True):
@@ -247,11 +253,11 @@ def _atp_one_group(a, lines, buckets):
 
 
 def _atp_promise(
-    atp, buckets, lines, rows, q, r, p, lt, lt_ok, promised, avail_req, from_supply, covered
+    atp, days, lines, rows, q, r, p, lt, lt_ok, promised, avail_req, from_supply, covered
 ):
     """Promise ``lines`` in order: the k-th line of every group in one vectorised round,
     and once few groups are left, the rest of each group in speculative batches."""
-    n_buckets = buckets.size
+    n_buckets = atp.shape[1]
     # Rank of each line among the lines of its group, keeping the given order.
     order = np.argsort(rows, kind="stable")
     sorted_rows = rows[order]
@@ -266,8 +272,9 @@ def _atp_promise(
     need_k = (q_k + p_k) * (1 - _REL_TOL)
     lt_ok_k = lt_ok[by_rank]
     day_rep_k = np.maximum(r_k, lt[by_rank])
-    b_req_k = np.searchsorted(buckets, r_k, side="right") - 1
-    b_rep_k = np.searchsorted(buckets, day_rep_k, side="right") - 1
+    # Bucket of a day: the last of the group's event days on or before it.
+    b_req_k = (days[row_k] <= r_k[:, None]).sum(axis=1) - 1
+    b_rep_k = (days[row_k] <= day_rep_k[:, None]).sum(axis=1) - 1
     static = (q_k, p_k, need_k, r_k, b_req_k, b_rep_k, day_rep_k, lt_ok_k)
     req_k = np.empty(li.size)
     day_k = np.empty(li.size, dtype=np.int64)
@@ -282,12 +289,13 @@ def _atp_promise(
             rest = rest[np.argsort(row_k[rest], kind="stable")]
             cut = np.flatnonzero(np.diff(row_k[rest])) + 1
             for part in np.split(rest, cut):
-                got = _atp_one_group(atp[row_k[part[0]]], [x[part] for x in static], buckets)
+                row0 = row_k[part[0]]
+                got = _atp_one_group(atp[row0], days[row0], [x[part] for x in static])
                 req_k[part], day_k[part], take_k[part], supply_k[part] = got
             break
         row = row_k[s]
         a = atp[row]
-        req, day, take, supply, b_take = _atp_decide(a, *[x[s] for x in static], buckets)
+        req, day, take, supply, b_take = _atp_decide(a, days[row], *[x[s] for x in static])
         req_k[s], day_k[s], take_k[s], supply_k[s] = req, day, take, supply
         at_take = a[np.arange(row.size), b_take] - take
         atp[row] = np.where(
@@ -297,6 +305,19 @@ def _atp_promise(
     from_supply[li] = take_k
     covered[li] = supply_k
     avail_req[li] = np.maximum(req_k, 0.0)
+
+
+def _level_codes(prio: np.ndarray) -> np.ndarray:
+    """Integer codes ordered as ``prio`` (equal priorities, equal codes).
+
+    Whole-number priorities in a range not much wider than their count are used as they
+    are (shifted to start at 0), which saves a sort; otherwise dense ranks.
+    """
+    if prio.size and np.all(np.isfinite(prio)):
+        lo, hi = prio.min(), prio.max()
+        if hi - lo <= 4 * prio.size + 64 and np.all(prio == np.floor(prio)):
+            return (prio - lo).astype(np.int64)
+    return np.unique(prio, return_inverse=True)[1].reshape(-1)
 
 
 def _first_fit(space: np.ndarray, capacity: float) -> np.ndarray:
@@ -681,9 +702,9 @@ def allocate_shortage(
         return alloc
     # Sub-level (priority, then allowed before not allowed), group, sequence, position:
     # a stable sort by sequence, then a stable sort by one integer key of the rest.
-    if sequence is not None:
+    if sequence is not None and np.any(np.diff(seq[lines]) < 0):
         lines = lines[np.argsort(seq[lines], kind="stable")]
-    level = np.unique(prio[lines], return_inverse=True)[1].reshape(-1)
+    level = _level_codes(prio[lines])
     key = (level * 2 + ~allowed[lines]) * np.int64(n_groups) + g[lines]
     order = lines[np.argsort(key, kind="stable")]
     p_s, b_s, g_s, d_s = prio[order], ~allowed[order], g[order], d[order]
@@ -857,9 +878,6 @@ def available_to_promise(
         committed_day,
         committed_qty,
     )
-    buckets = np.unique(np.concatenate(([0], ev_day)))
-    n_buckets = buckets.size
-
     promised = np.full(n, -1, dtype=np.int64)
     avail_req = np.zeros(n)
     from_supply = np.zeros(n)
@@ -871,25 +889,37 @@ def available_to_promise(
     work = np.flatnonzero(valid & (q > 0))
     if work.size == 0:
         return ATPResult(promised, avail_req, from_supply, covered)
-    # Only groups with lines to promise are tracked, in chunks bounding the memory used.
+    # Only groups with lines to promise are tracked; each on its own event days (day 0
+    # first, then the days of its receipts and commitments, padded with a day after all).
     work_groups = np.unique(g[work])
-    chunk = max(1, _ATP_CELLS // n_buckets)
-    ev_bucket = np.searchsorted(buckets, ev_day)
+    local = np.full(n_groups, -1, dtype=np.int64)
+    local[work_groups] = np.arange(work_groups.size)
+    keep = local[ev_g] >= 0
+    ev_row, ev_day, ev_qty = local[ev_g[keep]], ev_day[keep], ev_qty[keep]
+    span = np.int64(_PAD_DAY + 1)
+    keys = np.unique(np.concatenate((np.arange(work_groups.size) * span, ev_row * span + ev_day)))
+    key_row = keys // span
+    key_col = np.arange(keys.size) - np.searchsorted(key_row, key_row)
+    width = int(key_col.max()) + 1
+    days = np.full((work_groups.size, width), _PAD_DAY, dtype=np.int64)
+    days[key_row, key_col] = keys % span
+    ev_col = key_col[np.searchsorted(keys, ev_row * span + ev_day)]
+    line_row = local[g[work]]
+    # In chunks of groups bounding the memory used.
+    chunk = max(1, _ATP_CELLS // width)
     for c0 in range(0, work_groups.size, chunk):
-        groups = work_groups[c0 : c0 + chunk]
-        local = np.full(n_groups, -1, dtype=np.int64)
-        local[groups] = np.arange(groups.size)
-        delta = np.zeros((groups.size, n_buckets))
-        sel = local[ev_g] >= 0
-        np.add.at(delta, (local[ev_g[sel]], ev_bucket[sel]), ev_qty[sel])
-        net = oh[groups][:, None] + np.cumsum(delta, axis=1)
-        atp = np.minimum.accumulate(net[:, ::-1], axis=1)[:, ::-1]
-        lines = work[local[g[work]] >= 0]
+        c1 = min(c0 + chunk, work_groups.size)
+        delta = np.zeros((c1 - c0, width))
+        sel = (ev_row >= c0) & (ev_row < c1)
+        np.add.at(delta, (ev_row[sel] - c0, ev_col[sel]), ev_qty[sel])
+        atp = _suffix_min(oh[work_groups[c0:c1]][:, None] + np.cumsum(delta, axis=1))
+        in_chunk = (line_row >= c0) & (line_row < c1)
+        lines = work[in_chunk]
         _atp_promise(
             atp,
-            buckets,
+            days[c0:c1],
             lines,
-            local[g[lines]],
+            line_row[in_chunk] - c0,
             q,
             r,
             p,

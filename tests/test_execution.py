@@ -298,7 +298,8 @@ def test_allocate_matches_reference(seed):
     n = int(rng.integers(1, 40))
     group = rng.integers(0, n_groups, n)
     demand = rng.integers(0, 12, n)
-    prio = rng.integers(0, 4, n)
+    # Whole small priorities, fractional ones, widely spread ones (all code paths).
+    prio = rng.integers(0, 4, n) * [1, 0.5, 10**6][seed % 3]
     avail = rng.integers(0, 50, n_groups)
     allowed = rng.random(n) < 0.5
     prot = rng.integers(0, 15, n_groups)
