@@ -417,6 +417,156 @@ def test_gsm_vectorised_over_products_equals_one_by_one(monkeypatch):
         )
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_gsm_cost_vectorised_over_products_equals_hand_computation(seed):
+    """Many products on one tree in one call: each product's cost is the sum over nodes
+    of h z sigma_net sqrt(SI + T - S), computed here node by node from the arcs."""
+    rng = np.random.default_rng(100 + seed)
+    net, data = _random_tree(rng, 6)
+    P = 7
+    nodes = list(net.nodes)
+    sig = pd.DataFrame({nd: rng.uniform(0.5, 3, P) for nd in data["demand_sigma"]}, index=range(P))
+    hold = pd.DataFrame({nd: rng.uniform(0.1, 3, P) for nd in nodes})
+    zz = pd.DataFrame({nd: rng.uniform(1, 2.5, P) for nd in nodes})
+    S = np.zeros((P, len(nodes)))  # every node quotes 0: always feasible
+    labels = [f"p{k}" for k in range(P)]
+    many = gsm_cost(
+        net,
+        S,
+        holding_cost=hold,
+        demand_sigma=sig,
+        demand_mean=data["demand_mean"],
+        processing_time=data["processing_time"],
+        z=zz,
+        inbound_service_time=data["inbound_service_time"],
+        products=labels,
+    )
+    assert list(many.cost.index) == labels
+    for p in range(P):
+        # net sigma by hand: own variance plus the variance of every node below
+        below = {nd: {nd} for nd in nodes}
+        for nd in reversed(net.topological_order()):
+            for a in net.arcs:
+                if a.upstream == nd:
+                    below[nd] |= below[a.downstream]
+        expected = 0.0
+        for nd in nodes:
+            var = sum(float(sig[m][p]) ** 2 for m in below[nd] if m in sig.columns)
+            into = [a.lead_time for a in net.arcs if a.downstream == nd]
+            # every supplier quotes 0: the latest transit, or the outside supplier's time
+            si = max(into) if into else data["inbound_service_time"].get(nd, 0)
+            tau = si + data["processing_time"][nd]
+            expected += float(hold[nd][p]) * float(zz[nd][p]) * math.sqrt(var) * math.sqrt(tau)
+        assert many.cost[labels[p]] == pytest.approx(expected, rel=1e-12)
+        one = gsm_cost(
+            net,
+            0,
+            holding_cost=hold.iloc[p].to_dict(),
+            demand_sigma=sig.iloc[p].to_dict(),
+            demand_mean=data["demand_mean"],
+            processing_time=data["processing_time"],
+            z=zz.iloc[p].to_dict(),
+            inbound_service_time=data["inbound_service_time"],
+        )
+        assert many.table(labels[p]).safety_stock.tolist() == pytest.approx(
+            one.table().safety_stock.tolist(), rel=1e-12
+        )
+
+
+def test_gsm_cost_names_the_product_of_an_infeasible_choice():
+    net = Network([("C", "R1", 1), ("C", "R2", 1)])
+    S = np.array([[0, 0, 0], [0, 2, 0]])  # product "b": R1 quotes 2 > 0 + 1
+    with pytest.raises(ValueError, match=r"node R1 \(product b\): outbound service time 2"):
+        gsm_cost(net, S, holding_cost=1, demand_sigma=1, products=["a", "b"])
+
+
+def test_gsm_fill_rate_node_reproduces_chopra_meindl():
+    """Chopra & Meindl, ch. 12: Q = 10,000, sigma over the lead time 707, fill rate
+    0.975 gives a safety stock of 67. A regional node covering one period of sigma 707
+    behind a central node that quotes 0."""
+    net = Network([("C", "R", 1)])
+    r = gsm_cost(
+        net,
+        0,
+        holding_cost=1,
+        demand_sigma={"R": 707.0},
+        demand_mean={"R": 2500.0},
+        fill_rate={"R": 0.975},
+        order_qty={"R": 10000.0},
+    )
+    assert r.table().loc["R", "safety_stock"] == pytest.approx(67, abs=0.5)
+    # the same node at a 97.5 % cycle service level holds far more
+    csl = gsm_cost(net, 0, holding_cost=1, demand_sigma={"R": 707.0}, z=stats.norm.ppf(0.975))
+    assert csl.table().loc["R", "safety_stock"] == pytest.approx(1385.7, abs=0.5)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gsm_fill_rate_matches_brute_force(seed):
+    """Fill-rate targets at the demand nodes: the safety factor depends on the cover
+    the placement chooses. Every combination of service times is costed here with the
+    policy module's fill-rate formula, node by node, and the GSM finds the least; each
+    placed demand node then delivers its fill rate (SPP eq. 7.20)."""
+    from invplan.policy import fill_rate_from_safety_factor, safety_factor_fill_rate
+
+    rng = np.random.default_rng(500 + seed)
+    net, data = _random_tree(rng, int(rng.integers(2, 5)))
+    demand = list(data["demand_sigma"])
+    beta = {nd: float(rng.uniform(0.9, 0.995)) for nd in demand}
+    qty = {nd: float(rng.uniform(0.5, 4)) * data["demand_mean"][nd] for nd in demand}
+    nodes = list(net.nodes)
+    _, sd = net_demand(
+        net,
+        np.array([data["demand_mean"].get(nd, 0.0) for nd in nodes]),
+        np.array([data["demand_sigma"].get(nd, 0.0) for nd in nodes]),
+    )
+    T = {nd: data["processing_time"][nd] for nd in nodes}
+    reach = {}
+    for nd in net.topological_order():
+        si = data["inbound_service_time"].get(nd, 0)
+        for a in net.arcs:
+            if a.downstream == nd:
+                si = max(si, reach[a.upstream] + a.lead_time)
+        reach[nd] = si + T[nd]
+    hi = [min(reach[nd], data["max_service_time"].get(nd, 10**9)) for nd in nodes]
+    best = math.inf
+    for combo in itertools.product(*[range(int(x) + 1) for x in hi]):
+        S = dict(zip(nodes, combo, strict=True))
+        cost = 0.0
+        for nd in net.topological_order():
+            into = [S[a.upstream] + a.lead_time for a in net.arcs if a.downstream == nd]
+            si = max(into) if into else data["inbound_service_time"].get(nd, 0)
+            tau = si + T[nd] - S[nd]
+            if tau < 0:
+                cost = math.inf
+                break
+            sigma_p = float(sd[0, net.index[nd]]) * math.sqrt(tau)
+            if tau == 0 or sigma_p == 0:
+                ss = 0.0
+            elif nd in beta:
+                ss = max(0.0, safety_factor_fill_rate(beta[nd], qty[nd], sigma_p) * sigma_p)
+            else:
+                ss = data["z"] * sigma_p
+            cost += data["holding_cost"][nd] * ss
+        best = min(best, cost)
+    r = gsm_place(net, **data, fill_rate=beta, order_qty=qty)
+    assert r.cost.iloc[0] == pytest.approx(best, rel=1e-9, abs=1e-9)
+    t = r.table()
+    for nd in demand:
+        sigma_p = t.loc[nd, "net_demand_sigma"] * math.sqrt(t.loc[nd, "net_replenishment_time"])
+        ss = t.loc[nd, "safety_stock"]
+        if ss > 1e-9:
+            got = fill_rate_from_safety_factor(ss / sigma_p, qty[nd], sigma_p)
+            assert float(got) == pytest.approx(beta[nd], abs=1e-9)
+
+
+def test_gsm_fill_rate_bad_inputs_are_clear_errors():
+    net = Network([("C", "R", 1)])
+    with pytest.raises(ValueError, match="order_qty: a fill-rate target needs an order quantity"):
+        gsm_place(net, holding_cost=1, demand_sigma={"R": 1}, fill_rate={"R": 0.95})
+    with pytest.raises(ValueError, match="fill_rate: must be below 1, got 1 at node R"):
+        gsm_place(net, holding_cost=1, demand_sigma={"R": 1}, fill_rate={"R": 1.0}, order_qty=5)
+
+
 def test_gsm_arc_lead_time_is_a_delay_on_the_supplier_service():
     """A transit time on the arc equals an extra processing time at the receiving node
     (stock in transit cannot decouple), checked on a central warehouse and two regions."""

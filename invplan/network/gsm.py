@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..policy import safety_factor_fill_rate
 from .graph import Network
 
 __all__ = ["GSMResult", "gsm_place", "gsm_cost", "net_demand"]
@@ -237,8 +238,39 @@ def _shift(a: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
-def _solve_tree(net, comp, coef, T, si_ext, smax, M):
-    """Exact DP on one tree component for every product; returns S, SI (products x n)."""
+def _safety_stock(tau, z, sd, fill_rate, order_qty):
+    """Safety stock of a node covering ``tau`` periods (arrays broadcast together).
+
+    Where ``fill_rate`` is 0 the node meets a cycle service level: :math:`z \\sigma
+    \\sqrt{\\tau}`. Where it is in (0, 1) the node meets a fill rate (type 2 service)
+    with order quantity :math:`Q`: over the protection interval the sigma is
+    :math:`\\sigma_P = \\sigma \\sqrt{\\tau}` and the safety factor solves
+    :math:`G(k) = Q (1 - \\beta) / \\sigma_P` (:func:`invplan.policy.safety_factor_fill_rate`;
+    Silver, Pyke & Peterson section 7.7.3). A negative :math:`k \\sigma_P` (the order
+    quantity alone meets the fill rate) is held as 0: a node never plans negative
+    safety stock. No cover (:math:`\\tau = 0`) or no variability needs none.
+    """
+    tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
+    sigma_p = sd * np.sqrt(tau)
+    cycle = z * sigma_p
+    beta = np.broadcast_to(fill_rate, np.broadcast(tau, fill_rate, sigma_p).shape)
+    if not (beta > 0).any():
+        return np.broadcast_to(cycle, beta.shape).copy()
+    q = np.broadcast_to(order_qty, beta.shape)
+    sp = np.broadcast_to(sigma_p, beta.shape)
+    use = (beta > 0) & (sp > 0)
+    k = np.zeros(beta.shape)
+    if use.any():
+        k[use] = safety_factor_fill_rate(beta[use], q[use], sp[use])
+    fill = np.where(use, np.maximum(k * sp, 0.0), 0.0)
+    return np.where(beta > 0, fill, np.broadcast_to(cycle, beta.shape))
+
+
+def _solve_tree(net, comp, coef, T, si_ext, smax, M, table=None):
+    """Exact DP on one tree component for every product; returns S, SI (products x n).
+
+    The cost of node j covering tau periods is ``coef[:, j] * sqrt(tau)`` or, when
+    ``table`` (products x nodes x periods) is given, ``table[:, j, tau]``."""
     P = coef.shape[0]
     grid = np.arange(M + 1)
     S_ax = grid[None, :, None]
@@ -261,7 +293,12 @@ def _solve_tree(net, comp, coef, T, si_ext, smax, M):
         feas = (tau >= 0) & (S_ax <= smax[:, j, None, None])
         if not net._pred[n]:
             feas &= SI_ax >= si_ext[:, j, None, None]
-        c = np.where(feas, coef[:, j, None, None] * np.sqrt(np.maximum(tau, 0)), np.inf)
+        if table is None:
+            node_cost = coef[:, j, None, None] * np.sqrt(np.maximum(tau, 0))
+        else:
+            cover = np.clip(tau, 0, table.shape[2] - 1).astype(np.int64)
+            node_cost = table[np.arange(P)[:, None, None], j, cover]
+        c = np.where(feas, node_cost, np.inf)
         for child, up, lt in kids[n]:
             if up:  # child resupplies n: its S + lead time <= SI of n
                 c = c + _shift(_prefix_min(f_or_g[child]), lt)[:, None, :]
@@ -313,6 +350,8 @@ def gsm_place(
     z=1.6448536269514722,
     inbound_service_time=0.0,
     products=None,
+    fill_rate=0.0,
+    order_qty=0.0,
 ) -> GSMResult:
     """Optimal committed service times and safety stocks on a tree (guaranteed service).
 
@@ -337,6 +376,12 @@ def gsm_place(
         Whole periods within which the outside supplier of a root delivers (default 0).
     products
         Optional labels of the products (rows of the per-product inputs).
+    fill_rate, order_qty
+        A fill-rate target (type 2 service, in (0, 1)) at a node, with the node's order
+        quantity Q (> 0): there the safety factor is not ``z`` but the one that meets the
+        fill rate over the node's net replenishment time, which the optimisation chooses
+        (see :func:`_safety_stock`; Silver, Pyke & Peterson section 7.7.3). 0 (the
+        default) keeps ``z`` (cycle service level).
 
     Arc lead times (``network``) must be whole periods. The network must be a forest
     (:meth:`Network.check_tree`): each connected part is solved on its own.
@@ -361,8 +406,9 @@ def gsm_place(
     si_ext = _per_node(
         inbound_service_time, "inbound_service_time", net, None, default=0.0, integer=True
     )
+    beta, qq = _fill_rate_inputs(net, fill_rate, order_qty)
     has_demand = (mu_own > 0) | (sd_own > 0)
-    P = max(x.shape[0] for x in (h, mu_own, sd_own, T, zz, si_ext))
+    P = max(x.shape[0] for x in (h, mu_own, sd_own, T, zz, si_ext, beta, qq))
     if max_service_time is None:
         smax = np.where(has_demand, 0.0, np.inf)
     else:
@@ -372,9 +418,9 @@ def gsm_place(
         # a node left out of a dict: 0 where it has customers, unbounded elsewhere
         left_out = np.isinf(given) & _left_out(max_service_time, net)
         smax = np.where(left_out & has_demand, 0.0, given)
-    h, mu_own, sd_own, T, zz, si_ext, smax, has_demand = (
+    h, mu_own, sd_own, T, zz, si_ext, smax, has_demand, beta, qq = (
         np.broadcast_to(x, (P, len(net.nodes))).copy()
-        for x in (h, mu_own, sd_own, T, zz, si_ext, smax, has_demand)
+        for x in (h, mu_own, sd_own, T, zz, si_ext, smax, has_demand, beta, qq)
     )
     for leaf in net.leaves:
         j = net.index[leaf]
@@ -397,10 +443,21 @@ def gsm_place(
             max_si[:, j] = np.maximum(max_si[:, j], max_si[:, i] + T[:, i] + a.lead_time)
     S = np.zeros((P, len(net.nodes)), dtype=np.int64)
     comps = net.components()
+    fill = (beta > 0).any()
     for idx, M in _chunks((max_si + T).max(axis=1).astype(np.int64)):
+        table = None
+        if fill:  # cost of covering 0 .. M + T periods, per product and node
+            cover = np.arange(M + int(T[idx].max()) + 1)[None, None, :]
+            table = h[idx, :, None] * _safety_stock(
+                cover,
+                zz[idx, :, None],
+                sd[idx, :, None],
+                beta[idx, :, None],
+                qq[idx, :, None],
+            )
         for comp in comps:
             S_c, _ = _solve_tree(
-                net, comp, coef[idx], T[idx], si_ext[idx], np.minimum(smax[idx], M), M
+                net, comp, coef[idx], T[idx], si_ext[idx], np.minimum(smax[idx], M), M, table
             )
             for n, v in S_c.items():
                 S[idx, net.index[n]] = v
@@ -408,7 +465,28 @@ def gsm_place(
     labels = pd.Index(range(P) if products is None else list(products), name="product")
     if len(labels) != P:
         raise ValueError(f"products: {len(labels)} labels for {P} products")
-    return _result(net, labels, S, SI, tau, mu, sd, zz, h, T)
+    return _result(net, labels, S, SI, tau, mu, sd, zz, h, T, beta, qq)
+
+
+def _fill_rate_inputs(net: Network, fill_rate, order_qty):
+    """Fill-rate targets and order quantities per node, checked: a target in [0, 1)
+    (0: none), and an order quantity > 0 wherever a target is set."""
+    beta = _per_node(fill_rate, "fill_rate", net, None, default=0.0)
+    qq = _per_node(order_qty, "order_qty", net, None, default=0.0)
+    if (beta >= 1).any():
+        p, j = np.argwhere(beta >= 1)[0]
+        raise ValueError(
+            f"fill_rate: must be below 1, got {float(beta[p, j]):g} at node {net.nodes[j]}"
+        )
+    P = max(beta.shape[0], qq.shape[0])
+    b, q = np.broadcast_to(beta, (P, beta.shape[1])), np.broadcast_to(qq, (P, qq.shape[1]))
+    if ((b > 0) & (q <= 0)).any():
+        p, j = np.argwhere((b > 0) & (q <= 0))[0]
+        raise ValueError(
+            f"order_qty: a fill-rate target needs an order quantity > 0, got "
+            f"{float(q[p, j]):g} at node {net.nodes[j]}"
+        )
+    return beta, qq
 
 
 _CHUNK_CELLS = 4_000_000  # products x (M + 1)^2 cost cells held at once
@@ -455,12 +533,12 @@ def _repair(net: Network, S, T, si_ext):
     return S, SI, SI + T - S
 
 
-def _result(net, labels, S, SI, tau, mu, sd, zz, h, T) -> GSMResult:
+def _result(net, labels, S, SI, tau, mu, sd, zz, h, T, beta=0.0, qq=0.0) -> GSMResult:
     P, n = S.shape
     transit = np.zeros(n)
     for a in net.arcs:
         transit[net.index[a.downstream]] += a.units * a.lead_time
-    ss = zz * sd * np.sqrt(tau)
+    ss = _safety_stock(tau, zz, sd, beta, qq)
     cost_ss = h * ss
     frame = pd.DataFrame(
         {
@@ -493,12 +571,23 @@ def gsm_cost(
     processing_time=0.0,
     z=1.6448536269514722,
     inbound_service_time=0.0,
+    products=None,
+    fill_rate=0.0,
+    order_qty=0.0,
 ) -> GSMResult:
-    """Evaluate given outbound service times (one product): the same table as
-    :func:`gsm_place`, for a planner's own choice or today's independent plans.
+    """Evaluate given outbound service times: the same table as :func:`gsm_place`, for
+    a planner's own choice or today's independent plans (every node quoting 0).
 
-    Raises ``ValueError`` naming the node whose service time is infeasible
-    (:math:`S_j > SI_j + T_j`).
+    Vectorised over products as :func:`gsm_place`: every per-node input (the service
+    times too) may be one row per product (DataFrame or 2-D array, products x nodes),
+    and the products sharing one network are costed in one call, without a Python loop
+    over them. ``products`` labels the rows. Each product's net replenishment times
+    :math:`\\tau_j = SI_j + T_j - S_j` and safety stocks
+    :math:`z_j \\sigma_j \\sqrt{\\tau_j}` are those of Graves & Willems (2000), section 3
+    (see the module docstring); ``fill_rate`` and ``order_qty`` as in :func:`gsm_place`.
+
+    Raises ``ValueError`` naming the node (and the product, when there are several)
+    whose service time is infeasible (:math:`S_j > SI_j + T_j`).
     """
     net = network
     S = _per_node(outbound_service_time, "outbound_service_time", net, None)
@@ -508,9 +597,11 @@ def gsm_cost(
     T = _per_node(processing_time, "processing_time", net, None, default=0.0)
     zz = _per_node(z, "z", net, None)
     si_ext = _per_node(inbound_service_time, "inbound_service_time", net, None, default=0.0)
+    beta, qq = _fill_rate_inputs(net, fill_rate, order_qty)
     n = len(net.nodes)
-    S, h, mu_own, sd_own, T, zz, si_ext = (
-        np.broadcast_to(x, (1, n)).copy() for x in (S, h, mu_own, sd_own, T, zz, si_ext)
+    P = max(x.shape[0] for x in (S, h, mu_own, sd_own, T, zz, si_ext, beta, qq))
+    S, h, mu_own, sd_own, T, zz, si_ext, beta, qq = (
+        np.broadcast_to(x, (P, n)).copy() for x in (S, h, mu_own, sd_own, T, zz, si_ext, beta, qq)
     )
     SI = np.zeros_like(S)
     for node in net.topological_order():
@@ -519,11 +610,15 @@ def gsm_cost(
         for a in net._pred[node]:
             SI[:, j] = np.maximum(SI[:, j], S[:, net.index[a.upstream]] + a.lead_time)
     tau = SI + T - S
+    labels = pd.Index(range(P) if products is None else list(products), name="product")
+    if len(labels) != P:
+        raise ValueError(f"products: {len(labels)} labels for {P} products")
     if (tau < 0).any():
-        j = int(np.argmax((tau < 0)[0]))
+        p, j = (int(x) for x in np.argwhere(tau < 0)[0])
+        which = f" (product {labels[p]})" if P > 1 else ""
         raise ValueError(
-            f"node {net.nodes[j]}: outbound service time {S[0, j]:g} exceeds inbound "
-            f"{SI[0, j]:g} + processing {T[0, j]:g}"
+            f"node {net.nodes[j]}{which}: outbound service time {S[p, j]:g} exceeds inbound "
+            f"{SI[p, j]:g} + processing {T[p, j]:g}"
         )
     mu, sd = net_demand(net, mu_own, sd_own)
-    return _result(net, pd.Index([0], name="product"), S, SI, tau, mu, sd, zz, h, T)
+    return _result(net, labels, S, SI, tau, mu, sd, zz, h, T, beta, qq)
