@@ -1,5 +1,6 @@
 import logging
 import math
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 from odoo import api, fields, models
@@ -204,6 +205,81 @@ class StockNetwork(models.Model):
         arcs = cr.fetchall()
         return warehouses, arcs
 
+    @api.model
+    def _observed_transfer_times(self, company):
+        """Statistics of the done inter-warehouse transfers of ``company`` over the last
+        ``stock_segment_network.transfer_history_days`` (365) days, in one query:
+        ``{(supplier wh, supplied wh): (count, mean days, std days)}``.
+
+        A transfer is a done move leaving a warehouse for a transit location and the
+        done move it feeds (``move_dest_ids``) from that transit location into another
+        warehouse: its duration runs from the shipment to the receipt, the arc's
+        transit time (the supplier's own waiting time is its service time, which the
+        placement chooses). The standard deviation is the sample one."""
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("stock_segment_network.transfer_history_days", 365)
+        )
+        since = fields.Datetime.now() - timedelta(days=max(days, 1))
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT src.warehouse_id, dst.warehouse_id, COUNT(*),
+                   AVG(t.days), COALESCE(STDDEV_SAMP(t.days), 0)
+              FROM (SELECT m1.location_id, m2.location_dest_id,
+                           GREATEST(EXTRACT(EPOCH FROM (m2.date - m1.date)) / 86400.0, 0)
+                           AS days
+                      FROM stock_move m2
+                      JOIN stock_move_move_rel rel ON rel.move_dest_id = m2.id
+                      JOIN stock_move m1 ON m1.id = rel.move_orig_id
+                      JOIN stock_location tr ON tr.id = m1.location_dest_id
+                     WHERE m2.state = 'done' AND m1.state = 'done'
+                       AND m2.company_id = %s AND m2.date >= %s
+                       AND tr.usage = 'transit' AND m2.location_id = tr.id) t
+              JOIN stock_location src ON src.id = t.location_id
+              JOIN stock_location dst ON dst.id = t.location_dest_id
+             WHERE src.warehouse_id IS NOT NULL AND dst.warehouse_id IS NOT NULL
+               AND src.warehouse_id <> dst.warehouse_id
+          GROUP BY src.warehouse_id, dst.warehouse_id
+            """,
+                company.id,
+                since,
+            )
+        )
+        return {
+            (sup, dst): (n, float(mean), float(std))
+            for sup, dst, n, mean, std in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _arc_lead_times(self, company, arcs):
+        """Each arc's lead time and its source: the mean of the observed transfers when
+        there are at least ``stock_segment_network.min_transfer_observations`` (5) of
+        them, else the delay of the route's rules. ``arcs``: (supplier, supplied, rule
+        delay, route) rows of :meth:`_read_routes`."""
+        minimum = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("stock_segment_network.min_transfer_observations", 5)
+        )
+        observed = self._observed_transfer_times(company)
+        out = {}
+        for sup, dst, delay, _route in arcs:
+            n, mean, std = observed.get((sup, dst), (0, 0.0, 0.0))
+            row = {
+                "route_delay_days": float(delay),
+                "observation_count": n,
+                "observed_mean_days": mean if n else 0.0,
+                "lead_time_std_days": std if n else 0.0,
+            }
+            if n >= max(minimum, 1):
+                row.update(lead_time_days=mean, lead_time_source="observed")
+            else:
+                row.update(lead_time_days=float(delay), lead_time_source="route")
+            out[(sup, dst)] = row
+        return out
+
     def action_refresh(self):
         for network in self:
             network._sync()
@@ -214,6 +290,10 @@ class StockNetwork(models.Model):
         self.ensure_one()
         company = self.company_id
         warehouses, arcs = self._read_routes(company)
+        lead = self._arc_lead_times(company, arcs)
+        arcs = [
+            (sup, dst, lead[(sup, dst)]["lead_time_days"], route) for sup, dst, _d, route in arcs
+        ]
         code = {wid: wcode for wid, wcode in warehouses}
         suppliers, customers = {}, {}
         for sup, dst, _delay, _route in arcs:
@@ -258,10 +338,10 @@ class StockNetwork(models.Model):
                     "network_id": self.id,
                     "supplier_wh_id": sup,
                     "warehouse_id": dst,
-                    "lead_time_days": delay,
                     "route_id": route,
+                    **lead[(sup, dst)],
                 }
-                for sup, dst, delay, route in arcs
+                for sup, dst, _delay, route in arcs
             ]
         )
         sudo.write(
@@ -298,7 +378,9 @@ class StockNetwork(models.Model):
     def action_run_placement(self):
         if not self.env.user.has_group("stock_segment.group_planning_manager"):
             raise UserError(self.env._("Only a Planning Manager can run the placement."))
-        stats = self._run_placement(companies=self.company_id)
+        stats = self.with_context(stock_segment_no_commit=True)._run_placement(
+            companies=self.company_id
+        )
         for network in self:
             if network.state == "invalid":
                 raise UserError(
@@ -328,9 +410,11 @@ class StockNetwork(models.Model):
         return action
 
     @api.model
-    def _run_placement(self, companies=None):
+    def _run_placement(self, companies=None, batch_size=None):
         """Read each company's network and place the safety stock of the products of
-        segments that opt in. Returns ``{company id: counters}``."""
+        segments that opt in, ``batch_size`` products at a time (default: the
+        ``stock_segment_network.batch_size`` setting, 1000). Returns
+        ``{company id: counters}``."""
         companies = companies or self.env["res.company"].search([("id", "!=", False)])
         Placement = self.env["stock.network.placement"]
         stats = {}
@@ -345,13 +429,19 @@ class StockNetwork(models.Model):
                 self.env["stock.network.distribution"].sudo().search(
                     [*domain, ("state", "=", "pending")]
                 ).unlink()
-                stats[company.id] = {"proposals": 0, "placed": 0, "network": network.state}
+                closed = Placement._close_stale_exceptions(company, set())
+                stats[company.id] = {
+                    "proposals": 0,
+                    "placed": 0,
+                    "network": network.state,
+                    "exceptions_closed": closed,
+                }
                 if network.state == "invalid":
                     _logger.warning(
                         "Network placement of %s skipped: %s", company.name, network.error_message
                     )
                 continue
-            stats[company.id] = Placement._place_company(network)
+            stats[company.id] = Placement._place_company(network, batch_size=batch_size)
         return stats
 
     # ------------------------------------------------------------------ demo
@@ -367,7 +457,9 @@ class StockNetwork(models.Model):
         for xmlid in segment_xmlids:
             segments |= self.env.ref(xmlid, raise_if_not_found=False) or segments
         segments.write({"network_placement": True})
-        self._run_placement(companies=warehouse.company_id)
+        self.with_context(stock_segment_no_commit=True)._run_placement(
+            companies=warehouse.company_id
+        )
 
 
 class StockNetworkNode(models.Model):
@@ -422,7 +514,35 @@ class StockNetworkArc(models.Model):
         "Lead Time (days)",
         readonly=True,
         digits=(16, 1),
-        help="Sum of the delays of the route's rules; the placement rounds it up to whole days.",
+        help="The mean of the observed transfers between the two warehouses when there "
+        "are enough of them, else the sum of the delays of the route's rules. The "
+        "placement rounds it up to whole days.",
+    )
+    lead_time_source = fields.Selection(
+        [("observed", "Observed transfers"), ("route", "Route rules")],
+        "Lead Time From",
+        readonly=True,
+    )
+    lead_time_std_days = fields.Float(
+        "Lead-time Std. Dev. (days)",
+        readonly=True,
+        digits=(16, 2),
+        help="Sample standard deviation of the observed transfers' durations.",
+    )
+    observation_count = fields.Integer(
+        "Transfers Observed",
+        readonly=True,
+        help="Done transfers from the supplier warehouse, through transit, into this one "
+        "over the history window (the setting stock_segment_network.transfer_history_days).",
+    )
+    observed_mean_days = fields.Float("Observed Mean (days)", readonly=True, digits=(16, 1))
+    route_delay_days = fields.Float(
+        "Route Delay (days)",
+        readonly=True,
+        digits=(16, 1),
+        help="Sum of the delays of the route's rules: the lead time when too few "
+        "transfers were observed (the setting stock_segment_network."
+        "min_transfer_observations, 5).",
     )
     route_id = fields.Many2one("stock.route", readonly=True, ondelete="set null")
 

@@ -146,10 +146,10 @@ class StockNetworkDistribution(models.Model):
 
     @api.model
     def _plan_push(self, company, groups, rows, placements, wh_of):
-        """DRP for the products of push segments: time-phased transfers along the
-        network's arcs, one ``drp_netting`` call per sub-network. Returns the number of
-        pending transfers proposed (the previous pending ones are replaced)."""
-        self.sudo().search([("company_id", "=", company.id), ("state", "=", "pending")]).unlink()
+        """DRP for the products of push segments (``placements``: the placement rows of
+        the batch): time-phased transfers along the network's arcs, one ``drp_netting``
+        call per sub-network. Returns the number of pending transfers proposed (the
+        previous pending ones were removed before the batches)."""
         push = set(rows.product_id[rows.network_push.fillna(False).astype(bool)])
         if not push:
             return 0
@@ -159,7 +159,7 @@ class StockNetworkDistribution(models.Model):
             .sudo()
             .get_param("stock_segment_network.drp_horizon_days", HORIZON_DAYS)
         )
-        ss = {(p.product_id.id, p.warehouse_id.id): p.safety_stock for p in placements}
+        ss = {(p["product_id"], p["warehouse_id"]): p["safety_stock"] for p in placements}
         on_hand, receipts = self._fetch_stock(
             company, [int(p) for p in push], list(wh_of.values()), today, horizon
         )

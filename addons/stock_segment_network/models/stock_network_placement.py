@@ -101,17 +101,27 @@ class StockNetworkPlacement(models.Model):
     # ------------------------------------------------------------------ job
     @api.model
     def _fetch_inputs(self, company, warehouse_ids):
-        """The plans of opted-in segments at the network's warehouses: one query."""
+        """The plans of opted-in segments at the network's warehouses, with their
+        reorder rules' min / max: one query."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
             SELECT p.id, p.product_id, p.warehouse_id, p.segment_id,
                    p.forecast_daily, p.demand_sigma_daily, p.lead_time_days,
-                   p.reorder_point_qty, p.max_qty, p.unit_cost_used,
-                   s.service_level_target, s.holding_cost_rate, s.network_push
+                   p.reorder_point_qty, p.max_qty, p.order_qty, p.unit_cost_used,
+                   s.service_level_target, s.service_metric, s.holding_cost_rate,
+                   s.network_push, op.id AS op_id, op.product_min_qty AS op_min,
+                   op.product_max_qty AS op_max, op.id IS NOT NULL AS op_active
               FROM stock_planning_profile p
               JOIN stock_segment s ON s.id = p.segment_id
+         LEFT JOIN LATERAL (
+                   -- the plan's reorder rule, as the plan's ``orderpoint_id`` finds it
+                   SELECT o.id, o.product_min_qty, o.product_max_qty
+                     FROM stock_warehouse_orderpoint o
+                    WHERE o.product_id = p.product_id AND o.warehouse_id = p.warehouse_id
+                      AND o.active
+                 ORDER BY o.id LIMIT 1) op ON true
              WHERE p.company_id = %s AND p.active AND s.network_placement
                AND p.warehouse_id = ANY(%s)
           ORDER BY p.product_id, p.warehouse_id
@@ -129,9 +139,46 @@ class StockNetworkPlacement(models.Model):
         return dict(zip(products.ids, products.mapped("standard_price"), strict=True))
 
     @api.model
-    def _place_company(self, network):
+    def _prepare_inputs(self, company, rows, code):
+        """The engine's inputs per plan: node code, daily mean and sigma, holding cost
+        per unit and day, safety factor and lead time (whole days)."""
+        missing = rows.unit_cost_used.isna() | (rows.unit_cost_used <= 0)
+        costs = self._product_costs(company, [int(p) for p in rows.product_id[missing].unique()])
+        rows["node"] = rows.warehouse_id.map(code)
+        rows["mu"] = rows.forecast_daily.astype(float).fillna(0.0).clip(lower=0.0)
+        rows["sd"] = rows.demand_sigma_daily.astype(float).fillna(0.0).clip(lower=0.0)
+        cost = rows.unit_cost_used.where(~missing, rows.product_id.map(costs)).astype(float)
+        rate = rows.holding_cost_rate.where(rows.holding_cost_rate > 0, DEFAULT_HOLDING_RATE)
+        rows["h"] = cost.fillna(0.0) * rate.astype(float) / 100.0 / 365.0
+        rows["cost"] = cost.fillna(0.0)
+        rows = self._safety_factors(rows)
+        rows["lead"] = np.ceil(rows.lead_time_days.astype(float).fillna(0.0).clip(lower=0.0))
+        return rows
+
+    @api.model
+    def _safety_factors(self, rows):
+        """The service target of each plan. A cycle-service segment's target gives the
+        safety factor z (``safety_factor_cycle``). A fill-rate segment's target is kept
+        as a fill rate (``beta``) with the plan's order quantity (``q``: its order
+        quantity, else its min-max band): the engine then finds, node by node, the
+        safety factor that meets it over the cover the placement chooses
+        (``safety_factor_fill_rate``). A plan without an order quantity cannot have a
+        fill rate computed: its target is used as a cycle service level."""
+        target = rows.service_level_target.astype(float).fillna(95.0).clip(50.0, 99.99) / 100.0
+        rows["z"] = safety_factor_cycle(target.to_numpy())
+        band = (rows.max_qty.astype(float) - rows.reorder_point_qty.astype(float)).fillna(0.0)
+        order = rows.order_qty.astype(float).fillna(0.0)
+        rows["q"] = order.where(order > 0, band).clip(lower=0.0)
+        fill = (rows.service_metric == "fill_rate") & (rows.q > 0)
+        rows["beta"] = target.where(fill, 0.0)
+        return rows
+
+    @api.model
+    def _place_company(self, network, batch_size=None):
         """Place the safety stock of the company's opted-in products on ``network``
-        (valid), store the rows and propose the min / max of each node."""
+        (valid), in batches of products: each batch stores its placement and pooling
+        rows, proposes the min / max of each node and syncs its exceptions with a
+        number of queries that does not depend on the number of products in it."""
         company = network.company_id
         code = {n.warehouse_id.id: n.warehouse_id.code for n in network.node_ids}
         wh_of = {c: w for w, c in code.items()}
@@ -143,49 +190,121 @@ class StockNetworkPlacement(models.Model):
             a.warehouse_id.id for a in network.arc_ids
         }
         rows = self._fetch_inputs(company, connected)
-        self.sudo().search([("company_id", "=", company.id)]).unlink()
-        stats = {"placed": 0, "proposals": 0, "skipped": 0}
+        self._clear_company(company)
+        stats = {"placed": 0, "proposals": 0, "skipped": 0, "pooling": 0}
+        stats.update(exceptions=0, transfers=0, batches=0, failed=0)
         if rows.empty:
-            self.env["stock.network.pooling"].sudo().search(
-                [("company_id", "=", company.id)]
-            ).unlink()
+            stats["exceptions_closed"] = self._close_stale_exceptions(company, set())
             return stats
-        costs = self._product_costs(company, [int(p) for p in rows.product_id.unique()])
-        rows["node"] = rows.warehouse_id.map(code)
-        rows["mu"] = rows.forecast_daily.fillna(0.0).clip(lower=0.0)
-        rows["sd"] = rows.demand_sigma_daily.fillna(0.0).clip(lower=0.0)
-        cost = rows.unit_cost_used.where(rows.unit_cost_used > 0, rows.product_id.map(costs))
-        rate = rows.holding_cost_rate.where(rows.holding_cost_rate > 0, DEFAULT_HOLDING_RATE)
-        rows["h"] = cost.fillna(0.0) * rate / 100.0 / 365.0
-        rows["cost"] = cost.fillna(0.0)
-        target = rows.service_level_target.fillna(95.0).clip(50.0, 99.99) / 100.0
-        rows["z"] = safety_factor_cycle(target.to_numpy())
-        rows["lead"] = np.ceil(rows.lead_time_days.fillna(0.0).clip(lower=0.0))
-        stats["pooling"] = self.env["stock.network.pooling"]._pool_company(company, rows, code)
-        # Group products by the sub-network they span: one engine call per group.
-        groups = {}
+        rows = self._prepare_inputs(company, rows, code)
+        # The sub-network each product spans: one engine call per sub-network and batch.
+        group_of = {}
         for product_id, prows in rows.groupby("product_id", sort=True):
             kept = self._sub_network(arcs, prows)
-            if not kept:
+            if kept:
+                group_of[int(product_id)] = tuple(kept)
+            else:
                 stats["skipped"] += 1
-                continue
-            groups.setdefault(tuple(kept), []).append(product_id)
-        today = fields.Date.context_today(self)
-        vals = []
-        for kept, product_ids in groups.items():
-            net = Network(list(kept))
-            sub = rows[rows.product_id.isin(product_ids) & rows.node.isin(net.nodes)]
+        params = self.env["ir.config_parameter"].sudo()
+        size = batch_size or int(params.get_param("stock_segment_network.batch_size", 1000))
+        ctx = {
+            "company": company,
+            "code": code,
+            "wh_of": wh_of,
+            "suppliers": {a.warehouse_id.id: a.supplier_wh_id.id for a in network.arc_ids},
+            "supplier_names": {
+                a.warehouse_id.id: a.supplier_wh_id.display_name for a in network.arc_ids
+            },
+            "rows": rows.set_index("product_id", drop=False).sort_index(),
+            "group_of": group_of,
+            "today": fields.Date.context_today(self),
+            "threshold": float(params.get_param("stock_segment_network.saving_threshold", "100")),
+            "job_user": self.env.ref("base.user_root").id,
+            "placed_profiles": set(),
+        }
+        ids = sorted(group_of)
+        batches = [ids[i : i + max(size, 1)] for i in range(0, len(ids), max(size, 1))]
+        stats["batches"] = len(batches)
 
-            def frame(col, sub=sub, product_ids=product_ids, net=net):
+        def run(product_ids):
+            for key, value in self._place_batch(ctx, product_ids).items():
+                stats[key] = stats.get(key, 0) + value
+
+        failed = self.env["stock.planning.profile"]._run_batches(
+            "Network placement", batches, run, logger=_logger, shared=False
+        )
+        stats["failed"] = len(failed)
+        # A failed product keeps its exceptions: it was not placed, nor found clear.
+        kept = ctx["placed_profiles"] | set(rows.id[rows.product_id.isin(failed)].astype(int))
+        stats["exceptions_closed"] = self._close_stale_exceptions(company, kept)
+        return stats
+
+    @api.model
+    def _close_stale_exceptions(self, company, placed_profile_ids):
+        """Close, as done by the job, the open network exceptions of the company's plans
+        that this run did not place (their segment no longer opts in, the plan left the
+        network, the product was skipped, the network became invalid): nothing checks
+        them any more. Returns the number closed."""
+        Exception_ = self.env["stock.planning.exception"].sudo()
+        types = [key for key, _label in NETWORK_EXCEPTION_TYPES]
+        stale = Exception_.search(
+            [
+                ("source", "=", "network"),
+                ("exception_type", "in", types),
+                ("company_id", "=", company.id),
+                ("state", "in", ["new", "in_progress"]),
+                ("profile_id", "not in", list(placed_profile_ids)),
+            ]
+        )
+        if not stale:
+            return 0
+        _created, _updated, resolved = Exception_._sync_exceptions(
+            "network", types, stale.profile_id.ids, {}
+        )
+        return resolved
+
+    @api.model
+    def _clear_company(self, company):
+        """The company's last placement and pooling rows go (one DELETE each) and its
+        pending transfers (decided ones stay)."""
+        self.env.flush_all()
+        for model in ("stock.network.placement", "stock.network.pooling"):
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM %s WHERE company_id = %s",
+                    SQL.identifier(self.env[model]._table),
+                    company.id,
+                )
+            )
+            self.env[model].invalidate_model()
+        self.env["stock.network.distribution"].sudo().search(
+            [("company_id", "=", company.id), ("state", "=", "pending")]
+        ).unlink()
+
+    @api.model
+    def _place_batch(self, ctx, product_ids):
+        """Place one batch of products: one ``gsm_place`` and one ``gsm_cost`` (today's
+        independent plans) per sub-network, then bulk writes."""
+        company = ctx["company"]
+        rows = ctx["rows"].loc[list(product_ids)].reset_index(drop=True)
+        groups = {}
+        for product_id in product_ids:
+            groups.setdefault(ctx["group_of"][product_id], []).append(product_id)
+        out = {"skipped": 0}
+        frames = []
+        for kept, ids in groups.items():
+            net = Network(list(kept))
+            sub = rows[rows.product_id.isin(ids) & rows.node.isin(net.nodes)]
+
+            def frame(col, sub=sub, ids=ids, net=net):
                 return (
                     sub.pivot(index="product_id", columns="node", values=col)
-                    .reindex(index=product_ids, columns=list(net.nodes))
+                    .reindex(index=ids, columns=list(net.nodes))
                     .fillna(0.0)
                 )
 
-            lead = frame("lead")
+            si = frame("lead")
             roots = set(net.roots)
-            si = lead.copy()
             si[[c for c in si.columns if c not in roots]] = 0.0
             inputs = {
                 "holding_cost": frame("h"),
@@ -194,94 +313,99 @@ class StockNetworkPlacement(models.Model):
                 "z": frame("z").where(lambda f: f > 0, 1.6448536269514722),
                 "inbound_service_time": si,
             }
+            if (sub.beta > 0).any():
+                inputs.update(fill_rate=frame("beta"), order_qty=frame("q"))
             try:
-                result = gsm_place(net, products=product_ids, **inputs)
+                placed = gsm_place(net, products=ids, **inputs).nodes
+                indep = gsm_cost(net, 0.0, products=ids, **inputs).nodes
             except ValueError as exc:
                 # Bad data of a group never stops the company's other products.
                 _logger.warning(
                     "Network placement of %s products of %s skipped: %s",
-                    len(product_ids),
+                    len(ids),
                     company.name,
                     exc,
                 )
-                stats["skipped"] += len(product_ids)
+                out["skipped"] += len(ids)
                 continue
-            placed = result.nodes.set_index(["product", "node"])
-            by_key = sub.set_index(["product_id", "node"])
-            for product_id in product_ids:
-                one = {k: v.loc[product_id].to_dict() for k, v in inputs.items()}
-                indep = gsm_cost(net, 0.0, **one).nodes.set_index("node")
-                for seq, node in enumerate(net.topological_order()):
-                    r = placed.loc[(product_id, node)]
-                    i = indep.loc[node]
-                    plan = by_key.loc[(product_id, node)]
-                    vals.append(
-                        {
-                            "company_id": company.id,
-                            "product_id": int(product_id),
-                            "warehouse_id": wh_of[node],
-                            "segment_id": int(plan.segment_id),
-                            "profile_id": int(plan["id"]),
-                            "sequence": seq,
-                            "date": today,
-                            "inbound_service_time": int(r.inbound_service_time),
-                            "outbound_service_time": int(r.outbound_service_time),
-                            "net_replenishment_time": int(r.net_replenishment_time),
-                            "net_demand_mean": float(r.net_demand_mean),
-                            "net_demand_sigma": float(r.net_demand_sigma),
-                            "safety_stock": float(r.safety_stock),
-                            "base_stock": float(r.base_stock),
-                            "holds_stock": bool(r.holds_stock),
-                            "independent_safety_stock": float(i.safety_stock),
-                            "holding_cost_rate": float(r.holding_cost_rate),
-                            "placed_cost": float(r.safety_stock_cost),
-                            "independent_cost": float(i.safety_stock_cost),
-                            "saving": float(i.safety_stock_cost - r.safety_stock_cost),
-                            "safety_stock_value": float(r.safety_stock) * float(plan.cost),
-                            "independent_value": float(i.safety_stock) * float(plan.cost),
-                        }
-                    )
-        placements = self.sudo().create(vals)
-        stats["placed"] = len(placements)
-        plans = rows.set_index("id")
-        suppliers = {a.warehouse_id.id: a.supplier_wh_id for a in network.arc_ids}
-        stats["proposals"] = placements._propose(plans, suppliers)
-        stats["exceptions"] = placements._sync_network_exceptions(plans, suppliers)
-        stats["transfers"] = self.env["stock.network.distribution"]._plan_push(
-            company, groups, rows, placements, wh_of
+            seq = {node: k for k, node in enumerate(net.topological_order())}
+            placed["sequence"] = placed.node.map(seq)
+            placed["independent_safety_stock"] = indep.safety_stock.to_numpy()
+            placed["independent_cost"] = indep.safety_stock_cost.to_numpy()
+            frames.append(placed)
+        if not frames:
+            return out
+        placed = pd.concat(frames, ignore_index=True).merge(
+            rows[["product_id", "node", "id", "segment_id", "warehouse_id", "cost"]],
+            left_on=["product", "node"],
+            right_on=["product_id", "node"],
         )
-        return stats
-
-    def _sync_network_exceptions(self, plans, suppliers):
-        """The network's exceptions of the placed plans: a resupplied warehouse whose
-        reorder rule's min is below the stock needed for the time its supplier warehouse
-        guarantees (its service time plus transit), and a placement whose yearly saving
-        reaches the threshold but waits for approval."""
-        threshold = float(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("stock_segment_network.saving_threshold", "100")
-        )
-        yearly = {}
-        for placement in self:
-            key = placement.product_id.id
-            yearly[key] = yearly.get(key, 0.0) + 365.0 * placement.saving
-        found = {}
-        for placement in self:
-            plan = plans.loc[placement.profile_id.id]
-            base = {
-                "product_id": placement.product_id.id,
-                "warehouse_id": placement.warehouse_id.id,
-                "segment_id": placement.segment_id.id,
-                "company_id": placement.company_id.id,
+        placed = placed.sort_values(["product_id", "sequence"], kind="stable")
+        vals = [
+            {
+                "company_id": company.id,
+                "product_id": int(r.product_id),
+                "warehouse_id": int(r.warehouse_id),
+                "segment_id": int(r.segment_id),
+                "profile_id": int(r.id),
+                "sequence": int(r.sequence),
+                "date": ctx["today"],
+                "inbound_service_time": int(r.inbound_service_time),
+                "outbound_service_time": int(r.outbound_service_time),
+                "net_replenishment_time": int(r.net_replenishment_time),
+                "net_demand_mean": float(r.net_demand_mean),
+                "net_demand_sigma": float(r.net_demand_sigma),
+                "safety_stock": float(r.safety_stock),
+                "base_stock": float(r.base_stock),
+                "holds_stock": bool(r.holds_stock),
+                "independent_safety_stock": float(r.independent_safety_stock),
+                "holding_cost_rate": float(r.holding_cost_rate),
+                "placed_cost": float(r.safety_stock_cost),
+                "independent_cost": float(r.independent_cost),
+                "saving": float(r.independent_cost - r.safety_stock_cost),
+                "safety_stock_value": float(r.safety_stock) * float(r.cost),
+                "independent_value": float(r.independent_safety_stock) * float(r.cost),
             }
-            supplier = suppliers.get(placement.warehouse_id.id)
-            op = placement.profile_id.orderpoint_id
-            current_min = op.product_min_qty if op and op.active else 0.0
+            for r in placed.itertuples(index=False)
+        ]
+        plans = rows.set_index("id")
+        out["pooling"] = self.env["stock.network.pooling"]._pool_batch(company, rows, ctx["code"])
+        out["proposals"] = self._propose_rows(ctx, vals, plans)
+        _insert_rows(self, vals)
+        out["placed"] = len(vals)
+        ctx["placed_profiles"].update(v["profile_id"] for v in vals)
+        out["exceptions"] = self._sync_network_exceptions(ctx, vals, plans)
+        out["transfers"] = self.env["stock.network.distribution"]._plan_push(
+            company, groups, rows, vals, ctx["wh_of"]
+        )
+        return out
+
+    @api.model
+    def _sync_network_exceptions(self, ctx, vals, plans):
+        """The network's exceptions of the placed plans (``vals``: the placement rows of
+        a batch): a resupplied warehouse whose reorder rule's min is below the stock
+        needed for the time its supplier warehouse guarantees (its service time plus
+        transit), and a placement whose yearly saving reaches the threshold but waits
+        for approval."""
+        threshold = ctx["threshold"]
+        yearly = {}
+        for v in vals:
+            yearly[v["product_id"]] = yearly.get(v["product_id"], 0.0) + 365.0 * v["saving"]
+        found = {}
+        for v in vals:
+            plan = plans.loc[v["profile_id"]]
+            base = {
+                "product_id": v["product_id"],
+                "warehouse_id": v["warehouse_id"],
+                "segment_id": v["segment_id"],
+                "company_id": v["company_id"],
+            }
+            supplier = ctx["suppliers"].get(v["warehouse_id"])
+            current_min = float(plan.op_min or 0.0) if plan.op_active else 0.0
             # A pushed warehouse has no rule: the distribution plan resupplies it.
             pushed = bool(plan.network_push)
-            if supplier and not pushed and current_min < placement.base_stock - 1.0:
-                found[(placement.profile_id.id, "network_inconsistent")] = dict(
+            if supplier and not pushed and current_min < v["base_stock"] - 1.0:
+                found[(v["profile_id"], "network_inconsistent")] = dict(
                     base,
                     severity="high",
                     message=self.env._(
@@ -289,15 +413,15 @@ class StockNetworkPlacement(models.Model):
                         "needed while %(supplier)s delivers within %(si)s days (its service "
                         "time plus transit).",
                         min=current_min,
-                        base=placement.base_stock,
-                        supplier=supplier.display_name,
-                        si=placement.inbound_service_time,
+                        base=v["base_stock"],
+                        supplier=ctx["supplier_names"][v["warehouse_id"]],
+                        si=v["inbound_service_time"],
                     ),
-                    financial_impact=float(plan.cost or 0.0) * (placement.base_stock - current_min),
+                    financial_impact=float(plan.cost or 0.0) * (v["base_stock"] - current_min),
                 )
-            saving = yearly[placement.product_id.id]
-            if placement.proposal_id.state == "pending" and saving >= threshold and saving > 0:
-                found[(placement.profile_id.id, "network_saving_unapplied")] = dict(
+            saving = yearly[v["product_id"]]
+            if v.get("proposal_id") and saving >= threshold and saving > 0:
+                found[(v["profile_id"], "network_saving_unapplied")] = dict(
                     base,
                     severity="medium",
                     message=self.env._(
@@ -307,10 +431,10 @@ class StockNetworkPlacement(models.Model):
                     ),
                     financial_impact=saving,
                 )
-        created, updated, resolved = self.env["stock.planning.exception"]._sync_exceptions(
+        created, updated, _resolved = self.env["stock.planning.exception"]._sync_exceptions(
             "network",
             [key for key, _label in NETWORK_EXCEPTION_TYPES],
-            self.profile_id.ids,
+            [v["profile_id"] for v in vals],
             found,
         )
         return created + updated
@@ -330,42 +454,73 @@ class StockNetworkPlacement(models.Model):
                 return kept
             kept = [a for a in kept if a[1] not in drop]
 
-    def _propose(self, plans, suppliers=None):
+    @api.model
+    def _propose_rows(self, ctx, vals, plans):
         """A pending proposal per node whose placed min / max differ from its reorder
         rule: min = base stock (rounded up), max = min + the plan's order quantity.
-        Pending proposals of the same plans are superseded."""
-        if not self:
+        An identical network proposal still pending is kept (no new approval for the
+        same change); other pending proposals of the batch's plans are superseded.
+        Sets ``proposal_id`` in ``vals``; returns the number of new proposals."""
+        if not vals:
             return 0
         Proposal = self.env["stock.replenishment.proposal"]
-        profiles = self.profile_id
-        job_user = self.env.ref("base.user_root").id
-        creates, targets = [], []
-        for placement in self:
-            profile = placement.profile_id
-            plan = plans.loc[profile.id]
-            band = max(0.0, (plan.max_qty or 0.0) - (plan.reorder_point_qty or 0.0))
-            new_min = float(math.ceil(placement.base_stock - 1e-9))
+        Profile = self.env["stock.planning.profile"].sudo()
+        profiles = Profile.browse([v["profile_id"] for v in vals])
+        # What the proposal values read, in two queries for the batch: the plans' rules
+        # (found by the input query as the plans' ``orderpoint_id`` finds them; put in
+        # the cache, or the ORM would compute them a thousand plans at a time) and
+        # their fields.
+        op_ids = [
+            None
+            if pd.isna(plans.loc[v["profile_id"]].op_id)
+            else int(plans.loc[v["profile_id"]].op_id)
+            for v in vals
+        ]
+        Profile._fields["orderpoint_id"]._insert_cache(profiles, op_ids)
+        profiles.fetch(["segment_id"])
+        self.env["stock.warehouse.orderpoint"].sudo().browse(
+            sorted({i for i in op_ids if i})
+        ).fetch(["product_min_qty", "product_max_qty", "replenishment_uom_id", "trigger"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT profile_id, id, action, new_min_qty, new_max_qty
+              FROM stock_replenishment_proposal
+             WHERE profile_id = ANY(%s) AND state = 'pending' AND reason = 'network'
+            """,
+                profiles.ids,
+            )
+        )
+        waiting = {r[0]: r[1:] for r in self.env.cr.fetchall()}
+        creates, targets, kept = [], [], set()
+        for v in vals:
+            plan = plans.loc[v["profile_id"]]
+            band = max(0.0, float(plan.max_qty or 0.0) - float(plan.reorder_point_qty or 0.0))
+            new_min = float(math.ceil(v["base_stock"] - 1e-9))
             new_max = new_min + float(math.ceil(band - 1e-9))
-            op = profile.orderpoint_id
-            old_min = op.product_min_qty if op else 0.0
-            old_max = op.product_max_qty if op else 0.0
-            push = bool(plan.network_push) and placement.warehouse_id.id in (suppliers or {})
+            has_op = not pd.isna(plan.op_id)
+            active = has_op and bool(plan.op_active)
+            old_min = float(plan.op_min or 0.0) if has_op else 0.0
+            old_max = float(plan.op_max or 0.0) if has_op else 0.0
+            push = bool(plan.network_push) and v["warehouse_id"] in ctx["suppliers"]
             if push:
                 # A pushed warehouse is resupplied by the distribution plan: its rule
                 # is proposed for archiving, never created.
-                if not op or not op.active:
+                if not active:
                     continue
                 new_min = new_max = 0.0
-            if (
-                op
-                and op.active
-                and not push
-                and abs(old_min - new_min) < 0.01
-                and abs(old_max - new_max) < 0.01
-            ):
-                continue
+            if active and not push and abs(old_min - new_min) < 0.01:
+                if abs(old_max - new_max) < 0.01:
+                    continue
+            action = "archive" if push else ("update" if has_op else "create")
+            same = waiting.get(v["profile_id"])
+            if same and same[1] == action and abs(same[2] - new_min) < 0.01:
+                if abs(same[3] - new_max) < 0.01:
+                    v["proposal_id"] = same[0]
+                    kept.add(v["profile_id"])
+                    continue
             values = Proposal._rule_change_values(
-                profile,
+                Profile.browse(v["profile_id"]),
                 new_min,
                 new_max,
                 float(plan.cost or 0.0),
@@ -378,29 +533,55 @@ class StockNetworkPlacement(models.Model):
                     "reason_detail": self.env._(
                         "Network placement: service time in %(si)s, out %(so)s days; safety "
                         "stock %(ss).1f (independent plans: %(ind).1f).",
-                        si=placement.inbound_service_time,
-                        so=placement.outbound_service_time,
-                        ss=placement.safety_stock,
-                        ind=placement.independent_safety_stock,
+                        si=v["inbound_service_time"],
+                        so=v["outbound_service_time"],
+                        ss=v["safety_stock"],
+                        ind=v["independent_safety_stock"],
                     ),
-                    "proposed_by_id": job_user,
+                    "proposed_by_id": ctx["job_user"],
                 }
             )
-            targets.append(placement)
-        proposals = Proposal._propose_in_place_of_pending(creates, profiles=profiles)
-        if not proposals:
-            return 0
-        # One UPDATE for the links, not one per placement at the next flush.
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE stock_network_placement p SET proposal_id = v.proposal "
-                "FROM (VALUES %s) AS v(id, proposal) WHERE p.id = v.id",
-                SQL(", ").join(
-                    SQL("(%s, %s)", placement.id, proposal.id)
-                    for placement, proposal in zip(targets, proposals, strict=True)
-                ),
-            )
+            targets.append(v)
+        proposals = Proposal._propose_in_place_of_pending(
+            creates, profiles=profiles.filtered(lambda p: p.id not in kept)
         )
-        self.invalidate_recordset(["proposal_id"])
+        for v, proposal_id in zip(targets, proposals.ids, strict=True):
+            v["proposal_id"] = proposal_id
         return len(proposals)
+
+
+def _insert_rows(model, vals_list):
+    """Rows of ``model`` (plain stored fields, no chatter, no computed stored field) in
+    one ``INSERT``, whatever their number: the ORM would insert them 100 at a time."""
+    if not vals_list:
+        return
+    model.env.flush_all()
+    columns = sorted({c for v in vals_list for c in v})
+    fields_ = model._fields
+    uid, now = model.env.uid, fields.Datetime.now()
+
+    def value(v, c):
+        x = v.get(c)
+        if x is False and fields_[c].type != "boolean":
+            return None
+        return x
+
+    model.env.cr.execute(
+        SQL(
+            "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) VALUES %s",
+            SQL.identifier(model._table),
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            SQL(", ").join(
+                SQL(
+                    "(%s, %s, %s, %s, %s)",
+                    SQL(", ").join(SQL("%s", value(v, c)) for c in columns),
+                    uid,
+                    uid,
+                    now,
+                    now,
+                )
+                for v in vals_list
+            ),
+        )
+    )
+    model.invalidate_model()

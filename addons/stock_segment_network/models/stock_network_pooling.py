@@ -5,6 +5,8 @@ from odoo import api, fields, models
 
 from invplan.network import pooling_analysis
 
+from .stock_network_placement import _insert_rows
+
 RECOMMENDATIONS = [("central", "Pool centrally"), ("local", "Keep local")]
 
 
@@ -57,10 +59,10 @@ class StockNetworkPooling(models.Model):
     )
 
     @api.model
-    def _pool_company(self, company, rows, code):
-        """One ``pooling_analysis`` call per warehouse pair over the products planned
-        with demand at both (``rows``: the placement inputs). Returns the row count."""
-        self.sudo().search([("company_id", "=", company.id)]).unlink()
+    def _pool_batch(self, company, rows, code):
+        """One ``pooling_analysis`` call per warehouse pair over the products of a batch
+        planned with demand at both (``rows``: the placement inputs), stored in one
+        insert. Returns the row count."""
         demand = rows[(rows.mu > 0) | (rows.sd > 0)]
         wh_of = {c: w for w, c in code.items()}
         today = fields.Date.context_today(self)
@@ -79,29 +81,44 @@ class StockNetworkPooling(models.Model):
                 lead_time_local=np.column_stack([ra.lead, rb.lead]),
                 z=ra.z.to_numpy(),
             )
-            cost = ra.cost.to_numpy()
-            for k, product_id in enumerate(both):
-                r = res.iloc[k]
-                ratio = float(r.pooling_ratio)
+            cost = ra.cost.to_numpy(dtype=float)
+            local = res.local_safety_stock.to_numpy(dtype=float)
+            central = res.central_safety_stock.to_numpy(dtype=float)
+            ratio = res.pooling_ratio.to_numpy(dtype=float)
+            columns = zip(
+                both,
+                ra.segment_id.to_numpy(),
+                local,
+                central,
+                res.safety_stock_saving.to_numpy(dtype=float),
+                ratio,
+                res.holding_saving.to_numpy(dtype=float),
+                res.net_saving.to_numpy(dtype=float),
+                res.recommendation.astype(str).to_numpy(),
+                cost,
+                strict=True,
+            )
+            for product_id, segment_id, loc, cen, saved, rat, hold, net, rec, c in columns:
                 vals.append(
                     {
                         "company_id": company.id,
                         "product_id": int(product_id),
-                        "segment_id": int(ra.segment_id.iloc[k]),
+                        "segment_id": int(segment_id),
                         "warehouse_a_id": wh_of[a],
                         "warehouse_b_id": wh_of[b],
                         "pair": f"{a} + {b}",
                         "date": today,
-                        "local_safety_stock": float(r.local_safety_stock),
-                        "central_safety_stock": float(r.central_safety_stock),
-                        "safety_stock_saving": float(r.safety_stock_saving),
-                        "pooling_ratio": ratio if np.isfinite(ratio) else False,
-                        "local_value": float(r.local_safety_stock) * float(cost[k]),
-                        "central_value": float(r.central_safety_stock) * float(cost[k]),
-                        "holding_saving": float(r.holding_saving),
-                        "net_saving": float(r.net_saving),
+                        "local_safety_stock": float(loc),
+                        "central_safety_stock": float(cen),
+                        "safety_stock_saving": float(saved),
+                        "pooling_ratio": float(rat) if np.isfinite(rat) else None,
+                        "local_value": float(loc) * float(c),
+                        "central_value": float(cen) * float(c),
+                        "holding_saving": float(hold),
+                        "net_saving": float(net),
                         # Without a cost the saving is unknown: no recommendation.
-                        "recommendation": str(r.recommendation) if cost[k] > 0 else False,
+                        "recommendation": rec if c > 0 else None,
                     }
                 )
-        return len(self.sudo().create(vals))
+        _insert_rows(self, vals)
+        return len(vals)

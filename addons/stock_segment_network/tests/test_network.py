@@ -2,12 +2,17 @@
 network (a cycle), placement proposals through the approval flow, access rights and
 multi-company."""
 
+import math
+import statistics
 from datetime import timedelta
 
+from odoo import fields
 from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
+
+from invplan.policy import fill_rate_from_safety_factor, safety_factor_fill_rate
 
 
 @tagged("post_install", "-at_install")
@@ -126,6 +131,71 @@ class TestNetwork(TransactionCase):
         self.assertIn("NOR", network.diagram)
         # Read again: the same arcs, not duplicated.
         self.assertEqual(len(self.network().arc_ids), 2)
+
+    def _transfers(self, supplier, warehouse, durations):
+        """Done transfers from ``supplier`` through transit into ``warehouse``, each
+        taking the given days from shipment to receipt."""
+        Move = self.env["stock.move"].sudo()
+        transit = self.company.internal_transit_location_id
+        product = self.products[0]
+        start = fields.Datetime.now() - timedelta(days=60)
+        for k, days in enumerate(durations):
+            shipped = start + timedelta(days=k)
+            vals = {
+                "product_id": product.id,
+                "product_uom": product.uom_id.id,
+                "product_uom_qty": 5.0,
+                "company_id": self.company.id,
+                "state": "done",
+            }
+            out = Move.create(
+                dict(
+                    vals,
+                    location_id=supplier.lot_stock_id.id,
+                    location_dest_id=transit.id,
+                    date=shipped,
+                )
+            )
+            Move.create(
+                dict(
+                    vals,
+                    location_id=transit.id,
+                    location_dest_id=warehouse.lot_stock_id.id,
+                    date=shipped + timedelta(days=days),
+                    move_orig_ids=[(6, 0, out.ids)],
+                )
+            )
+
+    def test_arc_lead_time_from_observed_transfers(self):
+        durations = [3.0, 4.0, 5.0, 4.0, 3.0, 5.0]
+        self._transfers(self.central, self.north, durations)
+        self._transfers(self.central, self.south, [9.0, 9.0])  # too few: the route's 3 days
+        network = self.network()
+        north = network.arc_ids.filtered(lambda a: a.warehouse_id == self.north)
+        south = network.arc_ids.filtered(lambda a: a.warehouse_id == self.south)
+        self.assertEqual(north.lead_time_source, "observed")
+        self.assertEqual(north.observation_count, 6)
+        self.assertAlmostEqual(north.lead_time_days, statistics.mean(durations), places=4)
+        self.assertAlmostEqual(north.lead_time_std_days, statistics.stdev(durations), places=2)
+        self.assertEqual(north.route_delay_days, 2.0)
+        self.assertEqual(south.lead_time_source, "route")
+        self.assertEqual(south.observation_count, 2)
+        self.assertEqual(south.lead_time_days, 3.0)
+        # The placement plans the observed transit: North waits for the central
+        # warehouse's service time plus 4 days.
+        self.Network._run_placement(companies=self.company)
+        rows = self.Placement.search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.products[0].id)]
+        )
+        central = rows.filtered(lambda p: p.warehouse_id == self.central)
+        north_row = rows.filtered(lambda p: p.warehouse_id == self.north)
+        self.assertEqual(north_row.inbound_service_time, central.outbound_service_time + 4)
+        # Fewer observations required than found on the South arc: observed there too.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_network.min_transfer_observations", "2"
+        )
+        south = self.network().arc_ids.filtered(lambda a: a.warehouse_id == self.south)
+        self.assertEqual((south.lead_time_source, south.lead_time_days), ("observed", 9.0))
 
     def test_cycle_is_a_clear_error(self):
         self.Network._run_placement(companies=self.company)
@@ -312,6 +382,61 @@ class TestNetwork(TransactionCase):
         self.assertFalse(
             (unapplied | inconsistent).filtered(lambda e: e.state in ("new", "in_progress"))
         )
+
+    def test_fill_rate_segment_uses_the_fill_rate_formula(self):
+        """A fill-rate segment's 95 % is a fill rate with the plan's order quantity
+        (here its min-max band, 20), not a 95 % cycle service level."""
+        self.segment.service_metric = "fill_rate"
+        self.Network._run_placement(companies=self.company)
+        rows = self.Placement.search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.products[0].id)]
+        )
+        north = rows.filtered(lambda p: p.warehouse_id == self.north)
+        self.assertGreater(north.net_replenishment_time, 0)
+        sigma_p = 3.0 * math.sqrt(north.net_replenishment_time)
+        k = safety_factor_fill_rate(0.95, 20.0, sigma_p)
+        self.assertAlmostEqual(north.safety_stock, max(0.0, k * sigma_p), places=4)
+        self.assertAlmostEqual(
+            float(fill_rate_from_safety_factor(north.safety_stock / sigma_p, 20.0, sigma_p)),
+            0.95,
+            places=6,
+        )
+        # Less than the cycle service level's z sigma sqrt(tau) at the same target.
+        self.assertLess(north.safety_stock, 1.6448536269514722 * sigma_p - 1e-6)
+
+    def test_exceptions_of_plans_no_longer_placed_are_closed(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment_network.saving_threshold", "1"
+        )
+        self.Network._run_placement(companies=self.company)
+        found = self.env["stock.planning.exception"].search(
+            [("source", "=", "network"), ("company_id", "=", self.company.id)]
+        )
+        first = self.products[0]
+        of_first = found.filtered(lambda e: e.product_id == first)
+        others = found - of_first
+        self.assertTrue(of_first)
+        self.assertTrue(others)
+        # The first product's central and North plans leave the network: South alone
+        # still sells it, so it is no longer placed (one warehouse is no network).
+        self.profiles.filtered(
+            lambda p: p.product_id == first and p.warehouse_id != self.south
+        ).active = False
+        stats = self.Network._run_placement(companies=self.company)[self.company.id]
+        self.assertFalse(
+            self.Placement.search(
+                [("company_id", "=", self.company.id), ("product_id", "=", first.id)]
+            )
+        )
+        self.assertEqual(set(of_first.mapped("state")), {"done"})
+        self.assertTrue(all(of_first.mapped("resolved_by_job")))
+        self.assertEqual(stats["exceptions_closed"], len(of_first))
+        # The other product is still placed: its exceptions stay open.
+        self.assertEqual(set(others.mapped("state")), {"new"})
+        # The segment opts out: every open network exception of the company closes.
+        self.segment.network_placement = False
+        self.Network._run_placement(companies=self.company)
+        self.assertEqual(set(found.mapped("state")), {"done"})
 
     def test_warehouse_without_demand_is_left_out(self):
         product = self.products[1]
