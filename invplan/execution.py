@@ -1121,7 +1121,11 @@ def slotting_travel(
     under which the COI rule is optimal (Kallina & Lynn 1976; Francis, McGinnis & White,
     *Facility Layout and Location: An Analytical Approach*, 2nd ed. (1992), dedicated
     storage). The estimated saving of a new slotting is
-    ``1 - slotting_travel(h, new) / slotting_travel(h, old)``.
+    ``1 - slotting_travel(h, new) / slotting_travel(h, old)``. With several lines per
+    trip (multi-command picking) COI slotting is not optimal and can be far from it
+    (Schuur 2015, "The worst-case performance of the Cube per Order Index slotting
+    strategy is infinitely bad", *Int. J. Production Economics* 170): the saving is then
+    an indication only.
 
     Parameters
     ----------
