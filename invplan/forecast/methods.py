@@ -1129,9 +1129,10 @@ def _window_mean(y, valid, lo, hi):
 def _intermittent_init(y, valid, d: _Prepared | None = None):
     """Mean non-zero demand size, mean inter-demand interval, demand probability."""
     if d is not None and d.complete and d._yT is None:
-        # every period valid and no time-major copy yet: row reductions on y
-        pos = d.y > 0
-        k = np.count_nonzero(pos, axis=1)
+        # every period valid and no time-major copy yet: row reductions on y (the demand
+        # mask and counts are kept for the per-demand layout)
+        pos = d.cache["demand_rows"] = d.y > 0
+        k = d.cache["demand_counts"] = np.count_nonzero(pos, axis=1)
         n = np.full(d.y.shape[0], d.y.shape[1])
         tot = np.einsum("ij,ij->i", d.y, pos)  # sum of the positive values, no temporary
     elif d is not None:
@@ -1206,21 +1207,26 @@ def _croston_kernel(yT, wT, dT, alpha, z0, p0, sba: bool, origins=(), h=0, keep=
 def _occurrences(d: _Prepared):
     """Demand occurrences of each series in a ragged, time-major layout (cached on ``d``).
 
-    Returns ``(order, active, X, Q, tail)``: series ``order[j]`` is column j, columns sorted
-    by number of demands (most first); ``X[k, j]`` / ``Q[k, j]`` are the size and the
-    interval (valid periods since the previous demand, this one included) of the (k+1)-th
-    demand; ``active[k]`` the number of columns with more than k demands; ``tail`` the
-    valid periods after the last demand (all valid periods if none).
+    Returns ``(order, active, start, X, Q, tail)``: series ``order[j]`` is column j,
+    columns sorted by number of demands (most first); ``active[k]`` is the number of
+    columns with more than k demands, so the (k+1)-th demands of all series are the
+    ``active[k]`` values from ``start[k]`` of the flat arrays ``X`` (sizes) and ``Q``
+    (intervals: valid periods since the previous demand, this one included), in column
+    order; ``tail`` the valid periods after the last demand (all valid periods if none).
+    Only the demands are stored, each once: no padding, no transpose.
     """
     if "occurrences" in d.cache:
         return d.cache["occurrences"]
     y = d.y
     m, T = y.shape
-    dem = (y > 0) if d.complete else (d.valid & (y > 0))
+    if "demand_rows" in d.cache:  # laid out by the initial states
+        dem, counts = d.cache["demand_rows"], d.cache["demand_counts"]
+    else:
+        dem = (y > 0) if d.complete else (d.valid & (y > 0))
+        counts = np.count_nonzero(dem, axis=1)
     flat = np.flatnonzero(dem)
     rows = flat // max(T, 1)
     cols = flat - rows * T
-    counts = np.count_nonzero(dem, axis=1)
     if d.complete:
         pos = cols + 1  # valid periods up to and including the demand
         n_valid = np.full(m, T)
@@ -1241,17 +1247,18 @@ def _occurrences(d: _Prepared):
     col = np.empty(m, np.int64)
     col[order] = np.arange(m)
     K = int(counts.max(initial=0))
-    # fill row by row (sequential writes), then one cache-friendly transpose
-    at = col[rows] * K + rank
-    Xr = np.zeros(m * K)
-    Qr = np.zeros(m * K)
-    Xr[at] = y[rows, cols]
-    Qr[at] = q
-    X = _time_major(Xr.reshape(m, K))
-    Q = _time_major(Qr.reshape(m, K))
     active = np.searchsorted(-counts[order], -np.arange(K), side="left")
-    d.cache["demand_positions"] = (counts, rows, rank, cols)
-    d.cache["occurrences"] = out = (order, active, X, Q, tail[order])
+    first = np.zeros(K + 1, np.int64)
+    np.cumsum(active, out=first[1:])
+    # every slot is written once: the k-th demand of column j goes to first[k] + j
+    at = first[rank] + col[rows]
+    X = np.empty(rows.size)
+    Q = np.empty(rows.size)
+    X[at] = y[rows, cols]
+    Q[at] = q
+    d.cache["demand_counts"] = counts
+    d.cache["demand_rows"] = dem
+    d.cache["occurrences"] = out = (order, active, first, X, Q, tail[order])
     return out
 
 
@@ -1264,12 +1271,13 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool, occ32=None):
     after the last demand it stood for the ``tail`` periods. Work is proportional to the
     number of demands, not periods.
     """
-    order, active, X, Q, tail = occ
+    order, active, first, X, Q, tail = occ
     m = order.size
     G = alpha.shape[0]
     f32 = np.float32
     # float32 copies (made once per matrix): the search only needs the SSE ranking
     X, Q = occ32 if occ32 is not None else (X.astype(f32), Q.astype(f32))
+    Q1 = Q - f32(1.0)  # zero periods before each demand
     a = np.ascontiguousarray(np.broadcast_to(alpha, (G, m))[:, order], dtype=f32)
     z = np.ascontiguousarray(np.broadcast_to(z0[order], (G, m)), dtype=f32)
     p = np.ascontiguousarray(np.broadcast_to(p0[order], (G, m)), dtype=f32)
@@ -1277,10 +1285,10 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool, occ32=None):
     sse = np.zeros((G, m), f32)
     f = np.empty((G, m), f32)
     e = np.empty((G, m), f32)
-    for k in range(X.shape[0]):
+    for k in range(active.size):
         n = int(active[k])
         zk, pk, fk, ek, ak = z[:, :n], p[:, :n], f[:, :n], e[:, :n], a[:, :n]
-        x, q = X[k, :n], Q[k, :n]
+        x, q, q1 = (v[first[k] : first[k] + n] for v in (X, Q, Q1))
         np.divide(zk, pk, out=fk)
         if sba:
             fk *= fac[:, :n]
@@ -1288,7 +1296,7 @@ def _croston_sse(occ, alpha, z0, p0, sba: bool, occ32=None):
         ek *= ek
         sse[:, :n] += ek
         fk *= fk
-        fk *= q - f32(1.0)
+        fk *= q1
         sse[:, :n] += fk
         np.subtract(x, zk, out=ek)
         ek *= ak
@@ -1310,18 +1318,19 @@ def _croston_by_demand(d: _Prepared, alpha, z0, p0, sba: bool):
 
     The states move only at demands, so the recursion runs over the k-th demand of every
     series (series sorted by number of demands, a shrinking prefix per step) and the
-    per-period fitted values are the forecast after each demand repeated until the next
-    one (``np.repeat`` with the gaps as counts). Same numbers as :func:`_croston_kernel`.
+    per-period fitted values are the forecast after the demands before each period (one
+    gather, indexed by the running count of demands). Same numbers as
+    :func:`_croston_kernel`.
     Returns ``(fitted (m, T), forecast (m,))``.
     """
-    order, active, X, Q, _ = _occurrences(d)
-    counts, rows, rank, cols = d.cache["demand_positions"]
+    order, active, first, X, Q, _ = _occurrences(d)
+    counts = d.cache["demand_counts"]
     m, T = d.y.shape
     a = np.asarray(np.broadcast_to(alpha, (m,)), dtype=float)[order]
     z = np.asarray(np.broadcast_to(z0, (m,)), dtype=float)[order].copy()
     p = np.asarray(np.broadcast_to(p0, (m,)), dtype=float)[order].copy()
     fac = 1.0 - a / 2.0 if sba else None
-    K = X.shape[0]
+    K = active.size
     F = np.empty((K + 1, m))
     np.divide(z, p, out=F[0])
     if sba:
@@ -1330,10 +1339,10 @@ def _croston_by_demand(d: _Prepared, alpha, z0, p0, sba: bool):
     for k in range(K):
         n = int(active[k])
         zk, pk, ak, tk = z[:n], p[:n], a[:n], tmp[:n]
-        np.subtract(X[k, :n], zk, out=tk)
+        np.subtract(X[first[k] : first[k] + n], zk, out=tk)
         tk *= ak
         zk += tk
-        np.subtract(Q[k, :n], pk, out=tk)
+        np.subtract(Q[first[k] : first[k] + n], pk, out=tk)
         tk *= ak
         pk += tk
         np.divide(zk, pk, out=F[k + 1, :n])
@@ -1342,17 +1351,15 @@ def _croston_by_demand(d: _Prepared, alpha, z0, p0, sba: bool):
     col = np.empty(m, np.int64)
     col[order] = np.arange(m)
     fc = F[counts, col]
-    # segment s of a series: from after its s-th demand up to its (s+1)-th (or the end)
-    seg = counts + 1
-    seg_start = np.cumsum(seg) - seg
-    seg_row = np.repeat(np.arange(m), seg)
-    seg_rank = np.arange(seg_row.size) - seg_start[seg_row]
-    ends = np.full(seg_row.size, T - 1)
-    ends[seg_start[rows] + rank] = cols
-    prev = np.empty_like(ends)
-    prev[1:] = ends[:-1]
-    prev[seg_start] = -1
-    fitted = np.repeat(F[seg_rank, col[seg_row]], ends - prev).reshape(m, T)
+    # the fitted value of period t is the forecast after the demands before t: its row in
+    # F is that count, so its flat index is the series' column plus m per demand before t
+    # (a running sum), read by one gather
+    at = np.empty((m, T), np.int64)
+    if T:
+        at[:, 0] = col
+        np.multiply(d.cache["demand_rows"][:, :-1], m, out=at[:, 1:])
+        np.cumsum(at, axis=1, out=at)
+    fitted = np.take(F.reshape(-1), at)
     return fitted, fc
 
 
@@ -1400,7 +1407,7 @@ class Croston(ForecastMethod):
         if self.alpha is not None:
             return {"alpha": np.full(m, float(self.alpha)), "z0": z0, "p0": p0}
         occ = _occurrences(d)
-        occ32 = (occ[2].astype(np.float32), occ[3].astype(np.float32))
+        occ32 = (occ[3].astype(np.float32), occ[4].astype(np.float32))
 
         def sse(grid):
             return _croston_sse(occ, grid, z0, p0, self.sba, occ32)
