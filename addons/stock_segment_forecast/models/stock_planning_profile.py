@@ -1026,6 +1026,8 @@ class StockPlanningProfile(models.Model):
             )
         if to_delete:
             cr.execute(SQL("DELETE FROM stock_demand_forecast WHERE id = ANY(%s)", to_delete))
+        # One column array per field, unnested by PostgreSQL: a statement whose size
+        # does not grow with the batch's lines, and no per-line SQL composition.
         if inserts:
             cr.execute(
                 SQL(
@@ -1035,33 +1037,39 @@ class StockPlanningProfile(models.Model):
                      date_start, date_end, state, statistical_qty, override_qty,
                      has_override, override_id, final_qty, method, sigma_qty, forecast_date,
                      create_uid, write_uid, create_date, write_date)
-                VALUES %s
+                SELECT v.pid, v.prod, v.wh, %s, v.seg, %s, v.ds, v.de, v.st, v.stat, v.oqty,
+                       v.has_o, v.oid, v.final, v.method, v.sigma, %s, %s, %s,
+                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::int4[], %s::date[],
+                              %s::date[], %s::varchar[], %s::float8[], %s::float8[],
+                              %s::bool[], %s::int4[], %s::float8[], %s::varchar[],
+                              %s::float8[])
+                    AS v(pid, prod, wh, seg, ds, de, st, stat, oqty, has_o, oid, final,
+                         method, sigma)
                     """,
-                    SQL(", ").join(
-                        SQL(
-                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                            " %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-                            v["profile_id"],
-                            v["product_id"],
-                            v["warehouse_id"],
-                            company_id,
-                            v["segment_id"],
-                            bucket,
-                            v["date_start"],
-                            v["date_end"],
-                            v["state"],
-                            v["statistical_qty"],
-                            v["override_qty"],
-                            v["has_override"],
-                            v["override_id"],
-                            v["final_qty"],
-                            v["method"],
-                            v["sigma_qty"],
-                            today,
-                            uid,
-                            uid,
+                    company_id,
+                    bucket,
+                    today,
+                    uid,
+                    uid,
+                    *(
+                        [v[f] for v in inserts]
+                        for f in (
+                            "profile_id",
+                            "product_id",
+                            "warehouse_id",
+                            "segment_id",
+                            "date_start",
+                            "date_end",
+                            "state",
+                            "statistical_qty",
+                            "override_qty",
+                            "has_override",
+                            "override_id",
+                            "final_qty",
+                            "method",
+                            "sigma_qty",
                         )
-                        for v in inserts
                     ),
                 )
             )
@@ -1071,30 +1079,31 @@ class StockPlanningProfile(models.Model):
                     """
                 UPDATE stock_demand_forecast f
                    SET statistical_qty = v.stat, override_qty = v.oqty,
-                       has_override = v.has_o, override_id = v.oid::int4, final_qty = v.final,
-                       method = v.method, sigma_qty = v.sigma, segment_id = v.seg::int4,
+                       has_override = v.has_o, override_id = v.oid, final_qty = v.final,
+                       method = v.method, sigma_qty = v.sigma, segment_id = v.seg,
                        forecast_date = %s, write_uid = %s,
                        write_date = now() AT TIME ZONE 'UTC'
-                  FROM (VALUES %s) AS v(id, stat, oqty, has_o, oid, final, method, sigma, seg)
+                  FROM unnest(%s::int4[], %s::float8[], %s::float8[], %s::bool[],
+                              %s::int4[], %s::float8[], %s::varchar[], %s::float8[],
+                              %s::int4[])
+                    AS v(id, stat, oqty, has_o, oid, final, method, sigma, seg)
                  WHERE f.id = v.id
                     """,
                     today,
                     uid,
-                    SQL(", ").join(
-                        SQL(
-                            "(%s, %s::float8, %s::float8, %s::bool, %s, %s::float8, %s::varchar,"
-                            " %s::float8, %s)",
-                            lid,
-                            v["statistical_qty"],
-                            v["override_qty"],
-                            v["has_override"],
-                            v["override_id"],
-                            v["final_qty"],
-                            v["method"],
-                            v["sigma_qty"],
-                            v["segment_id"],
+                    [lid for lid, _v in updates],
+                    *(
+                        [v[f] for _lid, v in updates]
+                        for f in (
+                            "statistical_qty",
+                            "override_qty",
+                            "has_override",
+                            "override_id",
+                            "final_qty",
+                            "method",
+                            "sigma_qty",
+                            "segment_id",
                         )
-                        for lid, v in updates
                     ),
                 )
             )
@@ -1181,7 +1190,7 @@ class StockPlanningProfile(models.Model):
         )
 
     def _write_profile_forecast(self, updates):
-        """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""
+        """One UPDATE ... FROM unnest(column arrays) for the changed plans of the batch."""
         if not updates:
             return
         columns = list(PROFILE_COLUMNS)
@@ -1191,16 +1200,6 @@ class StockPlanningProfile(models.Model):
                 return json.dumps(v)
             return None if v is False else v
 
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s)",
-                pid,
-                SQL(", ").join(
-                    SQL("%s::%s", value(c, vals[c]), SQL(PROFILE_COLUMNS[c])) for c in columns
-                ),
-            )
-            for pid, vals in updates
-        )
         self.env.cr.execute(
             SQL(
                 """
@@ -1208,14 +1207,26 @@ class StockPlanningProfile(models.Model):
                SET %(assignments)s,
                    write_date = now() AT TIME ZONE 'UTC',
                    write_uid = %(uid)s
-              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+              FROM unnest(%(arrays)s) AS v(id, %(names)s)
              WHERE p.id = v.id
             """,
                 assignments=SQL(", ").join(
                     SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
                 ),
                 uid=self.env.uid,
-                rows=rows,
+                arrays=SQL(", ").join(
+                    [
+                        SQL("%s::int4[]", [pid for pid, _vals in updates]),
+                        *(
+                            SQL(
+                                "%s::%s[]",
+                                [value(c, vals[c]) for _pid, vals in updates],
+                                SQL(PROFILE_COLUMNS[c]),
+                            )
+                            for c in columns
+                        ),
+                    ]
+                ),
                 names=SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )
