@@ -30,6 +30,18 @@ interpreter and the repository on PYTHONPATH::
     PYTHONPATH=/path/to/repo python /path/to/repo/benchmarks/nightly_odoo_scale.py \\
         --template DB_WITH_ADDONS --addons-path A,B --pairs 10000 [--keep]
 
+With ``--nights 2`` the one-worker database runs a second night (the next day, on the
+same data: a recompute night, where the rules exist and few values change) after the
+first, and its steps are printed the same way.
+
+With ``--ddmrp`` the same catalogue is also copied to a database where OCA DDMRP
+(``ddmrp``, installed from PyPI into Odoo's Python environment) is installed; one buffer
+per product x warehouse pair of the catalogue is created there (not timed), then DDMRP's
+ADU computation (``stock.buffer.cron_ddmrp_adu``) and buffer refresh
+(``stock.buffer.cron_ddmrp``) on those buffers are timed: the anchor the whole run is
+compared with. When DDMRP is not installed the anchor is skipped with a line saying so.
+The folder holding ``odoo.addons.ddmrp`` is added to the addons path for that database.
+
 Every database it makes is named after ``--prefix`` and dropped at the end (unless
 ``--keep``). The first run writes the new reorder rules at once
 (``stock_segment_replenishment.auto_apply_new_rules``), as a go-live run does; without it
@@ -37,6 +49,7 @@ every rule would wait for approval and there would be no rule for Odoo's anchor.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -245,41 +258,17 @@ def role_run(args):
         run = env["stock.planning.run"]._run_company(company, day=args.day)
         cr.commit()
         out["wall"] = time.perf_counter() - t0
-        out["run"] = {"state": run.state, "duration": run.duration}
-        out["steps"] = [
-            {
-                "code": s.code,
-                "state": s.state,
-                "duration": s.duration,
-                "items": s.items,
-                "batches": s.batch_count,
-                "batches_done": s.batches_done,
-                "workers": s.workers,
-                "written": s.written,
-                "failures": s.failures,
-                "note": s.note or "",
-                "stats": s.stats or "",
-            }
-            for s in run.step_ids.sorted("sequence")
-        ]
-        cr.execute(
-            """SELECT st.code, b.worker, count(*), sum(b.size)
-                 FROM stock_planning_run_batch b
-                 JOIN stock_planning_run_step st ON st.id = b.step_id
-                WHERE st.run_id = %s
-             GROUP BY st.code, st.sequence, b.worker ORDER BY st.sequence, b.worker""",
-            [run.id],
-        )
-        out["workers"] = [list(r) for r in cr.fetchall()]
-        cr.execute(
-            "SELECT count(*) FROM stock_warehouse_orderpoint WHERE company_id = %s AND active",
-            [company.id],
-        )
-        out["orderpoints"] = cr.fetchone()[0]
-        cr.execute(
-            "SELECT count(*) FROM stock_planning_profile WHERE company_id = %s", [company.id]
-        )
-        out["profiles"] = cr.fetchone()[0]
+        out.update(run_summary(cr, run, company))
+    if args.nights > 1 and args.anchor:
+        # A recompute night of the one-worker database: the next day, on the same data.
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            t0 = time.perf_counter()
+            run = env["stock.planning.run"]._run_company(company, day=args.day + timedelta(days=1))
+            cr.commit()
+            out["second"] = {"wall": time.perf_counter() - t0}
+            out["second"].update(run_summary(cr, run, company))
     if args.anchor:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company.id]})
@@ -290,6 +279,45 @@ def role_run(args):
             out["odoo_qty_to_order"] = {"rules": len(ops), "seconds": time.perf_counter() - t}
             cr.rollback()
     write_json(args.out, out)
+
+
+def run_summary(cr, run, company):
+    """The run's steps, the batches per worker and what the company holds after it."""
+    out = {}
+    out["run"] = {"state": run.state, "duration": run.duration}
+    out["steps"] = [
+        {
+            "code": s.code,
+            "state": s.state,
+            "duration": s.duration,
+            "items": s.items,
+            "batches": s.batch_count,
+            "batches_done": s.batches_done,
+            "workers": s.workers,
+            "written": s.written,
+            "failures": s.failures,
+            "note": s.note or "",
+            "stats": s.stats or "",
+        }
+        for s in run.step_ids.sorted("sequence")
+    ]
+    cr.execute(
+        """SELECT st.code, b.worker, count(*), sum(b.size)
+             FROM stock_planning_run_batch b
+             JOIN stock_planning_run_step st ON st.id = b.step_id
+            WHERE st.run_id = %s
+         GROUP BY st.code, st.sequence, b.worker ORDER BY st.sequence, b.worker""",
+        [run.id],
+    )
+    out["workers"] = [list(r) for r in cr.fetchall()]
+    cr.execute(
+        "SELECT count(*) FROM stock_warehouse_orderpoint WHERE company_id = %s AND active",
+        [company.id],
+    )
+    out["orderpoints"] = cr.fetchone()[0]
+    cr.execute("SELECT count(*) FROM stock_planning_profile WHERE company_id = %s", [company.id])
+    out["profiles"] = cr.fetchone()[0]
+    return out
 
 
 def role_helper(args):
@@ -327,13 +355,110 @@ def role_helper(args):
     write_json(args.out, {"calls": calls, "busy": busy})
 
 
+def role_ddmrp(args):
+    """DDMRP's anchor: one buffer per pair of the catalogue (not timed), then its ADU
+    computation and its buffer refresh on those buffers, timed."""
+    registry = open_registry(args)
+    from odoo import SUPERUSER_ID, api
+
+    out = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        env = env(context={"allowed_company_ids": [company.id], "tracking_disable": True})
+        Buffer = env["stock.buffer"]
+        # The pairs of the catalogue: its products' stock in each warehouse.
+        cr.execute(
+            """SELECT q.product_id, q.location_id, l.warehouse_id
+                 FROM stock_quant q
+                 JOIN stock_location l ON l.id = q.location_id
+                 JOIN product_product pp ON pp.id = q.product_id
+                 JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                WHERE pt.name ->> 'en_US' LIKE 'Nightly item %%'
+             ORDER BY q.product_id, l.warehouse_id"""
+        )
+        pairs = cr.fetchall()
+        profile = env.ref("ddmrp.stock_buffer_profile_replenish_purchased_medium_medium")
+        adu = env.ref("ddmrp.adu_calculation_method_past_120")
+        t = time.perf_counter()
+        ids = []
+        for k in range(0, len(pairs), 1000):
+            ids += Buffer.create(
+                [
+                    {
+                        "product_id": product,
+                        "location_id": location,
+                        "warehouse_id": warehouse,
+                        "company_id": company.id,
+                        "buffer_profile_id": profile.id,
+                        "adu_calculation_method": adu.id,
+                    }
+                    for product, location, warehouse in pairs[k : k + 1000]
+                ]
+            ).ids
+            cr.commit()
+        out["buffers"] = len(ids)
+        out["create_seconds"] = time.perf_counter() - t
+        domain = [("id", "in", ids)]
+        t = time.perf_counter()
+        Buffer.cron_ddmrp_adu(domain=domain)
+        cr.commit()
+        out["adu_seconds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        Buffer.cron_ddmrp(domain=domain)
+        cr.commit()
+        out["refresh_seconds"] = time.perf_counter() - t
+        cr.execute(
+            "SELECT count(*) FILTER (WHERE adu > 0), avg(adu) FROM stock_buffer WHERE id = ANY(%s)",
+            [ids],
+        )
+        out["with_adu"], out["mean_adu"] = cr.fetchone()
+    write_json(args.out, out)
+
+
+def ddmrp_addons():
+    """The folder that holds OCA's ``ddmrp`` in this Python environment, or None."""
+    try:
+        spec = importlib.util.find_spec("odoo.addons.ddmrp")
+    except (ImportError, ValueError):
+        spec = None
+    if not spec or not spec.submodule_search_locations:
+        return None
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
+
+
+def install_ddmrp(args, db, addons_path):
+    """``ddmrp`` and its dependencies installed in ``db`` (Odoo's command line)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-d",
+        db,
+        "--db_host",
+        args.db_host,
+        "--db_port",
+        args.db_port,
+        "--db_user",
+        args.db_user,
+        "--addons-path",
+        addons_path,
+        "-i",
+        "ddmrp",
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=warn",
+    ]
+    subprocess.run(cmd, check=True)
+
+
 def write_json(path, data):
     with open(path, "w") as f:
         json.dump(data, f, default=str)
 
 
 # ---------------------------------------------------------------------- orchestration
-def child(args, role, db, out, *extra):
+def child(args, role, db, out, *extra, addons_path=None):
     cmd = [
         sys.executable,
         os.path.abspath(__file__),
@@ -342,7 +467,7 @@ def child(args, role, db, out, *extra):
         "--db",
         db,
         "--addons-path",
-        args.addons_path,
+        addons_path or args.addons_path,
         "--db-host",
         args.db_host,
         "--db-port",
@@ -357,6 +482,8 @@ def child(args, role, db, out, *extra):
         args.day.isoformat(),
         "--seed",
         str(args.seed),
+        "--nights",
+        str(args.nights),
         "--out",
         out,
         *extra,
@@ -418,11 +545,18 @@ def orchestrate(args):
     catalogue, one, two = f"{prefix}_cat", f"{prefix}_one", f"{prefix}_two"
     tmp = tempfile.mkdtemp(prefix="nightly_")
     made = []
+    ddmrp_dir = ddmrp_addons() if args.ddmrp else None
+    res_ddmrp = None
     try:
         pg(args, "createdb", "-T", args.template, catalogue)
         made.append(catalogue)
         wait(child(args, "generate", catalogue, f"{tmp}/gen.json"), "catalogue")
         gen = read_json(f"{tmp}/gen.json")
+        if ddmrp_dir:
+            # Copied before any run: DDMRP starts from the same catalogue.
+            ddmrp_db = f"{prefix}_ddmrp"
+            pg(args, "createdb", "-T", catalogue, ddmrp_db)
+            made.append(ddmrp_db)
         if args.one_worker_only:
             one = catalogue
         else:
@@ -438,6 +572,14 @@ def orchestrate(args):
             wait(child(args, "run", two, f"{tmp}/two.json"), "two-worker run")
             wait(helper, "helper")
             res_two, res_helper = read_json(f"{tmp}/two.json"), read_json(f"{tmp}/helper.json")
+        if ddmrp_dir:
+            path = f"{args.addons_path},{ddmrp_dir}"
+            t = time.perf_counter()
+            install_ddmrp(args, ddmrp_db, path)
+            installed = time.perf_counter() - t
+            wait(child(args, "ddmrp", ddmrp_db, f"{tmp}/ddmrp.json", addons_path=path), "DDMRP")
+            res_ddmrp = read_json(f"{tmp}/ddmrp.json")
+            res_ddmrp["install_seconds"] = installed
     finally:
         if not args.keep:
             for db in made:
@@ -468,16 +610,48 @@ def orchestrate(args):
             f"\ntotal of steps: one worker {total_one:.1f} s, two workers {total_two:.1f} s "
             f"(ratio {total_one / total_two:.2f})"
         )
+    totals = {"first night": total_one}
+    if res_one.get("second"):
+        totals["recompute night"] = print_run(
+            "one worker, recompute night (next day, same data)", res_one["second"]
+        )
     anchor = res_one.get("odoo_qty_to_order")
     if anchor:
-        replenishment = next(
-            (s["duration"] for s in res_one["steps"] if s["code"] == "replenishment"), None
-        )
         print(
-            f"Odoo's quantity to order of {anchor['rules']} reorder rules "
+            f"\nOdoo's quantity to order of {anchor['rules']} reorder rules "
             f"(_compute_qty_to_order_computed), same database after the one-worker run: "
-            f"{anchor['seconds']:.1f} s; replenishment step / Odoo's: "
-            f"{replenishment / anchor['seconds']:.2f}"
+            f"{anchor['seconds']:.1f} s"
+        )
+        for label, res in (("first night", res_one), ("recompute night", res_one.get("second"))):
+            if not res:
+                continue
+            replenishment = next(
+                (s["duration"] for s in res["steps"] if s["code"] == "replenishment"), None
+            )
+            print(
+                f"  {label}: replenishment step {replenishment:.1f} s, "
+                f"/ Odoo's: {replenishment / anchor['seconds']:.2f}"
+            )
+    if not args.ddmrp:
+        return
+    if not res_ddmrp:
+        print("\nDDMRP anchor skipped: OCA ddmrp is not installed in this Python environment")
+        return
+    ddmrp = res_ddmrp["adu_seconds"] + res_ddmrp["refresh_seconds"]
+    print(
+        f"\nDDMRP (OCA ddmrp, same catalogue): {res_ddmrp['buffers']} buffers "
+        f"(created in {res_ddmrp['create_seconds']:.1f} s, module installed in "
+        f"{res_ddmrp['install_seconds']:.1f} s, neither timed in the anchor); "
+        f"{res_ddmrp['with_adu']} with an ADU above 0"
+    )
+    print(
+        f"  ADU (cron_ddmrp_adu) {res_ddmrp['adu_seconds']:.1f} s + buffer refresh "
+        f"(cron_ddmrp) {res_ddmrp['refresh_seconds']:.1f} s = {ddmrp:.1f} s"
+    )
+    for label, total in totals.items():
+        print(
+            f"  {label}: whole run {total:.1f} s; DDMRP / whole run: {ddmrp / total:.2f} "
+            f"(target: 10 or more)"
         )
 
 
@@ -500,13 +674,33 @@ def main():
         action="store_true",
         help="only the one-worker run, on the catalogue database itself (no copies)",
     )
-    parser.add_argument("--role", choices=["generate", "run", "helper"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--nights",
+        type=int,
+        default=1,
+        choices=[1, 2],
+        help="2: the one-worker database also runs a recompute night (the next day)",
+    )
+    parser.add_argument(
+        "--ddmrp",
+        action="store_true",
+        help="also time OCA DDMRP's ADU and buffer refresh on the same catalogue",
+    )
+    parser.add_argument(
+        "--role", choices=["generate", "run", "helper", "ddmrp"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--anchor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=4 * 3600, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
-        {"generate": role_generate, "run": role_run, "helper": role_helper}[args.role](args)
+        roles = {
+            "generate": role_generate,
+            "run": role_run,
+            "helper": role_helper,
+            "ddmrp": role_ddmrp,
+        }
+        roles[args.role](args)
     elif not args.template:
         parser.error("--template is required")
     else:

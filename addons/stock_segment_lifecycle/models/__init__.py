@@ -6,6 +6,7 @@ from . import (
     stock_aging_report,
     stock_disposal,
     stock_lifecycle_policy,
+    stock_move,
     stock_planning_exception,
     stock_planning_profile,
     stock_planning_run,

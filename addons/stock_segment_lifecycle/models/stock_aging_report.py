@@ -18,6 +18,24 @@ SYNCED_FIELDS = (
     "unknown_origin",
     "left_out",
 )
+# Column types of the rows written in SQL.
+CASTS = {
+    "profile_id": "int4",
+    "bucket_id": "int4",
+    "snapshot_date": "date",
+    "product_id": "int4",
+    "categ_id": "int4",
+    "warehouse_id": "int4",
+    "segment_id": "int4",
+    "lifecycle_stage": "varchar",
+    "bucket_sequence": "int4",
+    "company_id": "int4",
+    "quantity": "numeric",
+    "unit_cost": "numeric",
+    "value": "numeric",
+    "unknown_origin": "bool",
+    "left_out": "bool",
+}
 
 
 class StockAgingReport(models.Model):
@@ -99,21 +117,6 @@ class StockAgingReport(models.Model):
         if stale:
             self.env.cr.execute(SQL("DELETE FROM stock_aging_report WHERE id = ANY(%s)", stale))
         if to_update:
-            casts = {
-                "snapshot_date": "date",
-                "product_id": "int4",
-                "categ_id": "int4",
-                "warehouse_id": "int4",
-                "segment_id": "int4",
-                "lifecycle_stage": "varchar",
-                "bucket_sequence": "int4",
-                "company_id": "int4",
-                "quantity": "numeric",
-                "unit_cost": "numeric",
-                "value": "numeric",
-                "unknown_origin": "bool",
-                "left_out": "bool",
-            }
             self.env.cr.execute(
                 SQL(
                     """
@@ -124,7 +127,7 @@ class StockAgingReport(models.Model):
                  WHERE r.id = v.id
                     """,
                     assignments=SQL(", ").join(
-                        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(casts[f]))
+                        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(CASTS[f]))
                         for f in SYNCED_FIELDS
                     ),
                     uid=self.env.uid,
@@ -145,7 +148,37 @@ class StockAgingReport(models.Model):
         if stale or to_update:
             self.invalidate_model()
         if to_create:
-            self.create(to_create)
+            # One INSERT for the batch (the first run creates every row): the values
+            # stored as the update above stores them, so a rerun finds them unchanged.
+            columns = ("profile_id", "bucket_id", *SYNCED_FIELDS)
+            self.env.cr.execute(
+                SQL(
+                    """
+                INSERT INTO stock_aging_report (%(names)s, create_uid, write_uid,
+                                                create_date, write_date)
+                SELECT v.*, %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM (VALUES %(rows)s) AS v(%(names)s)
+                    """,
+                    names=SQL(", ").join(SQL.identifier(f) for f in columns),
+                    uid=self.env.uid,
+                    rows=SQL(", ").join(
+                        SQL(
+                            "(%s)",
+                            SQL(", ").join(
+                                SQL(
+                                    "%s::%s",
+                                    bool(vals.get(f))
+                                    if CASTS[f] == "bool"
+                                    else self._stored(f, vals.get(f), precision.get(f)),
+                                    SQL(CASTS[f]),
+                                )
+                                for f in columns
+                            ),
+                        )
+                        for vals in to_create
+                    ),
+                )
+            )
         return len(to_create), len(to_update), len(stale)
 
     @staticmethod

@@ -170,7 +170,11 @@ class StockPlanningProfile(models.Model):
         - A new product (introduction date, or first receipt or customer delivery less
           than the "new" period ago) is never treated as obsolete: it stays new.
 
-        Returns {tmpl id: {"stage", "set" (the product's stage), "new", "note"}}."""
+        Returns {tmpl id: {"stage", "set" (the product's stage), "new", "note"}}.
+
+        The first move of each variant is the first one met in the (product, date)
+        index, not the minimum over the product's whole history: the cost of a batch
+        does not grow with the years of moves."""
         if not tmpl_ids:
             return {}
         new_days = max(self._config_param("stock_segment", "lifecycle_new_days", 90, int), 0)
@@ -181,14 +185,21 @@ class StockPlanningProfile(models.Model):
                 """
             SELECT pt.id, pt.lifecycle_stage, pt.lifecycle_stage_confirmed,
                    pt.lifecycle_introduction_date,
-                   (SELECT MIN(m.date)::date
-                      FROM stock_move m
-                      JOIN product_product pp ON pp.id = m.product_id
-                      JOIN stock_location ls ON ls.id = m.location_id
-                      JOIN stock_location ld ON ld.id = m.location_dest_id
-                     WHERE pp.product_tmpl_id = pt.id AND m.state = 'done'
-                       AND ((ld.usage = 'internal' AND ls.usage NOT IN ('internal', 'transit'))
-                            OR (ls.usage = 'internal' AND ld.usage = 'customer'))) AS first_move
+                   (SELECT MIN(f.first)
+                      FROM product_product pp
+                     CROSS JOIN LATERAL (
+                           SELECT m.date::date AS first
+                             FROM stock_move m
+                             JOIN stock_location ls ON ls.id = m.location_id
+                             JOIN stock_location ld ON ld.id = m.location_dest_id
+                            WHERE m.product_id = pp.id AND m.state = 'done'
+                              AND m.date IS NOT NULL
+                              AND ((ld.usage = 'internal'
+                                    AND ls.usage NOT IN ('internal', 'transit'))
+                                   OR (ls.usage = 'internal' AND ld.usage = 'customer'))
+                         ORDER BY m.date
+                            LIMIT 1) f
+                     WHERE pp.product_tmpl_id = pt.id) AS first_move
               FROM product_template pt
              WHERE pt.id = ANY(%s)
             """,
@@ -297,6 +308,10 @@ class StockPlanningProfile(models.Model):
 
         def run(ids):
             stats["rows"] += self._aging_batch(ctx, ids)
+            # The batch's records leave the cache: it would otherwise grow with every
+            # batch of the company (memory, and each invalidation walking it).
+            self.env.flush_all()
+            self.env.invalidate_all()
 
         stats["failed"] = len(
             self._run_batches("Aging", batches, run, self._record_aging_failure, logger=_logger)

@@ -9,6 +9,7 @@ from . import (
     stock_planning_run,
     stock_replenishment_audit,
     stock_replenishment_proposal,
+    stock_rule,
     stock_segment,
     stock_supplier_lead_time,
     stock_vendor_order_cycle,

@@ -664,6 +664,10 @@ class StockPlanningProfile(models.Model):
 
         def run(ids):
             self._add_stats(stats, self._replenish_batch(ctx, ids))
+            # The batch's records leave the cache: it would otherwise grow with every
+            # batch of the company (memory, and each invalidation walking it).
+            self.env.flush_all()
+            self.env.invalidate_all()
 
         failed = self._run_batches(
             "Replenishment", batches, run, self._record_replenishment_failure, logger=_logger

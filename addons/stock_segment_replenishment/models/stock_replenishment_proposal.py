@@ -372,9 +372,10 @@ class StockReplenishmentProposal(models.Model):
         """Write the proposals to Odoo's reorder rules in bulk and leave audit rows.
 
         Updates are one UPDATE ... FROM (VALUES ...) whatever their number; rules are
-        created in one ``create`` call (Odoo computes their quantity to order then);
-        the quantity to order and deadline of the updated rules are recomputed here
-        (Odoo's own computation, at the next flush) when ``recompute``; without it the
+        created in one ``create`` call. Odoo's quantity to order and deadline of the
+        created rules, and of the updated ones when ``recompute``, are recomputed here in
+        one pass for all of them (``stock.warehouse.orderpoint._planning_recompute``:
+        Odoo's computation, without its second read per rule); without it the
         Replenishment screen would show the old values until Odoo's scheduler runs."""
         if not self:
             return
@@ -407,6 +408,9 @@ class StockReplenishmentProposal(models.Model):
                     for p in creates
                 ]
             )
+            # Odoo's quantity to order of the new rules, before the flush would compute
+            # it rule by rule.
+            created._planning_recompute()
             # One UPDATE for the links, not one per proposal at the next flush.
             self.env.flush_all()
             self.env.cr.execute(
@@ -481,9 +485,7 @@ class StockReplenishmentProposal(models.Model):
         Orderpoint = self.env["stock.warehouse.orderpoint"].sudo()
         Orderpoint.invalidate_model()
         if recompute and ids:
-            ops = Orderpoint.browse(ids)
-            for name in ("qty_to_order_computed", "deadline_date"):
-                self.env.add_to_compute(Orderpoint._fields[name], ops)
+            Orderpoint.browse(ids)._planning_recompute()
 
     def _audit_vals(self, action, approved_by, old_active=True):
         self.ensure_one()

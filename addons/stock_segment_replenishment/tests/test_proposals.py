@@ -43,6 +43,38 @@ class TestProposals(ReplenishmentCommon):
         )
         self.assertEqual(line.product_qty, self.op.product_max_qty)
 
+    def test_rules_created_in_bulk_hold_odoo_quantities(self):
+        """The rules a run creates in bulk store the quantity to order and deadline that
+        Odoo's own computation, rule by rule, gives; Odoo's Replenishment screen lists
+        them and its scheduler orders their stored quantity."""
+        ops = self.Orderpoint.search(
+            [("company_id", "=", self.company.id), ("planning_profile_id", "!=", False)]
+        )
+        self.assertGreaterEqual(len(ops), 2)
+        stored = {op.id: (op.qty_to_order_computed, op.deadline_date) for op in ops}
+        # Several rules to order from, with different quantities (one has negative stock).
+        to_order = {q for q, _d in stored.values() if q > 0}
+        self.assertGreaterEqual(len(to_order), 2)
+        # Odoo's computation again, without the planning job's context: one read per rule.
+        fresh = self.Orderpoint.browse(ops.ids)
+        fresh.invalidate_recordset()
+        fresh._compute_qty_to_order_computed()
+        fresh._compute_deadline_date()
+        for op in fresh:
+            self.assertAlmostEqual(op.qty_to_order_computed, stored[op.id][0], places=4)
+            self.assertEqual(op.deadline_date, stored[op.id][1])
+        self.env.invalidate_all()
+        # The Replenishment screen's own domain finds the rule, with its quantity.
+        action = self.Orderpoint.with_company(self.company).action_open_orderpoints()
+        listed = self.Orderpoint.with_company(self.company).search(action.get("domain") or [])
+        self.assertIn(self.op, listed)
+        self.assertEqual(self.op.qty_to_order, stored[self.op.id][0])
+        self.env["stock.rule"].run_scheduler(company_id=self.company.id)
+        line = self.env["purchase.order.line"].search(
+            [("product_id", "=", self.history.id), ("order_id.state", "=", "draft")]
+        )
+        self.assertEqual(line.product_qty, stored[self.op.id][0])
+
     def test_rules_the_run_updated_show_their_new_quantity(self):
         """A rule the run changed in SQL: Odoo's Replenishment screen shows the quantity
         to order of the new max, not of the old one."""
