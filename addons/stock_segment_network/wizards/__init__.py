@@ -1,0 +1,1 @@
+from . import stock_network_pooling_export
