@@ -1262,17 +1262,22 @@ class StockPlanningProfile(models.Model):
         return confirmed
 
     def _write_classification(self, updates, today):
-        """One UPDATE ... FROM (VALUES ...) for all changed plans of the batch."""
+        """One UPDATE ... FROM unnest(column arrays) for all changed plans of the batch:
+        the statement does not grow with the batch, and no SQL is composed per plan."""
         if not updates:
             return
         columns = list(CLASSIFICATION_COLUMNS)
-        rows = SQL(", ").join(
-            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
-            for pid, vals in updates
-        )
         assignments = SQL(", ").join(
-            SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
-            for c, cast in CLASSIFICATION_COLUMNS.items()
+            SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
+        )
+        arrays = SQL(", ").join(
+            [
+                SQL("%s::int4[]", [pid for pid, _vals in updates]),
+                *(
+                    SQL("%s::%s[]", [vals[c] for _pid, vals in updates], SQL(cast))
+                    for c, cast in CLASSIFICATION_COLUMNS.items()
+                ),
+            ]
         )
         self.env.cr.execute(
             SQL(
@@ -1282,13 +1287,13 @@ class StockPlanningProfile(models.Model):
                    classification_date = %(today)s,
                    write_date = now() AT TIME ZONE 'UTC',
                    write_uid = %(uid)s
-              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+              FROM unnest(%(arrays)s) AS v(id, %(names)s)
              WHERE p.id = v.id
             """,
                 assignments=assignments,
                 today=today,
                 uid=self.env.uid,
-                rows=rows,
+                arrays=arrays,
                 names=SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )

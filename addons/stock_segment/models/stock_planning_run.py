@@ -499,7 +499,7 @@ class StockPlanningRunBatch(models.Model):
     state = fields.Selection(BATCH_STATES, required=True, default="todo")
     worker = fields.Char()
     failed = fields.Integer()
-    failed_ids = fields.Json(help="The ids that failed, each recorded as an exception.")
+    failed_record_ids = fields.Json(help="The ids that failed, each recorded as an exception.")
     date_done = fields.Datetime()
 
     _batch_uniq = models.Constraint(
@@ -620,7 +620,7 @@ class StockPlanningRunBatch(models.Model):
             SQL(
                 """
             UPDATE stock_planning_run_batch
-               SET state = 'done', failed = %s, failed_ids = %s::jsonb,
+               SET state = 'done', failed = %s, failed_record_ids = %s::jsonb,
                    date_done = now() AT TIME ZONE 'UTC'
              WHERE id = %s
             """,
@@ -635,7 +635,7 @@ class StockPlanningRunBatch(models.Model):
         """The ids that failed in the call's batches, whoever ran them."""
         self.env.cr.execute(
             SQL(
-                "SELECT failed_ids FROM stock_planning_run_batch "
+                "SELECT failed_record_ids FROM stock_planning_run_batch "
                 "WHERE step_id = %s AND job = %s AND call_no = %s ORDER BY sequence",
                 step_id,
                 job,

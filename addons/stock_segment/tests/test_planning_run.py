@@ -111,7 +111,7 @@ class TestPlanningRun(StockSegmentCommon):
         batches = self.Batch.search([("step_id", "=", step.id), ("job", "=", "Test")])
         self.assertEqual(batches.mapped("state"), ["done"] * 3)
         self.assertEqual(batches.mapped("failed"), [0, 1, 0])
-        self.assertEqual(batches.mapped("failed_ids"), [[], [13], []])
+        self.assertEqual(batches.mapped("failed_record_ids"), [[], [13], []])
         self.assertEqual(self.Batch._failed_ids(step.id, "Test", 0), [13])
 
     def test_stopped_run_resumes_without_redoing_batches(self):

@@ -98,7 +98,7 @@ class TestPlanningRunQueueJob(StockSegmentCommon):
         batches = self.Batch.sudo().search([("step_id", "=", step.id)])
         failing = batches.filtered(lambda b: bad.id in b.record_ids)
         self.assertEqual(failing.failed, 1)
-        self.assertEqual(failing.failed_ids, [bad.id])
+        self.assertEqual(failing.failed_record_ids, [bad.id])
         self.assertEqual(set(batches.mapped("state")), {"done"})
         self.assertEqual(step.failures, 1)
         self.assertEqual(run.state, "failed", "done with failures")
