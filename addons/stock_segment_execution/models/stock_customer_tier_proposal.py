@@ -177,11 +177,12 @@ class StockCustomerTierProposal(models.Model):
         revenue = self._customer_revenue(company, day)
         if not revenue:
             return {"pairs": 0, "failed": 0}
-        partners = self.env["res.partner"].sudo().browse(list(revenue)).exists()
-        partners = partners.filtered(lambda p: not p.customer_tier_locked)
+        ranked = self.env["res.partner"].sudo().browse(list(revenue)).exists()
+        # Every customer counts in the Pareto curve; those set by hand get no proposal.
+        proposed = self._propose_tiers(ranked, revenue, tiers)
+        partners = ranked.filtered(lambda p: not p.customer_tier_locked)
         if not partners:
             return {"pairs": 0, "failed": 0}
-        proposed = self._propose_tiers(partners, revenue, tiers)
         pending = self.sudo().search(
             [
                 ("company_id", "=", company.id),

@@ -52,6 +52,28 @@ class TestTiers(ExecutionCommon):
             4,
         )
 
+    def test_hand_set_customer_counts_in_the_curve(self):
+        """A customer set by hand gets no proposal but its revenue still counts: with a
+        hand-set customer of 900 and another of 100, the other one is at a cumulative
+        share of 90% before it, past the Key cut (80%): Standard, not Strategic."""
+        big = self.env["res.partner"].create(
+            {
+                "name": "Execution big hand-set",
+                "is_company": True,
+                "customer_tier_id": self.strategic.id,
+                "customer_tier_locked": True,
+            }
+        )
+        small = self.env["res.partner"].create({"name": "Execution small", "is_company": True})
+        self.sale(big, 45)
+        self.sale(small, 5)
+        Proposal = self.env["stock.customer.tier.proposal"]
+        Proposal._run_classification(companies=self.company)
+        self.assertFalse(Proposal.search([("partner_id", "=", big.id)]))
+        self.assertEqual(
+            Proposal.search([("partner_id", "=", small.id)]).proposed_tier_id, self.standard
+        )
+
     def test_manual_tier_is_kept(self):
         partner = self.env["res.partner"].create(
             {
