@@ -4,24 +4,24 @@ Builds a synthetic catalogue in a database that has ``stock_segment_replenishmen
 installed (products with a vendor price list line and the Buy route, one planning profile
 per product in one warehouse, a forecast set on each profile), then:
 
-1. first run: lead times, policy, proposals and the creation of every reorder rule, half
-   of the profiles at one batch size and half at another;
+1. first run: lead times, policy, proposals and the creation of every reorder rule, the
+   profiles split in equal parts, one part per batch size;
 2. recompute run: demand moved on every profile (most within the segment's tolerance,
-   one in ten beyond it) and the job run again at both batch sizes: policy recompute,
+   one in ten beyond it) and the job run again at every batch size: policy recompute,
    proposals, bulk auto-apply, approval activities;
 3. Odoo's own Replenishment computation on the same catalogue, in the same run: the
    quantity to order of every reorder rule (``_compute_qty_to_order_computed``, what the
    scheduler and the Replenishment screen compute) and opening the Replenishment action
    (``action_open_orderpoints``).
 
-Prints seconds, SQL queries per batch at both batch sizes (equal when extraction and
+Prints seconds, SQL queries per batch at every batch size (equal when extraction and
 writes are set-based), the ratio of our recompute to Odoo's computation, and the
 extrapolation to 100,000 profiles when run smaller (labelled as such).
 
 Run from the Odoo source directory (so that ``import odoo`` works)::
 
     python benchmarks/replenishment_odoo_scale.py --db BENCH_DB --addons-path A,B \\
-        --profiles 20000 --batch-sizes 500,2000 [--db-host H --db-port P --db-user U]
+        --profiles 20000 --batch-sizes 500,2000,5000 [--db-host H --db-port P --db-user U]
 
 Commits as the cron does (one commit per batch). Use a scratch database.
 """
@@ -40,7 +40,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_database_arguments(parser)
     parser.add_argument("--profiles", type=int, default=20000)
-    parser.add_argument("--batch-sizes", default="500,2000")
+    parser.add_argument("--batch-sizes", default="500,2000,5000")
     parser.add_argument("--seed", type=float, default=0.42)
     parser.add_argument(
         "--skip-odoo-action",
@@ -48,7 +48,7 @@ def main():
         help="do not open Odoo's Replenishment action (it can take long on big catalogues)",
     )
     args = parser.parse_args()
-    small, large = (int(x) for x in args.batch_sizes.split(","))
+    sizes = [int(x) for x in args.batch_sizes.split(",")]
 
     registry = open_registry(args)
     import odoo
@@ -153,11 +153,12 @@ def main():
         return result
 
     Profile._replenish_batch = counted
-    half = len(profile_ids) // 2
+    part = -(-len(profile_ids) // len(sizes))
+    parts = [profile_ids[k * part : (k + 1) * part] for k in range(len(sizes))]
 
     def run(name):
         out = []
-        for size, ids in ((small, profile_ids[:half]), (large, profile_ids[half:])):
+        for size, ids in zip(sizes, parts, strict=True):
             current.update(run=name, size=size)
             t = time.perf_counter()
             with registry.cursor() as cr:

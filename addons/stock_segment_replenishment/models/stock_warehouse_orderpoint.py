@@ -64,7 +64,12 @@ class StockWarehouseOrderpoint(models.Model):
         # Searches of stock rules are answered once during the recompute (stock.rule).
         self.env.cr.cache[MEMO_KEY] = {}
         try:
-            self.with_context(**{BULK_CONTEXT: True})._recompute_recordset(RECOMPUTED_FIELDS)
+            rules = self.with_context(**{BULK_CONTEXT: True})
+            # The forecast of all the rules at once: the ORM computes a field that is
+            # not stored by chunks of 1,000 records, each reading every product context
+            # again.
+            rules._compute_qty()
+            rules._recompute_recordset(RECOMPUTED_FIELDS)
         finally:
             self.env.cr.cache.pop(MEMO_KEY, None)
 
