@@ -198,11 +198,17 @@ class StockNetworkPlacement(models.Model):
             return stats
         rows = self._prepare_inputs(company, rows, code)
         # The sub-network each product spans: one engine call per sub-network and batch.
+        nodes_of, demand_of = {}, {}
+        columns = (rows.product_id.to_numpy(), rows.node.to_numpy(), rows.mu.to_numpy())
+        for product_id, node, mu, sd in zip(*columns, rows.sd.to_numpy(), strict=True):
+            nodes_of.setdefault(int(product_id), set()).add(node)
+            if mu > 0 or sd > 0:
+                demand_of.setdefault(int(product_id), set()).add(node)
         group_of = {}
-        for product_id, prows in rows.groupby("product_id", sort=True):
-            kept = self._sub_network(arcs, prows)
+        for product_id in sorted(nodes_of):
+            kept = self._sub_network(arcs, nodes_of[product_id], demand_of.get(product_id, set()))
             if kept:
-                group_of[int(product_id)] = tuple(kept)
+                group_of[product_id] = tuple(kept)
             else:
                 stats["skipped"] += 1
         params = self.env["ir.config_parameter"].sudo()
@@ -368,7 +374,8 @@ class StockNetworkPlacement(models.Model):
             }
             for r in placed.itertuples(index=False)
         ]
-        plans = rows.set_index("id")
+        # One dict per plan: row lookups in a DataFrame would cost more than the rest.
+        plans = rows.set_index("id").to_dict("index")
         out["pooling"] = self.env["stock.network.pooling"]._pool_batch(company, rows, ctx["code"])
         out["proposals"] = self._propose_rows(ctx, vals, plans)
         _insert_rows(self, vals)
@@ -393,7 +400,7 @@ class StockNetworkPlacement(models.Model):
             yearly[v["product_id"]] = yearly.get(v["product_id"], 0.0) + 365.0 * v["saving"]
         found = {}
         for v in vals:
-            plan = plans.loc[v["profile_id"]]
+            plan = plans[v["profile_id"]]
             base = {
                 "product_id": v["product_id"],
                 "warehouse_id": v["warehouse_id"],
@@ -401,9 +408,9 @@ class StockNetworkPlacement(models.Model):
                 "company_id": v["company_id"],
             }
             supplier = ctx["suppliers"].get(v["warehouse_id"])
-            current_min = float(plan.op_min or 0.0) if plan.op_active else 0.0
+            current_min = float(plan["op_min"] or 0.0) if plan["op_active"] else 0.0
             # A pushed warehouse has no rule: the distribution plan resupplies it.
-            pushed = bool(plan.network_push)
+            pushed = bool(plan["network_push"])
             if supplier and not pushed and current_min < v["base_stock"] - 1.0:
                 found[(v["profile_id"], "network_inconsistent")] = dict(
                     base,
@@ -417,7 +424,7 @@ class StockNetworkPlacement(models.Model):
                         supplier=ctx["supplier_names"][v["warehouse_id"]],
                         si=v["inbound_service_time"],
                     ),
-                    financial_impact=float(plan.cost or 0.0) * (v["base_stock"] - current_min),
+                    financial_impact=float(plan["cost"] or 0.0) * (v["base_stock"] - current_min),
                 )
             saving = yearly[v["product_id"]]
             if v.get("proposal_id") and saving >= threshold and saving > 0:
@@ -440,12 +447,11 @@ class StockNetworkPlacement(models.Model):
         return created + updated
 
     @staticmethod
-    def _sub_network(arcs, prows):
-        """The arcs between warehouses where the product has a plan, leaves without
-        demand pruned (a warehouse that sells nothing of the product and resupplies no
-        one needs no stock of it)."""
-        nodes = set(prows.node)
-        demand = set(prows.node[(prows.mu > 0) | (prows.sd > 0)])
+    def _sub_network(arcs, nodes, demand):
+        """The arcs between the warehouses where the product has a plan (``nodes``),
+        leaves without demand pruned (a warehouse that sells nothing of the product and
+        resupplies no one needs no stock of it; ``demand``: the warehouses with
+        demand)."""
         kept = [a for a in arcs if a[0] in nodes and a[1] in nodes]
         while True:
             ups = {a[0] for a in kept}
@@ -472,8 +478,8 @@ class StockNetworkPlacement(models.Model):
         # their fields.
         op_ids = [
             None
-            if pd.isna(plans.loc[v["profile_id"]].op_id)
-            else int(plans.loc[v["profile_id"]].op_id)
+            if pd.isna(plans[v["profile_id"]]["op_id"])
+            else int(plans[v["profile_id"]]["op_id"])
             for v in vals
         ]
         Profile._fields["orderpoint_id"]._insert_cache(profiles, op_ids)
@@ -494,15 +500,15 @@ class StockNetworkPlacement(models.Model):
         waiting = {r[0]: r[1:] for r in self.env.cr.fetchall()}
         creates, targets, kept = [], [], set()
         for v in vals:
-            plan = plans.loc[v["profile_id"]]
-            band = max(0.0, float(plan.max_qty or 0.0) - float(plan.reorder_point_qty or 0.0))
+            plan = plans[v["profile_id"]]
+            band = max(0.0, _num(plan["max_qty"]) - _num(plan["reorder_point_qty"]))
             new_min = float(math.ceil(v["base_stock"] - 1e-9))
             new_max = new_min + float(math.ceil(band - 1e-9))
-            has_op = not pd.isna(plan.op_id)
-            active = has_op and bool(plan.op_active)
-            old_min = float(plan.op_min or 0.0) if has_op else 0.0
-            old_max = float(plan.op_max or 0.0) if has_op else 0.0
-            push = bool(plan.network_push) and v["warehouse_id"] in ctx["suppliers"]
+            has_op = not pd.isna(plan["op_id"])
+            active = has_op and bool(plan["op_active"])
+            old_min = _num(plan["op_min"]) if has_op else 0.0
+            old_max = _num(plan["op_max"]) if has_op else 0.0
+            push = bool(plan["network_push"]) and v["warehouse_id"] in ctx["suppliers"]
             if push:
                 # A pushed warehouse is resupplied by the distribution plan: its rule
                 # is proposed for archiving, never created.
@@ -523,7 +529,7 @@ class StockNetworkPlacement(models.Model):
                 Profile.browse(v["profile_id"]),
                 new_min,
                 new_max,
-                float(plan.cost or 0.0),
+                _num(plan["cost"]),
                 action="archive" if push else None,
             )
             creates.append(
@@ -550,6 +556,11 @@ class StockNetworkPlacement(models.Model):
         return len(proposals)
 
 
+def _num(x):
+    """A number of a plan's row: 0 for a missing (None or NaN) value."""
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
 def _insert_rows(model, vals_list):
     """Rows of ``model`` (plain stored fields, no chatter, no computed stored field) in
     one ``INSERT``, whatever their number: the ORM would insert them 100 at a time."""
@@ -566,22 +577,16 @@ def _insert_rows(model, vals_list):
             return None
         return x
 
+    # One placeholder per value: composing an SQL object per value would take longer
+    # than the insert itself.
+    row = "(" + ", ".join(["%s"] * (len(columns) + 4)) + ")"
+    params = [x for v in vals_list for x in (*(value(v, c) for c in columns), uid, uid, now, now)]
     model.env.cr.execute(
         SQL(
             "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) VALUES %s",
             SQL.identifier(model._table),
             SQL(", ").join(SQL.identifier(c) for c in columns),
-            SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, %s, %s)",
-                    SQL(", ").join(SQL("%s", value(v, c)) for c in columns),
-                    uid,
-                    uid,
-                    now,
-                    now,
-                )
-                for v in vals_list
-            ),
+            SQL(", ".join([row] * len(vals_list)), *params),
         )
     )
     model.invalidate_model()
