@@ -1,1 +1,1 @@
-from . import stock_planning_scenario
+from . import stock_planning_scenario, stock_replenishment_proposal

@@ -7,6 +7,7 @@ import io
 import logging
 import random
 import time
+from contextlib import closing
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -68,6 +69,13 @@ PILOT_MODES = [
     ("random", "A random share, the rest as control"),
 ]
 PILOT_GROUPS = [("pilot", "Pilot"), ("control", "Control")]
+SEGMENT_MOVES = [
+    ("none", "No Change"),
+    ("proposed", "Proposed"),
+    ("moved", "Moved and Locked"),
+    ("restored", "Restored"),
+    ("left", "Left as Changed"),
+]
 # The proposal reason a change stands for (stock_segment_replenishment's reasons).
 CHANGE_REASON = {
     "service_target": "service",
@@ -707,7 +715,7 @@ class StockPlanningScenario(models.Model):
         pilot, control = self._split_pilot(population)
         if not pilot:
             raise UserError(self.env._("No plan of the scenario's changes is in the pilot."))
-        proposals = self._propose([p["id"] for p in pilot])
+        proposals, new_segment = self._propose([p["id"] for p in pilot])
         by_profile = {p.profile_id.id: p.id for p in proposals}
         lines = [
             {
@@ -715,10 +723,18 @@ class StockPlanningScenario(models.Model):
                 "profile_id": p["id"],
                 "pilot_group": "pilot",
                 "proposal_id": by_profile.get(p["id"], False),
+                "from_segment_id": p["segment_id"],
+                "to_segment_id": new_segment.get(p["id"], False),
+                "segment_move": "proposed" if p["id"] in new_segment else "none",
             }
             for p in pilot
         ] + [
-            {"scenario_id": self.id, "profile_id": p["id"], "pilot_group": "control"}
+            {
+                "scenario_id": self.id,
+                "profile_id": p["id"],
+                "pilot_group": "control",
+                "from_segment_id": p["segment_id"],
+            }
             for p in control
         ]
         self.env["stock.planning.scenario.pilot"].sudo().create(lines)
@@ -753,10 +769,38 @@ class StockPlanningScenario(models.Model):
             self.pilot_line_ids.filtered(lambda line: line.pilot_group == "pilot").profile_id.ids
         )
         rest = [p["id"] for p in population if p["id"] not in done]
-        proposals = self._propose(rest) if rest else self.env["stock.replenishment.proposal"]
+        proposals, new_segment = (
+            self._propose(rest) if rest else (self.env["stock.replenishment.proposal"], {})
+        )
         by_profile = {p.profile_id.id: p.id for p in proposals}
         for line in self.pilot_line_ids.filtered(lambda line: line.pilot_group == "control"):
-            line.sudo().proposal_id = by_profile.get(line.profile_id.id, False)
+            pid = line.profile_id.id
+            line.sudo().write(
+                {
+                    "proposal_id": by_profile.get(pid, False),
+                    "to_segment_id": new_segment.get(pid, False),
+                    "segment_move": "proposed" if pid in new_segment else "none",
+                }
+            )
+        # Plans the changes reach now but did not when the pilot started: the approval
+        # of their proposals moves them as well.
+        known = set(self.pilot_line_ids.profile_id.ids)
+        segment_of = {p["id"]: p["segment_id"] for p in population}
+        self.env["stock.planning.scenario.pilot"].sudo().create(
+            [
+                {
+                    "scenario_id": self.id,
+                    "profile_id": pid,
+                    "pilot_group": "control",
+                    "proposal_id": by_profile.get(pid, False),
+                    "from_segment_id": segment_of[pid],
+                    "to_segment_id": new_segment.get(pid, False),
+                    "segment_move": "proposed" if pid in new_segment else "none",
+                }
+                for pid in rest
+                if pid not in known
+            ]
+        )
         self.sudo().write(
             {
                 "state": "promoted",
@@ -775,7 +819,9 @@ class StockPlanningScenario(models.Model):
 
     def action_rollback(self):
         """Manager's decision: reject the scenario's pending proposals and roll back the
-        applied ones (the reorder rules get their previous values, audited)."""
+        applied ones (the reorder rules get their previous values, audited). The plans
+        the approvals moved to the scenario's segment get back the segment and lock
+        they had (``stock.replenishment.proposal.action_rollback``)."""
         self.ensure_one()
         self._check_manager()
         if self.state not in ("applied", "promoted"):
@@ -806,13 +852,28 @@ class StockPlanningScenario(models.Model):
         return True
 
     def _propose(self, profile_ids):
-        """Pending proposals with the scenario's parameters for these plans: the same
-        engine call as the evaluation, restricted to the plans."""
+        """Pending proposals with the scenario's parameters for these plans, and the
+        scenario's segment of the plans that change segment (``{plan: segment}``).
+
+        The parameters are the same engine call as the evaluation, restricted to the
+        plans. A plan that changes segment gets instead the reorder rule the nightly
+        replenishment job gives it in its new segment (:meth:`_nightly_rules`): once
+        the proposal is approved, the plan moves to that segment and the next nightly
+        run finds its rule as it would set it."""
         items, demand, keys = self._engine_inputs(profile_ids)
         changes = [c for c in self._engine_changes() if c.kind != "vendor_failure"]
         moved = self._scenario_segment(items, keys, self._resegmentation(changes))
+        new_segment = {}
         if moved:
+            new_segment = {
+                pid: int(seg)
+                for pid, seg, live in zip(
+                    keys, moved["scenario_segment"], items["segment"], strict=True
+                )
+                if seg and seg != live
+            }
             items = engine.move_items(items, moved["scenario_segment"], moved["segments"])
+        nightly = self._nightly_rules(new_segment) if new_segment else {}
         scen_items, _world, _lead = engine.apply_changes(items, demand, changes)
         shock = np.ones(len(items))
         for change in changes:
@@ -825,23 +886,160 @@ class StockPlanningScenario(models.Model):
         Proposal = self.env["stock.replenishment.proposal"]
         vals_list = []
         for i, profile in enumerate(profiles):
-            if params.at[i, "status"] != "ok":
+            rule = nightly.get(profile.id)
+            detail = self.env._("Scenario %s", self.name)
+            if rule:
+                new_min, new_max = rule["min"], rule["max"]
+                to_segment = self.env["stock.segment"].browse(new_segment[profile.id])
+                detail = self.env._(
+                    "Scenario %(scenario)s: the plan moves to segment %(segment)s on "
+                    "approval; the reorder rule the nightly run gives it there.",
+                    scenario=self.name,
+                    segment=to_segment.display_name,
+                )
+            elif params.at[i, "status"] == "ok":
+                new_min = float(np.ceil(max(params.at[i, "min"], 0.0)))
+                new_max = float(np.ceil(max(params.at[i, "max"], new_min)))
+            else:
                 continue
-            new_min = float(np.ceil(max(params.at[i, "min"], 0.0)))
-            new_max = float(np.ceil(max(params.at[i, "max"], new_min)))
-            vals_list.append(
-                {
-                    **Proposal._rule_change_values(
-                        profile, new_min, new_max, float(items.at[i, "unit_cost"])
-                    ),
-                    "reason": reason,
-                    "reason_detail": self.env._("Scenario %s", self.name),
-                    "keep_until_decided": True,
-                    "proposed_by_id": self.env.user.id,
-                }
-            )
+            vals = {
+                **Proposal._rule_change_values(
+                    profile,
+                    new_min,
+                    new_max,
+                    float(items.at[i, "unit_cost"]),
+                    action=rule["action"] if rule else None,
+                ),
+                "reason": reason,
+                "reason_detail": detail,
+                "keep_until_decided": True,
+                "proposed_by_id": self.env.user.id,
+            }
+            if rule:
+                vals.update(
+                    segment_id=new_segment[profile.id],
+                    new_multiple_id=rule["multiple"] or False,
+                    unit_cost=rule["unit_cost"],
+                    stock_value_change=rule["stock_value_change"],
+                    abs_value_change=abs(rule["stock_value_change"]),
+                )
+            vals_list.append(vals)
         proposals = Proposal._propose_in_place_of_pending(vals_list)
-        return proposals.sudo(False)
+        return proposals.sudo(False), new_segment
+
+    def _nightly_rules(self, new_segment):
+        """The reorder rule the nightly replenishment job sets for each plan once it is
+        in its new segment (``{plan: segment}``): ``{plan: {"min", "max", "multiple",
+        "unit_cost", "stock_value_change"}}``.
+
+        The nightly jobs themselves run on these plans with their segment replaced (the
+        forecast and the vendors' order cycles, which depend on the segment, then the
+        replenishment), in a savepoint that is always rolled back: nothing of it stays
+        (plans, forecasts, cycles, reorder rules, proposals, exceptions). A plan the job
+        proposes nothing for keeps its active rule's values (the same values, a rule
+        locked by hand, data the job does not trust); a plan with neither is missing
+        and is proposed with the scenario's parameters."""
+        if not new_segment:
+            return {}
+        ids = sorted(new_segment)
+        Profile = (
+            self.env["stock.planning.profile"]
+            .sudo()
+            .with_context(stock_segment_no_commit=True, tracking_disable=True)
+        )
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM stock_replenishment_proposal"))
+        last_id = self.env.cr.fetchone()[0]
+        rules = {}
+        try:
+            with closing(self.env.cr.savepoint()):
+                self.env.cr.execute(
+                    SQL(
+                        """
+                    UPDATE stock_planning_profile p SET segment_id = v.segment
+                      FROM (VALUES %s) AS v(id, segment) WHERE p.id = v.id
+                        """,
+                        SQL(", ").join(SQL("(%s, %s)", pid, new_segment[pid]) for pid in ids),
+                    )
+                )
+                # What waits for approval on the plans would keep the job off them.
+                self.env.cr.execute(
+                    SQL(
+                        """
+                    UPDATE stock_replenishment_proposal SET state = 'superseded'
+                     WHERE profile_id = ANY(%s) AND state = 'pending'
+                        """,
+                        ids,
+                    )
+                )
+                self.env.invalidate_all()
+                # The nightly steps after the classification (which keeps a locked
+                # segment): the forecast, which depends on the segment, the vendors'
+                # order cycles, which depend on their plans' segments, then the rules.
+                today = fields.Date.context_today(self)
+                Profile._forecast_company(self.company_id, today, profile_ids=ids)
+                Profile._compute_vendor_cycles(self.company_id, today)
+                Profile._replenish_company(self.company_id, today, profile_ids=ids)
+                self.env.flush_all()
+                self.env.cr.execute(
+                    SQL(
+                        """
+                    SELECT DISTINCT ON (profile_id) profile_id, action, new_min_qty,
+                           new_max_qty, new_multiple_id, unit_cost, stock_value_change
+                      FROM stock_replenishment_proposal
+                     WHERE id > %s AND profile_id = ANY(%s)
+                  ORDER BY profile_id, id DESC
+                        """,
+                        last_id,
+                        ids,
+                    )
+                )
+                for pid, action, new_min, new_max, multiple, cost, change in self.env.cr.fetchall():
+                    rules[pid] = {
+                        "action": action,
+                        "min": float(new_min or 0.0),
+                        "max": float(new_max or 0.0),
+                        "multiple": multiple,
+                        "unit_cost": float(cost or 0.0),
+                        "stock_value_change": float(change or 0.0),
+                    }
+                # No proposal: the job leaves the plan's rule as it is in the new
+                # segment too (the same values, a rule locked by hand, data it does
+                # not trust).
+                self.env.cr.execute(
+                    SQL(
+                        """
+                    SELECT p.id, op.product_min_qty, op.product_max_qty,
+                           op.replenishment_uom_id, COALESCE(p.unit_cost_used, 0)
+                      FROM stock_planning_profile p
+                      JOIN stock_warehouse_orderpoint op ON op.planning_profile_id = p.id
+                     WHERE p.id = ANY(%s) AND op.active
+                        """,
+                        [pid for pid in ids if pid not in rules],
+                    )
+                )
+                for pid, new_min, new_max, multiple, cost in self.env.cr.fetchall():
+                    rules.setdefault(
+                        pid,
+                        {
+                            "action": "update",
+                            "min": float(new_min or 0.0),
+                            "max": float(new_max or 0.0),
+                            "multiple": multiple,
+                            "unit_cost": float(cost or 0.0),
+                            "stock_value_change": 0.0,
+                        },
+                    )
+        except (UserError, ValidationError, ValueError, KeyError, ArithmeticError) as exc:
+            _logger.warning(
+                "Scenario %s: the nightly rules of the plans that move were not computed "
+                "(%s); they are proposed with the scenario's parameters.",
+                self.id,
+                exc,
+            )
+            rules = {}
+        self.env.invalidate_all()
+        return rules
 
     def action_review_pilot(self):
         """Pilot against control from the product x warehouse KPI snapshots of the days
@@ -1388,8 +1586,160 @@ class StockPlanningScenarioPilot(models.Model):
     warehouse_id = fields.Many2one(related="profile_id.warehouse_id", store=True)
     segment_id = fields.Many2one(related="profile_id.segment_id", store=True)
     pilot_group = fields.Selection(PILOT_GROUPS, "Group", required=True, index=True)
-    proposal_id = fields.Many2one("stock.replenishment.proposal", ondelete="set null")
+    proposal_id = fields.Many2one("stock.replenishment.proposal", ondelete="set null", index=True)
     proposal_state = fields.Selection(related="proposal_id.state", string="Proposal Status")
+    from_segment_id = fields.Many2one(
+        "stock.segment",
+        "Segment Before",
+        ondelete="set null",
+        help="The plan's segment when the pilot started; after the move, the one the "
+        "approval moved it from (restored by a rollback).",
+    )
+    to_segment_id = fields.Many2one(
+        "stock.segment",
+        "Scenario Segment",
+        ondelete="set null",
+        index=True,
+        help="Segment the scenario's re-segmentation gives the plan. Empty: it keeps its segment.",
+    )
+    segment_move = fields.Selection(
+        SEGMENT_MOVES,
+        "Segment Change",
+        required=True,
+        default="none",
+        readonly=True,
+        help="Proposed: the plan moves when its proposal is approved. Moved and locked: "
+        "the approval moved it and locked its segment, so the nightly run keeps it. "
+        "Restored: a rollback gave it back its segment and lock. Left as changed: the "
+        "plan's segment or lock was changed by hand after the move; the rollback left it.",
+    )
+    lock_reason = fields.Char(
+        "Lock Set", readonly=True, help="The lock reason the approval set on the plan."
+    )
+    prev_segment_locked = fields.Boolean("Was Locked", readonly=True)
+    prev_lock_reason = fields.Char("Previous Lock Reason", readonly=True)
+    prev_locked_by_id = fields.Many2one("res.users", "Previously Locked By", readonly=True)
+    prev_locked_date = fields.Datetime("Previously Locked On", readonly=True)
+    date_moved = fields.Datetime("Moved On", readonly=True)
+    moved_by_id = fields.Many2one("res.users", readonly=True)
+
+    def _move_segment(self, approver):
+        """The approval of a pilot proposal: the plan moves to the scenario's segment
+        and its segment is locked there (stock_segment's lock), so the nightly
+        classification keeps it and the replenishment plans it with that segment's
+        policy. The segment and lock the plan had are remembered for a rollback.
+        Audited in the plan's and the scenario's chatter. Returns the lines moved."""
+        moved = self.browse()
+        for line in self.filtered(lambda line: line.segment_move == "proposed"):
+            profile = line.profile_id
+            if not line.to_segment_id or profile.segment_id == line.to_segment_id:
+                continue
+            reason = self.env._(
+                "Scenario %(scenario)s: pilot approved by %(user)s",
+                scenario=line.scenario_id.name,
+                user=approver.name,
+            )
+            line.write(
+                {
+                    "from_segment_id": profile.segment_id.id,
+                    "prev_segment_locked": profile.segment_locked,
+                    "prev_lock_reason": profile.segment_lock_reason,
+                    "prev_locked_by_id": profile.segment_locked_by_id.id,
+                    "prev_locked_date": profile.segment_locked_date,
+                    "lock_reason": reason,
+                    "segment_move": "moved",
+                    "date_moved": fields.Datetime.now(),
+                    "moved_by_id": approver.id,
+                }
+            )
+            previous = profile.segment_id
+            profile.with_user(approver).sudo().write(
+                {
+                    "segment_id": line.to_segment_id.id,
+                    "segment_locked": True,
+                    "segment_lock_reason": reason,
+                }
+            )
+            profile.message_post(
+                body=self.env._(
+                    "Moved from segment %(old)s to %(new)s and locked there by the approval "
+                    "of proposal %(proposal)s (scenario %(scenario)s, %(user)s)%(was)s.",
+                    old=previous.display_name or self.env._("none"),
+                    new=line.to_segment_id.display_name,
+                    proposal=line.proposal_id.display_name,
+                    scenario=line.scenario_id.name,
+                    user=approver.name,
+                    was=self.env._(", in place of the lock: %s", line.prev_lock_reason)
+                    if line.prev_segment_locked
+                    else "",
+                )
+            )
+            moved |= line
+        for scenario in moved.scenario_id:
+            mine = moved.filtered(lambda line, s=scenario: line.scenario_id == s)
+            scenario.message_post(
+                body=self.env._(
+                    "%(user)s approved %(count)s proposals of plans that change segment: "
+                    "moved and locked in the scenario's segment (%(plans)s).",
+                    user=approver.name,
+                    count=len(mine),
+                    plans=", ".join(mine.profile_id.mapped("display_name")),
+                )
+            )
+        return moved
+
+    def _restore_segment(self, user):
+        """A rollback: the plans this scenario moved get back the segment and the lock
+        they had, where the lock is still the one the approval set (a segment or lock
+        changed by hand since is left as it is). Audited in both chatters. Returns
+        (lines restored, lines left)."""
+        restored = left = self.browse()
+        for line in self.filtered(lambda line: line.segment_move == "moved"):
+            profile = line.profile_id
+            ours = (
+                profile.segment_locked
+                and profile.segment_lock_reason == line.lock_reason
+                and profile.segment_id == line.to_segment_id
+            )
+            if not ours:
+                line.write({"segment_move": "left"})
+                profile.message_post(
+                    body=self.env._(
+                        "Scenario %s was rolled back; the plan's segment or lock was changed "
+                        "since its move and is left as it is.",
+                        line.scenario_id.name,
+                    )
+                )
+                left |= line
+                continue
+            profile.with_user(user).sudo().write(
+                {
+                    "segment_id": line.from_segment_id.id,
+                    "segment_locked": line.prev_segment_locked,
+                    "segment_lock_reason": line.prev_lock_reason or False,
+                }
+            )
+            # Who locked it and when, as before (the lock fields of a write are now's).
+            profile.sudo().write(
+                {
+                    "segment_locked_by_id": line.prev_locked_by_id.id,
+                    "segment_locked_date": line.prev_locked_date,
+                }
+            )
+            line.write({"segment_move": "restored"})
+            profile.message_post(
+                body=self.env._(
+                    "Scenario %(scenario)s rolled back by %(user)s: segment %(old)s and its "
+                    "lock restored (moved to %(new)s on %(date)s).",
+                    scenario=line.scenario_id.name,
+                    user=user.name,
+                    old=line.from_segment_id.display_name or self.env._("none"),
+                    new=line.to_segment_id.display_name,
+                    date=line.date_moved,
+                )
+            )
+            restored |= line
+        return restored, left
 
 
 class StockPlanningScenarioReview(models.Model):

@@ -407,9 +407,13 @@ class TestScenarioRollout(ScenarioCommon):
             new.with_user(self.manager).action_approve()
         one = new.filtered("orderpoint_id")[:1]
         if one:
+            segment = one.profile_id.segment_id
             one.with_user(self.manager2).action_approve()
             self.assertEqual(one.state, "approved")
             self.assertEqual(one.orderpoint_id.product_min_qty, one.new_min_qty)
+            # A policy change moves no plan: its segment stays, unlocked.
+            self.assertEqual(one.profile_id.segment_id, segment)
+            self.assertFalse(one.profile_id.segment_locked)
 
     def test_nightly_run_keeps_off_the_pilot_proposals(self):
         """The replenishment job of the next night neither supersedes a pilot's pending
@@ -554,3 +558,191 @@ class TestScenarioCompanies(ScenarioCommon):
             .with_context(allowed_company_ids=[other.id])
             .search([("scenario_id", "=", ours.id)])
         )
+
+
+@tagged("post_install", "-at_install")
+class TestScenarioSegmentMove(ScenarioCommon):
+    """A pilot of a re-segmentation: its approval moves the plans to the scenario's
+    segment and locks them there, so that the nightly run keeps the approved rule; a
+    rollback gives them back their segment and lock."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Proposal = cls.env["stock.replenishment.proposal"]
+        cls.scenario = cls.Scenario.create(
+            {
+                "name": "A cut-off at 50 %",
+                "change_ids": [(0, 0, {"kind": "abc_cutoffs", "value": 50.0, "value_2": 95.0})],
+                "pilot_mode": "random",
+                "pilot_share": 50.0,
+            }
+        )
+        cls.scenario._evaluate()
+
+    def _apply(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        lines = self.scenario.pilot_line_ids.filtered(
+            lambda line: line.pilot_group == "pilot" and line.proposal_id
+        )
+        self.assertTrue(lines, "the pilot proposes for plans that change segment")
+        for line in lines:
+            self.assertTrue(line.to_segment_id)
+            self.assertNotEqual(line.to_segment_id, line.profile_id.segment_id)
+            self.assertEqual(line.from_segment_id, line.profile_id.segment_id)
+            self.assertEqual(line.segment_move, "proposed")
+            self.assertFalse(line.profile_id.segment_locked)
+        return lines
+
+    def _nightly_run(self):
+        self.registry_enter_test_mode()
+        run = self.env["stock.planning.run"].sudo()._run_company(self.company)
+        self.assertEqual(run.step_ids.filtered(lambda s: s.code == "classification").state, "done")
+        self.env.invalidate_all()
+        return run
+
+    def test_approved_pilot_keeps_its_segment_and_rule_through_the_nightly_run(self):
+        lines = self._apply()
+        proposals = lines.proposal_id
+        # Nothing moves before the approval; a planning user cannot approve.
+        with self.assertRaises(AccessError):
+            proposals.with_user(self.user).action_approve()
+        self.assertEqual(set(lines.mapped("segment_move")), {"proposed"})
+        # The manager approves from the proposal's form (the button's method).
+        proposals.with_user(self.manager2).action_approve()
+        self.assertEqual(set(proposals.mapped("state")), {"approved"})
+        approved = {p.profile_id.id: (p.new_min_qty, p.new_max_qty) for p in proposals}
+        for line in lines:
+            plan = line.profile_id
+            self.assertEqual(plan.segment_id, line.to_segment_id)
+            self.assertTrue(plan.segment_locked)
+            self.assertIn(self.scenario.name, plan.segment_lock_reason)
+            self.assertEqual(plan.segment_locked_by_id, self.manager2)
+            self.assertTrue(plan.segment_locked_date)
+            self.assertEqual(line.segment_move, "moved")
+            self.assertIn("locked there", plan.message_ids[0].body)
+            self.assertEqual(
+                plan.orderpoint_id.product_min_qty, approved[plan.id][0], "the approved rule"
+            )
+        self.assertIn("change segment", self.scenario.message_ids[0].body)
+        control = self.scenario.pilot_line_ids.filtered(lambda x: x.pilot_group == "control")
+        self.assertFalse(control.profile_id.filtered("segment_locked"), "control stays out")
+
+        last = self.Proposal.search([], order="id desc", limit=1).id
+        self._nightly_run()
+        for line in lines:
+            plan = line.profile_id
+            self.assertEqual(plan.segment_id, line.to_segment_id, "the nightly run keeps it")
+            self.assertTrue(plan.segment_locked)
+            op = plan.orderpoint_id
+            self.assertEqual(
+                (op.product_min_qty, op.product_max_qty),
+                approved[plan.id],
+                f"{plan.display_name}: the nightly run keeps the approved rule",
+            )
+        # Planned with the new segment's policy, the rule is what the job sets: the
+        # run proposes no other rule for these plans.
+        self.assertFalse(
+            self.Proposal.search(
+                [
+                    ("id", ">", last),
+                    ("profile_id", "in", lines.profile_id.ids),
+                    ("state", "in", ("pending", "auto_applied")),
+                ]
+            )
+        )
+
+        # Roll back: not by a planning user; by a manager, segments and locks restored.
+        with self.assertRaises(AccessError):
+            self.scenario.with_user(self.user).action_rollback()
+        self.scenario.with_user(self.manager).action_rollback()
+        self.assertEqual(self.scenario.state, "rolled_back")
+        for line in lines:
+            plan = line.profile_id
+            self.assertEqual(line.segment_move, "restored")
+            self.assertEqual(plan.segment_id, line.from_segment_id)
+            self.assertFalse(plan.segment_locked)
+            self.assertFalse(plan.segment_lock_reason)
+            self.assertFalse(plan.segment_locked_by_id)
+            self.assertEqual(line.proposal_id.state, "rolled_back")
+            self.assertEqual(plan.orderpoint_id.product_min_qty, line.proposal_id.old_min_qty)
+        self.assertTrue(
+            any("got back their segment" in m.body for m in self.scenario.message_ids[:3])
+        )
+
+    def test_plain_planning_user_cannot_roll_back_a_single_proposal(self):
+        lines = self._apply()
+        lines.proposal_id.with_user(self.manager2).action_approve()
+        with self.assertRaises(AccessError):
+            lines.proposal_id.with_user(self.user).action_rollback()
+        self.assertEqual(set(lines.mapped("segment_move")), {"moved"})
+        # A manager's rollback of one proposal restores that plan only.
+        one = lines[0]
+        one.proposal_id.with_user(self.manager).action_rollback()
+        self.assertEqual(one.segment_move, "restored")
+        self.assertEqual(one.profile_id.segment_id, one.from_segment_id)
+        self.assertFalse(one.profile_id.segment_locked)
+        for line in lines - one:
+            self.assertEqual(line.profile_id.segment_id, line.to_segment_id)
+
+    def test_rollback_leaves_a_lock_changed_by_hand(self):
+        lines = self._apply()
+        lines.proposal_id.with_user(self.manager2).action_approve()
+        hand, rest = lines[0], lines[1:]
+        hand.profile_id.with_user(self.manager).write({"segment_lock_reason": "Key account"})
+        self.scenario.with_user(self.manager).action_rollback()
+        self.assertEqual(hand.segment_move, "left")
+        self.assertEqual(hand.profile_id.segment_id, hand.to_segment_id)
+        self.assertEqual(hand.profile_id.segment_lock_reason, "Key account")
+        for line in rest:
+            self.assertEqual(line.segment_move, "restored")
+            self.assertEqual(line.profile_id.segment_id, line.from_segment_id)
+
+    def test_rollback_restores_a_previous_lock(self):
+        self.scenario.pilot_mode = "segment"
+        self.scenario.pilot_segment_id = self.segment
+        lines = self._apply()
+        line = lines[0]
+        plan = line.profile_id
+        # Locked by hand after the pilot started, before its approval.
+        plan.with_user(self.manager).write(
+            {"segment_locked": True, "segment_lock_reason": "Seasonal item"}
+        )
+        locked_date = plan.segment_locked_date
+        line.proposal_id.with_user(self.manager2).action_approve()
+        self.assertEqual(plan.segment_id, line.to_segment_id)
+        self.assertTrue(line.prev_segment_locked)
+        self.assertEqual(line.prev_lock_reason, "Seasonal item")
+        self.assertEqual(plan.segment_locked_by_id, self.manager2)
+        line.proposal_id.with_user(self.manager).action_rollback()
+        self.assertEqual(plan.segment_id, line.from_segment_id)
+        self.assertTrue(plan.segment_locked)
+        self.assertEqual(plan.segment_lock_reason, "Seasonal item")
+        self.assertEqual(plan.segment_locked_by_id, self.manager)
+        self.assertEqual(plan.segment_locked_date, locked_date)
+
+    def test_promote_moves_the_control_plans_on_approval(self):
+        self._apply()
+        self.scenario.with_user(self.manager).action_promote()
+        control = self.scenario.pilot_line_ids.filtered(
+            lambda line: line.pilot_group == "control" and line.proposal_id
+        )
+        self.assertTrue(control)
+        self.assertEqual(set(control.mapped("segment_move")), {"proposed"})
+        control.proposal_id.with_user(self.manager2).action_approve()
+        for line in control:
+            self.assertEqual(line.profile_id.segment_id, line.to_segment_id)
+            self.assertTrue(line.profile_id.segment_locked)
+        # The pilot's proposals still wait: another manager rejects them (four eyes).
+        self.scenario.with_user(self.manager2).action_rollback()
+        for line in control:
+            self.assertEqual(line.profile_id.segment_id, line.from_segment_id)
+            self.assertFalse(line.profile_id.segment_locked)
+
+    def test_rejected_pilot_moves_nothing(self):
+        lines = self._apply()
+        lines.proposal_id.with_user(self.manager2).action_reject()
+        self.assertEqual(set(lines.mapped("segment_move")), {"proposed"})
+        for line in lines:
+            self.assertEqual(line.profile_id.segment_id, line.from_segment_id)
+            self.assertFalse(line.profile_id.segment_locked)
