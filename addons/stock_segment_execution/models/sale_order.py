@@ -1,4 +1,8 @@
+import logging
+
 from odoo import fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -26,6 +30,12 @@ class SaleOrder(models.Model):
         return True
 
     def action_confirm(self):
+        """Confirm, then promise the lines; a promise that cannot be computed never
+        blocks the confirmation (the lines keep no date and "Promise Dates" retries)."""
         result = super().action_confirm()
-        self.order_line._promise_dates()
+        try:
+            with self.env.cr.savepoint():
+                self.order_line._promise_dates()
+        except (ValueError, TypeError, ArithmeticError) as error:
+            _logger.warning("Promised dates of %s not computed: %s", self.ids, error)
         return result

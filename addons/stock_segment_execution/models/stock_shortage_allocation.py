@@ -6,6 +6,8 @@ from odoo.tools import float_compare
 from invplan import execution
 
 USER_GROUP = "stock_segment.group_planning_user"
+# The only allocation field a buyer edits; the rest is written by the application.
+USER_FIELDS = frozenset({"override_reason", "line_ids"})
 MANAGER_GROUP = "stock_segment.group_planning_manager"
 ALLOCATION_STATES = [
     ("proposed", "Proposed"),
@@ -108,6 +110,24 @@ class StockShortageAllocation(models.Model):
             for line in lines
         )
 
+    def write(self, vals):
+        """Buyers give a reason and change line quantities; states, requesters and
+        approvers are written by the application only (no forged approval)."""
+        if not self.env.su:
+            forbidden = {
+                name
+                for name in vals
+                if name not in USER_FIELDS and not name.startswith(("message_", "activity_"))
+            }
+            if forbidden:
+                raise AccessError(
+                    self.env._(
+                        "These allocation fields are set by the application only: %s",
+                        ", ".join(sorted(forbidden)),
+                    )
+                )
+        return super().write(vals)
+
     # ------------------------------------------------------------------ buttons
     def _check_user(self):
         if not (self.env.su or self.env.user.has_group(USER_GROUP)):
@@ -164,7 +184,9 @@ class StockShortageAllocation(models.Model):
 
     def action_cancel(self):
         self._check_user()
-        self.filtered(lambda a: a.state in ("proposed", "to_approve")).write({"state": "cancelled"})
+        self.filtered(lambda a: a.state in ("proposed", "to_approve")).sudo().write(
+            {"state": "cancelled"}
+        )
         return True
 
     def _request_override(self):
@@ -456,6 +478,8 @@ class StockShortageAllocationLine(models.Model):
         )
 
     def write(self, vals):
+        if not self.env.su and set(vals) - {"allocated_qty"}:
+            raise AccessError(self.env._("Only the quantity to allocate of a line can be changed."))
         if (
             "allocated_qty" in vals
             and not self.env.context.get("execution_reset")

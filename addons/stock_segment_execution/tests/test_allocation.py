@@ -88,6 +88,17 @@ class TestAllocation(ExecutionCommon):
         self.assertEqual(requested.proposed_by_id, self.user)
         self.assertEqual(requested.reason, "Spot buyer's trade show")
 
+    def test_buyer_cannot_forge_an_approval(self):
+        allocation = self._shortage().with_user(self.user)
+        with self.assertRaises(AccessError):
+            allocation.write({"approved_by_id": self.manager.id})
+        with self.assertRaises(AccessError):
+            allocation.write({"state": "applied"})
+        with self.assertRaises(AccessError):
+            allocation.line_ids[:1].write({"proposed_qty": 99.0})
+        allocation.override_reason = "Allowed"
+        self.assertEqual(allocation.override_reason, "Allowed")
+
     def test_stock_user_cannot_apply(self):
         allocation = self._shortage()
         with self.assertRaises(AccessError):

@@ -1,7 +1,7 @@
 """Customer tier classification from 12-month revenue, approval and audit."""
 
 import numpy as np
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from invplan import execution
@@ -87,6 +87,39 @@ class TestTiers(ExecutionCommon):
         Proposal = self.env["stock.customer.tier.proposal"]
         Proposal._run_classification(companies=self.company)
         self.assertFalse(Proposal.search([("partner_id", "=", partner.id)]))
+
+    def test_only_managers_set_tiers(self):
+        salesman = self.env["res.users"].create(
+            {
+                "name": "Execution salesman",
+                "login": "exec_salesman",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "group_ids": [
+                    (
+                        6,
+                        0,
+                        [
+                            self.env.ref("sales_team.group_sale_salesman").id,
+                            self.env.ref("base.group_partner_manager").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        spot = self.partners[self.spot].with_user(salesman)
+        with self.assertRaises(AccessError):
+            spot.write({"customer_tier_id": self.strategic.id})
+        self.assertEqual(spot.customer_tier_id, self.spot)
+        # A contact the salesman adds under a tiered company takes the company's tier.
+        contact = (
+            self.env["res.partner"]
+            .with_user(salesman)
+            .create({"name": "Buyer at spot", "parent_id": spot.id})
+        )
+        self.assertEqual(contact.customer_tier_id, self.spot)
+        self.partners[self.spot].customer_tier_id = self.key
+        self.assertEqual(contact.customer_tier_id, self.key)
 
     def test_contacts_follow_their_company(self):
         contact = self.env["res.partner"].create(
