@@ -75,6 +75,7 @@ SEGMENT_MOVES = [
     ("moved", "Moved and Locked"),
     ("restored", "Restored"),
     ("left", "Left as Changed"),
+    ("promoted", "Back in the Promoted Segment"),
 ]
 # The proposal reason a change stands for (stock_segment_replenishment's reasons).
 CHANGE_REASON = {
@@ -102,6 +103,15 @@ DEMAND_SOURCES = [
     ("forecast", "Drawn from the forecast distributions"),
 ]
 SEGMENT_KINDS = ("abc_cutoffs", "xyz_thresholds", "segment_rule")
+# A policy change and the segment field it sets (a pilot segment carries it).
+POLICY_FIELDS = {
+    "service_target": "service_level_target",
+    "service_metric": "service_metric",
+    "policy": "replenishment_policy",
+    "review_period": "review_period_days",
+    "ordering_cost": "ordering_cost",
+    "order_cover_days": "order_cover_days",
+}
 
 
 class StockPlanningScenario(models.Model):
@@ -161,6 +171,23 @@ class StockPlanningScenario(models.Model):
     result_ids = fields.One2many("stock.planning.scenario.result", "scenario_id", "Results")
     curve_ids = fields.One2many("stock.planning.scenario.curve", "scenario_id", "Exchange Curve")
     pilot_line_ids = fields.One2many("stock.planning.scenario.pilot", "scenario_id", "Pilot Items")
+    pilot_copy_ids = fields.One2many(
+        "stock.segment",
+        "scenario_id",
+        "Pilot Segments",
+        context={"active_test": False},
+        readonly=True,
+        help="Copies of the segments the scenario's policy changes touch, with the changes: "
+        "the approval of a pilot proposal moves the plan into one, so that the nightly run "
+        "plans it with the pilot's policy. Archived when the scenario is promoted or rolled "
+        "back.",
+    )
+    segment_values_replaced = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Technical: the live segments' values the promotion replaced "
+        "({segment id: {field: value}}), for a rollback.",
+    )
 
     # Evaluation job
     job_state = fields.Selection(
@@ -715,7 +742,7 @@ class StockPlanningScenario(models.Model):
         pilot, control = self._split_pilot(population)
         if not pilot:
             raise UserError(self.env._("No plan of the scenario's changes is in the pilot."))
-        proposals, new_segment = self._propose([p["id"] for p in pilot])
+        proposals, new_segment = self._propose([p["id"] for p in pilot], pilot=True)
         by_profile = {p.profile_id.id: p.id for p in proposals}
         lines = [
             {
@@ -764,6 +791,7 @@ class StockPlanningScenario(models.Model):
         self._check_manager()
         if self.state != "applied":
             raise UserError(self.env._("Only a scenario applied to a pilot can be promoted."))
+        self._promote_pilot_segments()
         population = self._population(self._fetch_plans())
         done = set(
             self.pilot_line_ids.filtered(lambda line: line.pilot_group == "pilot").profile_id.ids
@@ -833,6 +861,7 @@ class StockPlanningScenario(models.Model):
             pending.action_reject()
         if applied:
             applied.action_rollback()
+        self._end_pilot_segments(restore=True)
         self.sudo().write(
             {
                 "state": "rolled_back",
@@ -851,9 +880,15 @@ class StockPlanningScenario(models.Model):
         )
         return True
 
-    def _propose(self, profile_ids):
+    def _propose(self, profile_ids, pilot=False):
         """Pending proposals with the scenario's parameters for these plans, and the
         scenario's segment of the plans that change segment (``{plan: segment}``).
+
+        In a pilot (``pilot``), a plan whose segment (live, or the one the
+        re-segmentation gives it) has policy changes changes segment too: to the
+        scenario's pilot segment, a copy of that segment with the changes
+        (:meth:`_pilot_segments`), so that the nightly run plans it with the pilot's
+        policy once the proposal is approved.
 
         The parameters are the same engine call as the evaluation, restricted to the
         plans. A plan that changes segment gets instead the reorder rule the nightly
@@ -863,6 +898,7 @@ class StockPlanningScenario(models.Model):
         items, demand, keys = self._engine_inputs(profile_ids)
         changes = [c for c in self._engine_changes() if c.kind != "vendor_failure"]
         moved = self._scenario_segment(items, keys, self._resegmentation(changes))
+        live_segment = items["segment"].tolist()
         new_segment = {}
         if moved:
             new_segment = {
@@ -873,6 +909,12 @@ class StockPlanningScenario(models.Model):
                 if seg and seg != live
             }
             items = engine.move_items(items, moved["scenario_segment"], moved["segments"])
+        if pilot:
+            target = {pid: new_segment.get(pid, live_segment[i]) for i, pid in enumerate(keys)}
+            copies = self._pilot_segments({seg for seg in target.values() if seg})
+            new_segment.update(
+                {pid: copies[seg].id for pid, seg in target.items() if seg in copies}
+            )
         nightly = self._nightly_rules(new_segment) if new_segment else {}
         scen_items, _world, _lead = engine.apply_changes(items, demand, changes)
         shock = np.ones(len(items))
@@ -926,6 +968,162 @@ class StockPlanningScenario(models.Model):
             vals_list.append(vals)
         proposals = Proposal._propose_in_place_of_pending(vals_list)
         return proposals.sudo(False), new_segment
+
+    def _segment_changes(self, segment):
+        """The values of ``segment``'s policy fields the scenario changes (its policy
+        changes for that segment or for every segment, in their order), only those that
+        differ from the segment's."""
+        vals = {}
+        for line in self.change_ids:
+            if line.kind not in POLICY_FIELDS or (line.segment_id and line.segment_id != segment):
+                continue
+            if line.kind == "policy":
+                value = line.policy
+            elif line.kind == "service_metric":
+                value = line.service_metric
+            elif line.kind == "review_period":
+                value = int(round(line.value))
+            else:
+                value = line.value
+            if value not in (None, False):
+                vals[POLICY_FIELDS[line.kind]] = value
+        vals = {name: value for name, value in vals.items() if segment[name] != value}
+        policy = vals.get("replenishment_policy", segment.replenishment_policy)
+        period = vals.get("review_period_days", segment.review_period_days)
+        if vals and policy == "RS" and (period or 0) <= 0:
+            # The replay reviews such a segment every day (a period of at least 1).
+            vals["review_period_days"] = 1
+        return vals
+
+    def _pilot_segments(self, segment_ids):
+        """The scenario's pilot segment of each of these segments its policy changes
+        touch (``{segment id: pilot segment}``), created once per scenario and segment:
+        a copy of the segment (its company, its other settings) with the changes, that
+        no segment rule gives. Audited in the scenario's chatter."""
+        Segment = self.env["stock.segment"].sudo().with_context(active_test=False)
+        existing = {s.pilot_source_id.id: s for s in self.sudo().pilot_copy_ids if s.active}
+        copies = {}
+        for segment in Segment.browse(sorted(segment_ids)).exists():
+            if segment.scenario_id:
+                continue
+            if segment.id in existing:
+                copies[segment.id] = existing[segment.id]
+                continue
+            vals = self._segment_changes(segment)
+            if not vals:
+                continue
+            copy = segment.copy(
+                {
+                    **vals,
+                    "name": self.env._(
+                        "%(segment)s · pilot %(scenario)s", segment=segment.name, scenario=self.name
+                    ),
+                    "code": f"{segment.code}-P{self.id}",
+                    "company_id": self.company_id.id,
+                    "scenario_id": self.id,
+                    "pilot_source_id": segment.id,
+                }
+            )
+            copies[segment.id] = copy
+            self.message_post(
+                body=self.env._(
+                    "Pilot segment %(copy)s created from %(segment)s with the scenario's "
+                    "changes (%(changes)s): the pilot plans move into it when their "
+                    "proposals are approved.",
+                    copy=copy.display_name,
+                    segment=segment.display_name,
+                    changes=", ".join(f"{name} = {value}" for name, value in vals.items()),
+                )
+            )
+        return copies
+
+    def _promote_pilot_segments(self):
+        """Promotion of policy changes: the live segments the changes touch (those of
+        the pilot segments, and those of the plans the changes reach) get the changed
+        values (the values replaced are kept for a rollback), the pilot's plans go back
+        from the pilot segment to the live one (the lock the approval set is removed:
+        the plan gets back the lock it had, unless it also changes segment in a
+        re-segmentation, whose lock stays), and the pilot segments are archived.
+        Audited in the scenario's and the plans' chatter."""
+        user = self.env.user
+        copies = self.sudo().pilot_copy_ids.filtered("active")
+        Segment = self.env["stock.segment"].sudo().with_context(active_test=False)
+        targets = copies.pilot_source_id | Segment.browse(
+            sorted({p["segment_id"] for p in self._population(self._fetch_plans())})
+        )
+        replaced = dict(self.segment_values_replaced or {})
+        for segment in targets.filtered(lambda s: not s.scenario_id):
+            vals = self._segment_changes(segment)
+            if not vals:
+                continue
+            old = {name: segment[name] for name in vals}
+            replaced.setdefault(str(segment.id), old)
+            segment.write(vals)
+            self.message_post(
+                body=self.env._(
+                    "Promoted by %(user)s: segment %(segment)s now has %(new)s (was %(old)s).",
+                    user=user.name,
+                    segment=segment.display_name,
+                    new=", ".join(f"{name} = {value}" for name, value in vals.items()),
+                    old=", ".join(f"{name} = {value}" for name, value in old.items()),
+                )
+            )
+        self.sudo().segment_values_replaced = replaced or False
+        if not copies:
+            return
+        back = self.env["stock.planning.scenario.pilot"]
+        for line in self.sudo().pilot_line_ids.filtered(lambda x: x.to_segment_id in copies):
+            source = line.to_segment_id.pilot_source_id
+            if line.segment_move == "proposed":
+                same = line.from_segment_id == source
+                line.write(
+                    {
+                        "to_segment_id": False if same else source.id,
+                        "segment_move": "none" if same else "proposed",
+                    }
+                )
+                continue
+            if line.segment_move != "moved":
+                continue
+            back |= line._back_to_live_segment(user, source)
+        # Any other plan left in a pilot segment goes to the live one as well.
+        strays = (
+            self.env["stock.planning.profile"]
+            .sudo()
+            .search([("segment_id", "in", copies.ids), ("company_id", "=", self.company_id.id)])
+        )
+        for profile in strays:
+            profile.write({"segment_id": profile.segment_id.pilot_source_id.id})
+        copies.write({"active": False})
+        if back or strays:
+            self.message_post(
+                body=self.env._(
+                    "%(count)s plans went back from the pilot segments to the promoted "
+                    "segments; the pilot segments are archived.",
+                    count=len(back) + len(strays),
+                )
+            )
+
+    def _end_pilot_segments(self, restore=False):
+        """A rollback: the live segments a promotion changed get back their values
+        (``restore``), and the pilot segments are archived."""
+        if restore and self.segment_values_replaced:
+            Segment = self.env["stock.segment"].sudo().with_context(active_test=False)
+            for segment_id, old in self.segment_values_replaced.items():
+                segment = Segment.browse(int(segment_id)).exists()
+                if not segment:
+                    continue
+                segment.write(old)
+                self.message_post(
+                    body=self.env._(
+                        "Rolled back by %(user)s: segment %(segment)s gets back %(old)s.",
+                        user=self.env.user.name,
+                        segment=segment.display_name,
+                        old=", ".join(f"{name} = {value}" for name, value in old.items()),
+                    )
+                )
+            self.sudo().segment_values_replaced = False
+        self.sudo().pilot_copy_ids.filtered("active").write({"active": False})
 
     def _nightly_rules(self, new_segment):
         """The reorder rule the nightly replenishment job sets for each plan once it is
@@ -1687,6 +1885,47 @@ class StockPlanningScenarioPilot(models.Model):
                 )
             )
         return moved
+
+    def _back_to_live_segment(self, user, source):
+        """Promotion: the plan goes from the pilot segment back to the live segment
+        ``source``, which now has the pilot's policy. The lock the approval set is
+        removed (the plan gets back the lock it had) where the plan came from that
+        segment; a plan the re-segmentation moved stays locked there. A lock changed by
+        hand since is kept. Returns the line when the plan moved."""
+        self.ensure_one()
+        profile = self.profile_id
+        if profile.segment_id != self.to_segment_id:
+            self.write({"segment_move": "left"})
+            return self.browse()
+        ours = profile.segment_locked and profile.segment_lock_reason == self.lock_reason
+        vals = {"segment_id": source.id}
+        if ours and self.from_segment_id == source:
+            vals.update(
+                segment_locked=self.prev_segment_locked,
+                segment_lock_reason=self.prev_lock_reason or False,
+            )
+        profile.with_user(user).sudo().write(vals)
+        if ours and self.from_segment_id == source:
+            profile.sudo().write(
+                {
+                    "segment_locked_by_id": self.prev_locked_by_id.id,
+                    "segment_locked_date": self.prev_locked_date,
+                }
+            )
+            self.write({"segment_move": "promoted", "to_segment_id": source.id})
+        else:
+            # Still moved (and locked) by the scenario: a rollback finds it there.
+            self.write({"to_segment_id": source.id})
+        profile.message_post(
+            body=self.env._(
+                "Scenario %(scenario)s promoted by %(user)s: back from the pilot segment to "
+                "segment %(segment)s, which now has the pilot's policy.",
+                scenario=self.scenario_id.name,
+                user=user.name,
+                segment=source.display_name,
+            )
+        )
+        return self
 
     def _restore_segment(self, user):
         """A rollback: the plans this scenario moved get back the segment and the lock

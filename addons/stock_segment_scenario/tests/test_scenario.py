@@ -411,9 +411,10 @@ class TestScenarioRollout(ScenarioCommon):
             one.with_user(self.manager2).action_approve()
             self.assertEqual(one.state, "approved")
             self.assertEqual(one.orderpoint_id.product_min_qty, one.new_min_qty)
-            # A policy change moves no plan: its segment stays, unlocked.
-            self.assertEqual(one.profile_id.segment_id, segment)
-            self.assertFalse(one.profile_id.segment_locked)
+            # A policy change moves the plan to the scenario's pilot segment, locked.
+            self.assertEqual(one.profile_id.segment_id.pilot_source_id, segment)
+            self.assertEqual(one.profile_id.segment_id.scenario_id, self.scenario)
+            self.assertTrue(one.profile_id.segment_locked)
 
     def test_nightly_run_keeps_off_the_pilot_proposals(self):
         """The replenishment job of the next night neither supersedes a pilot's pending
@@ -746,3 +747,186 @@ class TestScenarioSegmentMove(ScenarioCommon):
         for line in lines:
             self.assertEqual(line.profile_id.segment_id, line.from_segment_id)
             self.assertFalse(line.profile_id.segment_locked)
+
+
+@tagged("post_install", "-at_install")
+class TestScenarioPolicyPilot(ScenarioCommon):
+    """A pilot of a policy change (a higher service target for a segment): the approval
+    moves its plans to the scenario's pilot segment, so that the nightly run keeps
+    planning them with the pilot's policy; promote writes the change onto the segment
+    and brings the plans back; roll back restores."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Proposal = cls.env["stock.replenishment.proposal"]
+        cls.Profile = cls.env["stock.planning.profile"]
+        cls.live_target = cls.segment.service_level_target
+        cls.scenario = cls.Scenario.create(
+            {
+                "name": "AX to 99.5 %",
+                "change_ids": [
+                    (0, 0, {"kind": "service_target", "value": 99.5, "segment_id": cls.segment.id})
+                ],
+                "pilot_mode": "random",
+                "pilot_share": 50.0,
+            }
+        )
+        cls.scenario._evaluate()
+
+    def _apply_and_approve(self):
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        copy = self.scenario.pilot_copy_ids
+        self.assertEqual(len(copy), 1, "one pilot segment for the one segment changed")
+        self.assertEqual(copy.pilot_source_id, self.segment)
+        self.assertEqual(copy.service_level_target, 99.5)
+        self.assertEqual(copy.replenishment_policy, self.segment.replenishment_policy)
+        self.assertEqual(copy.order_cover_days, self.segment.order_cover_days)
+        self.assertEqual(copy.company_id, self.company)
+        self.assertTrue(copy.code.startswith(self.segment.code))
+        self.assertIn(self.scenario.name, copy.name)
+        self.assertTrue(copy.active)
+        self.assertFalse(
+            self.env["stock.segment.rule"].sudo().search([("segment_id", "=", copy.id)]),
+            "no segment rule gives the pilot segment",
+        )
+        self.assertEqual(self.segment.service_level_target, self.live_target)
+        lines = self.scenario.pilot_line_ids
+        pilot = lines.filtered(lambda line: line.pilot_group == "pilot" and line.proposal_id)
+        control = lines.filtered(lambda line: line.pilot_group == "control")
+        self.assertTrue(pilot)
+        self.assertTrue(control)
+        for line in pilot:
+            self.assertEqual(line.to_segment_id, copy)
+            self.assertEqual(line.segment_move, "proposed")
+            self.assertEqual(line.profile_id.segment_id, self.segment, "nothing moves yet")
+        # The manager approves from the proposals' list (the button's method); the
+        # manager who applied the pilot cannot (four eyes).
+        with self.assertRaises(UserError):
+            pilot.proposal_id.with_user(self.manager).action_approve()
+        pilot.proposal_id.with_user(self.manager2).action_approve()
+        self.assertEqual(set(pilot.proposal_id.mapped("state")), {"approved"})
+        approved = {p.profile_id.id: (p.new_min_qty, p.new_max_qty) for p in pilot.proposal_id}
+        for line in pilot:
+            plan = line.profile_id
+            self.assertEqual(plan.segment_id, copy)
+            self.assertTrue(plan.segment_locked)
+            self.assertIn(self.scenario.name, plan.segment_lock_reason)
+            self.assertEqual(line.segment_move, "moved")
+        return copy, pilot, control, approved
+
+    def _nightly_run(self):
+        self.registry_enter_test_mode()
+        run = self.env["stock.planning.run"].sudo()._run_company(self.company)
+        self.assertEqual(run.step_ids.filtered(lambda s: s.code == "classification").state, "done")
+        self.env.invalidate_all()
+        return run
+
+    def _rules(self, plans):
+        return {
+            p.id: (p.orderpoint_id.product_min_qty, p.orderpoint_id.product_max_qty) for p in plans
+        }
+
+    def test_pilot_keeps_its_policy_through_the_nightly_run_then_promotes(self):
+        copy, pilot, control, approved = self._apply_and_approve()
+        plans = pilot.profile_id
+        self.assertEqual(self._rules(plans), approved)
+        last = self.Proposal.search([], order="id desc", limit=1).id
+        self._nightly_run()
+        for line in pilot:
+            plan = line.profile_id
+            self.assertEqual(plan.segment_id, copy, "the nightly run keeps the pilot segment")
+            self.assertTrue(plan.segment_locked)
+        self.assertEqual(self._rules(plans), approved, "the nightly run keeps the approved rules")
+        self.assertFalse(
+            self.Proposal.search(
+                [
+                    ("id", ">", last),
+                    ("profile_id", "in", plans.ids),
+                    ("state", "in", ("pending", "auto_applied")),
+                ]
+            ),
+            "no proposal reverts the pilot",
+        )
+        # The control plans keep the live segment and its policy.
+        for line in control:
+            self.assertEqual(line.profile_id.segment_id, self.segment)
+            self.assertFalse(line.profile_id.segment_locked)
+        self.assertEqual(self.segment.service_level_target, self.live_target)
+        # In the live segment the nightly run would give the pilot plans other rules:
+        # the rules kept are the pilot policy's.
+        live = self.scenario._nightly_rules({pid: self.segment.id for pid in plans.ids})
+        self.assertTrue(live)
+        self.assertTrue(
+            any((rule["min"], rule["max"]) != approved[pid] for pid, rule in live.items()),
+            f"live-policy rules {live} against the pilot's {approved}",
+        )
+
+        # Promote: the segment gets the target, the plans come back to it, unlocked.
+        with self.assertRaises(AccessError):
+            self.scenario.with_user(self.user).action_promote()
+        self.scenario.with_user(self.manager).action_promote()
+        self.assertEqual(self.segment.service_level_target, 99.5)
+        self.assertFalse(copy.active, "the pilot segment is archived")
+        self.assertFalse(
+            self.Profile.with_context(active_test=False).search([("segment_id", "=", copy.id)])
+        )
+        for line in pilot:
+            plan = line.profile_id
+            self.assertEqual(plan.segment_id, self.segment)
+            self.assertFalse(plan.segment_locked)
+            self.assertFalse(plan.segment_lock_reason)
+            self.assertEqual(line.segment_move, "promoted")
+        self.assertEqual(self._rules(plans), approved)
+        self.assertTrue(any("Promoted by" in m.body for m in self.scenario.message_ids[:4]))
+
+        # A rollback after the promotion gives the segment back its target.
+        self.scenario.with_user(self.manager2).action_rollback()
+        self.assertEqual(self.segment.service_level_target, self.live_target)
+        for line in pilot:
+            self.assertEqual(line.proposal_id.state, "rolled_back")
+            self.assertEqual(line.profile_id.segment_id, self.segment)
+
+    def test_rollback_restores_segment_lock_and_rules(self):
+        copy, pilot, _control, _approved = self._apply_and_approve()
+        self.scenario.with_user(self.manager).action_rollback()
+        self.assertEqual(self.scenario.state, "rolled_back")
+        self.assertFalse(copy.active)
+        self.assertEqual(self.segment.service_level_target, self.live_target)
+        for line in pilot:
+            plan = line.profile_id
+            self.assertEqual(line.segment_move, "restored")
+            self.assertEqual(plan.segment_id, self.segment)
+            self.assertFalse(plan.segment_locked)
+            self.assertEqual(line.proposal_id.state, "rolled_back")
+            self.assertEqual(plan.orderpoint_id.product_min_qty, line.proposal_id.old_min_qty)
+
+    def test_pilot_review_compares_plans_in_the_pilot_segment(self):
+        """The review reads the product x warehouse snapshots: the plans' pilot segment
+        changes nothing of it."""
+        _copy, pilot, control, _approved = self._apply_and_approve()
+        start = self.scenario.date_pilot
+        vals = []
+        for line in pilot | control:
+            effect = 4.0 if line.pilot_group == "pilot" else 1.0
+            for day in range(-3, 3):
+                vals.append(
+                    {
+                        "period_type": "day",
+                        "level": "product",
+                        "company_id": self.company.id,
+                        "product_id": line.product_id.id,
+                        "warehouse_id": line.warehouse_id.id,
+                        "date_from": start + timedelta(days=day),
+                        "date_to": start + timedelta(days=day),
+                        "avg_inventory_value": 50.0 + (effect if day >= 0 else 0.0),
+                        "qty_fill_rate": 90.0,
+                        "lines_total": 1,
+                        "stockout_rate": 0.0,
+                    }
+                )
+        self.env["stock.kpi.snapshot"].sudo().create(vals)
+        self.scenario.with_user(self.user).action_review_pilot()
+        review = {r.measure: r for r in self.scenario.review_ids}
+        self.assertTrue(review["stock_value"].known)
+        self.assertAlmostEqual(review["stock_value"].estimate, 3.0, places=6)
