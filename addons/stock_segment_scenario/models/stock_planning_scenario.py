@@ -217,7 +217,9 @@ class StockPlanningScenario(models.Model):
 
     # Roll-out
     pilot_mode = fields.Selection(PILOT_MODES, default="random")
-    pilot_segment_id = fields.Many2one("stock.segment", check_company=True)
+    pilot_segment_id = fields.Many2one(
+        "stock.segment", check_company=True, domain=[("scenario_id", "=", False)]
+    )
     pilot_product_ids = fields.Many2many("product.product", string="Pilot Products")
     pilot_share = fields.Float(
         "Pilot Share (%)", default=20.0, help="Random share of the items that get the change."
@@ -1125,6 +1127,15 @@ class StockPlanningScenario(models.Model):
             self.sudo().segment_values_replaced = False
         self.sudo().pilot_copy_ids.filtered("active").write({"active": False})
 
+    def _nightly_day(self):
+        """The day the nightly run plans for: its scheduled actions run as the
+        superuser, whose time zone gives their 'today' (not the manager's, which can
+        be another day around midnight)."""
+        root = self.env.ref("base.user_root", raise_if_not_found=False)
+        if not root:
+            return fields.Date.context_today(self)
+        return fields.Date.context_today(self.with_user(root).with_context(tz=root.tz))
+
     def _nightly_rules(self, new_segment):
         """The reorder rule the nightly replenishment job sets for each plan once it is
         in its new segment (``{plan: segment}``): ``{plan: {"min", "max", "multiple",
@@ -1174,7 +1185,7 @@ class StockPlanningScenario(models.Model):
                 # The nightly steps after the classification (which keeps a locked
                 # segment): the forecast, which depends on the segment, the vendors'
                 # order cycles, which depend on their plans' segments, then the rules.
-                today = fields.Date.context_today(self)
+                today = self._nightly_day()
                 Profile._forecast_company(self.company_id, today, profile_ids=ids)
                 Profile._compute_vendor_cycles(self.company_id, today)
                 Profile._replenish_company(self.company_id, today, profile_ids=ids)
@@ -1524,7 +1535,12 @@ class StockPlanningScenarioChange(models.Model):
     company_id = fields.Many2one(related="scenario_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     kind = fields.Selection(CHANGE_KINDS, "Change", required=True, default="service_target")
-    segment_id = fields.Many2one("stock.segment", check_company=True, help="Empty: every segment.")
+    segment_id = fields.Many2one(
+        "stock.segment",
+        check_company=True,
+        domain=[("scenario_id", "=", False)],
+        help="Empty: every segment.",
+    )
     vendor_id = fields.Many2one("res.partner", help="Empty: every vendor.")
     value = fields.Float(
         help="Service target in %, review period or order cover in days, ordering cost, "
