@@ -31,6 +31,11 @@ class SaleOrderLine(models.Model):
     )
     promise_note = fields.Char(readonly=True, copy=False)
 
+    def _local_date(self, value):
+        """The day of a stored (UTC) datetime in the user's time zone, the time zone of
+        ``fields.Date.context_today``: days are counted in the same calendar."""
+        return fields.Datetime.context_timestamp(self, fields.Datetime.to_datetime(value)).date()
+
     def _promise_dates(self):
         """Promise every storable line of ``self``: one engine call
         (:func:`invplan.execution.available_to_promise`) per warehouse set, lines in
@@ -92,7 +97,7 @@ class SaleOrderLine(models.Model):
         for move in open_moves:
             src_wh = move.location_id.warehouse_id
             dst_wh = move.location_dest_id.warehouse_id
-            day = (fields.Date.to_date(move.date) - today).days if move.date else 0
+            day = (self._local_date(move.date) - today).days if move.date else 0
             if dst_wh and dst_wh != src_wh and move.location_dest_id.usage == "internal":
                 g = code.get((move.product_id.id, dst_wh.id))
                 if g is not None:
@@ -135,7 +140,7 @@ class SaleOrderLine(models.Model):
             wanted = order.commitment_date or (
                 (order.date_order or fields.Datetime.now()) + timedelta(days=line.customer_lead)
             )
-            requested.append(max((fields.Date.to_date(wanted) - today).days, 0))
+            requested.append(max((self._local_date(wanted) - today).days, 0))
         result = execution.available_to_promise(
             on_hand,
             np.array(
@@ -171,7 +176,7 @@ class SaleOrderLine(models.Model):
         for i, line in enumerate(ordered):
             day = int(result.promised_day[i])
             tier = line.order_id.customer_tier_id
-            order_day = fields.Date.to_date(line.order_id.date_order or fields.Datetime.now())
+            order_day = self._local_date(line.order_id.date_order or fields.Datetime.now())
             if day < 0:
                 line.write(
                     {

@@ -59,11 +59,20 @@ class StockSlottingProposal(models.Model):
         readonly=True,
         help="Forward location proposed (empty: the warehouse's stock, i.e. reserve).",
     )
-    travel_saving_pct = fields.Float(
-        "Estimated Travel Saving (%)",
+    travel_saving_m = fields.Float(
+        "Estimated Travel Saving (m)",
         readonly=True,
-        help="Pick travel saved by the whole proposal of the warehouse, single-command "
-        "round trips to a forward (10 m) or reserve (40 m) zone.",
+        digits=(16, 0),
+        help="Pick travel this product's move saves over 13 weeks: one round trip per "
+        "pick line to a forward (10 m) or reserve (40 m) zone; negative when the product "
+        "goes back to reserve.",
+    )
+    travel_saving_pct = fields.Float(
+        "Warehouse Travel Saving (%)",
+        readonly=True,
+        help="Pick travel saved by the whole proposal of the warehouse (the same on every "
+        "row of a run), single-command round trips to a forward (10 m) or reserve (40 m) "
+        "zone.",
     )
     putaway_rule_id = fields.Many2one("stock.putaway.rule", readonly=True)
     state = fields.Selection(
@@ -164,10 +173,10 @@ class StockSlottingProposal(models.Model):
     @api.model
     def _run_slotting(self, companies=None, day=None):
         """Propose the slotting of each warehouse with forward pick locations: velocity
-        ABC on pick lines (:func:`invplan.execution.pick_velocity_class`), forward space
-        by cube-per-order index within the forward capacity
-        (:func:`invplan.execution.slotting_plan`), the travel saving
-        (:func:`invplan.execution.slotting_travel`). Only changes are proposed; a
+        ABC on pick lines (:func:`invplan.execution.pick_velocity_class`), forward
+        locations for the allowed classes by cube-per-order index within each location's
+        capacity (:func:`invplan.execution.slotting_locations`), the travel saving per
+        product and for the warehouse (:func:`invplan.execution.slotting_travel`). Only changes are proposed; a
         proposal not decided is replaced. Returns {company id: counters}."""
         day = day or fields.Date.context_today(self)
         results = {}
@@ -210,6 +219,18 @@ class StockSlottingProposal(models.Model):
         return {row[0]: (int(row[1]), float(row[2] or 0.0)) for row in self.env.cr.fetchall()}
 
     @api.model
+    def _forward_classes(self):
+        """Velocity classes given forward space: the setting
+        ``stock_segment_execution.slotting_forward_classes`` (letters, default AB: the C
+        items go to reserve)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("stock_segment_execution.slotting_forward_classes", "AB")
+        )
+        return {c for c in (value or "").upper() if c in "ABC"}
+
+    @api.model
     def _slot_warehouse(self, warehouse, day):
         forward_locations = (
             self.env["stock.location"]
@@ -220,7 +241,7 @@ class StockSlottingProposal(models.Model):
                     ("slotting_forward", "=", True),
                     ("usage", "=", "internal"),
                 ],
-                order="slotting_capacity desc, id",
+                order="complete_name, id",
             )
         )
         if not forward_locations:
@@ -249,34 +270,47 @@ class StockSlottingProposal(models.Model):
         )
         volume = np.array([p.volume or np.nan for p in products], dtype=float)
         is_forward = np.array([pid in current for pid in product_ids], dtype=bool)
-        capacity = sum(forward_locations.mapped("slotting_capacity"))
-        plan = execution.slotting_plan(
-            hits,
+        classes = execution.pick_velocity_class(hits)
+        # Forward space only for the velocity classes allowed (slow movers to reserve):
+        # the others are slotted as products without picks.
+        allowed = self._forward_classes()
+        eligible = np.array([str(c) in allowed for c in classes], dtype=bool)
+        # Forward locations in order (closest to the pick front first), each filled by
+        # cube-per-order index within its own capacity.
+        where = execution.slotting_locations(
+            np.where(eligible, hits, 0.0),
             volume,
-            capacity,
+            np.array(forward_locations.mapped("slotting_capacity"), dtype=float),
             forward_qty=np.ceil(weekly),
             current_forward=is_forward,
             min_gain=0.1,
         )
-        classes = execution.pick_velocity_class(hits)
-        new_forward = plan.zone == "forward"
+        # Cube-per-order index, rank and space shown on the rows (the same ranking).
+        plan = execution.slotting_plan(
+            hits,
+            volume,
+            0.0,
+            forward_qty=np.ceil(weekly),
+            current_forward=is_forward,
+            min_gain=0.1,
+        )
+        new_forward = where >= 0
+        # Each product's own pick travel before and after, over the velocity period.
+        saving_m = np.array(
+            [
+                execution.slotting_travel(hits[i : i + 1], is_forward[i : i + 1])
+                - execution.slotting_travel(hits[i : i + 1], new_forward[i : i + 1])
+                for i in range(len(product_ids))
+            ]
+        )
         before = execution.slotting_travel(hits, is_forward)
         after = execution.slotting_travel(hits, new_forward)
         saving = (1.0 - after / before) * 100.0 if before > 0 else 0.0
-        # Each forward product to a forward location: its current one when it still
-        # fits, else the one with the most room left.
-        room = {loc.id: loc.slotting_capacity for loc in forward_locations}
-        target = {}
-        order = np.argsort(plan.rank, kind="stable")
-        for i in order:
-            if not new_forward[i]:
-                continue
-            pid = product_ids[i]
-            loc = current.get(pid)
-            if not loc or room.get(loc.id, 0.0) < plan.space[i]:
-                loc = max(forward_locations, key=lambda location: room[location.id])
-            room[loc.id] -= float(plan.space[i])
-            target[pid] = loc
+        target = {
+            pid: forward_locations[int(where[i])]
+            for i, pid in enumerate(product_ids)
+            if where[i] >= 0
+        }
         old = self.search([("warehouse_id", "=", warehouse.id), ("state", "=", "proposed")])
         old.unlink()
         vals_list = []
@@ -299,6 +333,7 @@ class StockSlottingProposal(models.Model):
                     "current_location_id": cur.id if cur else False,
                     "proposed_zone": "forward" if loc else "reserve",
                     "location_id": loc.id if loc else False,
+                    "travel_saving_m": float(saving_m[i]),
                     "travel_saving_pct": saving,
                 }
             )

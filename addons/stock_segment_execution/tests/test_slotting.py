@@ -62,6 +62,40 @@ class TestSlotting(ExecutionCommon):
             Slotting.search([("warehouse_id", "=", self.warehouse.id), ("state", "=", "proposed")])
         )
 
+    def test_forward_locations_by_velocity_class_and_capacity(self):
+        """Each forward location is filled within its own capacity (the slow mover goes
+        to the second one); a class left out of the forward classes goes to reserve; each
+        row shows its own product's travel saving."""
+        golden2 = self.env["stock.location"].create(
+            {
+                "name": "Golden zone 2",
+                "location_id": self.stock.id,
+                "usage": "internal",
+                "slotting_forward": True,
+                "slotting_capacity": 0.015,
+            }
+        )
+        Slotting = self.env["stock.slotting.proposal"]
+        Slotting._run_slotting(companies=self.company)
+        proposals = Slotting.search([("warehouse_id", "=", self.warehouse.id)])
+        fast = proposals.filtered(lambda p: p.product_id == self.fast)
+        slow = proposals.filtered(lambda p: p.product_id == self.slow)
+        self.assertEqual(fast.location_id, self.golden)
+        self.assertEqual(slow.velocity_class, "B")
+        self.assertEqual(slow.location_id, golden2)
+        # Single-command round trips: 2 x picks x (reserve 40 m - forward 10 m).
+        self.assertAlmostEqual(fast.travel_saving_m, 2 * 6 * (40 - 10))
+        self.assertAlmostEqual(slow.travel_saving_m, 2 * 1 * (40 - 10))
+        self.env["ir.config_parameter"].set_param(
+            "stock_segment_execution.slotting_forward_classes", "A"
+        )
+        Slotting._run_slotting(companies=self.company)
+        proposals = Slotting.search(
+            [("warehouse_id", "=", self.warehouse.id), ("state", "=", "proposed")]
+        )
+        self.assertEqual(proposals.product_id, self.fast)
+        self.assertEqual(proposals.location_id, self.golden)
+
     def test_warehouse_without_forward_location_gets_nothing(self):
         self.golden.slotting_forward = False
         Slotting = self.env["stock.slotting.proposal"]
