@@ -1,4 +1,7 @@
+import math
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class StockCustomerTier(models.Model):
@@ -70,6 +73,21 @@ class StockCustomerTier(models.Model):
         "CHECK (revenue_share >= 0 AND revenue_share <= 100)",
         "The revenue share is a percentage between 0 and 100.",
     )
+
+    @api.constrains("revenue_share")
+    def _check_revenue_share(self):
+        for tier in self:
+            share = tier.revenue_share
+            if share is not None and (not math.isfinite(share) or not 0.0 <= share <= 100.0):
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the revenue share is the cumulative share of revenue "
+                        "(in %%) of the customers proposed this tier; it must be between 0 "
+                        "and 100 (0 on the last tier), not %(share)s.",
+                        tier=tier.display_name,
+                        share=share,
+                    )
+                )
 
     def _compute_partner_count(self):
         groups = self.env["res.partner"]._read_group(

@@ -179,7 +179,14 @@ class StockCustomerTierProposal(models.Model):
             return {"pairs": 0, "failed": 0}
         ranked = self.env["res.partner"].sudo().browse(list(revenue)).exists()
         # Every customer counts in the Pareto curve; those set by hand get no proposal.
-        proposed = self._propose_tiers(ranked, revenue, tiers)
+        try:
+            proposed = self._propose_tiers(ranked, revenue, tiers)
+        except ValueError as error:
+            # Bad tier settings (e.g. revenue shares loaded around the constraint): the
+            # step records a failure and an exception to work instead of stopping.
+            _logger.warning("Customer tier classification of %s: %s", company.name, error)
+            self._raise_classification_failure(company, error)
+            return {"pairs": len(ranked), "failed": len(ranked), "proposals": 0}
         partners = ranked.filtered(lambda p: not p.customer_tier_locked)
         if not partners:
             return {"pairs": 0, "failed": 0}
@@ -222,6 +229,36 @@ class StockCustomerTierProposal(models.Model):
         if to_create:
             self.sudo().with_context(mail_create_nolog=True).create(to_create)
         return {"pairs": len(partners), "failed": 0, "proposals": len(to_create)}
+
+    @api.model
+    def _raise_classification_failure(self, company, error):
+        """One open data-quality exception per company naming the tiers' settings."""
+        message = self.env._(
+            "The customer tier classification could not run: %(error)s. Check the revenue "
+            "shares of the customer tiers (increasing, between 0 and 100).",
+            error=str(error)[:500],
+        )
+        Exception_ = self.env["stock.planning.exception"].sudo()
+        domain = [
+            ("company_id", "=", company.id),
+            ("source", "=", "execution"),
+            ("exception_type", "=", "data_quality"),
+            ("state", "in", ("new", "in_progress")),
+        ]
+        exc = Exception_.search(domain, limit=1)
+        if exc:
+            if exc.message != message:
+                exc.message = message
+            return exc
+        return Exception_.with_context(mail_create_nolog=True).create(
+            {
+                "exception_type": "data_quality",
+                "source": "execution",
+                "severity": "high",
+                "company_id": company.id,
+                "message": message,
+            }
+        )
 
     @api.model
     def _propose_tiers(self, partners, revenue, tiers):

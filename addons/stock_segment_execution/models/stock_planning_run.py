@@ -7,13 +7,15 @@ class StockPlanningRun(models.Model):
     @api.model
     def _planning_steps(self):
         """Customer tier proposals and the critical levels of protected stock, after the
-        replenishment (their safety stock)."""
+        replenishment (their safety stock), cycle counts, shortage allocation proposals,
+        slotting and the execution KPIs."""
         Proposal = self.env["stock.customer.tier.proposal"]
         Profile = self.env["stock.planning.profile"]
         Quant = self.env["stock.quant"]
         Count = self.env["stock.count.result"]
         Slotting = self.env["stock.slotting.proposal"]
         Kpi = self.env["stock.execution.kpi"]
+        Allocation = self.env["stock.shortage.allocation"]
         return [
             *super()._planning_steps(),
             {
@@ -42,6 +44,16 @@ class StockPlanningRun(models.Model):
                 "run": lambda company, day: dict(
                     Quant._schedule_cycle_counts(companies=company, day=day).get(company.id) or {},
                     **Count._check_accuracy(company, day),
+                ),
+            },
+            {
+                "code": "shortage_allocation",
+                "name": self.env._("Shortage allocation proposals"),
+                "sequence": 40,
+                "shared": False,
+                # Proposals only: a buyer reviews and applies them.
+                "run": lambda company, day: Allocation._run_allocation(companies=company).get(
+                    company.id
                 ),
             },
             {

@@ -27,6 +27,30 @@ class TestAllocation(ExecutionCommon):
     def line_of(self, allocation, picking):
         return allocation.line_ids.filtered(lambda line: line.move_id.picking_id == picking)
 
+    def test_nightly_step_proposes_without_moving_stock(self):
+        """The planning run's step finds the shortage and proposes the allocation; the
+        reservations stay as they are until a buyer applies it."""
+        self.set_stock(12)
+        spot = self.delivery(self.partners[self.spot], 6)
+        std = self.delivery(self.partners[self.standard], 6)
+        strategic = self.delivery(self.partners[self.strategic], 8)
+        reserved = {p: p.move_ids.quantity for p in (spot, std, strategic)}
+        step = next(
+            s
+            for s in self.env["stock.planning.run"]._planning_steps()
+            if s["code"] == "shortage_allocation"
+        )
+        result = step["run"](self.company, None)
+        self.assertEqual(result["failed"], 0)
+        allocation = self.env["stock.shortage.allocation"].search(
+            [("product_id", "=", self.product.id), ("state", "=", "proposed")]
+        )
+        self.assertEqual(len(allocation), 1)
+        self.assertEqual(self.line_of(allocation, strategic).proposed_qty, 8.0)
+        for picking, qty in reserved.items():
+            self.assertEqual(picking.move_ids.quantity, qty)
+        self.assertEqual(spot.move_ids.quantity + std.move_ids.quantity, 12.0)
+
     def test_proposal_and_apply(self):
         allocation = self._shortage()
         self.assertEqual(len(allocation), 1)

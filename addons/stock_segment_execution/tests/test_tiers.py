@@ -1,7 +1,10 @@
 """Customer tier classification from 12-month revenue, approval and audit."""
 
+from unittest.mock import patch
+
 import numpy as np
-from odoo.exceptions import AccessError, UserError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from invplan import execution
@@ -9,8 +12,51 @@ from invplan import execution
 from .common import ExecutionCommon, call_button
 
 
+def fields_today(env):
+    return fields.Date.context_today(env["res.partner"])
+
+
 @tagged("post_install", "-at_install")
 class TestTiers(ExecutionCommon):
+    def test_bad_revenue_share_refused_and_step_records_failure(self):
+        """A revenue share over 100 or NaN is refused with a clear message; bad cuts
+        that reach the engine anyway make the nightly step record a failure and a
+        data-quality exception instead of raising."""
+        for share in (150.0, -5.0, float("nan")):
+            with self.assertRaises(ValidationError) as caught:
+                self.key.revenue_share = share
+            self.assertIn("between 0 and 100", str(caught.exception))
+        customer = self.env["res.partner"].create(
+            {"name": "Execution bad cuts", "is_company": True}
+        )
+        self.sale(customer, 5)
+        step = next(
+            s
+            for s in self.env["stock.planning.run"]._planning_steps()
+            if s["code"] == "customer_tiers"
+        )
+        with (
+            patch.object(
+                execution, "classify_customers", side_effect=ValueError("cuts: expected shares")
+            ),
+            self.assertLogs(
+                "odoo.addons.stock_segment_execution.models.stock_customer_tier_proposal",
+                "WARNING",
+            ),
+        ):
+            result = step["run"](self.company, fields_today(self.env))
+        self.assertGreater(result["failed"], 0)
+        self.assertEqual(result["proposals"], 0)
+        exc = self.env["stock.planning.exception"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("source", "=", "execution"),
+                ("exception_type", "=", "data_quality"),
+            ]
+        )
+        self.assertEqual(len(exc), 1)
+        self.assertIn("revenue shares", exc.message)
+
     def test_classification_proposes_and_manager_approves(self):
         """Five customers with revenue 600, 250, 100, 40 and 10: the proposals follow
         the engine's Pareto cuts on the same revenue, the partner changes only once a
