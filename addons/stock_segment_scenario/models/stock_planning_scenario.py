@@ -96,6 +96,7 @@ REVIEW_MEASURES = [
     ("fill_rate", "Quantity fill rate (%)"),
     ("stock_value", "Average inventory value"),
     ("stockout_rate", "Stockout rate (%)"),
+    ("orders", "Orders per week"),
 ]
 CURVE_TARGETS = (0.80, 0.85, 0.90, 0.95, 0.97, 0.98, 0.99, 0.995)
 DEMAND_SOURCES = [
@@ -237,7 +238,8 @@ class StockPlanningScenario(models.Model):
     review_days = fields.Integer(
         "Review Window (days)",
         default=28,
-        help="Pilot review: days of KPI snapshots before the pilot started and after it.",
+        help="Pilot review: days of KPI snapshots and orders before the pilot started and "
+        "after it.",
     )
     review_ids = fields.One2many("stock.planning.scenario.review", "scenario_id", "Pilot Review")
     date_reviewed = fields.Datetime("Reviewed On", readonly=True)
@@ -1251,9 +1253,10 @@ class StockPlanningScenario(models.Model):
         return rules
 
     def action_review_pilot(self):
-        """Pilot against control from the product x warehouse KPI snapshots of the days
-        around the pilot's start: a difference-in-differences per measure, each item
-        collapsed to its mean before and after (``invplan.scenario.diff_in_diff_units``)."""
+        """Pilot against control around the pilot's start: service and stock value from the
+        product x warehouse KPI snapshots, orders per week counted from the confirmed
+        purchase orders (``_review_orders``); a difference-in-differences per measure, each
+        item collapsed to its mean before and after (``invplan.scenario.diff_in_diff_units``)."""
         self.ensure_one()
         if not self.date_pilot or not self.pilot_line_ids:
             raise UserError(self.env._("Apply the scenario to a pilot before reviewing it."))
@@ -1284,13 +1287,15 @@ class StockPlanningScenario(models.Model):
         frame = pd.DataFrame(
             rows, columns=["unit", "pilot", "post", "fill_rate", "stock_value", "stockout_rate"]
         )
+        orders, n_orders = self._review_orders()
         lines = []
         for measure, _label in REVIEW_MEASURES:
             vals = {"scenario_id": self.id, "measure": measure, "known": False}
-            if len(frame):
-                y = pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype=float)
+            data = orders if measure == "orders" else frame
+            if len(data):
+                y = pd.to_numeric(data[measure], errors="coerce").to_numpy(dtype=float)
                 res = engine.diff_in_diff_units(
-                    y, frame["pilot"].to_numpy(), frame["post"].to_numpy(), frame["unit"]
+                    y, data["pilot"].to_numpy(), data["post"].to_numpy(), data["unit"]
                 )
                 known = bool(np.isfinite(res.estimate))
                 vals.update(
@@ -1312,12 +1317,69 @@ class StockPlanningScenario(models.Model):
         self.sudo().date_reviewed = fields.Datetime.now()
         self.message_post(
             body=self.env._(
-                "Pilot reviewed by %(user)s on %(rows)s KPI snapshots.",
+                "Pilot reviewed by %(user)s on %(rows)s KPI snapshots and %(orders)s "
+                "purchase orders of its plans.",
                 user=self.env.user.name,
                 rows=len(rows),
+                orders=n_orders,
             )
         )
         return True
+
+    def _review_orders(self):
+        """Replenishment orders per week of each pilot and control plan before and after
+        the pilot's start, one set-based query: the confirmed purchase orders (by order
+        date, UTC days) with a line for the plan's product delivered to an operation type
+        of the plan's warehouse, an order counted once per plan however many lines it has.
+        The period before is the review window; the period after ends with the review
+        window or the nightly run's day, whichever comes first, so a pilot started a few
+        days ago is not diluted by days still to come; a plan without orders counts 0.
+        Returns a frame (unit, pilot, post, orders) and the number of orders counted; an
+        empty period after (the pilot starts today) leaves the measure unestimated."""
+        start = self.date_pilot
+        days_pre = max(self.review_days, 0)
+        end = min(start + timedelta(days=days_pre), self._nightly_day() + timedelta(days=1))
+        days_post = max((end - start).days, 0)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH unit AS (
+                SELECT profile_id, pilot_group = 'pilot' AS pilot, product_id, warehouse_id
+                  FROM stock_planning_scenario_pilot
+                 WHERE scenario_id = %(scenario)s
+            ), counted AS (
+                SELECT u.profile_id, po.date_order >= %(start)s AS post,
+                       COUNT(DISTINCT po.id) AS n
+                  FROM unit u
+                  JOIN purchase_order_line pol ON pol.product_id = u.product_id
+                  JOIN purchase_order po ON po.id = pol.order_id
+                  JOIN stock_picking_type pt ON pt.id = po.picking_type_id
+                 WHERE pt.warehouse_id = u.warehouse_id
+                   AND po.state = 'purchase'
+                   AND po.company_id = %(company)s
+                   AND po.date_order >= %(date_from)s AND po.date_order < %(date_to)s
+                 GROUP BY 1, 2
+            )
+            SELECT u.profile_id, u.pilot, side.post, COALESCE(c.n, 0)
+              FROM unit u
+             CROSS JOIN (VALUES (FALSE), (TRUE)) AS side(post)
+              LEFT JOIN counted c ON c.profile_id = u.profile_id AND c.post = side.post
+            """,
+                scenario=self.id,
+                company=self.company_id.id,
+                start=start,
+                date_from=start - timedelta(days=days_pre),
+                date_to=end,
+            )
+        )
+        frame = pd.DataFrame(self.env.cr.fetchall(), columns=["unit", "pilot", "post", "count"])
+        if not len(frame):
+            return frame.assign(orders=[]), 0
+        weeks = np.where(frame["post"].to_numpy(dtype=bool), days_post, days_pre) / 7.0
+        count = frame["count"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame["orders"] = np.where(weeks > 0, count / np.where(weeks > 0, weeks, 1.0), np.nan)
+        return frame, int(count.sum())
 
     # ------------------------------------------------------------------ export
     def action_export_xlsx(self):
@@ -2009,7 +2071,8 @@ class StockPlanningScenarioReview(models.Model):
     measure = fields.Selection(REVIEW_MEASURES, required=True)
     known = fields.Boolean(
         "Estimated",
-        help="Technical: pilot and control both have KPI snapshots before and after.",
+        help="Technical: pilot and control both have data (KPI snapshots, or the order "
+        "count's days) before and after.",
     )
     se_known = fields.Boolean(help="Technical: enough items on both sides for an uncertainty.")
     pilot_change = fields.Float(

@@ -4,7 +4,7 @@ that move the right way, pilot roll-out through proposals, access rights, compan
 import base64
 import io
 import zipfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo.addons.stock_segment.tests.common import new_company_user
 from odoo.exceptions import AccessError, UserError
@@ -513,8 +513,109 @@ class TestScenarioRollout(ScenarioCommon):
     def test_pilot_review_without_snapshots_is_no_data(self):
         self.scenario.with_user(self.manager).action_apply_pilot()
         self.scenario.action_review_pilot()
-        self.assertEqual(len(self.scenario.review_ids), 3)
-        self.assertFalse(any(self.scenario.review_ids.mapped("known")))
+        self.assertEqual(len(self.scenario.review_ids), 4)
+        kpi = self.scenario.review_ids.filtered(lambda r: r.measure != "orders")
+        self.assertFalse(any(kpi.mapped("known")))
+
+    def _orders_per_week(self, line, date_from, date_to, days):
+        """Hand count through the ORM: the confirmed purchase orders with a line for the
+        plan's product delivered to its warehouse, ordered in [date_from, date_to)."""
+        order_lines = self.env["purchase.order.line"].search(
+            [
+                ("product_id", "=", line.product_id.id),
+                ("order_id.state", "=", "purchase"),
+                ("order_id.company_id", "=", self.company.id),
+                ("order_id.picking_type_id.warehouse_id", "=", line.warehouse_id.id),
+                ("order_id.date_order", ">=", datetime.combine(date_from, time.min)),
+                ("order_id.date_order", "<", datetime.combine(date_to, time.min)),
+            ]
+        )
+        return len(order_lines.order_id) / (days / 7.0)
+
+    def _purchase(self, lines, day, state="purchase", twice=None):
+        order = (
+            self.env["purchase.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.vendor.id,
+                    "company_id": self.company.id,
+                    "picking_type_id": lines.warehouse_id[:1].in_type_id.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": line.product_id.id,
+                                "product_qty": 1.0,
+                                "price_unit": 1.0,
+                            },
+                        )
+                        for line in lines + (twice or lines.browse())
+                    ],
+                }
+            )
+        )
+        if state == "purchase":
+            order.button_confirm()
+        elif state == "cancel":
+            order.button_cancel()
+        order.date_order = datetime.combine(day, time(12, 0))
+        return order
+
+    def test_pilot_review_counts_orders_per_week(self):
+        """Orders per week of pilot and control plans, two weeks before and after the
+        pilot's start, against a hand count: pilot plans order one more time a week after
+        the start, control plans as before; a cancelled or draft order and a second line
+        of the same product in an order do not count."""
+        self.vendor = self.env["res.partner"].create({"name": "Scenario review vendor"})
+        self.scenario.with_user(self.manager).action_apply_pilot()
+        today = self.scenario._nightly_day()
+        start = today - timedelta(days=14)
+        self.scenario.sudo().write({"date_pilot": start, "review_days": 14})
+        lines = self.scenario.pilot_line_ids
+        pilot = lines.filtered(lambda line: line.pilot_group == "pilot")
+        control = lines - pilot
+        self.assertTrue(pilot and control)
+        for warehouse in lines.warehouse_id:
+            here = lines.filtered(lambda line, w=warehouse: line.warehouse_id == w)
+            here_pilot = here & pilot
+            # Before: every plan orders once, half of them twice.
+            self._purchase(here, start - timedelta(days=10))
+            self._purchase(here[::2], start - timedelta(days=3))
+            # After: every plan once, the pilot plans three times (one more a week),
+            # one of the pilot orders with the product on two lines.
+            self._purchase(here, start + timedelta(days=2))
+            if here_pilot:
+                self._purchase(here_pilot, start + timedelta(days=5), twice=here_pilot[:1])
+                self._purchase(here_pilot, start + timedelta(days=9))
+                self._purchase(here_pilot, start + timedelta(days=6), state="cancel")
+                self._purchase(here_pilot, start + timedelta(days=7), state="draft")
+            # Outside the windows: not counted.
+            self._purchase(here, start - timedelta(days=20))
+        self.scenario.with_user(self.user).action_review_pilot()
+        review = {r.measure: r for r in self.scenario.review_ids}
+
+        def change(line):
+            before = self._orders_per_week(line, start - timedelta(days=14), start, 14)
+            after = self._orders_per_week(line, start, today, 14)
+            return after - before
+
+        expected = sum(change(line) for line in pilot) / len(pilot) - sum(
+            change(line) for line in control
+        ) / len(control)
+        # The orders built here alone: + 1 order a week for the pilot plans.
+        self.assertGreater(expected, 0.5)
+        self.assertTrue(review["orders"].known)
+        # Stored with two decimals.
+        self.assertAlmostEqual(review["orders"].estimate, expected, places=2)
+        self.assertAlmostEqual(
+            review["orders"].pilot_change, sum(change(line) for line in pilot) / len(pilot), 2
+        )
+        if len(pilot) >= 2 and len(control) >= 2:
+            self.assertTrue(review["orders"].se_known)
+            self.assertLessEqual(review["orders"].ci_low, review["orders"].estimate)
+            self.assertGreaterEqual(review["orders"].ci_high, review["orders"].estimate)
 
     def test_apply_needs_an_evaluated_scenario(self):
         draft = self._scenario([{"kind": "demand_pct", "value": 10}])
@@ -596,13 +697,23 @@ class TestScenarioSegmentMove(ScenarioCommon):
         return lines
 
     def _nightly_run(self):
-        self.registry_enter_test_mode()
+        if not type(self)._registry_patched:
+            self.registry_enter_test_mode()
         run = self.env["stock.planning.run"].sudo()._run_company(self.company)
         self.assertEqual(run.step_ids.filtered(lambda s: s.code == "classification").state, "done")
         self.env.invalidate_all()
         return run
 
+    def _settle(self):
+        """Last night's run, before the scenario is evaluated and applied, as on a live
+        database: other addons' demo data (new moves, orders) then no longer changes the
+        classification and demand statistics of the next night's run, so that any rule it
+        proposes would come from the pilot, not from stale data."""
+        self._nightly_run()
+        self.scenario._evaluate()
+
     def test_approved_pilot_keeps_its_segment_and_rule_through_the_nightly_run(self):
+        self._settle()
         lines = self._apply()
         proposals = lines.proposal_id
         # Nothing moves before the approval; a planning user cannot approve.
@@ -816,7 +927,8 @@ class TestScenarioPolicyPilot(ScenarioCommon):
         return copy, pilot, control, approved
 
     def _nightly_run(self):
-        self.registry_enter_test_mode()
+        if not type(self)._registry_patched:
+            self.registry_enter_test_mode()
         run = self.env["stock.planning.run"].sudo()._run_company(self.company)
         self.assertEqual(run.step_ids.filtered(lambda s: s.code == "classification").state, "done")
         self.env.invalidate_all()
@@ -827,7 +939,16 @@ class TestScenarioPolicyPilot(ScenarioCommon):
             p.id: (p.orderpoint_id.product_min_qty, p.orderpoint_id.product_max_qty) for p in plans
         }
 
+    def _settle(self):
+        """Last night's run, before the scenario is evaluated and applied, as on a live
+        database: other addons' demo data (new moves, orders) then no longer changes the
+        classification and demand statistics of the next night's run, so that any rule it
+        proposes would come from the pilot, not from stale data."""
+        self._nightly_run()
+        self.scenario._evaluate()
+
     def test_pilot_keeps_its_policy_through_the_nightly_run_then_promotes(self):
+        self._settle()
         copy, pilot, control, approved = self._apply_and_approve()
         plans = pilot.profile_id
         self.assertEqual(self._rules(plans), approved)
