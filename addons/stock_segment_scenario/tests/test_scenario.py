@@ -13,6 +13,15 @@ from odoo.tests import TransactionCase, tagged
 
 class ScenarioCommon(TransactionCase):
     @classmethod
+    def _plan_each_warehouse_alone(cls):
+        """Where the network placement is installed, its demo opts segments in and their
+        rules come from the placement, not from the segment's own policy: these tests
+        are about the single-warehouse jobs, so every segment plans each warehouse alone."""
+        Segment = cls.env["stock.segment"].sudo().with_context(active_test=False)
+        if "network_placement" in Segment._fields:
+            Segment.search([]).write({"network_placement": False, "network_push": False})
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.ref("base.main_company")
@@ -671,6 +680,7 @@ class TestScenarioSegmentMove(ScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._plan_each_warehouse_alone()
         cls.Proposal = cls.env["stock.replenishment.proposal"]
         cls.scenario = cls.Scenario.create(
             {
@@ -870,6 +880,7 @@ class TestScenarioPolicyPilot(ScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._plan_each_warehouse_alone()
         cls.Proposal = cls.env["stock.replenishment.proposal"]
         cls.Profile = cls.env["stock.planning.profile"]
         cls.live_target = cls.segment.service_level_target
