@@ -122,8 +122,39 @@ class StockQuant(models.Model):
                 np.array([float(f) for _q, f in scheduled]), WORKING_DAYS
             )
             for (quant, _freq), interval in zip(scheduled, schedule.interval, strict=True):
-                steps = max(int(round(float(interval))), 1)
+                steps = max(int(interval), 1)
                 quant.sudo().inventory_date = self._working_dates(
                     quant.company_id or self.env.company, today + timedelta(days=1), steps
                 )[-1]
         return result
+
+    # ------------------------------------------------------------------ demo
+    @api.model
+    def _load_demo_counts(self, warehouse_ref, limit=3):
+        """Count ``limit`` quants of planned products in the warehouse's stock (one per
+        segment, the counted quantity as found, so the demo stock does not change) with
+        Physical Inventory's "Apply", then take the execution KPI snapshot of the
+        warehouse's company."""
+        warehouse = self.env.ref(warehouse_ref)
+        plans = self.env["stock.planning.profile"].search(
+            [("warehouse_id", "=", warehouse.id), ("segment_id", "!=", False)], order="id"
+        )
+        quants = self.search(
+            [
+                ("location_id", "child_of", warehouse.lot_stock_id.id),
+                ("product_id", "in", plans.product_id.ids),
+                ("quantity", ">", 0),
+            ],
+            order="id",
+        )
+        segment_of = {plan.product_id.id: plan.segment_id for plan in plans}
+        counted, seen = self.browse(), set()
+        for quant in quants:
+            segment = segment_of[quant.product_id.id]
+            if segment.id not in seen and len(counted) < limit:
+                seen.add(segment.id)
+                counted |= quant
+        for quant in counted:
+            quant.inventory_quantity = quant.quantity
+        counted.action_apply_inventory()
+        self.env["stock.execution.kpi"]._run_kpi(companies=warehouse.company_id)

@@ -1,6 +1,6 @@
 """Execution KPIs by tier and segment against a hand computation."""
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .common import ExecutionCommon
 
@@ -50,3 +50,22 @@ class TestExecutionKpi(ExecutionCommon):
             ),
             1,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestExecutionDemo(TransactionCase):
+    def test_demo_has_counts_and_kpi_snapshot(self):
+        """Right after install with demo data, Record Accuracy has counts applied through
+        Physical Inventory and Execution by Tier has a snapshot of the main company."""
+        if not self.env.ref("stock_segment_execution.demo_product_drill", False):
+            self.skipTest("installed without demo data")
+        company = self.env.ref("stock.warehouse0").company_id
+        counts = self.env["stock.count.result"].search(
+            [("company_id", "=", company.id), ("segment_id", "!=", False)]
+        )
+        self.assertTrue(counts)
+        snapshot = self.env["stock.execution.kpi"].search([("company_id", "=", company.id)])
+        self.assertTrue(snapshot.filtered("tier_id"))
+        by_segment = snapshot.filtered(lambda row: row.segment_id and not row.tier_id)
+        self.assertEqual(set(by_segment.segment_id.ids), set(counts.segment_id.ids))
+        self.assertEqual(sum(by_segment.mapped("counts")), len(counts))
