@@ -113,7 +113,7 @@ class ProductTemplate(models.Model):
                 )
             )
         if vals.get("lifecycle_stage") and "lifecycle_stage_date" not in vals:
-            vals = dict(vals, lifecycle_stage_date=fields.Date.context_today(self))
+            vals = dict(vals, lifecycle_stage_date=self.env["stock.planning.run"]._planning_day())
             date_field = STAGE_DATE_FIELDS.get(vals["lifecycle_stage"])
             if date_field and date_field not in vals:
                 # The stage's own date (introduction, phase-out, end of life) is set

@@ -620,7 +620,8 @@ class StockPlanningProfile(models.Model):
             params["batch_size"] = batch_size
         # Whole weeks ending at the next midnight: runs of the same day see the same buckets.
         if date_to is None:
-            date_to = datetime.combine(fields.Date.today() + timedelta(days=1), time.min)
+            today = self.env["stock.planning.run"]._planning_day()
+            date_to = datetime.combine(today + timedelta(days=1), time.min)
         n_periods = math.ceil(params["window_days"] / PERIOD_DAYS)
         date_from = date_to - timedelta(days=n_periods * PERIOD_DAYS)
         ctx = {

@@ -193,9 +193,20 @@ class StockPlanningRun(models.Model):
         return run
 
     @api.model
+    def _planning_day(self):
+        """The day planning calls 'today': the day in the time zone of the superuser,
+        whom the scheduled actions run as, so that the nightly run, a run started from
+        the menu and every screen that plans for today (approvals, lifecycle stages, the
+        last-time buy) agree, whoever presses the button and wherever they are. A user
+        whose time zone is another day around midnight still gets the run's day."""
+        root = self.env.ref("base.user_root", raise_if_not_found=False)
+        tz = (root and root.sudo().tz) or "UTC"
+        return fields.Date.context_today(self.with_context(tz=tz))
+
+    @api.model
     def _open_run(self, company, day=None, trigger="scheduled"):
         """The company's run still running, or a new one with its steps waiting."""
-        day = day or fields.Date.context_today(self)
+        day = day or self._planning_day()
         run = self.search(
             [("company_id", "=", company.id), ("state", "=", "running")],
             order="id desc",

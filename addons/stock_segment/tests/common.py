@@ -19,6 +19,13 @@ def new_company_user(env, login, groups, company):
     )
 
 
+def far_apart_time_zones(env, user):
+    """The superuser (whose day the nightly run plans for) at UTC+14 and ``user`` at
+    UTC-12: 26 hours apart, so their days differ whatever the time of day."""
+    env.ref("base.user_root").sudo().tz = "Pacific/Kiritimati"
+    user.sudo().tz = "Etc/GMT+12"
+
+
 class StockSegmentCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):

@@ -5,7 +5,7 @@ never take the same batch, a rerun that writes nothing, and who may do what."""
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
@@ -15,6 +15,7 @@ from .common import (
     DATE_TO,
     StockSegmentCommon,
     backdate_rows,
+    far_apart_time_zones,
     rewritten_rows,
 )
 
@@ -307,6 +308,22 @@ class TestPlanningRun(StockSegmentCommon):
         changed = rewritten_rows(self.env, tables, self.company.id, before)
         for table, (rewritten, added, removed) in changed.items():
             self.assertFalse(rewritten or added or removed, f"{table}: {changed[table]}")
+
+    def test_run_started_by_hand_plans_for_the_nightly_day(self):
+        """A manager whose time zone is another day than the superuser's (whom the
+        scheduled actions run as) starts a run for the nightly day, and a lifecycle stage
+        the manager confirms is dated that day too: one 'today' for the whole planning."""
+        far_apart_time_zones(self.env, self.manager)
+        day = self.Run._planning_day()
+        self.assertEqual(day, fields.Date.context_today(self.Run.with_user(SUPERUSER_ID)))
+        as_manager = self.Run.with_user(self.manager).with_company(self.company)
+        self.assertNotEqual(day, fields.Date.context_today(as_manager))
+        started = self.Run.browse(as_manager.action_start_run()["res_id"])
+        self.assertEqual(started.run_date, day)
+        tmpl = self.env["product.template"].create({"name": "Stage dated by the run's day"})
+        tmpl.with_user(self.manager).sudo().lifecycle_stage = "phase_out"
+        self.assertEqual(tmpl.lifecycle_stage_date, day)
+        self.assertEqual(tmpl.lifecycle_phase_out_date, day)
 
     def test_access(self):
         run = self.start()

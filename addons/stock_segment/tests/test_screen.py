@@ -1,6 +1,6 @@
 """The nightly plausibility screen: absurd values are quarantined, not planned."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -208,7 +208,7 @@ class TestScreen(StockSegmentCommon):
     def test_a_catalogue_imported_today_with_its_history_is_not_new(self):
         """Products created today (an import) with a year of deliveries: their age
         comes from their first move, and older demand overrides a wrong age."""
-        today = date.today()
+        today = self.env["stock.planning.run"]._planning_day()
         imported = self._create_product("imported", 10.0, 5.0)
         start = datetime.combine(today, time(12)) - timedelta(days=360)
         self.insert_moves(

@@ -357,7 +357,7 @@ class StockPlanningProfile(models.Model):
 
         Returns per company a dict of counters."""
         companies = companies or self.env["res.company"].search([("active", "=", True)])
-        today = today or fields.Date.context_today(self)
+        today = today or self.env["stock.planning.run"]._planning_day()
         stats = {}
         for company in companies:
             result = self._run_company_isolated(

@@ -394,10 +394,11 @@ class StockKpiSnapshot(models.Model):
 
     def action_export_xlsx(self):
         rows = self or self.search([("level", "=", "segment"), ("period_type", "=", "month")])
+        today = fields.Date.context_today(self)
         wizard = self.env["stock.kpi.export.wizard"].create(
             {
-                "date_from": min(rows.mapped("date_from")) if rows else fields.Date.today(),
-                "date_to": max(rows.mapped("date_to")) if rows else fields.Date.today(),
+                "date_from": min(rows.mapped("date_from")) if rows else today,
+                "date_to": max(rows.mapped("date_to")) if rows else today,
                 "company_ids": [(6, 0, rows.company_id.ids or self.env.companies.ids)],
                 "warehouse_ids": [(6, 0, rows.warehouse_id.ids)],
                 "segment_ids": [(6, 0, rows.segment_id.ids)],

@@ -226,7 +226,7 @@ class StockProvisionProposal(models.Model):
         """One proposal per warehouse x segment from the aging report: value per bucket
         and stage, rates from the matrix, the provision from the engine. A proposal
         still to approve for the period is replaced; approved ones are kept."""
-        today = today or fields.Date.context_today(self)
+        today = today or self.env["stock.planning.run"]._planning_day()
         period_end = self._period_end(today)
         Bucket = self.env["stock.aging.bucket"]
         buckets, _limits = Bucket._buckets_for(company)

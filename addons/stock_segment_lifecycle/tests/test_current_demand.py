@@ -2,6 +2,7 @@ import math
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.stock_segment.tests.common import far_apart_time_zones
 from odoo.addons.stock_segment_lifecycle.models.stock_planning_profile import (
     HORIZON_DAYS,
     RECENT_DEMAND_DAYS,
@@ -86,7 +87,7 @@ class TestCurrentDemand(LifecycleCommon):
         self.assertAlmostEqual(plan.onhand_coverage_days, 346.0, places=1)
 
     def test_last_time_buy_reads_the_current_demand(self):
-        today = fields.Date.context_today(self.env["stock.last.time.buy"])
+        today = self.env["stock.planning.run"]._planning_day()
         self.stopped.product_tmpl_id.service_end_date = today + timedelta(days=730)
         self.set_forecast(self.stopped, 0.0, today)
         wiz = (
@@ -110,7 +111,7 @@ class TestLastTimeBuyInput(LifecycleCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env["stock.last.time.buy"])
+        cls.today = cls.env["stock.planning.run"]._planning_day()
         cls.vendor = cls.env["res.partner"].create({"name": "Final order vendor"})
         cls.env["product.supplierinfo"].create(
             {
@@ -141,6 +142,23 @@ class TestLastTimeBuyInput(LifecycleCommon):
         self.assertEqual(form.distribution, "poisson")
 
     def test_end_of_life_plan_without_service_end_date_asks_for_it(self):
+        self._check_end_of_life_asks_for_service_end()
+
+    def test_end_of_life_confirmed_in_another_time_zone_is_no_service_end(self):
+        """The stage's date and the wizard's today are the nightly run's day: a manager
+        whose day differs (another time zone around midnight) is still asked."""
+        far_apart_time_zones(self.env, self.manager)
+        today = self.env["stock.planning.run"]._planning_day()
+        self.assertNotEqual(
+            today,
+            fields.Date.context_today(self.env["stock.last.time.buy"].with_user(self.manager)),
+        )
+        if today.replace(day=1) != self.today.replace(day=1):
+            self.set_forecast(self.fast, 3.0 * month_days(today), today)
+        self._check_end_of_life_asks_for_service_end()
+
+    def _check_end_of_life_asks_for_service_end(self):
+        today = self.env["stock.planning.run"]._planning_day()
         tmpl = self.fast.product_tmpl_id
         tmpl.write({"lifecycle_stage": "end_of_life"})
         # The stage's date is today (the day it was confirmed), not a service end.
@@ -155,7 +173,7 @@ class TestLastTimeBuyInput(LifecycleCommon):
         self.assertIn("Enter the service end date", form.missing_input)
         self.assertIn(self.fast.display_name, form.missing_input)
         self.assertFalse(form.message)
-        form.service_end_date = self.today + timedelta(days=365)
+        form.service_end_date = today + timedelta(days=365)
         self.assertFalse(form.missing_input)
         self.assertEqual(form.status, "ok")
         # No decline: the residual demand is the monthly demand over the 12 months left.

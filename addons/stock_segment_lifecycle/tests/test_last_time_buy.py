@@ -2,6 +2,7 @@ import math
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.stock_segment.tests.common import far_apart_time_zones
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -39,7 +40,7 @@ class TestLastTimeBuy(LifecycleCommon):
         cls.vendor = cls.env["res.partner"].create({"name": "Last-time buy vendor"})
 
     def _wizard(self, **vals):
-        today = fields.Date.context_today(self.env["stock.last.time.buy"])
+        today = self.env["stock.planning.run"]._planning_day()
         defaults = {
             "product_id": self.fast.id,
             "warehouse_id": self.wh.id,
@@ -57,6 +58,16 @@ class TestLastTimeBuy(LifecycleCommon):
         }
         defaults.update(vals)
         return self.env["stock.last.time.buy"].with_user(self.manager).create(defaults)
+
+    def test_months_count_from_the_run_s_day_in_any_time_zone(self):
+        """The months left run from the nightly run's day, not from the manager's (a
+        day apart in another time zone around midnight)."""
+        far_apart_time_zones(self.env, self.manager)
+        manager_today = fields.Date.context_today(
+            self.env["stock.last.time.buy"].with_user(self.manager)
+        )
+        self.assertNotEqual(manager_today, self.env["stock.planning.run"]._planning_day())
+        self.assertAlmostEqual(self._wizard().months, 48.0, places=9)
 
     def test_quantity_is_the_critical_fractile_quantile_poisson(self):
         wiz = self._wizard()
@@ -108,7 +119,7 @@ class TestLastTimeBuy(LifecycleCommon):
             wiz.action_confirm()
 
     def test_defaults_from_the_plan(self):
-        today = fields.Date.context_today(self.env["stock.last.time.buy"])
+        today = self.env["stock.planning.run"]._planning_day()
         self.fast.product_tmpl_id.service_end_date = today + timedelta(days=365)
         # The plan's forecast for this month: 2 a day (the month's days x 2).
         start = today.replace(day=1)

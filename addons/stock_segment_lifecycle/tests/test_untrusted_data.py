@@ -5,7 +5,6 @@ reach a stock value, a provision or an entry."""
 import math
 from datetime import timedelta
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -218,7 +217,8 @@ class TestUntrustedData(LifecycleCommon):
                     "product_id": self.old.id,
                     "warehouse_id": self.wh.id,
                     "vendor_id": vendor.id,
-                    "service_end_date": fields.Date.today() + timedelta(days=730),
+                    "service_end_date": self.env["stock.planning.run"]._planning_day()
+                    + timedelta(days=730),
                     "demand_per_month": 10.0,
                     "unit_cost": 20.0,
                     "holding_cost": 4.0,

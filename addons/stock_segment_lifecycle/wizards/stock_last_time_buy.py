@@ -110,7 +110,7 @@ class StockLastTimeBuy(models.TransientModel):
         profile = self.env["stock.planning.profile"].search(
             [("product_id", "=", product.id), ("warehouse_id", "=", warehouse.id)], limit=1
         )
-        today = fields.Date.context_today(self)
+        today = self.env["stock.planning.run"]._planning_day()
         daily, source = 0.0, False
         if profile:
             current = profile.sudo()._current_daily_demand(profile.ids, today)
@@ -187,7 +187,7 @@ class StockLastTimeBuy(models.TransientModel):
         "on_order_qty",
     )
     def _compute_result(self):
-        today = fields.Date.context_today(self)
+        today = self.env["stock.planning.run"]._planning_day()
         for wiz in self:
             months = (
                 max((wiz.service_end_date - today).days, 0) / DAYS_PER_MONTH

@@ -153,7 +153,7 @@ class StockNetworkDistribution(models.Model):
         push = set(rows.product_id[rows.network_push.fillna(False).astype(bool)])
         if not push:
             return 0
-        today = fields.Date.context_today(self)
+        today = self.env["stock.planning.run"]._planning_day()
         horizon = int(
             self.env["ir.config_parameter"]
             .sudo()

@@ -223,7 +223,7 @@ class StockNetworkPlacement(models.Model):
             },
             "rows": rows.set_index("product_id", drop=False).sort_index(),
             "group_of": group_of,
-            "today": fields.Date.context_today(self),
+            "today": self.env["stock.planning.run"]._planning_day(),
             "threshold": float(params.get_param("stock_segment_network.saving_threshold", "100")),
             "job_user": self.env.ref("base.user_root").id,
             "placed_profiles": set(),

@@ -65,7 +65,7 @@ class StockNetworkPooling(models.Model):
         insert. Returns the row count."""
         demand = rows[(rows.mu > 0) | (rows.sd > 0)]
         wh_of = {c: w for w, c in code.items()}
-        today = fields.Date.context_today(self)
+        today = self.env["stock.planning.run"]._planning_day()
         vals = []
         nodes = sorted(demand.node.dropna().unique())
         by_node = {n: demand[demand.node == n].set_index("product_id") for n in nodes}

@@ -309,7 +309,7 @@ class StockReplenishmentProposal(models.Model):
             )
         if toggles:
             self.env["stock.planning.profile"]._apply_review_calendar(
-                {"today": fields.Date.context_today(self)}, toggles
+                {"today": self.env["stock.planning.run"]._planning_day()}, toggles
             )
 
     def _check_not_quarantined(self):

@@ -198,7 +198,7 @@ class StockVendorOrderCycle(models.Model):
 
     @api.depends("cycle_days", "order_on", "order_weekday", "anchor_date")
     def _compute_next_order_date(self):
-        today = fields.Date.context_today(self)
+        today = self.env["stock.planning.run"]._planning_day()
         for cycle in self:
             if cycle.cycle_days <= 0:
                 cycle.next_order_date = False
@@ -214,8 +214,9 @@ class StockVendorOrderCycle(models.Model):
                 self.env._("Only a Planning Manager can recompute vendor order cycles.")
             )
         Profile = self.env["stock.planning.profile"].sudo()
+        today = self.env["stock.planning.run"]._planning_day()
         for company in self.company_id:
-            self.sudo()._compute_cycles(company, fields.Date.context_today(self))
+            self.sudo()._compute_cycles(company, today)
             plans = self.sudo().filtered(lambda c, co=company: c.company_id == co).plan_ids
             if plans:
                 Profile.with_context(stock_segment_no_commit=True)._run_replenishment(

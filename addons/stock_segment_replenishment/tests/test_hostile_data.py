@@ -4,7 +4,8 @@ a review period, and the review calendar of a rule created today."""
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
+from odoo.addons.stock_segment.tests.common import far_apart_time_zones
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -312,7 +313,17 @@ class TestHostileData(ReplenishmentCommon):
         self.assertEqual((op.write_date, self._rule(op)), before)
 
     def test_periodic_review_rule_created_by_an_approval_is_manual_off_review_day(self):
-        today = fields.Date.context_today(self.Profile)
+        self._check_review_rule_approved_off_review_day()
+
+    def test_approval_in_another_time_zone_keeps_the_run_s_review_day(self):
+        """A manager whose day is not the nightly run's (another time zone around
+        midnight) sets the same review trigger and snooze as the run would."""
+        far_apart_time_zones(self.env, self.manager)
+        self._check_review_rule_approved_off_review_day()
+
+    def _check_review_rule_approved_off_review_day(self):
+        today = self.env["stock.planning.run"]._planning_day()
+        self.assertEqual(today, fields.Date.context_today(self.Profile.with_user(SUPERUSER_ID)))
         segment = self.segment.copy(
             {
                 "name": "Weekly review, approved",

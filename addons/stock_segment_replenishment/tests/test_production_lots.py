@@ -4,7 +4,6 @@ operations and bought items planned as before."""
 
 import math
 
-from odoo import fields
 from odoo.addons.stock_segment.tests.common import backdate_rows, rewritten_rows
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
@@ -213,7 +212,7 @@ class TestDemoProductionLot(TransactionCase):
             {
                 "avg_daily_demand": demand,
                 "demand_sigma_daily": demand / 3.0,
-                "forecast_date": fields.Date.today(),
+                "forecast_date": self.env["stock.planning.run"]._planning_day(),
             }
         )
         Profile.with_context(stock_segment_no_commit=True)._run_replenishment(
