@@ -1560,29 +1560,23 @@ class StockPlanningScenario(models.Model):
             "domain": [("scenario_id", "=", self.id)],
         }
 
-    def action_view_moves(self):
+    def _scenario_action(self, kind):
+        """The window action of this scenario's ``kind`` rows (move, curve, result)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_segment_scenario.action_stock_planning_scenario_move"
+            f"stock_segment_scenario.action_stock_planning_scenario_{kind}"
         )
         action["domain"] = [("scenario_id", "=", self.id)]
         return action
+
+    def action_view_moves(self):
+        return self._scenario_action("move")
 
     def action_view_curve(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_segment_scenario.action_stock_planning_scenario_curve"
-        )
-        action["domain"] = [("scenario_id", "=", self.id)]
-        return action
+        return self._scenario_action("curve")
 
     def action_view_results(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock_segment_scenario.action_stock_planning_scenario_result"
-        )
-        action["domain"] = [("scenario_id", "=", self.id)]
-        return action
+        return self._scenario_action("result")
 
 
 class StockPlanningScenarioChange(models.Model):
