@@ -40,7 +40,7 @@ class StockPlanningProfile(models.Model):
         daily demand (13 weeks of deliveries, one query), the plan's lead time and safety
         stock (engine :func:`invplan.execution.critical_level`). Returns
         {company id: counters}."""
-        day = day or fields.Date.context_today(self)
+        day = day or self.env["stock.planning.run"]._planning_day()
         results = {}
         for company in companies or self.env["res.company"].search([("active", "=", True)]):
             results[company.id] = self._critical_levels_company(company, day)
@@ -71,13 +71,30 @@ class StockPlanningProfile(models.Model):
         levels = execution.critical_level(
             mean, std, lead, np.full(len(plans), service), safety_stock=safety
         )
-        changed = 0
+        rows = []
         for plan, level, daily in zip(plans, levels, mean, strict=True):
             level = plan.product_id.uom_id.round(float(level))
             if plan.critical_level_qty != level or plan.protected_demand_daily != daily:
-                plan.write({"critical_level_qty": level, "protected_demand_daily": float(daily)})
-                changed += 1
-        return {"profiles": len(plans), "failed": 0, "changed": changed}
+                rows.append((plan.id, level, float(daily)))
+        if rows:
+            # One statement for the company's changed plans, not one write per plan.
+            ids, qty, daily = zip(*rows, strict=True)
+            plans.flush_recordset(["critical_level_qty", "protected_demand_daily"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                UPDATE stock_planning_profile p
+                   SET critical_level_qty = v.qty, protected_demand_daily = v.daily
+                  FROM unnest(%s::int4[], %s::float8[], %s::float8[]) AS v(id, qty, daily)
+                 WHERE p.id = v.id
+                    """,
+                    list(ids),
+                    list(qty),
+                    list(daily),
+                )
+            )
+            plans.invalidate_recordset(["critical_level_qty", "protected_demand_daily"])
+        return {"profiles": len(plans), "failed": 0, "changed": len(rows)}
 
     @api.model
     def _protected_demand(self, company, tiers, day):
