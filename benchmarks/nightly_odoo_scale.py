@@ -42,6 +42,17 @@ ADU computation (``stock.buffer.cron_ddmrp_adu``) and buffer refresh
 compared with. When DDMRP is not installed the anchor is skipped with a line saying so.
 The folder holding ``odoo.addons.ddmrp`` is added to the addons path for that database.
 
+Per step it also prints the SQL statements the run's worker sent during the step
+(Odoo's process-wide statement counter, read around each step) and their number per
+batch, and the peak resident memory of each worker process (``getrusage``).
+
+A large catalogue takes minutes to build: ``--generate-only`` builds it, keeps the
+database (``PREFIX_PAIRS_cat``) and saves its figures beside it in the temporary folder;
+``--catalogue PREFIX_PAIRS_cat`` then copies it for the runs instead of building one
+(update its planning addons first, ``-u``, when their code changed since).
+``--ddmrp-buffers N`` runs DDMRP on an even sample of N pairs and scales its time to
+every pair (DDMRP at 100,000 buffers would take hours).
+
 Every database it makes is named after ``--prefix`` and dropped at the end (unless
 ``--keep``). The first run writes the new reorder rules at once
 (``stock_segment_replenishment.auto_apply_new_rules``), as a go-live run does; without it
@@ -245,12 +256,44 @@ def role_generate(args):
     write_json(args.out, out)
 
 
+def count_step_queries(registry):
+    """SQL statements per step code of this process, counted around each step's work.
+
+    Odoo counts every statement of the process in ``odoo.sql_db.sql_counter``; the step's
+    ``_execute`` is wrapped to read it before and after (the run's worker executes the
+    steps one after the other, so the difference is the step's statements)."""
+    import odoo.sql_db as sql_db
+
+    counts = {}
+    Step = type(registry["stock.planning.run.step"])
+    execute = Step._execute
+
+    def _execute(self, *args, **kwargs):
+        before = sql_db.sql_counter
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            for step in self:
+                counts[step.code] = counts.get(step.code, 0) + sql_db.sql_counter - before
+
+    Step._execute = _execute
+    return counts
+
+
+def peak_rss_mb():
+    """The process's peak resident memory, in MB (``getrusage``: kilobytes on Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def role_run(args):
     """The run of the main company; with ``--anchor``, Odoo's quantity to order after it."""
     registry = open_registry(args)
     from odoo import SUPERUSER_ID, api
 
     out = {}
+    queries = count_step_queries(registry)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.ref("base.main_company")
@@ -259,6 +302,9 @@ def role_run(args):
         cr.commit()
         out["wall"] = time.perf_counter() - t0
         out.update(run_summary(cr, run, company))
+        out["queries"] = dict(queries)
+        out["rss_mb"] = peak_rss_mb()
+        queries.clear()
     if args.nights > 1 and args.anchor:
         # A recompute night of the one-worker database: the next day, on the same data.
         with registry.cursor() as cr:
@@ -269,6 +315,8 @@ def role_run(args):
             cr.commit()
             out["second"] = {"wall": time.perf_counter() - t0}
             out["second"].update(run_summary(cr, run, company))
+            out["second"]["queries"] = dict(queries)
+            out["second"]["rss_mb"] = peak_rss_mb()
     if args.anchor:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company.id]})
@@ -352,7 +400,7 @@ def role_helper(args):
                 busy += time.perf_counter() - t
                 calls += 1
         time.sleep(1.0)
-    write_json(args.out, {"calls": calls, "busy": busy})
+    write_json(args.out, {"calls": calls, "busy": busy, "rss_mb": peak_rss_mb()})
 
 
 def role_ddmrp(args):
@@ -378,6 +426,12 @@ def role_ddmrp(args):
              ORDER BY q.product_id, l.warehouse_id"""
         )
         pairs = cr.fetchall()
+        out["pairs"] = len(pairs)
+        if args.ddmrp_buffers and args.ddmrp_buffers < len(pairs):
+            # An even sample of the pairs (every k-th), when DDMRP on every pair would
+            # take hours: its cost per buffer is what the ratio uses.
+            step = len(pairs) / args.ddmrp_buffers
+            pairs = [pairs[int(i * step)] for i in range(args.ddmrp_buffers)]
         profile = env.ref("ddmrp.stock_buffer_profile_replenish_purchased_medium_medium")
         adu = env.ref("ddmrp.adu_calculation_method_past_120")
         t = time.perf_counter()
@@ -486,6 +540,8 @@ def child(args, role, db, out, *extra, addons_path=None):
         str(args.nights),
         "--out",
         out,
+        "--ddmrp-buffers",
+        str(args.ddmrp_buffers),
         *extra,
     ]
     return subprocess.Popen(cmd)
@@ -500,6 +556,11 @@ def wait(proc, what):
         raise SystemExit(f"{what} failed (exit code {proc.returncode})")
 
 
+def catalogue_json(args, catalogue):
+    """Where the figures of a kept catalogue are saved."""
+    return os.path.join(tempfile.gettempdir(), f"{catalogue}.json")
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -512,16 +573,22 @@ def print_run(label, res, helper=None):
     )
     print(
         f"{'step':<15}{'seconds':>9}{'items':>9}{'batches':>9}{'workers':>9}{'written':>10}"
-        f"{'failed':>8}"
+        f"{'failed':>8}{'queries':>9}{'q/batch':>9}"
     )
     total = 0.0
+    queries = res.get("queries") or {}
     for s in res["steps"]:
         total += s["duration"]
+        n = queries.get(s["code"])
+        per_batch = f"{n / s['batches']:.0f}" if n is not None and s["batches"] else "-"
         print(
             f"{s['code']:<15}{s['duration']:>9.1f}{s['items']:>9}{s['batches']:>9}"
             f"{s['workers']:>9}{s['written']:>10}{s['failures']:>8}"
+            f"{n if n is not None else '-':>9}{per_batch:>9}"
         )
     print(f"{'total of steps':<15}{total:>9.1f}")
+    if res.get("rss_mb"):
+        print(f"peak memory of the run's worker process: {res['rss_mb']:.0f} MB")
     print(f"{'run (record)':<15}{res['run']['duration']:>9.1f}")
     print(f"{'run (wall)':<15}{res['wall']:>9.1f}")
     for s in res["steps"]:
@@ -536,7 +603,10 @@ def print_run(label, res, helper=None):
         ]
         print(f"  {code}: " + "; ".join(parts))
     if helper:
-        print(f"helper: {helper['calls']} calls of _cron_work(), {helper['busy']:.1f} s busy")
+        print(
+            f"helper: {helper['calls']} calls of _cron_work(), {helper['busy']:.1f} s busy, "
+            f"peak memory {helper.get('rss_mb', 0):.0f} MB"
+        )
     return total
 
 
@@ -548,17 +618,32 @@ def orchestrate(args):
     ddmrp_dir = ddmrp_addons() if args.ddmrp else None
     res_ddmrp = None
     try:
-        pg(args, "createdb", "-T", args.template, catalogue)
-        made.append(catalogue)
-        wait(child(args, "generate", catalogue, f"{tmp}/gen.json"), "catalogue")
-        gen = read_json(f"{tmp}/gen.json")
+        if args.catalogue:
+            # A catalogue generated earlier (``--generate-only``): its figures were saved
+            # beside it; it is copied, never run on.
+            catalogue = args.catalogue
+            gen = read_json(catalogue_json(args, catalogue))
+        else:
+            pg(args, "createdb", "-T", args.template, catalogue)
+            made.append(catalogue)
+            wait(child(args, "generate", catalogue, f"{tmp}/gen.json"), "catalogue")
+            gen = read_json(f"{tmp}/gen.json")
+            if args.generate_only:
+                made.remove(catalogue)
+                with open(catalogue_json(args, catalogue), "w") as f:
+                    json.dump(gen, f)
+                print(f"catalogue {catalogue} kept: {gen}")
+                return
         if ddmrp_dir:
             # Copied before any run: DDMRP starts from the same catalogue.
             ddmrp_db = f"{prefix}_ddmrp"
             pg(args, "createdb", "-T", catalogue, ddmrp_db)
             made.append(ddmrp_db)
-        if args.one_worker_only:
+        if args.one_worker_only and not args.catalogue:
             one = catalogue
+        elif args.one_worker_only:
+            pg(args, "createdb", "-T", catalogue, one)
+            made.append(one)
         else:
             for db in (one, two):
                 pg(args, "createdb", "-T", catalogue, db)
@@ -638,6 +723,16 @@ def orchestrate(args):
         print("\nDDMRP anchor skipped: OCA ddmrp is not installed in this Python environment")
         return
     ddmrp = res_ddmrp["adu_seconds"] + res_ddmrp["refresh_seconds"]
+    sampled = res_ddmrp["buffers"] < res_ddmrp.get("pairs", res_ddmrp["buffers"])
+    if sampled:
+        # Scaled to every pair by its cost per buffer (each buffer's ADU and refresh
+        # read and write only that buffer's own moves and fields).
+        measured = ddmrp
+        ddmrp = measured * res_ddmrp["pairs"] / res_ddmrp["buffers"]
+        print(
+            f"\nDDMRP run on a sample of {res_ddmrp['buffers']} of the {res_ddmrp['pairs']} "
+            f"pairs ({measured:.1f} s), scaled to every pair: {ddmrp:.1f} s"
+        )
     print(
         f"\nDDMRP (OCA ddmrp, same catalogue): {res_ddmrp['buffers']} buffers "
         f"(created in {res_ddmrp['create_seconds']:.1f} s, module installed in "
@@ -687,6 +782,21 @@ def main():
         help="also time OCA DDMRP's ADU and buffer refresh on the same catalogue",
     )
     parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="only build the catalogue database and keep it (with its figures beside it)",
+    )
+    parser.add_argument(
+        "--catalogue",
+        help="a catalogue kept by --generate-only (with the same --pairs): copied, not built",
+    )
+    parser.add_argument(
+        "--ddmrp-buffers",
+        type=int,
+        default=0,
+        help="DDMRP on an even sample of this many pairs, scaled to every pair (0: all)",
+    )
+    parser.add_argument(
         "--role", choices=["generate", "run", "helper", "ddmrp"], help=argparse.SUPPRESS
     )
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -701,8 +811,8 @@ def main():
             "ddmrp": role_ddmrp,
         }
         roles[args.role](args)
-    elif not args.template:
-        parser.error("--template is required")
+    elif not args.template and not args.catalogue:
+        parser.error("--template (or --catalogue) is required")
     else:
         orchestrate(args)
 
