@@ -410,12 +410,14 @@ class StockNetwork(models.Model):
         return action
 
     @api.model
-    def _run_placement(self, companies=None, batch_size=None):
+    def _run_placement(self, companies=None, batch_size=None, today=None):
         """Read each company's network and place the safety stock of the products of
         segments that opt in, ``batch_size`` products at a time (default: the
-        ``stock_segment_network.batch_size`` setting, 1000). Returns
-        ``{company id: counters}``."""
+        ``stock_segment_network.batch_size`` setting, 1000), for the day ``today``
+        (default: :meth:`stock.planning.run._planning_day`; the nightly run passes its
+        own day). Returns ``{company id: counters}``."""
         companies = companies or self.env["res.company"].search([("id", "!=", False)])
+        today = today or self.env["stock.planning.run"]._planning_day()
         Placement = self.env["stock.network.placement"]
         stats = {}
         for company in companies:
@@ -441,7 +443,9 @@ class StockNetwork(models.Model):
                         "Network placement of %s skipped: %s", company.name, network.error_message
                     )
                 continue
-            stats[company.id] = Placement._place_company(network, batch_size=batch_size)
+            stats[company.id] = Placement._place_company(
+                network, batch_size=batch_size, today=today
+            )
         return stats
 
     # ------------------------------------------------------------------ demo

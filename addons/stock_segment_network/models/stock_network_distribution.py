@@ -145,15 +145,16 @@ class StockNetworkDistribution(models.Model):
         return on_hand, receipts
 
     @api.model
-    def _plan_push(self, company, groups, rows, placements, wh_of):
+    def _plan_push(self, company, groups, rows, placements, wh_of, today=None):
         """DRP for the products of push segments (``placements``: the placement rows of
         the batch): time-phased transfers along the network's arcs, one ``drp_netting``
-        call per sub-network. Returns the number of pending transfers proposed (the
-        previous pending ones were removed before the batches)."""
+        call per sub-network, released from ``today`` (default: the planning day).
+        Returns the number of pending transfers proposed (the previous pending ones were
+        removed before the batches)."""
         push = set(rows.product_id[rows.network_push.fillna(False).astype(bool)])
         if not push:
             return 0
-        today = self.env["stock.planning.run"]._planning_day()
+        today = today or self.env["stock.planning.run"]._planning_day()
         horizon = int(
             self.env["ir.config_parameter"]
             .sudo()

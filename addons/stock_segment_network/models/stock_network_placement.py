@@ -174,7 +174,7 @@ class StockNetworkPlacement(models.Model):
         return rows
 
     @api.model
-    def _place_company(self, network, batch_size=None):
+    def _place_company(self, network, batch_size=None, today=None):
         """Place the safety stock of the company's opted-in products on ``network``
         (valid), in batches of products: each batch stores its placement and pooling
         rows, proposes the min / max of each node and syncs its exceptions with a
@@ -223,7 +223,7 @@ class StockNetworkPlacement(models.Model):
             },
             "rows": rows.set_index("product_id", drop=False).sort_index(),
             "group_of": group_of,
-            "today": self.env["stock.planning.run"]._planning_day(),
+            "today": today or self.env["stock.planning.run"]._planning_day(),
             "threshold": float(params.get_param("stock_segment_network.saving_threshold", "100")),
             "job_user": self.env.ref("base.user_root").id,
             "placed_profiles": set(),
@@ -376,14 +376,16 @@ class StockNetworkPlacement(models.Model):
         ]
         # One dict per plan: row lookups in a DataFrame would cost more than the rest.
         plans = rows.set_index("id").to_dict("index")
-        out["pooling"] = self.env["stock.network.pooling"]._pool_batch(company, rows, ctx["code"])
+        out["pooling"] = self.env["stock.network.pooling"]._pool_batch(
+            company, rows, ctx["code"], today=ctx["today"]
+        )
         out["proposals"] = self._propose_rows(ctx, vals, plans)
         _insert_rows(self, vals)
         out["placed"] = len(vals)
         ctx["placed_profiles"].update(v["profile_id"] for v in vals)
         out["exceptions"] = self._sync_network_exceptions(ctx, vals, plans)
         out["transfers"] = self.env["stock.network.distribution"]._plan_push(
-            company, groups, rows, vals, ctx["wh_of"]
+            company, groups, rows, vals, ctx["wh_of"], today=ctx["today"]
         )
         return out
 

@@ -59,13 +59,13 @@ class StockNetworkPooling(models.Model):
     )
 
     @api.model
-    def _pool_batch(self, company, rows, code):
+    def _pool_batch(self, company, rows, code, today=None):
         """One ``pooling_analysis`` call per warehouse pair over the products of a batch
         planned with demand at both (``rows``: the placement inputs), stored in one
-        insert. Returns the row count."""
+        insert, dated ``today`` (default: the planning day). Returns the row count."""
         demand = rows[(rows.mu > 0) | (rows.sd > 0)]
         wh_of = {c: w for w, c in code.items()}
-        today = self.env["stock.planning.run"]._planning_day()
+        today = today or self.env["stock.planning.run"]._planning_day()
         vals = []
         nodes = sorted(demand.node.dropna().unique())
         by_node = {n: demand[demand.node == n].set_index("product_id") for n in nodes}

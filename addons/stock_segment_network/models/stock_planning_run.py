@@ -6,7 +6,8 @@ class StockPlanningRun(models.Model):
 
     @api.model
     def _planning_steps(self):
-        """The network placement step, after the replenishment (sequence 30)."""
+        """The network placement step, after the replenishment (sequence 30), on the run's
+        day: a run resumed after midnight keeps its dates."""
         Network = self.env["stock.network"]
         return [
             *super()._planning_steps(),
@@ -15,8 +16,8 @@ class StockPlanningRun(models.Model):
                 "name": self.env._("Safety-stock placement across the network"),
                 "sequence": 35,
                 "shared": False,
-                "run": lambda company, day: Network._run_placement(companies=company).get(
-                    company.id
-                ),
+                "run": lambda company, day: Network._run_placement(
+                    companies=company, today=day
+                ).get(company.id),
             },
         ]

@@ -276,6 +276,30 @@ class TestNetwork(TransactionCase):
         stats = steps["network_placement"]["run"](self.company, None)
         self.assertEqual(stats["placed"], 6)
 
+    def test_planning_run_step_plans_for_the_runs_day(self):
+        """A run opened yesterday and resumed after midnight: the network step dates its
+        placement, pooling and push transfers on the run's day, not on today."""
+        self.segment.network_push = True
+        Run = self.env["stock.planning.run"]
+        today = Run._planning_day()
+        day = today - timedelta(days=1)
+        run = Run._open_run(self.company, day=day)
+        step = run.step_ids.filtered(lambda s: s.code == "network_placement")
+        stats = step._work()
+        self.assertFalse(step.note)
+        self.assertEqual(stats["placed"], 6)
+        domain = [("company_id", "=", self.company.id)]
+        placements = self.Placement.search(domain)
+        self.assertEqual(len(placements), 6)
+        self.assertEqual(set(placements.mapped("date")), {day})
+        pooling = self.env["stock.network.pooling"].search(domain)
+        self.assertTrue(pooling)
+        self.assertEqual(set(pooling.mapped("date")), {day})
+        # With no stock the first transfers leave on the run's day.
+        transfers = self.env["stock.network.distribution"].search(domain)
+        self.assertTrue(transfers)
+        self.assertEqual(min(transfers.mapped("date_release")), day)
+
     def test_access_rights_and_companies(self):
         network = self.network()
         self.Network._run_placement(companies=self.company)

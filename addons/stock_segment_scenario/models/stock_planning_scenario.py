@@ -1129,15 +1129,6 @@ class StockPlanningScenario(models.Model):
             self.sudo().segment_values_replaced = False
         self.sudo().pilot_copy_ids.filtered("active").write({"active": False})
 
-    def _nightly_day(self):
-        """The day the nightly run plans for: its scheduled actions run as the
-        superuser, whose time zone gives their 'today' (not the manager's, which can
-        be another day around midnight)."""
-        root = self.env.ref("base.user_root", raise_if_not_found=False)
-        if not root:
-            return fields.Date.context_today(self)
-        return fields.Date.context_today(self.with_user(root).with_context(tz=root.tz))
-
     def _nightly_rules(self, new_segment):
         """The reorder rule the nightly replenishment job sets for each plan once it is
         in its new segment (``{plan: segment}``): ``{plan: {"min", "max", "multiple",
@@ -1187,7 +1178,7 @@ class StockPlanningScenario(models.Model):
                 # The nightly steps after the classification (which keeps a locked
                 # segment): the forecast, which depends on the segment, the vendors'
                 # order cycles, which depend on their plans' segments, then the rules.
-                today = self._nightly_day()
+                today = self.env["stock.planning.run"]._planning_day()
                 Profile._forecast_company(self.company_id, today, profile_ids=ids)
                 Profile._compute_vendor_cycles(self.company_id, today)
                 Profile._replenish_company(self.company_id, today, profile_ids=ids)
@@ -1338,7 +1329,10 @@ class StockPlanningScenario(models.Model):
         empty period after (the pilot starts today) leaves the measure unestimated."""
         start = self.date_pilot
         days_pre = max(self.review_days, 0)
-        end = min(start + timedelta(days=days_pre), self._nightly_day() + timedelta(days=1))
+        end = min(
+            start + timedelta(days=days_pre),
+            self.env["stock.planning.run"]._planning_day() + timedelta(days=1),
+        )
         days_post = max((end - start).days, 0)
         self.env.cr.execute(
             SQL(

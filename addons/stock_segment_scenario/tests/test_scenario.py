@@ -579,7 +579,7 @@ class TestScenarioRollout(ScenarioCommon):
         of the same product in an order do not count."""
         self.vendor = self.env["res.partner"].create({"name": "Scenario review vendor"})
         self.scenario.with_user(self.manager).action_apply_pilot()
-        today = self.scenario._nightly_day()
+        today = self.env["stock.planning.run"]._planning_day()
         start = today - timedelta(days=14)
         self.scenario.sudo().write({"date_pilot": start, "review_days": 14})
         lines = self.scenario.pilot_line_ids
