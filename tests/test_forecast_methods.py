@@ -325,6 +325,41 @@ def test_croston_sse_per_demand_equals_sse_per_period(intermittent_rows, sba):
         np.testing.assert_allclose(sse[g], _one_step_sse(y, fitted), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("complete", [True, False])
+def test_croston_occurrence_layout_matches_a_loop(complete):
+    """The ragged per-demand layout, read back series by series, holds each series'
+    demand sizes, intervals (valid periods since the previous demand, this one
+    included) and tail (valid periods after the last demand), with and without missing
+    periods, for series without demand, with one and with a demand every period."""
+    from invplan.forecast.methods import _occurrences, _Prepared
+
+    rng = np.random.default_rng(3)
+    y = rng.poisson(2, (7, 30)) * (rng.random((7, 30)) < 0.3)
+    y = y.astype(float)
+    y[1] = 0.0
+    y[2] = np.r_[np.zeros(29), 4.0]
+    y[3] = np.arange(1.0, 31.0)
+    if not complete:
+        y[rng.random(y.shape) < 0.15] = np.nan
+        y[4, :3] = np.nan
+    order, active, first, X, Q, tail = _occurrences(_Prepared(y))
+    for j, i in enumerate(order):
+        sizes, intervals, q = [], [], 0
+        for v in y[i]:
+            if np.isnan(v):
+                continue
+            q += 1
+            if v > 0:
+                sizes.append(v)
+                intervals.append(q)
+                q = 0
+        k = np.flatnonzero(active > j)
+        assert k.size == len(sizes), f"series {i}"
+        np.testing.assert_array_equal(X[first[k] + j], sizes)
+        np.testing.assert_array_equal(Q[first[k] + j], intervals)
+        assert tail[j] == q
+
+
 def test_holt_initial_states_minimise_sse(seasonal_rows):
     y = seasonal_rows
     method = Holt(alpha=0.3, beta=0.1)

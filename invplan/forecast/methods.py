@@ -1224,24 +1224,27 @@ def _occurrences(d: _Prepared):
     else:
         dem = (y > 0) if d.complete else (d.valid & (y > 0))
         counts = np.count_nonzero(dem, axis=1)
+    # flat indices in row-major order: each series' demands in time order, series after
+    # series, so per-demand copies of per-series values are repeats (no gather)
     flat = np.flatnonzero(dem)
-    rows = flat // max(T, 1)
+    rows = np.repeat(np.arange(m), counts)
     cols = flat - rows * T
     if d.complete:
         pos = cols + 1  # valid periods up to and including the demand
         n_valid = np.full(m, T)
     else:
         cv = np.cumsum(d.valid, axis=1)
-        pos = cv[rows, cols]
+        pos = np.take(cv, flat)
         n_valid = cv[:, -1] if T else np.zeros(m, np.int64)
     start = np.cumsum(counts) - counts
-    rank = np.arange(rows.size) - start[rows]
-    q = np.empty(pos.size)
-    q[1:] = pos[1:] - pos[:-1]
-    q[rank == 0] = pos[rank == 0]
-    last = np.zeros(m, np.int64)
+    rank = np.arange(rows.size) - np.repeat(start, counts)
     has = counts > 0
-    last[has] = pos[start[has] + counts[has] - 1]
+    first_of = start[has]  # flat position of each series' first demand
+    q = np.empty(pos.size)
+    np.subtract(pos[1:], pos[:-1], out=q[1:])
+    q[first_of] = pos[first_of]
+    last = np.zeros(m, np.int64)
+    last[has] = pos[first_of + counts[has] - 1]
     tail = (n_valid - last).astype(float)
     order = np.argsort(-counts, kind="stable")
     col = np.empty(m, np.int64)
@@ -1251,10 +1254,10 @@ def _occurrences(d: _Prepared):
     first = np.zeros(K + 1, np.int64)
     np.cumsum(active, out=first[1:])
     # every slot is written once: the k-th demand of column j goes to first[k] + j
-    at = first[rank] + col[rows]
+    at = first[rank] + np.repeat(col, counts)
     X = np.empty(rows.size)
     Q = np.empty(rows.size)
-    X[at] = y[rows, cols]
+    X[at] = np.take(y, flat)
     Q[at] = q
     d.cache["demand_counts"] = counts
     d.cache["demand_rows"] = dem
