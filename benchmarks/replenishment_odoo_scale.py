@@ -2,13 +2,15 @@
 
 Builds a synthetic catalogue in a database that has ``stock_segment_replenishment``
 installed (products with a vendor price list line and the Buy route, one planning profile
-per product in one warehouse, a forecast set on each profile), then:
+per product in one warehouse, a forecast set on each profile; one product in 25 has no
+vendor, a data exception on its plan), then:
 
 1. first run: lead times, policy, proposals and the creation of every reorder rule, the
    profiles split in equal parts, one part per batch size;
 2. recompute run: demand moved on every profile (most within the segment's tolerance,
-   one in ten beyond it) and the job run again at every batch size: policy recompute,
-   proposals, bulk auto-apply, approval activities;
+   one in ten beyond it; half the products without a vendor get one) and the job run
+   again at every batch size: policy recompute, proposals, bulk auto-apply, approval
+   activities, exceptions resolved;
 3. Odoo's own Replenishment computation on the same catalogue, in the same run: the
    quantity to order of every reorder rule (``_compute_qty_to_order_computed``, what the
    scheduler and the Replenishment screen compute) and opening the Replenishment action
@@ -27,7 +29,9 @@ Commits as the cron does (one commit per batch). Use a scratch database.
 """
 
 import argparse
+import cProfile
 import os
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -46,6 +50,23 @@ def main():
         "--skip-odoo-action",
         action="store_true",
         help="do not open Odoo's Replenishment action (it can take long on big catalogues)",
+    )
+    parser.add_argument(
+        "--skip-odoo",
+        action="store_true",
+        help="measure only the planning job: neither Odoo's quantity to order nor its "
+        "Replenishment action",
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print, for the largest batch of each run, its SQL statements grouped by kind "
+        "(statement and table), to see which ones grow with the batch",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="write a cProfile of the two runs to FILE (read it with pstats)",
     )
     args = parser.parse_args()
     sizes = [int(x) for x in args.batch_sizes.split(",")]
@@ -104,6 +125,8 @@ def main():
                        create_uid, write_uid, create_date, write_date)
                 SELECT %(vendor)s, product_tmpl_id, %(uom)s, %(currency)s,
                        3 + (id %% 12), 0, 5, 1, %(company_id)s, 1, 1, now(), now() FROM p
+                 -- One product in 25 without a vendor: a data exception on its plan.
+                 WHERE id %% 25 <> 7
             ), r AS (
                 INSERT INTO stock_route_product (route_id, product_id)
                 SELECT %(buy)s, product_tmpl_id FROM p
@@ -138,18 +161,41 @@ def main():
         )
         profile_ids = [r[0] for r in cr.fetchall()]
         company_id = company.id
+        vendor_values = (vendor.id, uom.id, company.currency_id.id)
     setup_s = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ instrumented runs
     Profile = registry["stock.planning.profile"]
     batch_queries = defaultdict(list)
+    # Statement kinds of the largest batch of each run: {run: {kind: count}}.
+    batch_kinds = {}
     current = {}
     original = Profile._replenish_batch
+    from odoo.sql_db import Cursor
+
+    original_execute = Cursor.execute
+    recording = []
+
+    def recorded_execute(self, query, params=None, log_exceptions=True):
+        if recording:
+            recording[-1][_statement_kind(query)] += 1
+        return original_execute(self, query, params, log_exceptions)
+
+    if args.statements:
+        Cursor.execute = recorded_execute
 
     def counted(self, ctx, ids):
         before = self.env.cr.sql_log_count
-        result = original(self, ctx, ids)
-        batch_queries[(current["run"], current["size"])].append(self.env.cr.sql_log_count - before)
+        recording.append(defaultdict(int))
+        try:
+            result = original(self, ctx, ids)
+        finally:
+            kinds = recording.pop()
+        count = self.env.cr.sql_log_count - before
+        key = (current["run"], current["size"])
+        batch_queries[key].append(count)
+        if sum(kinds.values()) and count >= max(batch_queries[key]):
+            batch_kinds[key] = dict(kinds)
         return result
 
     Profile._replenish_batch = counted
@@ -172,8 +218,26 @@ def main():
             out.append({"size": size, "n": len(ids), "s": time.perf_counter() - t, "stats": stats})
         return out
 
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
     first = run("first")
     with registry.cursor() as cr:
+        # Half the products without a vendor get one: their data exceptions are resolved.
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO product_supplierinfo (partner_id, product_tmpl_id, product_uom_id,
+                   currency_id, delay, min_qty, price, sequence, company_id,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT %s, pp.product_tmpl_id, %s, %s, 5, 0, 5, 1, p.company_id, 1, 1, now(), now()
+              FROM stock_planning_profile p JOIN product_product pp ON pp.id = p.product_id
+             WHERE p.company_id = %s AND pp.id %% 50 = 7
+            """,
+                *vendor_values,
+                company_id,
+            )
+        )
         # Demand moves: +4 % on most plans (inside the 10 % tolerance), +60 % on one in ten.
         cr.execute(
             SQL(
@@ -187,19 +251,24 @@ def main():
             )
         )
     second = run("recompute")
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    Cursor.execute = original_execute
 
     # ------------------------------------------------------------------ Odoo's own
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        ops = env["stock.warehouse.orderpoint"].search([("company_id", "=", company_id)])
-        n_ops = len(ops)
-        t = time.perf_counter()
-        ops._compute_qty_to_order_computed()
-        env.flush_all()
-        odoo_qty_s = time.perf_counter() - t
-        cr.rollback()
-    odoo_action_s = None
-    if not args.skip_odoo_action:
+    odoo_qty_s = odoo_action_s = None
+    if not args.skip_odoo:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            ops = env["stock.warehouse.orderpoint"].search([("company_id", "=", company_id)])
+            n_ops = len(ops)
+            t = time.perf_counter()
+            ops._compute_qty_to_order_computed()
+            env.flush_all()
+            odoo_qty_s = time.perf_counter() - t
+            cr.rollback()
+    if not (args.skip_odoo_action or args.skip_odoo):
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
             t = time.perf_counter()
@@ -227,17 +296,22 @@ def main():
                 f"{statistics.median(q)}, max {max(q)} over {len(q)} batches"
             )
         print(f"{name:>9} run total: {totals[name]:.1f} s for {n} profiles")
-    print(
-        f"Odoo quantity to order of {n_ops} reorder rules (_compute_qty_to_order_computed): "
-        f"{odoo_qty_s:.1f} s; ratio recompute run / Odoo's: "
-        f"{totals['recompute'] / odoo_qty_s:.2f}"
-    )
+    if odoo_qty_s is not None:
+        print(
+            f"Odoo quantity to order of {n_ops} reorder rules (_compute_qty_to_order_computed):"
+            f" {odoo_qty_s:.1f} s; ratio recompute run / Odoo's: "
+            f"{totals['recompute'] / odoo_qty_s:.2f}"
+        )
     if odoo_action_s is not None:
         print(
             f"Odoo Replenishment action (action_open_orderpoints, forced recompute): "
             f"{odoo_action_s:.1f} s; ratio recompute run / Odoo's: "
             f"{totals['recompute'] / odoo_action_s:.2f}"
         )
+    for (name, size), kinds in sorted(batch_kinds.items()):
+        print(f"statements of the largest {name} batch at batch size {size}:")
+        for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:>5}  {kind}")
     for name in ("first", "recompute"):
         if n < 100000:
             print(
@@ -246,6 +320,24 @@ def main():
             )
         else:
             print(f"{name} run for 100000 profiles: {totals[name]:.0f} s (target <= 180 s)")
+
+
+def _statement_kind(query):
+    """A statement's kind: its verb and first table (``UPDATE stock_move``)."""
+    text = query.code if hasattr(query, "code") else query
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    text = " ".join(str(text).split())
+    match = re.match(
+        r"(?is)^(WITH\b.*?\)\s*)?(SELECT|INSERT INTO|UPDATE|DELETE FROM|\w+)\s*(.*)", text
+    )
+    if not match:
+        return text[:60]
+    verb, rest = match.group(2).upper(), match.group(3)
+    if verb == "SELECT":
+        table = re.search(r"(?i)\bFROM\s+\"?(\w+)", rest)
+        return f"SELECT {table.group(1) if table else rest[:40]}"
+    return f"{verb} {rest.split(' ')[0].strip(chr(34))}"
 
 
 if __name__ == "__main__":

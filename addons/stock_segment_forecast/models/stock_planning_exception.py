@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
 
 EXCEPTION_TYPES = [
@@ -17,9 +18,117 @@ EXCEPTION_TYPES = [
 SYNC_COLUMNS = {"message": "text", "severity": "varchar", "financial_impact": "numeric"}
 SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
 OPEN_STATES = ("new", "in_progress")
+# Order of the states in the work list (stored ``state_sequence``).
+STATE_SEQUENCE = {"new": 1, "in_progress": 2, "ignored": 3, "done": 4}
 # Types that report a job that could not process a plan: always raised, whatever the
 # segment's alert setting (they are not business alerts but a plan left unplanned).
 ALWAYS_RAISED_TYPES = ("job_failure",)
+
+
+def insert_records(model, vals_list):
+    """Create the records of ``vals_list`` in one ``INSERT ... SELECT FROM unnest(...)``.
+
+    For the planning jobs' bulk writes: the ORM's ``create`` sends one INSERT per 100 rows
+    (and one UPDATE per 100 rows for each stored computed field it computes afterwards),
+    so the statements of a batch would grow with its size. ``vals_list`` holds stored
+    column values only (no x2many, translated or company-dependent field), including the
+    stored computed ones (computed by the caller); the fields not given get their default
+    (one ``default_get`` for all rows) as in ``create``. As ``create`` does after its
+    INSERT, the records are fetched (one query), their dependent fields are marked
+    modified, their Python constraints are checked and the create access is checked.
+    Nothing else runs: callers use it where the ORM's create would post no chatter
+    message, tracking nor follower (the jobs' ``tracking_disable`` context) and where no
+    override of ``create`` applies. Returns the records, in the order of ``vals_list``."""
+    if not vals_list:
+        return model.browse()
+    given = set().union(*vals_list)
+    missing = [
+        name
+        for name, field in model._fields.items()
+        if field.store
+        and field.column_type
+        and not field.compute
+        and name not in given
+        and name not in LOG_ACCESS_COLUMNS
+        and name != "id"
+    ]
+    defaults = model.default_get(missing) if missing else {}
+    rows = [dict(defaults, **vals) for vals in vals_list]
+    names = sorted(given | set(defaults))
+    arrays, casts = [], []
+    currencies = {}
+    for name in names:
+        field = model._fields[name]
+        assert field.store and field.column_type, name
+        assert not (field.translate or field.company_dependent), name
+        if field.type == "monetary":
+            # Rounded in the row's currency, as the ORM's create stores an amount.
+            values = []
+            for row in rows:
+                if name not in row:
+                    values.append(None)
+                    continue
+                currency = _row_currency(model, field, row, currencies)
+                amount = float(row[name] or 0.0)
+                values.append(currency.round(amount) if currency else amount)
+            arrays.append(values)
+        else:
+            arrays.append(
+                [
+                    field.convert_to_column(row[name], model, row) if name in row else None
+                    for row in rows
+                ]
+            )
+        casts.append(SQL(field.column_type[1]))
+    now = model.env.cr.now()
+    uid = model.env.uid
+    model.env.cr.execute(
+        SQL(
+            """
+        INSERT INTO %(table)s (%(columns)s, create_uid, write_uid, create_date, write_date)
+        SELECT %(values)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+          FROM unnest(%(arrays)s) WITH ORDINALITY AS u(%(aliases)s, ord)
+         ORDER BY u.ord
+        RETURNING id
+            """,
+            table=SQL.identifier(model._table),
+            columns=SQL(", ").join(SQL.identifier(name) for name in names),
+            values=SQL(", ").join(SQL("u.%s", SQL.identifier(name)) for name in names),
+            uid=uid,
+            now=now,
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", values, cast) for values, cast in zip(arrays, casts, strict=True)
+            ),
+            aliases=SQL(", ").join(SQL.identifier(name) for name in names),
+        )
+    )
+    records = model.browse([r[0] for r in model.env.cr.fetchall()])
+    # The new rows in cache in one query (reading them later would fetch 1,000 at a time).
+    records.fetch(names)
+    given_fields = [model._fields[name] for name in names]
+    with model.env.protecting(given_fields, records):
+        records.modified(list(model._fields), create=True)
+    records._validate_fields(names)
+    records.check_access("create")
+    return records
+
+
+def _row_currency(model, field, row, cache):
+    """The currency of a monetary ``field`` in a row to insert: its currency field's
+    value, or the one its related currency field reaches from the row (the company's
+    currency), as the ORM's create finds it; one lookup per distinct value."""
+    name = field.get_currency_field(model)
+    currency_field = model._fields[name]
+    if name in row:
+        key = (name, row[name])
+    elif currency_field.related and currency_field.related.split(".")[0] in row:
+        first = currency_field.related.split(".")[0]
+        key = (first, row[first])
+    else:
+        return None
+    if key not in cache:
+        cache[key] = model.new({key[0]: key[1]})[name]
+    return cache[key]
 
 
 class StockPlanningException(models.Model):
@@ -82,20 +191,36 @@ class StockPlanningException(models.Model):
 
     @api.depends("exception_type", "product_id", "warehouse_id")
     def _compute_name(self):
+        names = self._exception_names(
+            [(exc.exception_type, exc.product_id.id, exc.warehouse_id.id) for exc in self]
+        )
+        for exc, name in zip(self, names, strict=True):
+            exc.name = name
+
+    @api.model
+    def _exception_names(self, keys):
+        """The names of exceptions from their (type, product id, warehouse id): the
+        type's label, the product's display name and the warehouse's code. The names of
+        many exceptions cost a constant number of queries."""
         labels = dict(self._fields["exception_type"]._description_selection(self.env))
-        for exc in self:
-            parts = [labels.get(exc.exception_type, exc.exception_type or "")]
-            if exc.product_id:
-                parts.append(exc.product_id.display_name)
-            if exc.warehouse_id:
-                parts.append(exc.warehouse_id.code)
-            exc.name = " - ".join(p for p in parts if p)
+        products = self.env["product.product"].browse({k[1] for k in keys if k[1]})
+        warehouses = self.env["stock.warehouse"].browse({k[2] for k in keys if k[2]})
+        product_names = dict(zip(products.ids, products.mapped("display_name"), strict=True))
+        warehouse_codes = dict(zip(warehouses.ids, warehouses.mapped("code"), strict=True))
+        names = []
+        for exc_type, product_id, warehouse_id in keys:
+            parts = [labels.get(exc_type, exc_type or "")]
+            if product_id:
+                parts.append(product_names[product_id])
+            if warehouse_id:
+                parts.append(warehouse_codes[warehouse_id])
+            names.append(" - ".join(p for p in parts if p))
+        return names
 
     @api.depends("state")
     def _compute_state_sequence(self):
-        order = {"new": 1, "in_progress": 2, "ignored": 3, "done": 4}
         for exc in self:
-            exc.state_sequence = order.get(exc.state, 9)
+            exc.state_sequence = STATE_SEQUENCE.get(exc.state, 9)
 
     # ------------------------------------------------------------------ actions
     def _job_owned_fields(self):
@@ -181,14 +306,17 @@ class StockPlanningException(models.Model):
         # Alert-fatigue controls of the segments: a filtered condition is not raised,
         # and its open exception, if any, is closed by the job as cleared.
         found = self._filter_by_segment_alerts(found)
-        existing = self.sudo().search(
+        existing = self.sudo().search_fetch(
             [
                 ("source", "=", source),
                 ("exception_type", "in", list(types)),
                 ("profile_id", "in", list(profile_ids)),
                 ("state", "in", [*OPEN_STATES, "ignored"]),
-            ]
+            ],
+            ["profile_id", "exception_type", "state", "message", "severity"]
+            + ["financial_impact", "company_id"],
         )
+        currencies = {c.id: c.currency_id for c in existing.company_id}
         by_key = {}
         for exc in existing:
             by_key.setdefault((exc.profile_id.id, exc.exception_type), exc)
@@ -204,8 +332,9 @@ class StockPlanningException(models.Model):
                 )
                 continue
             impact = vals.get("financial_impact", 0.0) or 0.0
-            if exc.currency_id:  # rounded as the ORM stores a monetary value
-                impact = exc.currency_id.round(impact)
+            currency = currencies.get(exc.company_id.id)
+            if currency:  # rounded as the ORM stores a monetary value
+                impact = currency.round(impact)
             if (
                 exc.message != vals["message"]
                 or exc.severity != vals["severity"]
@@ -213,14 +342,68 @@ class StockPlanningException(models.Model):
             ):
                 updates.append((exc.id, vals["message"], vals["severity"], impact))
         self._write_synced(updates)
-        ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True}
-        if to_create:
-            self.sudo().with_context(**ctx).create(to_create)
-        if to_resolve:
-            to_resolve.with_context(**ctx).write(
-                {"state": "done", "date_resolved": fields.Datetime.now(), "resolved_by_job": True}
-            )
+        self._create_exceptions(to_create)
+        self._resolve_by_job(to_resolve)
         return len(to_create), len(updates), len(to_resolve)
+
+    @api.model
+    def _create_exceptions(self, vals_list):
+        """Raise many exceptions at once: one INSERT whatever their number.
+
+        ``vals_list``: the values of each exception (``exception_type``, ``source``,
+        ``message``, ``severity``, ``financial_impact``, ``profile_id``, ``product_id``,
+        ``warehouse_id``, ``segment_id``, ``company_id``); the other fields get their
+        defaults. The job's ORM create posted nothing in the chatter (no creation message,
+        follower nor tracking): neither does this. The stored name and state sequence are
+        computed here as the ORM's create would store them (and the financial impact
+        rounded in the company's currency). Returns the exceptions."""
+        if not vals_list:
+            return self.browse()
+        Exception_ = self.sudo().with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        company_default = self.env.company.id
+        rows = []
+        for vals in vals_list:
+            row = dict(vals)
+            row.setdefault("company_id", company_default)
+            row.setdefault("state", "new")
+            row.setdefault("severity", "medium")
+            row.setdefault("source", "manual")
+            row.setdefault("date_detected", fields.Datetime.now())
+            rows.append(row)
+        names = Exception_._exception_names(
+            [(r["exception_type"], r.get("product_id"), r.get("warehouse_id")) for r in rows]
+        )
+        for row, name in zip(rows, names, strict=True):
+            row["name"] = name
+            row["state_sequence"] = STATE_SEQUENCE.get(row["state"], 9)
+        return insert_records(Exception_, rows)
+
+    def _resolve_by_job(self, exceptions):
+        """Close ``exceptions`` as done by the job (their condition cleared) in one
+        UPDATE, as the job's write without tracking did (no chatter message)."""
+        if not exceptions:
+            return
+        names = ["state", "state_sequence", "date_resolved", "resolved_by_job"]
+        exceptions.flush_recordset(names)
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_planning_exception
+               SET state = 'done', state_sequence = %(sequence)s, date_resolved = %(now)s,
+                   resolved_by_job = TRUE, write_uid = %(uid)s, write_date = %(tx_now)s
+             WHERE id = ANY(%(ids)s)
+                """,
+                sequence=STATE_SEQUENCE["done"],
+                now=fields.Datetime.now(),
+                tx_now=self.env.cr.now(),
+                uid=self.env.uid,
+                ids=exceptions.ids,
+            )
+        )
+        exceptions.invalidate_recordset([*names, "write_uid", "write_date"])
+        exceptions.modified(names)
 
     @api.model
     def _filter_by_segment_alerts(self, found):

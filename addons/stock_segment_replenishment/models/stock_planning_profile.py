@@ -2348,12 +2348,10 @@ class StockPlanningProfile(models.Model):
             )
         )
         if batch["supersede"]:
-            old = Proposal.browse(batch["supersede"])
-            old.write({"state": "superseded", "date_decided": fields.Datetime.now()})
-            old._close_activities()
+            Proposal.browse(batch["supersede"])._supersede_by_job()
         review_toggles = batch["review_toggles"]
         if batch["creates"]:
-            proposals = Proposal.create(batch["creates"])
+            proposals = Proposal._insert_job_proposals(batch["creates"])
             auto = proposals.filtered("within_tolerance")
             # Odoo's quantity to order of the changed rules is recomputed now: its
             # Replenishment screen shows the stored value, and a buyer ordering from it
@@ -2366,6 +2364,8 @@ class StockPlanningProfile(models.Model):
             # review-day trigger now, not on the next run.
             toggled = {r["id"] for _op, r in review_toggles}
             rows = batch.get("rows", {})
+            if batch["periodic"]:
+                auto.orderpoint_id.fetch(["trigger", "snoozed_until"])
             for proposal in auto:
                 pid = proposal.profile_id.id
                 if proposal.action == "archive" or pid not in batch["periodic"] or pid in toggled:

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.addons.stock_segment_forecast.models.stock_planning_exception import insert_records
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -203,6 +204,55 @@ class StockReplenishmentProposal(models.Model):
             manual._schedule_approval_activities()
         return proposals
 
+    @api.model
+    def _insert_job_proposals(self, vals_list):
+        """The nightly job's proposals in one INSERT, whatever their number.
+
+        Stores what the ORM's create stores for them under the job's context (no
+        creation message, follower nor tracking): the plan's product, warehouse and
+        company, the state's sequence, the defaults of the other fields, and no change
+        percentage for a min or max raised from zero (see
+        :meth:`_clear_change_from_zero`). Returns the proposals."""
+        if not vals_list:
+            return self.browse()
+        profiles = (
+            self.env["stock.planning.profile"]
+            .sudo()
+            .browse({vals["profile_id"] for vals in vals_list})
+        )
+        profiles.fetch(["product_id", "warehouse_id", "company_id"])
+        zero = {
+            name: self._fields[name]
+            for name in ("old_min_qty", "new_min_qty", "old_max_qty", "new_max_qty")
+        }
+
+        def is_zero(vals, name):
+            # Compared as stored (rounded to the field's digits), as the SQL of
+            # _clear_change_from_zero compares.
+            return float(zero[name].convert_to_column(vals.get(name), self)) == 0.0
+
+        rows = []
+        for vals in vals_list:
+            profile = profiles.browse(vals["profile_id"])
+            row = dict(
+                vals,
+                product_id=profile.product_id.id,
+                warehouse_id=profile.warehouse_id.id,
+                company_id=profile.company_id.id,
+            )
+            row.setdefault("state", "pending")
+            row["state_sequence"] = STATE_SEQUENCE.get(row["state"], 9)
+            for pct, old, new in (
+                ("min_change_pct", "old_min_qty", "new_min_qty"),
+                ("max_change_pct", "old_max_qty", "new_max_qty"),
+            ):
+                if is_zero(row, old) and not is_zero(row, new):
+                    row.pop(pct, None)  # NULL: "from zero"
+                else:
+                    row.setdefault(pct, 0.0)
+            rows.append(row)
+        return insert_records(self, rows)
+
     def _clear_change_from_zero(self):
         """A min or max raised from zero has no percentage change: NULL (shown as "from
         zero"), not 0 % nor an infinite one. One UPDATE for the records."""
@@ -376,12 +426,13 @@ class StockReplenishmentProposal(models.Model):
     def _apply(self, approved_by=None, recompute=True):
         """Write the proposals to Odoo's reorder rules in bulk and leave audit rows.
 
-        Updates are one UPDATE ... FROM (VALUES ...) whatever their number; rules are
-        created in one ``create`` call. Odoo's quantity to order and deadline of the
-        created rules, and of the updated ones when ``recompute``, are recomputed here in
-        one pass for all of them (``stock.warehouse.orderpoint._planning_recompute``:
-        Odoo's computation, without its second read per rule); without it the
-        Replenishment screen would show the old values until Odoo's scheduler runs."""
+        Updates are one UPDATE ... FROM unnest(...) whatever their number; new rules are
+        inserted in one statement (``stock.warehouse.orderpoint._planning_create``).
+        Odoo's quantity to order and deadline of the created rules, and of the updated
+        ones when ``recompute``, are recomputed here in one pass for all of them
+        (``stock.warehouse.orderpoint._planning_recompute``: Odoo's computation, without
+        its second read per rule); without it the Replenishment screen would show the
+        old values until Odoo's scheduler runs."""
         if not self:
             return
         Orderpoint = (
@@ -390,11 +441,20 @@ class StockReplenishmentProposal(models.Model):
             .with_context(stock_segment_planning_apply=True, active_test=False)
         )
         now = fields.Datetime.now()
+        # The proposals and their rules in cache in one query each (reading them one by
+        # one would fetch 1,000 at a time).
+        self.fetch(
+            ["profile_id", "product_id", "warehouse_id", "company_id", "orderpoint_id"]
+            + ["action", "state", "new_min_qty", "new_max_qty", "new_multiple_id"]
+            + ["new_trigger", "old_min_qty", "old_max_qty", "old_multiple_id"]
+            + ["proposed_by_id", "reason", "reason_detail"]
+        )
+        Orderpoint.browse(self.orderpoint_id.ids).fetch(["active"])
         creates = self.filtered(lambda p: p.action == "create" and not p.orderpoint_id)
         updates = self - creates
         audits = []
         if creates:
-            created = Orderpoint.create(
+            created = Orderpoint._planning_create(
                 [
                     {
                         # Named after the plan: one sequence call per rule would make the
@@ -413,32 +473,29 @@ class StockReplenishmentProposal(models.Model):
                     for p in creates
                 ]
             )
-            # Odoo's quantity to order of the new rules, before the flush would compute
-            # it rule by rule.
+            # Odoo's quantity to order of the new rules, stored in one UPDATE.
             created._planning_recompute()
-            # One UPDATE for the links, not one per proposal at the next flush.
+            # One UPDATE for the links, not one per 100 proposals at the next flush.
             self.env.flush_all()
             self.env.cr.execute(
                 SQL(
                     """
                 UPDATE stock_replenishment_proposal p SET orderpoint_id = v.op
-                  FROM (VALUES %s) AS v(id, op) WHERE p.id = v.id
+                  FROM unnest(%s::int4[], %s::int4[]) AS v(id, op) WHERE p.id = v.id
                 """,
-                    SQL(", ").join(
-                        SQL("(%s, %s)", proposal.id, op.id)
-                        for proposal, op in zip(creates, created, strict=True)
-                    ),
+                    creates.ids,
+                    created.ids,
                 )
             )
             creates.invalidate_recordset(["orderpoint_id"])
+            creates.fetch(["orderpoint_id"])
             for proposal in creates:
                 audits.append(proposal._audit_vals("create", approved_by, old_active=False))
         rows = []
         for p in updates:
             active = p.action != "archive"
             rows.append(
-                SQL(
-                    "(%s, %s::float8, %s::float8, %s::int4, %s::bool, %s::int4)",
+                (
                     p.orderpoint_id.id,
                     p.new_min_qty,
                     p.new_max_qty,
@@ -490,7 +547,13 @@ class StockReplenishmentProposal(models.Model):
         self.profile_id.invalidate_recordset(["orderpoint_id"])
 
     def _write_orderpoints(self, rows, recompute=True):
+        """Min, max, multiple, active flag and plan of reorder rules in one UPDATE ...
+        FROM unnest(...); ``rows``: [(rule id, min, max, multiple id or None, active,
+        plan id)]."""
         self.env.flush_all()
+        ids, min_qty, max_qty, multiple, active, profile = (
+            list(c) for c in zip(*rows, strict=True)
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -499,12 +562,18 @@ class StockReplenishmentProposal(models.Model):
                    replenishment_uom_id = v.multiple, active = v.active,
                    planning_profile_id = v.profile,
                    write_date = now() AT TIME ZONE 'UTC', write_uid = %s
-              FROM (VALUES %s) AS v(id, min_qty, max_qty, multiple, active, profile)
+              FROM unnest(%s::int4[], %s::float8[], %s::float8[], %s::int4[], %s::bool[],
+                          %s::int4[]) AS v(id, min_qty, max_qty, multiple, active, profile)
              WHERE op.id = v.id
          RETURNING op.id
             """,
                 self.env.uid,
-                SQL(", ").join(rows),
+                ids,
+                min_qty,
+                max_qty,
+                multiple,
+                active,
+                profile,
             )
         )
         ids = [r[0] for r in self.env.cr.fetchall()]
@@ -547,8 +616,7 @@ class StockReplenishmentProposal(models.Model):
             applied = p.audit_ids.filtered(lambda a: a.action != "rollback").sorted("id")[:1]
             active = applied.old_active if applied else p.action != "create"
             rows.append(
-                SQL(
-                    "(%s, %s::float8, %s::float8, %s::int4, %s::bool, %s::int4)",
+                (
                     op.id,
                     p.old_min_qty,
                     p.old_max_qty,
@@ -688,7 +756,38 @@ class StockReplenishmentProposal(models.Model):
             )
 
     def _close_activities(self):
-        self.sudo().activity_ids.unlink()
+        # One search for all the proposals (reading their activities fetches 1,000
+        # proposals at a time).
+        self.env["mail.activity"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+        ).unlink()
+
+    def _supersede_by_job(self):
+        """Proposals replaced by a newer one of the nightly job, in one UPDATE (the
+        job's write had tracking disabled: no chatter message), their approval
+        activities closed."""
+        if not self:
+            return
+        names = ["state", "state_sequence", "date_decided"]
+        self.flush_recordset(names)
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE stock_replenishment_proposal
+               SET state = 'superseded', state_sequence = %(sequence)s,
+                   date_decided = %(now)s, write_uid = %(uid)s, write_date = %(tx_now)s
+             WHERE id = ANY(%(ids)s)
+                """,
+                sequence=STATE_SEQUENCE.get("superseded", 9),
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                tx_now=self.env.cr.now(),
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset([*names, "write_uid", "write_date"])
+        self.modified(names)
+        self._close_activities()
 
     @api.model
     def _pending_value_total(self):

@@ -1,4 +1,5 @@
 from . import (
+    test_bulk_writes,
     test_buyer_screens,
     test_cost_based,
     test_forecast_policy,
