@@ -1,6 +1,7 @@
 import json
 import logging
 import math
+import numbers
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -89,6 +90,33 @@ def _finite(value, default=0.0):
     except (TypeError, ValueError):
         return default
     return value if math.isfinite(value) else default
+
+
+def _array_element(value):
+    """One element of a PostgreSQL array literal (see :func:`_array_literal`)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        # The text psycopg2 sends for a float parameter: the same value reaches the column.
+        return repr(float(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _array_literal(values):
+    """``values`` as the text of one PostgreSQL array literal (``'{1,2,NULL}'``), to be
+    cast in the statement (``%s::int4[]``).
+
+    psycopg2 sends a Python list as ``ARRAY[v1, v2, ...]``, an expression of one node per
+    value that PostgreSQL parses and plans value by value: for the thousands of values of
+    a batch that costs more than the write itself. One literal is one constant."""
+    return "{" + ",".join(_array_element(v) for v in values) + "}"
 
 
 def segment_forecast_key(segment_id, bucket, method, ts_limit, error_limit):
@@ -695,10 +723,16 @@ class StockPlanningProfile(models.Model):
         col = {d: j for j, d in enumerate(history)}
         product_ids = sorted({r["product_id"] for r in rows})
         raw = np.zeros((m, n))
-        for product_id, warehouse_id, start, qty in self._extract_demand(ctx, product_ids):
-            i, j = index.get((product_id, warehouse_id)), col.get(start)
-            if i is not None and j is not None:
-                raw[i, j] += float(qty or 0.0)
+        # Row and column of each extracted cell (-1: not a plan or bucket of the batch),
+        # summed in the order of the rows as a loop over them would.
+        demand = self._extract_demand(ctx, product_ids)
+        cell_i = np.fromiter(
+            (index.get((d[0], d[1]), -1) for d in demand), dtype=np.int64, count=len(demand)
+        )
+        cell_j = np.fromiter((col.get(d[2], -1) for d in demand), dtype=np.int64, count=len(demand))
+        qty = np.fromiter((float(d[3] or 0.0) for d in demand), dtype=float, count=len(demand))
+        keep = (cell_i >= 0) & (cell_j >= 0)
+        np.add.at(raw, (cell_i[keep], cell_j[keep]), qty[keep])
         unreadable = ~np.isfinite(raw)
         raw = np.where(unreadable, 0.0, np.maximum(raw, 0.0))
 
@@ -714,15 +748,18 @@ class StockPlanningProfile(models.Model):
         net = np.zeros((m, n_days))
         after = np.zeros(m)
         onhand, moves = self._extract_stock_days(ctx, product_ids)
-        for product_id, warehouse_id, day, qty in moves:
-            i = index.get((product_id, warehouse_id))
-            if i is None:
-                continue
-            offset = (day - first).days
-            if offset >= n_days:
-                after[i] += qty or 0.0
-            else:
-                net[i, offset] += qty or 0.0
+        move_i = np.fromiter(
+            (index.get((mv[0], mv[1]), -1) for mv in moves), dtype=np.int64, count=len(moves)
+        )
+        offset = np.fromiter(
+            ((mv[2] - first).days for mv in moves), dtype=np.int64, count=len(moves)
+        )
+        qty = np.fromiter((mv[3] or 0.0 for mv in moves), dtype=float, count=len(moves))
+        known = move_i >= 0
+        later = known & (offset >= n_days)
+        np.add.at(after, move_i[later], qty[later])
+        inside = known & ~later
+        np.add.at(net, (move_i[inside], offset[inside]), qty[inside])
         now = np.array([onhand.get((r["product_id"], r["warehouse_id"]), 0.0) for r in rows])
         # Level at the end of day d = on hand now - everything moved after day d.
         level = (now - after - net.sum(axis=1))[:, None] + np.cumsum(net, axis=1)
@@ -811,7 +848,9 @@ class StockPlanningProfile(models.Model):
         # Accuracy of the frozen forecasts of the last closed buckets.
         n_acc = min(ctx["params"]["accuracy_periods"], n)
         acc_actual, acc_forecast = self._fetch_closed(ctx, rows, history[-n_acc:])
-        acc = accuracy_table(acc_actual, acc_forecast, insample=baseline)
+        acc_table = accuracy_table(acc_actual, acc_forecast, insample=baseline)
+        # Plain arrays: indexing a DataFrame cell per plan costs more than the figures.
+        acc = {c: acc_table[c].to_numpy() for c in acc_table.columns}
         horizon_qty, horizon_buckets = self._horizon_totals(ctx, rows)
 
         bucket_days = BUCKET_DAYS[bucket]
@@ -836,13 +875,13 @@ class StockPlanningProfile(models.Model):
                     else 0.0
                 ),
                 "forecast_backtest_mase": table["metric_value"][i],
-                "forecast_wape": 100.0 * float(acc["wape"].iat[i]),
-                "forecast_mase": float(acc["mase"].iat[i]),
-                "forecast_bias": float(acc["bias"].iat[i]),
-                "forecast_tracking_signal": float(acc["tracking_signal"].iat[i]),
-                "forecast_accuracy_count": int(acc["n"].iat[i]),
+                "forecast_wape": 100.0 * float(acc["wape"][i]),
+                "forecast_mase": float(acc["mase"][i]),
+                "forecast_bias": float(acc["bias"][i]),
+                "forecast_tracking_signal": float(acc["tracking_signal"][i]),
+                "forecast_accuracy_count": int(acc["n"][i]),
                 "forecast_date": ctx["today"],
-                "demand_history": [round(float(v), 4) for v in raw[i]],
+                "demand_history": [round(v, 4) for v in raw[i].tolist()],
                 "demand_history_flags": [int(v) for v in flags[i]],
                 "demand_history_start": history[0],
                 "demand_history_bucket": bucket,
@@ -854,7 +893,7 @@ class StockPlanningProfile(models.Model):
                     values[k] = round(v, DIGITS) if math.isfinite(v) else 0.0
                 elif isinstance(v, np.str_):
                     values[k] = str(v)
-            if any(not _same(r[k], v) for k, v in values.items()):
+            if any(r[k] != v and not _same(r[k], v) for k, v in values.items()):
                 updates.append((r["id"], values))
         self._write_profile_forecast(updates)
 
@@ -916,8 +955,11 @@ class StockPlanningProfile(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            SELECT id, profile_id, bucket, date_start, state, statistical_qty, override_qty,
-                   has_override, override_id, final_qty, method, sigma_qty, segment_id
+            SELECT id, profile_id, bucket, date_start, state,
+                   statistical_qty::float8 AS statistical_qty,
+                   override_qty::float8 AS override_qty, has_override, override_id,
+                   final_qty::float8 AS final_qty, method, sigma_qty::float8 AS sigma_qty,
+                   segment_id
               FROM stock_demand_forecast
              WHERE profile_id = ANY(%s) AND state <> 'closed'
             """,
@@ -991,7 +1033,7 @@ class StockPlanningProfile(models.Model):
                         )
                     )
                 elif line["state"] == "forecast" and any(
-                    not _same(line[f], v) for f, v in values.items()
+                    line[f] != v and not _same(line[f], v) for f, v in values.items()
                 ):
                     updates.append((line["id"], values))
         # Future lines beyond the horizon.
@@ -1053,7 +1095,7 @@ class StockPlanningProfile(models.Model):
                     uid,
                     uid,
                     *(
-                        [v[f] for v in inserts]
+                        _array_literal([v[f] for v in inserts])
                         for f in (
                             "profile_id",
                             "product_id",
@@ -1091,9 +1133,9 @@ class StockPlanningProfile(models.Model):
                     """,
                     today,
                     uid,
-                    [lid for lid, _v in updates],
+                    _array_literal([lid for lid, _v in updates]),
                     *(
-                        [v[f] for _lid, v in updates]
+                        _array_literal([v[f] for _lid, v in updates])
                         for f in (
                             "statistical_qty",
                             "override_qty",
@@ -1216,11 +1258,11 @@ class StockPlanningProfile(models.Model):
                 uid=self.env.uid,
                 arrays=SQL(", ").join(
                     [
-                        SQL("%s::int4[]", [pid for pid, _vals in updates]),
+                        SQL("%s::int4[]", _array_literal([pid for pid, _vals in updates])),
                         *(
                             SQL(
                                 "%s::%s[]",
-                                [value(c, vals[c]) for _pid, vals in updates],
+                                _array_literal([value(c, vals[c]) for _pid, vals in updates]),
                                 SQL(PROFILE_COLUMNS[c]),
                             )
                             for c in columns
@@ -1327,11 +1369,11 @@ class StockPlanningProfile(models.Model):
                         method=method_labels.get(methods[i], methods[i]),
                     ),
                 )
-            n_acc = int(acc["n"].iat[i])
+            n_acc = int(acc["n"][i])
             if n_acc >= MIN_ACCURACY_BUCKETS:
-                ts = _finite(acc["tracking_signal"].iat[i])
-                mean_error = _finite(acc["bias"].iat[i])
-                rel = 100.0 * _finite(acc["relative_bias"].iat[i])
+                ts = _finite(acc["tracking_signal"][i])
+                mean_error = _finite(acc["bias"][i])
+                rel = 100.0 * _finite(acc["relative_bias"][i])
                 # Tracking signal and relative bias measure one cause, a biased forecast:
                 # one exception (type "bias") that states both signals, its impact
                 # counted once, whichever signal fired.
@@ -1357,7 +1399,7 @@ class StockPlanningProfile(models.Model):
                         ),
                         abs(mean_error) * h * unit,
                     )
-                wape = 100.0 * _finite(acc["wape"].iat[i])
+                wape = 100.0 * _finite(acc["wape"][i])
                 if wape > error_limit:
                     add(
                         "forecast_error",
@@ -1367,7 +1409,7 @@ class StockPlanningProfile(models.Model):
                             wape=wape,
                             limit=error_limit,
                         ),
-                        _finite(acc["mae"].iat[i]) * h * unit,
+                        _finite(acc["mae"][i]) * h * unit,
                     )
             last = raw.shape[1] - 1
             if (

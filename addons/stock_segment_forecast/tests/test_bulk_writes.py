@@ -1,6 +1,9 @@
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 
-from odoo.tests import tagged
+import numpy as np
+from odoo.addons.stock_segment_forecast.models.stock_planning_profile import _array_literal
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from .common import TODAY, ForecastCommon
@@ -214,3 +217,44 @@ class TestAccuracyReportBulk(ForecastCommon):
         )
         self._update()
         self.assertEqual(self._rows(), expected)
+
+
+@tagged("post_install", "-at_install")
+class TestArrayLiterals(TransactionCase):
+    """The column arrays of the bulk writes are sent as one array literal each: every
+    value must reach PostgreSQL exactly as psycopg2 would have sent it one by one."""
+
+    def _round_trip(self, values, cast):
+        self.env.cr.execute(SQL("SELECT unnest(%s::%s[])", _array_literal(values), SQL(cast)))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def test_values_round_trip(self):
+        texts = ["plain", 'quote " inside', "back\\slash", "NULL", "", "{brace}, comma", None]
+        self.assertEqual(self._round_trip(texts, "varchar"), texts)
+        floats = [0.1, 1e-7, 123456789.123456, -2.5, 0.30000000000000004, None]
+        self.assertEqual(self._round_trip(floats, "float8"), floats)
+        # numpy scalars as the engine returns them
+        self.assertEqual(self._round_trip([np.float64(0.1), np.int64(7)], "float8"), [0.1, 7.0])
+        self.assertEqual(self._round_trip([1, None, np.int64(3)], "int4"), [1, None, 3])
+        self.assertEqual(self._round_trip([True, False, None], "bool"), [True, False, None])
+        days = [date(2025, 1, 6), None]
+        self.assertEqual(self._round_trip(days, "date"), days)
+        docs = [json.dumps([1.5, 0.0]), json.dumps({"a": 'x "y" \\ z'}), None]
+        self.assertEqual(self._round_trip(docs, "jsonb"), [[1.5, 0.0], {"a": 'x "y" \\ z'}, None])
+
+    def test_same_value_as_one_parameter(self):
+        """Float to numeric: the column receives what a float parameter would give."""
+        values = [21.333333, 1 / 3, 1e15 + 0.5, 2.675]
+        self.env.cr.execute(
+            SQL(
+                "SELECT array_agg(v::numeric ORDER BY n) FROM unnest(%s::float8[])"
+                " WITH ORDINALITY AS u(v, n)",
+                _array_literal(values),
+            )
+        )
+        from_literal = self.env.cr.fetchone()[0]
+        one_by_one = []
+        for value in values:
+            self.env.cr.execute(SQL("SELECT %s::float8::numeric", value))
+            one_by_one.append(self.env.cr.fetchone()[0])
+        self.assertEqual(from_literal, one_by_one)
