@@ -117,30 +117,29 @@ class StockAgingReport(models.Model):
         if stale:
             self.env.cr.execute(SQL("DELETE FROM stock_aging_report WHERE id = ANY(%s)", stale))
         if to_update:
+            # One UPDATE from one array per column (unnest): the statement's size and
+            # cost grow with the rows, not with a parameter per value.
             self.env.cr.execute(
                 SQL(
                     """
                 UPDATE stock_aging_report r
                    SET %(assignments)s, write_uid = %(uid)s,
                        write_date = now() AT TIME ZONE 'UTC'
-                  FROM (VALUES %(rows)s) AS v(id, %(names)s)
+                  FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
                  WHERE r.id = v.id
                     """,
                     assignments=SQL(", ").join(
-                        SQL("%s = v.%s::%s", SQL.identifier(f), SQL.identifier(f), SQL(CASTS[f]))
+                        SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f))
                         for f in SYNCED_FIELDS
                     ),
                     uid=self.env.uid,
-                    rows=SQL(", ").join(
-                        SQL(
-                            "(%s, %s)",
-                            rid,
-                            SQL(", ").join(
-                                SQL("%s", self._stored(f, vals[f], precision.get(f)))
-                                for f in SYNCED_FIELDS
-                            ),
-                        )
-                        for rid, vals in to_update
+                    ids=[rid for rid, _vals in to_update],
+                    arrays=self._arrays(
+                        SYNCED_FIELDS,
+                        [
+                            [self._stored(f, vals[f], precision.get(f)) for f in SYNCED_FIELDS]
+                            for _rid, vals in to_update
+                        ],
                     ),
                     names=SQL(", ").join(SQL.identifier(f) for f in SYNCED_FIELDS),
                 )
@@ -157,29 +156,33 @@ class StockAgingReport(models.Model):
                 INSERT INTO stock_aging_report (%(names)s, create_uid, write_uid,
                                                 create_date, write_date)
                 SELECT v.*, %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                  FROM (VALUES %(rows)s) AS v(%(names)s)
+                  FROM unnest(%(arrays)s) AS v(%(names)s)
                     """,
                     names=SQL(", ").join(SQL.identifier(f) for f in columns),
                     uid=self.env.uid,
-                    rows=SQL(", ").join(
-                        SQL(
-                            "(%s)",
-                            SQL(", ").join(
-                                SQL(
-                                    "%s::%s",
-                                    bool(vals.get(f))
-                                    if CASTS[f] == "bool"
-                                    else self._stored(f, vals.get(f), precision.get(f)),
-                                    SQL(CASTS[f]),
-                                )
+                    arrays=self._arrays(
+                        columns,
+                        [
+                            [
+                                bool(vals.get(f))
+                                if CASTS[f] == "bool"
+                                else self._stored(f, vals.get(f), precision.get(f))
                                 for f in columns
-                            ),
-                        )
-                        for vals in to_create
+                            ]
+                            for vals in to_create
+                        ],
                     ),
                 )
             )
         return len(to_create), len(to_update), len(stale)
+
+    @staticmethod
+    def _arrays(columns, rows):
+        """One typed array per column of ``rows`` (lists of values in ``columns``' order),
+        as the arguments of ``unnest``."""
+        return SQL(", ").join(
+            SQL("%s::%s[]", [row[j] for row in rows], SQL(CASTS[f])) for j, f in enumerate(columns)
+        )
 
     @staticmethod
     def _stored(name, value, digits):

@@ -389,51 +389,105 @@ class StockPlanningProfile(models.Model):
         )
         return {(p, w): float(q or 0) for p, w, q in self.env.cr.fetchall()}
 
-    def _fetch_receipt_layers(self, ctx, product_ids, warehouse_ids):
+    def _fetch_receipt_layers(self, ctx, product_ids, locations):
         """Done moves into the warehouse from outside it (vendors, production,
-        adjustments, transit), in product units: one query for the batch."""
+        adjustments, transit), in product units: one query for the batch.
+
+        The moves are read product by product (its index) into the warehouses' internal
+        locations (``locations``: ids per warehouse, see :meth:`_internal_locations`),
+        and the units of the batch's products only: no step reads a whole table of the
+        company."""
+        internal = sorted(i for ids in locations.values() for i in ids)
+        if not internal or not product_ids:
+            return []
         self.env.cr.execute(
             SQL(
                 """
+            WITH unit AS MATERIALIZED (
+                SELECT pp.id, pu.factor
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE pp.id = ANY(%(products)s)
+            ), mv AS MATERIALIZED (
+                SELECT m.*
+                  FROM unnest(%(products)s::int4[]) AS u(product_id)
+                 CROSS JOIN LATERAL (
+                       SELECT m.product_id, m.location_id, m.location_dest_id, m.date,
+                              m.quantity, m.product_uom
+                         FROM stock_move m
+                        WHERE m.product_id = u.product_id AND m.state = 'done'
+                          AND m.company_id = %(company)s
+                          AND m.location_dest_id = ANY(%(internal)s)
+                       OFFSET 0) m
+            )
             SELECT m.product_id, ld.warehouse_id, m.date::date, SUM(m.quantity * COALESCE(
-                       mu.factor / NULLIF(pu.factor, 0), 1.0))
-              FROM stock_move m
+                       mu.factor / NULLIF(unit.factor, 0), 1.0))
+              FROM mv m
               JOIN stock_location ld ON ld.id = m.location_dest_id
               JOIN stock_location ls ON ls.id = m.location_id
-              JOIN product_product pp ON pp.id = m.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN unit ON unit.id = m.product_id
               JOIN uom_uom mu ON mu.id = m.product_uom
-              JOIN uom_uom pu ON pu.id = pt.uom_id
-             WHERE m.state = 'done' AND ld.usage = 'internal'
-               AND (ls.usage != 'internal' OR ls.warehouse_id IS DISTINCT FROM ld.warehouse_id)
-               AND m.company_id = %s AND m.product_id = ANY(%s)
-               AND ld.warehouse_id = ANY(%s)
+             WHERE ls.usage != 'internal' OR ls.warehouse_id IS DISTINCT FROM ld.warehouse_id
           GROUP BY 1, 2, 3
             """,
-                ctx["company"].id,
-                list(product_ids),
-                list(warehouse_ids),
+                company=ctx["company"].id,
+                products=list(product_ids),
+                internal=internal,
             )
         )
         return self.env.cr.fetchall()
 
-    def _fetch_last_demand(self, ctx, product_ids, warehouse_ids):
-        """Last customer delivery per product x warehouse: one query."""
+    def _internal_locations(self, warehouse_ids):
+        """Internal location ids (archived ones too) per warehouse: one query."""
         self.env.cr.execute(
             SQL(
                 """
-            SELECT m.product_id, ls.warehouse_id, MAX(m.date)::date
-              FROM stock_move m
-              JOIN stock_location ls ON ls.id = m.location_id
-              JOIN stock_location ld ON ld.id = m.location_dest_id
-             WHERE m.state = 'done' AND ls.usage = 'internal' AND ld.usage = 'customer'
-               AND m.company_id = %s AND m.product_id = ANY(%s)
-               AND ls.warehouse_id = ANY(%s)
-          GROUP BY 1, 2
+            SELECT warehouse_id, array_agg(id ORDER BY id) FROM stock_location
+             WHERE usage = 'internal' AND warehouse_id = ANY(%s)
+          GROUP BY warehouse_id
             """,
-                ctx["company"].id,
-                list(product_ids),
                 list(warehouse_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _fetch_last_demand(self, ctx, pairs, locations):
+        """Last customer delivery per product x warehouse of ``pairs``: one query.
+
+        Each pair walks its product's moves from the newest back (the product / date
+        index of the moves) and stops at its first delivery to a customer from one of
+        the warehouse's internal locations: the cost of a batch depends on its pairs,
+        not on the company's moves. The locations (``locations``: ids per warehouse, see
+        :meth:`_internal_locations`) are given as id lists, never joined, so that
+        PostgreSQL cannot turn the walk into a scan of every delivery of the company to
+        the customer location."""
+        pairs = [(p, w) for p, w in pairs if w in locations]
+        if not pairs:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT u.product_id, u.warehouse_id, d.day
+              FROM unnest(%(products)s::int4[], %(warehouses)s::int4[], %(locations)s::text[])
+                   AS u(product_id, warehouse_id, locations)
+             CROSS JOIN LATERAL (
+                   SELECT m.date::date AS day
+                     FROM stock_move m
+                    WHERE m.product_id = u.product_id AND m.date IS NOT NULL
+                      AND m.state = 'done' AND m.company_id = %(company)s
+                      AND m.location_id = ANY(u.locations::int4[])
+                      AND m.location_dest_id = ANY(%(customers)s::int4[])
+                 ORDER BY m.date DESC
+                    LIMIT 1) d
+            """,
+                products=[p for p, _w in pairs],
+                warehouses=[w for _p, w in pairs],
+                # One id list per pair: a text array of "{...}" literals (PostgreSQL has
+                # no array of arrays of different lengths).
+                locations=["{" + ",".join(map(str, locations[w])) + "}" for _p, w in pairs],
+                company=ctx["company"].id,
+                customers=SQL("ARRAY(SELECT id FROM stock_location WHERE usage = 'customer')"),
             )
         )
         return {(p, w): d for p, w, d in self.env.cr.fetchall()}
@@ -446,8 +500,10 @@ class StockPlanningProfile(models.Model):
         count, over the days of the period) when the plan has one; otherwise the
         customer deliveries from the plan's warehouse over the ``RECENT_DEMAND_DAYS``
         days up to today, divided by that many days (days without a delivery count as
-        zero). Never the mean of past periods with demand: a product whose demand stopped
-        months ago has a current demand of 0, not the rate it had while it sold."""
+        zero): each plan's deliveries read on their own (the product / date index of the
+        moves), never the company's. Never the mean of past periods with demand: a
+        product whose demand stopped months ago has a current demand of 0, not the rate
+        it had while it sold."""
         profile_ids = list(profile_ids)
         if not profile_ids:
             return {}
@@ -480,20 +536,26 @@ class StockPlanningProfile(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                SELECT p.id, COALESCE(SUM(m.product_qty), 0)
+                WITH loc AS MATERIALIZED (
+                    SELECT warehouse_id, array_agg(id) AS ids FROM stock_location
+                     WHERE usage = 'internal' AND warehouse_id IS NOT NULL
+                  GROUP BY warehouse_id
+                )
+                SELECT p.id, COALESCE(d.qty, 0)
                   FROM stock_planning_profile p
-             LEFT JOIN stock_location ls ON ls.warehouse_id = p.warehouse_id
-                                        AND ls.usage = 'internal'
-             LEFT JOIN stock_move m ON m.location_id = ls.id
-                                   AND m.product_id = p.product_id
-                                   AND m.state = 'done'
-                                   AND m.product_qty NOT IN ('NaN', 'Infinity', '-Infinity')
-                                   AND m.date >= %(start)s
-                                   AND m.date < %(end)s
-                                   AND m.location_dest_id IN (
-                                       SELECT id FROM stock_location WHERE usage = 'customer')
+             LEFT JOIN loc ON loc.warehouse_id = p.warehouse_id
+             LEFT JOIN LATERAL (
+                       SELECT SUM(m.product_qty) AS qty
+                         FROM stock_move m
+                        WHERE m.product_id = p.product_id
+                          AND m.date >= %(start)s AND m.date < %(end)s
+                          AND m.state = 'done'
+                          AND m.product_qty NOT IN ('NaN', 'Infinity', '-Infinity')
+                          AND m.location_id = ANY(loc.ids)
+                          AND m.location_dest_id = ANY(ARRAY(
+                              SELECT id FROM stock_location WHERE usage = 'customer'))
+                   ) d ON TRUE
                  WHERE p.id = ANY(%(ids)s)
-              GROUP BY p.id
                 """,
                     ids=rest,
                     start=start,
@@ -526,17 +588,13 @@ class StockPlanningProfile(models.Model):
         product_ids = sorted({r["product_id"] for r in rows})
         warehouse_ids = sorted({r["warehouse_id"] for r in rows})
         onhand = self._fetch_onhand_by_warehouse(ctx, product_ids, warehouse_ids)
-        receipts = self._fetch_receipt_layers(ctx, product_ids, warehouse_ids)
-        last_demand = self._fetch_last_demand(ctx, product_ids, warehouse_ids)
+        locations = self._internal_locations(warehouse_ids)
+        receipts = self._fetch_receipt_layers(ctx, product_ids, locations)
+        last_demand = self._fetch_last_demand(
+            ctx, sorted({(r["product_id"], r["warehouse_id"]) for r in rows}), locations
+        )
         stages = self._lifecycle_acting_stages({r["tmpl_id"] for r in rows}, today)
         max_amount = self._plausibility_max_amount()
-        names = {
-            p.id: p.display_name
-            for p in self.env["product.product"]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(product_ids)
-        }
 
         # Screen the numbers before the engine: NaN or infinity never reaches a column.
         bad = {}  # pid -> [(field label, value)]
@@ -564,11 +622,15 @@ class StockPlanningProfile(models.Model):
             dtype=float,
         )
         cost = pd.Series({r["id"]: float(r["unit_cost"] or 0.0) for r in rows}, dtype=float)
+        # Plain dicts for the loops below (a Series lookup per plan costs more than the
+        # plan's whole computation).
+        qty_of = dict(zip(qty.index.tolist(), qty.tolist(), strict=True))
+        cost_of = dict(zip(cost.index.tolist(), cost.tolist(), strict=True))
         # Values left out: quarantined plans and values above the plausible maximum.
         left_out = {}
         for r in rows:
             pid = r["id"]
-            value = max(float(qty[pid]), 0.0) * float(cost[pid])
+            value = max(qty_of[pid], 0.0) * cost_of[pid]
             if r["quarantined"]:
                 left_out[pid] = self.env._(
                     "Plan quarantined (data to check): its stock value is left out of the "
@@ -577,7 +639,7 @@ class StockPlanningProfile(models.Model):
             elif not np.isfinite(value) or abs(value) > max_amount:
                 bad.setdefault(pid, []).append(
                     (
-                        self.env._("stock value (on hand x cost %s)", float(cost[pid])),
+                        self.env._("stock value (on hand x cost %s)", cost_of[pid]),
                         value,
                     )
                 )
@@ -593,6 +655,16 @@ class StockPlanningProfile(models.Model):
                 )
         for pid in left_out:
             cost[pid] = 0.0
+            cost_of[pid] = 0.0
+        # Product names only for the data-quality messages (the ORM's display name).
+        named = {r["product_id"] for r in rows if r["id"] in bad}
+        names = {
+            p.id: p.display_name
+            for p in self.env["product.product"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(sorted(named))
+        }
         layers = fifo_age_layers(rec[["item", "date", "qty"]], qty, pd.Timestamp(today))
         table = aging_buckets(layers, ctx["limits"], unit_cost=cost)
         labels = [c for c in table.columns if not str(c).startswith("value ")]
@@ -602,6 +674,13 @@ class StockPlanningProfile(models.Model):
         known_qty = known.groupby("item")["qty"].sum()
         oldest = known.groupby("item")["age_days"].max()
         unknown = layers[layers["unknown_origin"]].groupby("item")["qty"].sum()
+        weighted, known_qty, oldest, unknown = (
+            dict(zip(x.index.tolist(), x.tolist(), strict=True))
+            for x in (weighted, known_qty, oldest, unknown)
+        )
+        position = {pid: k for k, pid in enumerate(table.index.tolist())}
+        bucket_qty_of = table[labels].to_numpy(dtype=float)
+        bucket_value_of = table[[f"value {label}" for label in labels]].to_numpy(dtype=float)
         demand = np.array([float(r["demand"] or 0.0) for r in rows])
         cover = run_out_days(qty.reindex([r["id"] for r in rows]).to_numpy(), demand, HORIZON_DAYS)
 
@@ -610,14 +689,14 @@ class StockPlanningProfile(models.Model):
         updates, report_vals, found = [], [], {}
         for i, r in enumerate(rows):
             pid = r["id"]
-            on_hand = float(qty[pid])
+            on_hand = qty_of[pid]
             nq = float(known_qty.get(pid, 0.0))
             life = stages.get(r["tmpl_id"]) or {"stage": False, "new": False, "note": []}
             stage = life["stage"]
             last = last_demand.get((r["product_id"], r["warehouse_id"]))
             if last:
                 idle = (today - last).days
-            elif pid in oldest.index:
+            elif pid in oldest:
                 idle = int(oldest[pid])
             else:
                 idle = -1
@@ -632,7 +711,7 @@ class StockPlanningProfile(models.Model):
                         qty=round(float(unknown[pid]), 4),
                     )
                 )
-            if on_hand > 0 and cost[pid] <= 0 and pid not in left_out:
+            if on_hand > 0 and cost_of[pid] <= 0 and pid not in left_out:
                 notes.append(self.env._("The product has no cost: its stock is valued at 0."))
             if on_hand < 0:
                 notes.append(self.env._("Negative stock on hand (%s): not aged.", on_hand))
@@ -646,7 +725,7 @@ class StockPlanningProfile(models.Model):
             cover_days = float(cover[i]) if np.isfinite(cover[i]) else float(HORIZON_DAYS)
             values = {
                 "aging_qty": round(on_hand, 6),
-                "aging_value": round(max(on_hand, 0.0) * float(cost[pid]), 2),
+                "aging_value": round(max(on_hand, 0.0) * cost_of[pid], 2),
                 "stock_age_days": round(float(weighted.get(pid, 0.0)) / nq, 2) if nq else 0.0,
                 "oldest_stock_days": float(oldest.get(pid, 0.0)),
                 "unknown_origin_qty": round(float(unknown.get(pid, 0.0)), 6),
@@ -711,10 +790,11 @@ class StockPlanningProfile(models.Model):
                     ),
                     financial_impact=values["aging_value"],
                 )
-            if on_hand <= 0 or pid not in table.index:
+            if on_hand <= 0 or pid not in position:
                 continue
-            for j, label in enumerate(labels):
-                bucket_qty = float(table.at[pid, label])
+            at = position[pid]
+            for j, _label in enumerate(labels):
+                bucket_qty = float(bucket_qty_of[at, j])
                 if bucket_qty <= 1e-9:
                     continue
                 report_vals.append(
@@ -730,8 +810,8 @@ class StockPlanningProfile(models.Model):
                         "bucket_sequence": j,
                         "company_id": r["company_id"],
                         "quantity": round(bucket_qty, 6),
-                        "unit_cost": float(cost[pid]),
-                        "value": round(float(table.at[pid, f"value {label}"]), 2),
+                        "unit_cost": cost_of[pid],
+                        "value": round(float(bucket_value_of[at, j]), 2),
                         "unknown_origin": j == len(labels) - 1 and float(unknown.get(pid, 0)) > 0,
                         "left_out": pid in left_out,
                     }
@@ -772,38 +852,32 @@ class StockPlanningProfile(models.Model):
             )
 
     def _write_aging(self, updates, today):
-        """One UPDATE ... FROM (VALUES ...) for the plans of the batch."""
+        """One UPDATE ... FROM unnest(one array per column) for the plans of the batch."""
         if not updates:
             return
         columns = list(AGING_COLUMNS)
-        rows = SQL(", ").join(
-            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
-            for pid, vals in updates
-        )
         self.env.cr.execute(
             SQL(
                 """
             UPDATE stock_planning_profile p
                SET %(assignments)s, aging_date = %(today)s
-              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+              FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
              WHERE p.id = v.id
                AND (p.aging_date IS DISTINCT FROM %(today)s OR %(changed)s)
             """,
                 assignments=SQL(", ").join(
-                    SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
-                    for c, cast in AGING_COLUMNS.items()
+                    SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
                 ),
                 changed=SQL(" OR ").join(
-                    SQL(
-                        "p.%s IS DISTINCT FROM v.%s::%s",
-                        SQL.identifier(c),
-                        SQL.identifier(c),
-                        SQL(cast),
-                    )
-                    for c, cast in AGING_COLUMNS.items()
+                    SQL("p.%s IS DISTINCT FROM v.%s", SQL.identifier(c), SQL.identifier(c))
+                    for c in columns
                 ),
                 today=today,
-                rows=rows,
+                ids=[pid for pid, _vals in updates],
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", [vals[c] for _pid, vals in updates], SQL(cast))
+                    for c, cast in AGING_COLUMNS.items()
+                ),
                 names=SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )

@@ -1,6 +1,7 @@
 from . import (
     test_aging,
     test_analog_forecast,
+    test_batch_scale,
     test_current_demand,
     test_last_time_buy,
     test_lifecycle_policy,
