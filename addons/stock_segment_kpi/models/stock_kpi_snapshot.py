@@ -119,6 +119,20 @@ NULLABLE_COLUMNS = (
     "forecast_bias",
 )
 # A row is one of these keys: a rerun updates the row of the same key.
+# The plan x day figures of a batch summed into the day rows, in the rows' column order
+# (then the days observed and the backorders).
+DAY_FIGURES = (
+    "avg_inventory_qty",
+    "avg_inventory_value",
+    "end_inventory_value",
+    "issued_qty",
+    "cogs_value",
+    "lines_total",
+    "lines_on_time",
+    "ordered_qty",
+    "shipped_on_time_qty",
+    "stockout_days",
+)
 KEY_COLUMNS = ("period_type", "level", "date_from", "warehouse_id", "segment_id", "product_id")
 SUM_COLUMNS = (
     "pair_count",
@@ -511,6 +525,9 @@ class StockKpiSnapshot(models.Model):
             month_df, day_df = self._snapshot_batch(ctx, batch_ids)
             monthly.append(month_df)
             daily.append(day_df)
+            # The batch's records leave the cache: it would otherwise grow with every
+            # batch of the company.
+            self.env.invalidate_all()
 
         failed_ids = self.env["stock.planning.profile"]._run_batches(
             "KPI snapshot",
@@ -642,26 +659,65 @@ class StockKpiSnapshot(models.Model):
         )
         return {(p, w): float(q) for p, w, q in self.env.cr.fetchall()}
 
-    def _fetch_flows(self, ctx, product_ids, warehouse_ids):
-        """Done stock flows of the warehouses per product and UTC day since the period
-        start: net flow and issues to customers / production (product unit)."""
+    def _locations(self, warehouse_ids):
+        """Ids of the internal locations of the warehouses and of the customer locations
+        (archived ones too): one query. The batch queries filter the moves on these ids
+        instead of joining the locations, so that PostgreSQL reads the batch's products'
+        moves (their index) and never every delivery of the company."""
         self.env.cr.execute(
             SQL(
                 """
-            WITH mv AS (
+            SELECT COALESCE(array_agg(id ORDER BY id) FILTER (
+                       WHERE usage = 'internal' AND warehouse_id = ANY(%s)), '{}'),
+                   COALESCE(array_agg(id ORDER BY id) FILTER (WHERE usage = 'customer'), '{}')
+              FROM stock_location
+            """,
+                list(warehouse_ids),
+            )
+        )
+        internal, customers = self.env.cr.fetchone()
+        return list(internal), list(customers)
+
+    @staticmethod
+    def _unit_factors(product_ids):
+        """The batch's products with the factor of their unit, for the moves' conversion."""
+        return SQL(
+            """
+            SELECT pp.id, pu.factor
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN uom_uom pu ON pu.id = pt.uom_id
+             WHERE pp.id = ANY(%s)
+            """,
+            list(product_ids),
+        )
+
+    def _fetch_flows(self, ctx, product_ids, warehouse_ids):
+        """Done stock flows of the warehouses per product and UTC day since the period
+        start: net flow and issues to customers / production (product unit).
+
+        Each product's moves of the period are read on its own (the product / date index
+        of the moves): a batch reads its products' moves, never the company's."""
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH unit AS MATERIALIZED (%(units)s), mv AS MATERIALIZED (
                 SELECT m.product_id, m.date::date AS day,
-                       m.quantity * mu.factor / pu.factor AS qty,
+                       m.quantity * mu.factor / unit.factor AS qty,
                        ls.usage AS src_usage, ls.warehouse_id AS src_wh,
                        ld.usage AS dst_usage, ld.warehouse_id AS dst_wh
-                  FROM stock_move m
+                  FROM unnest(%(products)s::int4[]) AS u(product_id)
+                 CROSS JOIN LATERAL (
+                       SELECT m.product_id, m.date, m.quantity, m.product_uom,
+                              m.location_id, m.location_dest_id
+                         FROM stock_move m
+                        WHERE m.product_id = u.product_id AND m.date >= %(start)s
+                          AND m.state = 'done'
+                       OFFSET 0) m
                   JOIN stock_location ls ON ls.id = m.location_id
                   JOIN stock_location ld ON ld.id = m.location_dest_id
-                  JOIN product_product pp ON pp.id = m.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                  JOIN unit ON unit.id = m.product_id
                   JOIN uom_uom mu ON mu.id = m.product_uom
-                 WHERE m.state = 'done' AND m.date >= %(start)s
-                   AND m.product_id = ANY(%(products)s)
             )
             SELECT product_id, dst_wh, day, SUM(qty), 0.0 FROM mv
              WHERE dst_usage = 'internal' AND dst_wh = ANY(%(whs)s)
@@ -675,9 +731,10 @@ class StockKpiSnapshot(models.Model):
                AND NOT (dst_usage = 'internal' AND dst_wh IS NOT DISTINCT FROM src_wh)
           GROUP BY product_id, src_wh, day
             """,
+                units=self._unit_factors(product_ids),
                 start=fields.Datetime.to_datetime(ctx["date_from"]),
-                products=product_ids,
-                whs=warehouse_ids,
+                products=list(product_ids),
+                whs=list(warehouse_ids),
             )
         )
         return pd.DataFrame(
@@ -686,55 +743,61 @@ class StockKpiSnapshot(models.Model):
 
     def _fetch_demand_lines(self, ctx, product_ids, warehouse_ids):
         """Customer delivery lines from the warehouses still open at the period start or
-        promised up to its end, with their promised day and shipped quantity."""
+        promised up to its end, with their promised day and shipped quantity.
+
+        Each product's deliveries are read on its own (the product / location index of
+        the moves), the picking's date only for a move without a deadline: a batch
+        reads its products' deliveries, never the company's."""
+        internal, customers = self._locations(warehouse_ids)
+        columns = ["product_id", "warehouse_id", "line_key", "promised"]
+        columns += ["done", "day", "ordered", "shipped"]
+        if not internal or not customers:
+            return pd.DataFrame([], columns=columns)
         sale_key = "sale_line_id" in self.env["stock.move"]._fields
         self.env.cr.execute(
             SQL(
                 """
+            WITH unit AS MATERIALIZED (%(units)s)
             SELECT m.product_id, ls.warehouse_id,
                    %(line_key)s AS line_key,
-                   COALESCE(m.date_deadline, pk.scheduled_date, m.date)::date AS promised,
+                   m.promised::date AS promised,
                    m.state = 'done' AS done,
                    m.date::date AS day,
                    m.product_qty AS ordered,
                    CASE WHEN m.state = 'done'
-                        THEN m.quantity * mu.factor / pu.factor ELSE 0 END AS shipped
-              FROM stock_move m
+                        THEN m.quantity * mu.factor / unit.factor ELSE 0 END AS shipped
+              FROM unnest(%(products)s::int4[]) AS u(product_id)
+             CROSS JOIN LATERAL (
+                   SELECT m.id, m.product_id, m.location_id, m.state, m.date, m.product_qty,
+                          m.quantity, m.product_uom, %(sale_line)s AS sale_line_id,
+                          COALESCE(m.date_deadline, (
+                              SELECT pk.scheduled_date FROM stock_picking pk
+                               WHERE pk.id = m.picking_id), m.date) AS promised
+                     FROM stock_move m
+                    WHERE m.product_id = u.product_id AND m.state <> 'cancel'
+                      AND m.location_id = ANY(%(internal)s)
+                      AND m.location_dest_id = ANY(%(customers)s)
+                   OFFSET 0) m
               JOIN stock_location ls ON ls.id = m.location_id
-              JOIN stock_location ld ON ld.id = m.location_dest_id
-              LEFT JOIN stock_picking pk ON pk.id = m.picking_id
-              JOIN product_product pp ON pp.id = m.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              JOIN uom_uom pu ON pu.id = pt.uom_id
+              JOIN unit ON unit.id = m.product_id
               JOIN uom_uom mu ON mu.id = m.product_uom
-             WHERE m.state <> 'cancel' AND ld.usage = 'customer' AND ls.usage = 'internal'
-               AND ls.warehouse_id = ANY(%(whs)s) AND m.product_id = ANY(%(products)s)
-               AND COALESCE(m.date_deadline, pk.scheduled_date, m.date) < %(end)s
-               AND (m.state <> 'done' OR m.date >= %(start)s
-                    OR COALESCE(m.date_deadline, pk.scheduled_date, m.date) >= %(start)s)
+             WHERE m.promised < %(end)s
+               AND (m.state <> 'done' OR m.date >= %(start)s OR m.promised >= %(start)s)
+          ORDER BY m.product_id, m.id
             """,
+                units=self._unit_factors(product_ids),
                 line_key=SQL("COALESCE('s' || m.sale_line_id::text, 'm' || m.id::text)")
                 if sale_key
                 else SQL("'m' || m.id::text"),
-                whs=warehouse_ids,
-                products=product_ids,
+                sale_line=SQL("m.sale_line_id") if sale_key else SQL("NULL::int4"),
+                products=list(product_ids),
+                internal=internal,
+                customers=customers,
                 start=fields.Datetime.to_datetime(ctx["date_from"]),
                 end=fields.Datetime.to_datetime(ctx["date_to"] + timedelta(days=1)),
             )
         )
-        return pd.DataFrame(
-            self.env.cr.fetchall(),
-            columns=[
-                "product_id",
-                "warehouse_id",
-                "line_key",
-                "promised",
-                "done",
-                "day",
-                "ordered",
-                "shipped",
-            ],
-        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=columns)
 
     def _unit_costs(self, company, product_ids):
         """The company's product cost, read from its column: a cost that is not a number
@@ -764,6 +827,37 @@ class StockKpiSnapshot(models.Model):
                 {r["id"]: r["standard_price"] or 0.0 for r in products.read(["standard_price"])}
             )
         return costs
+
+    def _rule_changes(self, ctx):
+        """The company's reorder-rule changes applied in the period, per product x
+        warehouse in the order they were made: (product, warehouse, old min, old max,
+        new min, new max), an archived rule's new values 0. Read once for the company
+        and kept in ``ctx`` for its batches (the audit has no product index: read per
+        batch, each batch would read the changes of the whole company)."""
+        if "rule_changes" in ctx:
+            return ctx["rule_changes"]
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT a.product_id, a.warehouse_id,
+                   COALESCE(a.old_min_qty, 0), COALESCE(a.old_max_qty, 0),
+                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_min_qty, 0) END,
+                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_max_qty, 0) END
+              FROM stock_replenishment_audit a
+             WHERE a.company_id = %s AND a.product_id IS NOT NULL
+               AND a.warehouse_id IS NOT NULL AND a.date >= %s AND a.date < %s
+          ORDER BY a.id
+            """,
+                ctx["company"].id,
+                fields.Datetime.to_datetime(ctx["date_from"]),
+                fields.Datetime.to_datetime(ctx["date_to"] + timedelta(days=1)),
+            )
+        )
+        changes = {}
+        for row in self.env.cr.fetchall():
+            changes.setdefault((row[0], row[1]), []).append(row)
+        ctx["rule_changes"] = changes
+        return changes
 
     # ------------------------------------------------------------------ computation
     def _snapshot_batch(self, ctx, profile_ids):
@@ -868,14 +962,20 @@ class StockKpiSnapshot(models.Model):
             late = (promised <= end) & (done_day > end)
             np.add.at(backorder, lines["row"].to_numpy()[late], lines["ordered"].to_numpy()[late])
             # A line (sale line, else move) is complete when all its moves shipped on time.
-            in_period = lines[lines["promised"] >= ctx["date_from"]]
+            in_period = lines[lines["promised"] >= ctx["date_from"]].copy()
+            # The promised day as its index in the period: an integer maximum per line
+            # (a maximum of date objects takes pandas' slow path, one call per group).
+            in_period["t"] = (
+                in_period["promised"].to_numpy(dtype="datetime64[D]")
+                - np.datetime64(ctx["date_from"], "D")
+            ).astype(int)
             grouped = in_period.groupby(["row", "line_key"], as_index=False).agg(
-                promised=("promised", "max"),
+                t=("t", "max"),
                 ordered=("ordered", "sum"),
                 shipped_on_time=("shipped_on_time", "sum"),
             )
             rows = grouped["row"].to_numpy()
-            t_idx = np.array([day_index[d] for d in grouped["promised"]], dtype=int)
+            t_idx = grouped["t"].to_numpy(dtype=int)
             complete = grouped["shipped_on_time"].to_numpy() >= grouped["ordered"].to_numpy() - 1e-6
             np.add.at(lines_total, (rows, t_idx), 1)
             np.add.at(lines_ok, (rows, t_idx), complete.astype(float))
@@ -885,25 +985,8 @@ class StockKpiSnapshot(models.Model):
 
         # Working-capital effect of the reorder-rule changes applied in the period.
         wc = np.zeros(m)
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT a.product_id, a.warehouse_id,
-                   COALESCE(a.old_min_qty, 0), COALESCE(a.old_max_qty, 0),
-                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_min_qty, 0) END,
-                   CASE WHEN a.action = 'archive' THEN 0 ELSE COALESCE(a.new_max_qty, 0) END
-              FROM stock_replenishment_audit a
-             WHERE a.company_id = %s AND a.product_id = ANY(%s) AND a.warehouse_id = ANY(%s)
-               AND a.date >= %s AND a.date < %s
-            """,
-                ctx["company"].id,
-                product_ids,
-                warehouse_ids,
-                fields.Datetime.to_datetime(ctx["date_from"]),
-                fields.Datetime.to_datetime(ctx["date_to"] + timedelta(days=1)),
-            )
-        )
-        audit = self.env.cr.fetchall()
+        changes = self._rule_changes(ctx)
+        audit = [r for key in row_of for r in changes.get(key, ())]
         if audit:
             arr = np.array([r[2:] for r in audit], dtype=float)
             idx = np.array([row_of.get((r[0], r[1]), -1) for r in audit])
@@ -974,30 +1057,56 @@ class StockKpiSnapshot(models.Model):
             shipped_ok[kept],
         )
         stockout, open_demand = stockout[kept], open_demand[kept]
-        day_frames = []
-        for t, d in enumerate(days):
-            frame = keys.copy()
-            frame["day"] = d
-            frame["pair_count"] = 1
-            frame["avg_inventory_qty"] = stock_pos[:, t]
-            frame["avg_inventory_value"] = value_daily[:, t]
-            frame["end_inventory_value"] = value_daily[:, t]
-            frame["issued_qty"] = issued[:, t]
-            frame["cogs_value"] = cogs_daily[:, t]
-            frame["lines_total"] = lines_total[:, t]
-            frame["lines_on_time"] = lines_ok[:, t]
-            frame["ordered_qty"] = ordered[:, t]
-            frame["shipped_on_time_qty"] = shipped_ok[:, t]
-            frame["stockout_days"] = stockout[:, t].astype(int)
-            frame["observed_days"] = 1
-            frame["backorder_qty"] = open_demand[:, t] * 0.0
-            frame["excess_value"] = 0.0
-            frame["wc_effect_value"] = 0.0
-            day_frames.append(
-                frame.groupby(["warehouse_id", "segment_id", "day"], as_index=False).sum()
-            )
-        day_df = pd.concat(day_frames, ignore_index=True) if day_frames else pd.DataFrame()
+        day_df = self._day_figures(
+            keys,
+            days,
+            {
+                "avg_inventory_qty": stock_pos,
+                "avg_inventory_value": value_daily,
+                "end_inventory_value": value_daily,
+                "issued_qty": issued,
+                "cogs_value": cogs_daily,
+                "lines_total": lines_total,
+                "lines_on_time": lines_ok,
+                "ordered_qty": ordered,
+                "shipped_on_time_qty": shipped_ok,
+                "stockout_days": stockout.astype(int),
+                "backorder_qty": open_demand * 0.0,
+            },
+        )
         return period, day_df
+
+    @staticmethod
+    def _day_figures(keys, days, figures):
+        """The batch's figures summed per segment x warehouse and day, in one group-by:
+        one row per (warehouse, segment, day) in day order, then warehouse and segment.
+
+        ``keys`` holds the plans' warehouse and segment, ``figures`` one plan x day array
+        per column. The plans are stacked day after day, so each group adds its plans in
+        their order, as a group-by per day would."""
+        n, n_days = len(keys), len(days)
+        if not n_days:
+            return pd.DataFrame()
+        frame = pd.DataFrame(
+            {
+                "warehouse_id": np.tile(keys["warehouse_id"].to_numpy(), n_days),
+                "segment_id": np.tile(keys["segment_id"].to_numpy(), n_days),
+                "t": np.repeat(np.arange(n_days), n),
+                "pair_count": 1,
+                **{col: figures[col].T.reshape(-1) for col in DAY_FIGURES},
+                "observed_days": 1,
+                "backorder_qty": figures["backorder_qty"].T.reshape(-1),
+                "excess_value": 0.0,
+                "wc_effect_value": 0.0,
+            }
+        )
+        out = (
+            frame.groupby(["warehouse_id", "segment_id", "t"], as_index=False)
+            .sum()
+            .sort_values(["t", "warehouse_id", "segment_id"], kind="stable")
+        )
+        out.insert(2, "day", np.array(list(days), dtype=object)[out["t"].to_numpy()])
+        return out.drop(columns="t").reset_index(drop=True)
 
     def _ratios(self, df, period_days):
         """Engine ratios on summed figures (in place); rates in percent."""

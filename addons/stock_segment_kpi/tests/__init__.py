@@ -1,4 +1,5 @@
 from . import (
+    test_batch_scale,
     test_hostile_catalogue,
     test_overview,
     test_security,
