@@ -14,11 +14,19 @@ Run with the interpreter that has Odoo's requirements::
 
 Environment: ODOO_PATH (source tree holding the odoo package), ODOO_TEMPLATE_DB (a
 database with stock, purchase_stock and sale_stock installed), PGHOST / PGPORT / PGUSER.
+
+To compare two versions of the code on the same catalogue: generate it once
+(``--db cat --generate-only --keep``), copy it twice with ``createdb -T cat``, and run
+each copy with ``--reuse --keep`` and ``--addons`` pointing at each version's addons
+folder; ``--profile FILE`` writes the cProfile statistics of the first run and of the
+unchanged rerun (FILE.first, FILE.rerun). When the template already has the addons
+installed, ``--skip-install`` saves the install.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import subprocess
 import sys
@@ -37,8 +45,20 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=10000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--rate", type=float, default=0.3)
-    parser.add_argument("--batch-sizes", default="250,1000")
+    parser.add_argument("--batch-sizes", default="500,2000,5000")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--db", help="database name (default: invplan_bench_<pid>)")
+    parser.add_argument(
+        "--addons", default=str(ROOT / "addons"), help="the planning addons folder to load"
+    )
+    parser.add_argument("--skip-install", action="store_true", help="addons already installed")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="create and fill the database, no run"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="run on --db as it is (already generated)"
+    )
+    parser.add_argument("--profile", help="write cProfile statistics to FILE.first / .rerun")
     args = parser.parse_args()
 
     tree = os.environ.get("ODOO_PATH")
@@ -49,35 +69,43 @@ def main() -> int:
     env.setdefault("PGPORT", "5432")
     env.setdefault("PGUSER", "odoo")
     template = os.environ.get("ODOO_TEMPLATE_DB", "odoo19_base")
-    db = f"invplan_bench_{os.getpid()}"
+    db = args.db or f"invplan_bench_{os.getpid()}"
     addons_path = ",".join(
-        [str(ROOT / "addons")]
+        [args.addons]
         + [str(p) for p in (Path(tree or "."),) for p in (p / "addons", p / "odoo" / "addons")]
     )
     addons_path = ",".join(p for p in addons_path.split(",") if Path(p).is_dir())
+    if args.reuse:
+        try:
+            run_benchmark(db, addons_path, env, args)
+        finally:
+            if not args.keep:
+                subprocess.run(["dropdb", "--if-exists", db], env=env, check=False)
+        return 0
     sh(["createdb", "-T", template, db], env)
     try:
         t0 = time.time()
-        sh(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                db,
-                f"--db_host={env['PGHOST']}",
-                f"--db_port={env['PGPORT']}",
-                f"--db_user={env['PGUSER']}",
-                f"--addons-path={addons_path}",
-                "-i",
-                "stock_segment",
-                "--stop-after-init",
-                "--http-port=0",
-                "--log-level=warn",
-            ],
-            dict(env, PYTHONPATH=os.pathsep.join(filter(None, [tree, env.get("PYTHONPATH")]))),
-        )
+        if not args.skip_install:
+            sh(
+                [
+                    sys.executable,
+                    "-m",
+                    "odoo",
+                    "server",
+                    "-d",
+                    db,
+                    f"--db_host={env['PGHOST']}",
+                    f"--db_port={env['PGPORT']}",
+                    f"--db_user={env['PGUSER']}",
+                    f"--addons-path={addons_path}",
+                    "-i",
+                    "stock_segment",
+                    "--stop-after-init",
+                    "--http-port=0",
+                    "--log-level=warn",
+                ],
+                dict(env, PYTHONPATH=os.pathsep.join(filter(None, [tree, env.get("PYTHONPATH")]))),
+            )
         print(f"install: {time.time() - t0:.1f} s")
         run_benchmark(db, addons_path, env, args)
     finally:
@@ -105,16 +133,21 @@ def run_benchmark(db, addons_path, env, args):
     registry = Registry(db)
     with registry.cursor() as cr:
         e = api.Environment(cr, SUPERUSER_ID, {"stock_segment_no_commit": True})
-        t0 = time.time()
-        generate(e, args)
-        cr.commit()
-        cr.execute("SELECT count(*) FROM stock_move WHERE reference = 'bench'")
-        n_moves = cr.fetchone()[0]
-        print(
-            f"generated: {args.products} products x 2 warehouses, {n_moves} done moves "
-            f"over {args.days} days in {time.time() - t0:.1f} s"
-        )
-        cr.execute("ANALYZE")
+        if not args.reuse:
+            t0 = time.time()
+            generate(e, args)
+            cr.commit()
+            cr.execute("SELECT count(*) FROM stock_move WHERE reference = 'bench'")
+            n_moves = cr.fetchone()[0]
+            print(
+                f"generated: {args.products} products x 2 warehouses, {n_moves} done moves "
+                f"over {args.days} days in {time.time() - t0:.1f} s"
+            )
+            cr.execute("ANALYZE")
+            if args.generate_only:
+                cr.commit()
+                Registry.delete(db)
+                return
         e["ir.config_parameter"].set_param("stock_segment.window_days", args.days)
         company = e.ref("base.main_company")
         profile = e["stock.planning.profile"]
@@ -150,11 +183,17 @@ def run_benchmark(db, addons_path, env, args):
         timed(model_class, "_extract_value_measures", "measures")
         sizes = [int(s) for s in args.batch_sizes.split(",")]
 
-        def run(size, label):
+        def run(size, label, profile_to=None):
             batch_queries.clear()
             parts.clear()
+            profiler = cProfile.Profile() if profile_to else None
             t0 = time.time()
+            if profiler:
+                profiler.enable()
             stats = profile._run_classification(companies=company, batch_size=size)[company.id]
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(profile_to)
             elapsed = time.time() - t0
             cr.commit()
             full = [q for n, q in batch_queries if n == size] or [q for _n, q in batch_queries]
@@ -169,7 +208,13 @@ def run_benchmark(db, addons_path, env, args):
             )
             return stats, elapsed
 
-        stats, first = run(sizes[0], "first run, creates every plan")
+        cr.execute("SELECT count(*) FROM stock_planning_profile")
+        print(f"plans before the first run: {cr.fetchone()[0]}")
+        stats, first = run(
+            sizes[0],
+            "first run, creates every plan",
+            args.profile and f"{args.profile}.first",
+        )
         pairs = stats["pairs"]
         timings = {}
         for size in sizes:
@@ -177,7 +222,9 @@ def run_benchmark(db, addons_path, env, args):
             cr.execute("UPDATE stock_planning_profile SET abc_class = NULL, demand_mean = NULL")
             profile.invalidate_model()
             _stats, timings[size] = run(size, "rerun, every plan rewritten")
-        _stats, unchanged = run(sizes[-1], "rerun, unchanged data")
+        _stats, unchanged = run(
+            sizes[-1], "rerun, unchanged data", args.profile and f"{args.profile}.rerun"
+        )
         best = min(timings.values())
         print(
             f"EXTRAPOLATED (linear in plans, not measured): 100,000 plans -> "

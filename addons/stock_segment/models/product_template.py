@@ -1,5 +1,8 @@
+from markupsafe import escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import clean_context
+from odoo.tools.mail import generate_tracking_message_id
 
 LIFECYCLE_STAGES = [
     ("new", "New"),
@@ -125,6 +128,82 @@ class ProductTemplate(models.Model):
                     super(ProductTemplate, empty).write({date_field: vals["lifecycle_stage_date"]})
                 return res
         return super().write(vals)
+
+    def _write_lifecycle_stage_logged(self, stage):
+        """Write ``stage`` on the templates (the classification's auto-apply) and log
+        their chatter tracking at once: one ``mail.message`` create for all of them.
+
+        The messages are those Odoo's tracking logs when the transaction is flushed
+        (``mail.thread._track_finalize``: a note by the current user with the changed
+        tracked fields), built by the same methods; only their creation is grouped
+        (Odoo logs one message per record, one create each and one more for its
+        tracked values, which made the first night's stage changes the longest part
+        of the classification). A template whose change has a subtype, a log message
+        or an author set for its tracking is left to Odoo's own tracking."""
+        self.write({"lifecycle_stage": stage})
+        if self.env.context.get("tracking_disable") or not self._track_get_fields():
+            return
+        data = self.env.cr.precommit.data
+        pending = data.get(f"mail.tracking.{self._name}", {})
+        special = set(data.get(f"mail.tracking.message.{self._name}", {}))
+        special |= set(data.get(f"mail.tracking.author.{self._name}", {}))
+        initial = {i: pending[i] for i in self.ids if pending.get(i) and i not in special}
+        if not initial:
+            return
+        records = self.browse(list(initial)).sudo().with_context(clean_context(self.env.context))
+        tracked_fields = records.fields_get(
+            self._track_get_fields(), attributes=("string", "type", "selection", "currency_field")
+        )
+        author_id, email_from = records._message_compute_author()
+        base = {
+            "author_id": author_id,
+            "email_from": email_from,
+            "model": self._name,
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+            "attachment_ids": False,
+            "message_type": "notification",
+            "is_internal": True,
+            "subject": False,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "partner_ids": False,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(
+                default=email_from, author_id=author_id
+            )[False],
+        }
+        values_list, tracking_list, logged = [], [], {}
+        for record in records:
+            changes, tracking_value_ids = record._mail_track(tracked_fields, initial[record.id])
+            if changes and record._track_subtype({f: initial[record.id][f] for f in changes}):
+                continue  # a message with a subtype notifies: Odoo's own tracking posts it
+            pending.pop(record.id, None)
+            if not changes:
+                continue
+            logged[record] = changes
+            if tracking_value_ids:
+                values_list.append(
+                    dict(
+                        base,
+                        res_id=record.id,
+                        body=escape(record._track_get_default_log_message(changes)),
+                        message_id=generate_tracking_message_id("message-notify"),
+                    )
+                )
+                tracking_list.append(tracking_value_ids)
+        if values_list:
+            messages = records._message_create(values_list)
+            # The tracked values, as mail.message's create adds them (create commands),
+            # in one create for all the messages instead of one per message.
+            tracking_values = []
+            for message, commands in zip(messages, tracking_list, strict=True):
+                if any(len(cmd) != 3 or cmd[0] != 0 for cmd in commands):
+                    message.sudo().write({"tracking_value_ids": commands})
+                    continue
+                tracking_values += [dict(cmd[2], mail_message_id=message.id) for cmd in commands]
+            self.env["mail.tracking.value"].sudo().create(tracking_values)
+        for record, changes in logged.items():
+            record._message_track_post_template(changes)
 
     def action_confirm_lifecycle_suggestion(self):
         """Confirm the suggested stage, grouped by stage so one write serves many products.

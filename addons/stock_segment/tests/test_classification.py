@@ -2,7 +2,7 @@ import statistics
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -346,3 +346,123 @@ class TestClassification(StockSegmentCommon):
         # Inventory administrators are Planning Managers.
         tmpl.with_user(stock_admin).write({"lifecycle_stage": "phase_out"})
         self.assertEqual(tmpl.lifecycle_stage, "phase_out")
+
+    # ------------------------------------------------------------------ bulk creation
+    def _plan_columns(self, ids):
+        """Every stored column of the plans, ids and log dates left out, by key."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT * FROM stock_planning_profile WHERE id = ANY(%s)", [list(ids)])
+        skipped = ("id", "create_date", "write_date")
+        return {
+            (row["product_id"], row["warehouse_id"]): {
+                k: v for k, v in row.items() if k not in skipped
+            }
+            for row in self.env.cr.dictfetchall()
+        }
+
+    def test_bulk_created_plans_match_the_orm_create(self):
+        """The classification inserts its new plans in one statement: every column
+        (related template, category, company and stage, defaults) is what the ORM's
+        create of the job stored, and the ORM sees the new plans."""
+        steady = self.products["steady"]
+        steady.product_tmpl_id.lifecycle_stage = "growth"
+        pairs = [(steady.id, self.wh1.id), (steady.id, self.wh2.id)]
+        Profile = self.Profile.sudo().with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        orm = Profile.create([{"product_id": p, "warehouse_id": w} for p, w in pairs])
+        expected = self._plan_columns(orm.ids)
+        self.assertEqual(steady.product_tmpl_id.planning_profile_ids, orm)
+        # The product's stage written in the same transaction: the plans' stage follows,
+        # without a tracking message on the new plans.
+        steady.product_tmpl_id.lifecycle_stage = "decline"
+        self.env.cr.flush()
+        self.assertEqual(orm.mapped("lifecycle_stage"), ["decline", "decline"])
+        self.assertFalse(orm.message_ids)
+        steady.product_tmpl_id.lifecycle_stage = "growth"
+        orm.unlink()
+        self.env.flush_all()
+        created = Profile._create_profiles(pairs)
+        bulk = self.Profile.browse([created[k]["id"] for k in pairs])
+        self.assertEqual(self._plan_columns(bulk.ids), expected)
+        steady.product_tmpl_id.lifecycle_stage = "decline"
+        self.env.cr.flush()
+        self.assertEqual(bulk.mapped("lifecycle_stage"), ["decline", "decline"])
+        self.assertFalse(bulk.message_ids)
+        row = expected[pairs[0]]
+        self.assertEqual(
+            (row["product_tmpl_id"], row["categ_id"], row["company_id"], row["lifecycle_stage"]),
+            (steady.product_tmpl_id.id, self.categ_child.id, self.company.id, "growth"),
+        )
+        self.assertTrue(row["active"])
+        self.assertEqual(created[pairs[0]]["product_id"], steady.id)
+        self.assertFalse(created[pairs[0]]["abc_class"])
+        self.assertEqual(steady.product_tmpl_id.planning_profile_ids, bulk)
+        self.assertEqual(steady.product_tmpl_id.planning_profile_count, 2)
+
+    def test_first_run_plans_match_the_orm_create(self):
+        """A first run's plans, classification columns aside, equal those the ORM
+        creates for the same pairs."""
+        self.classify()
+        plans = self.Profile.search([("company_id", "=", self.company.id)])
+        job = self._plan_columns(plans.ids)
+        pairs = list(job)
+        plans.unlink()
+        orm = (
+            self.Profile.sudo()
+            .with_context(tracking_disable=True)
+            .create([{"product_id": p, "warehouse_id": w} for p, w in pairs])
+        )
+        created = self._plan_columns(orm.ids)
+        own = set(self.Profile._job_owned_fields()) | {"segment_id", "write_uid"}
+        for key in pairs:
+            self.assertEqual(
+                {k: v for k, v in job[key].items() if k not in own},
+                {k: v for k, v in created[key].items() if k not in own},
+            )
+
+    def test_bulk_created_plan_checks_the_product_company(self):
+        other = self.env["res.company"].create({"name": "Planning Foreign Co"})
+        foreign = self._create_product("foreign", 10.0, 5.0)
+        foreign.product_tmpl_id.company_id = other
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.Profile.sudo()._create_profiles([(foreign.id, self.wh1.id)])
+
+    def test_auto_applied_stages_are_logged_as_odoo_tracks_them(self):
+        """The stages the classification applies are logged in the product's chatter in
+        one go: the same note, author and tracked values as Odoo's own tracking of a
+        stage write, once."""
+
+        def log(template):
+            self.env.cr.flush()  # Odoo's tracking of the transaction, if any
+            messages = template.message_ids.filtered("tracking_value_ids")
+            return [
+                (
+                    m.message_type,
+                    m.subtype_id,
+                    m.author_id,
+                    str(m.body),
+                    sorted(
+                        (t.field_id.name, t.old_value_char or "", t.new_value_char or "")
+                        for t in m.tracking_value_ids
+                    ),
+                )
+                for m in messages
+            ]
+
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment.lifecycle_auto_apply", "True"
+        )
+        steady = self.products["steady"].product_tmpl_id
+        # A product without demand: the classification leaves it alone.
+        reference = self._create_product("reference", 1.0, 1.0).product_tmpl_id
+        self.assertFalse(log(steady))
+        self.classify()
+        self.assertEqual(steady.lifecycle_stage, "mature")
+        applied = log(steady)
+        self.assertEqual(len(applied), 1, "one message per applied stage, not two")
+        reference.sudo().write({"lifecycle_stage": "mature"})
+        self.assertEqual(applied, log(reference)[-1:])
+        self.assertIn(
+            ("lifecycle_stage", "", "Mature"), applied[0][4], "the stage's change is tracked"
+        )
