@@ -415,13 +415,6 @@ def role_ddmrp(args):
         company = env.ref("base.main_company")
         env = env(context={"allowed_company_ids": [company.id], "tracking_disable": True})
         Buffer = env["stock.buffer"]
-        # The moves left out of the install's set-based fill (another unit than the
-        # product's): computed by DDMRP's own dependency, as its install would have.
-        cr.execute("SELECT id FROM stock_move WHERE quantity_product_uom IS NULL")
-        odd = env["stock.move"].browse([r[0] for r in cr.fetchall()])
-        odd._compute_quantity_product_uom()
-        env.flush_all()
-        cr.commit()
         # The pairs of the catalogue: its products' stock in each warehouse.
         cr.execute(
             """SELECT q.product_id, q.location_id, l.warehouse_id
@@ -489,34 +482,7 @@ def ddmrp_addons():
 
 
 def install_ddmrp(args, db, addons_path):
-    """``ddmrp`` and its dependencies installed in ``db`` (Odoo's command line).
-
-    One of its dependencies adds a stored computed field on every stock move (the quantity
-    in the product's unit), which Odoo computes record by record at install: hours on
-    millions of moves. Odoo computes a new stored field only when it creates its column,
-    so the column is created and filled first, set-based, for the moves in the product's
-    own unit (where the value is the move's quantity); the role recomputes the few others
-    through the ORM before timing. Neither is part of the anchor's time."""
-    subprocess.run(
-        [
-            "psql",
-            "-q",
-            "-h",
-            args.db_host,
-            "-p",
-            args.db_port,
-            "-U",
-            args.db_user,
-            "-d",
-            db,
-            "-c",
-            "ALTER TABLE stock_move ADD COLUMN IF NOT EXISTS quantity_product_uom numeric;"
-            " UPDATE stock_move m SET quantity_product_uom = m.quantity"
-            "   FROM product_product p JOIN product_template t ON t.id = p.product_tmpl_id"
-            "  WHERE p.id = m.product_id AND t.uom_id = m.product_uom;",
-        ],
-        check=True,
-    )
+    """``ddmrp`` and its dependencies installed in ``db`` (Odoo's command line)."""
     cmd = [
         sys.executable,
         "-m",
