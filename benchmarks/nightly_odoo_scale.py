@@ -752,7 +752,9 @@ def orchestrate(args):
     )
     print(
         f"  ADU (cron_ddmrp_adu) {res_ddmrp['adu_seconds']:.1f} s + buffer refresh "
-        f"(cron_ddmrp) {res_ddmrp['refresh_seconds']:.1f} s = {ddmrp:.1f} s"
+        f"(cron_ddmrp) {res_ddmrp['refresh_seconds']:.1f} s = "
+        f"{res_ddmrp['adu_seconds'] + res_ddmrp['refresh_seconds']:.1f} s"
+        + (f", scaled to every pair: {ddmrp:.1f} s" if sampled else "")
     )
     for label, total in totals.items():
         print(
