@@ -34,8 +34,10 @@ def insert_records(model, vals_list):
     column values only (no x2many, translated or company-dependent field), including the
     stored computed ones (computed by the caller); the fields not given get their default
     (one ``default_get`` for all rows) as in ``create``. As ``create`` does after its
-    INSERT, the records are fetched (one query), their dependent fields are marked
-    modified, their Python constraints are checked and the create access is checked.
+    INSERT, the records are fetched (one query), the one2many lists that hold them are
+    invalidated, their dependent fields are marked modified, their Python constraints
+    and company consistency are checked, their tracking is discarded under
+    ``tracking_disable``, and the create access is checked.
     Nothing else runs: callers use it where the ORM's create would post no chatter
     message, tracking nor follower (the jobs' ``tracking_disable`` context) and where no
     override of ``create`` applies. Returns the records, in the order of ``vals_list``."""
@@ -105,10 +107,22 @@ def insert_records(model, vals_list):
     records = model.browse([r[0] for r in model.env.cr.fetchall()])
     # The new rows in cache in one query (reading them later would fetch 1,000 at a time).
     records.fetch(names)
+    # The one2many lists of other records (a plan's proposals, a product's reorder rules)
+    # see the new rows, as the ORM's create adds them to those lists.
+    for name in names:
+        for inverse in model.pool.field_inverses[model._fields[name]]:
+            model.env[inverse.model_name].invalidate_model([inverse.name])
     given_fields = [model._fields[name] for name in names]
     with model.env.protecting(given_fields, records):
         records.modified(list(model._fields), create=True)
     records._validate_fields(names)
+    if model._check_company_auto:
+        # "Incompatible companies" refused as the ORM's create refuses it.
+        records._check_company()
+    if model.env.context.get("tracking_disable") and hasattr(records, "_track_discard"):
+        # As create under tracking_disable: no tracking message for them later in the
+        # transaction.
+        records._track_discard()
     records.check_access("create")
     return records
 

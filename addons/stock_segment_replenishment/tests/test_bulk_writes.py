@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -66,6 +66,22 @@ class TestBulkWrites(ReplenishmentCommon):
         # Odoo's constraints hold for the bulk insert too.
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             Orderpoint._planning_create([self._rule_vals(self.bulk_products[2], 9.0, 3.0)])
+
+    def test_new_rule_for_another_company_s_product_refused(self):
+        """As Odoo's create: a rule of this company for a product of another company is
+        refused ("Incompatible companies"), and a product's cached rules list the new one."""
+        other = self.env["res.company"].create({"name": "Bulk other company"})
+        product = self.bulk_products[3]
+        product.company_id = other
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.Orderpoint.sudo().create(self._rule_vals(product))
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.Orderpoint.sudo()._planning_create([self._rule_vals(product)])
+        product.company_id = False
+        mine = self.bulk_products[4]
+        self.assertFalse(mine.orderpoint_ids)  # the list is now in cache
+        rule = self.Orderpoint.sudo()._planning_create([self._rule_vals(mine)])
+        self.assertEqual(mine.orderpoint_ids, rule)
 
     def test_new_rules_in_constant_statements(self):
         Orderpoint = self.Orderpoint.sudo()
