@@ -21,6 +21,7 @@ from invplan.classify import (
 )
 from invplan.plausibility import finding_lines, signatures_of
 
+from ..bulk import after_insert
 from .product_template import (
     DECIDED_STAGES,
     ENGINE_TO_PRODUCT_STAGE,
@@ -1293,11 +1294,7 @@ class StockPlanningProfile(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN stock_warehouse w ON w.id = u.warehouse_id
           ORDER BY u.ord
-         RETURNING %(read)s,
-                   (SELECT t.company_id IS NOT NULL
-                           AND t.company_id <> stock_planning_profile.company_id
-                      FROM product_template t
-                     WHERE t.id = stock_planning_profile.product_tmpl_id)
+         RETURNING %(read)s
             """,
                 names=SQL(", ").join(SQL.identifier(n) for n in names),
                 values=SQL(", ").join(values),
@@ -1313,12 +1310,9 @@ class StockPlanningProfile(models.Model):
         )
         rows = self.env.cr.fetchall()
         created = {}
-        other_company = []
         for row in rows:
-            values = dict(zip(PROFILE_READ_COLUMNS, row[:-1], strict=True))
+            values = dict(zip(PROFILE_READ_COLUMNS, row, strict=True))
             created[(values["product_id"], values["warehouse_id"])] = values
-            if row[-1]:
-                other_company.append(values["id"])
         records = Profile.browse([row[0] for row in rows])
         # As ``create`` without tracking: no tracking message for the new plans in this
         # transaction (their stage follows the product's stage write of the same batch).
@@ -1327,16 +1321,8 @@ class StockPlanningProfile(models.Model):
         for name, field in Profile._fields.items():
             if field.store and field.compute and name not in joined:
                 self.env.add_to_compute(field, records)
-        # Fields of other models computed from the plans (one2many inverses) see them.
-        for name in names:
-            for inverse in self.pool.field_inverses[Profile._fields[name]]:
-                self.env[inverse.model_name].invalidate_model([inverse.name])
-        with self.env.protecting([Profile._fields[n] for n in names], records):
-            records.modified(list(Profile._fields), create=True)
-        records._validate_fields(names)
-        if other_company:
-            Profile.browse(other_company)._check_company()
-        records.check_access("create")
+        # Incompatible companies (a product of another company) refused as create does.
+        after_insert(records, names)
         return created
 
     def _apply_lifecycle_suggestions(self, ctx, templates, engine_stages, products):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
+from odoo.addons.stock_segment.bulk import insert_records
 from odoo.exceptions import AccessError
-from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
 
 EXCEPTION_TYPES = [
@@ -23,126 +23,6 @@ STATE_SEQUENCE = {"new": 1, "in_progress": 2, "ignored": 3, "done": 4}
 # Types that report a job that could not process a plan: always raised, whatever the
 # segment's alert setting (they are not business alerts but a plan left unplanned).
 ALWAYS_RAISED_TYPES = ("job_failure",)
-
-
-def insert_records(model, vals_list):
-    """Create the records of ``vals_list`` in one ``INSERT ... SELECT FROM unnest(...)``.
-
-    For the planning jobs' bulk writes: the ORM's ``create`` sends one INSERT per 100 rows
-    (and one UPDATE per 100 rows for each stored computed field it computes afterwards),
-    so the statements of a batch would grow with its size. ``vals_list`` holds stored
-    column values only (no x2many, translated or company-dependent field), including the
-    stored computed ones (computed by the caller); the fields not given get their default
-    (one ``default_get`` for all rows) as in ``create``. As ``create`` does after its
-    INSERT, the records are fetched (one query), the one2many lists that hold them are
-    invalidated, their dependent fields are marked modified, their Python constraints
-    and company consistency are checked, their tracking is discarded under
-    ``tracking_disable``, and the create access is checked.
-    Nothing else runs: callers use it where the ORM's create would post no chatter
-    message, tracking nor follower (the jobs' ``tracking_disable`` context) and where no
-    override of ``create`` applies. Returns the records, in the order of ``vals_list``."""
-    if not vals_list:
-        return model.browse()
-    given = set().union(*vals_list)
-    missing = [
-        name
-        for name, field in model._fields.items()
-        if field.store
-        and field.column_type
-        and not field.compute
-        and name not in given
-        and name not in LOG_ACCESS_COLUMNS
-        and name != "id"
-    ]
-    defaults = model.default_get(missing) if missing else {}
-    rows = [dict(defaults, **vals) for vals in vals_list]
-    names = sorted(given | set(defaults))
-    arrays, casts = [], []
-    currencies = {}
-    for name in names:
-        field = model._fields[name]
-        assert field.store and field.column_type, name
-        assert not (field.translate or field.company_dependent), name
-        if field.type == "monetary":
-            # Rounded in the row's currency, as the ORM's create stores an amount.
-            values = []
-            for row in rows:
-                if name not in row:
-                    values.append(None)
-                    continue
-                currency = _row_currency(model, field, row, currencies)
-                amount = float(row[name] or 0.0)
-                values.append(currency.round(amount) if currency else amount)
-            arrays.append(values)
-        else:
-            arrays.append(
-                [
-                    field.convert_to_column(row[name], model, row) if name in row else None
-                    for row in rows
-                ]
-            )
-        casts.append(SQL(field.column_type[1]))
-    now = model.env.cr.now()
-    uid = model.env.uid
-    model.env.cr.execute(
-        SQL(
-            """
-        INSERT INTO %(table)s (%(columns)s, create_uid, write_uid, create_date, write_date)
-        SELECT %(values)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-          FROM unnest(%(arrays)s) WITH ORDINALITY AS u(%(aliases)s, ord)
-         ORDER BY u.ord
-        RETURNING id
-            """,
-            table=SQL.identifier(model._table),
-            columns=SQL(", ").join(SQL.identifier(name) for name in names),
-            values=SQL(", ").join(SQL("u.%s", SQL.identifier(name)) for name in names),
-            uid=uid,
-            now=now,
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", values, cast) for values, cast in zip(arrays, casts, strict=True)
-            ),
-            aliases=SQL(", ").join(SQL.identifier(name) for name in names),
-        )
-    )
-    records = model.browse([r[0] for r in model.env.cr.fetchall()])
-    # The new rows in cache in one query (reading them later would fetch 1,000 at a time).
-    records.fetch(names)
-    # The one2many lists of other records (a plan's proposals, a product's reorder rules)
-    # see the new rows, as the ORM's create adds them to those lists.
-    for name in names:
-        for inverse in model.pool.field_inverses[model._fields[name]]:
-            model.env[inverse.model_name].invalidate_model([inverse.name])
-    given_fields = [model._fields[name] for name in names]
-    with model.env.protecting(given_fields, records):
-        records.modified(list(model._fields), create=True)
-    records._validate_fields(names)
-    if model._check_company_auto:
-        # "Incompatible companies" refused as the ORM's create refuses it.
-        records._check_company()
-    if model.env.context.get("tracking_disable") and hasattr(records, "_track_discard"):
-        # As create under tracking_disable: no tracking message for them later in the
-        # transaction.
-        records._track_discard()
-    records.check_access("create")
-    return records
-
-
-def _row_currency(model, field, row, cache):
-    """The currency of a monetary ``field`` in a row to insert: its currency field's
-    value, or the one its related currency field reaches from the row (the company's
-    currency), as the ORM's create finds it; one lookup per distinct value."""
-    name = field.get_currency_field(model)
-    currency_field = model._fields[name]
-    if name in row:
-        key = (name, row[name])
-    elif currency_field.related and currency_field.related.split(".")[0] in row:
-        first = currency_field.related.split(".")[0]
-        key = (first, row[first])
-    else:
-        return None
-    if key not in cache:
-        cache[key] = model.new({key[0]: key[1]})[name]
-    return cache[key]
 
 
 class StockPlanningException(models.Model):

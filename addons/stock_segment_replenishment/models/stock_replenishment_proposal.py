@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.addons.stock_segment_forecast.models.stock_planning_exception import insert_records
+from odoo.addons.stock_segment.bulk import insert_records
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.addons.stock_segment_forecast.models.stock_planning_exception import insert_records
+from odoo.addons.stock_segment.bulk import insert_records
 from odoo.tools import SQL
 from odoo.tools.float_utils import float_compare
 
