@@ -74,6 +74,24 @@ class ScenarioCommon(TransactionCase):
         return snap
 
 
+def day_snapshot(line, day, stock_value, fill_rate):
+    """The values of one product x warehouse KPI snapshot row of ``day`` for a pilot
+    line (one order line, no stockout)."""
+    return {
+        "period_type": "day",
+        "level": "product",
+        "company_id": line.scenario_id.company_id.id,
+        "product_id": line.product_id.id,
+        "warehouse_id": line.warehouse_id.id,
+        "date_from": day,
+        "date_to": day,
+        "avg_inventory_value": stock_value,
+        "qty_fill_rate": fill_rate,
+        "lines_total": 1,
+        "stockout_rate": 0.0,
+    }
+
+
 @tagged("post_install", "-at_install")
 class TestScenarioEvaluation(ScenarioCommon):
     def test_demo_scenarios_are_evaluated(self):
@@ -488,19 +506,12 @@ class TestScenarioRollout(ScenarioCommon):
                 post = day >= 0
                 value = 100.0 + 7 * i + (day % 2) + (extra[line.id] if post else 0.0)
                 vals.append(
-                    {
-                        "period_type": "day",
-                        "level": "product",
-                        "company_id": self.company.id,
-                        "product_id": line.product_id.id,
-                        "warehouse_id": line.warehouse_id.id,
-                        "date_from": start + timedelta(days=day),
-                        "date_to": start + timedelta(days=day),
-                        "avg_inventory_value": value,
-                        "qty_fill_rate": 90.0 + (5.0 if pilot and post else 0.0),
-                        "lines_total": 1,
-                        "stockout_rate": 0.0,
-                    }
+                    day_snapshot(
+                        line,
+                        start + timedelta(days=day),
+                        value,
+                        90.0 + (5.0 if pilot and post else 0.0),
+                    )
                 )
         Snapshot.create(vals)
         self.scenario.with_user(self.user).action_review_pilot()
@@ -1043,19 +1054,12 @@ class TestScenarioPolicyPilot(ScenarioCommon):
             effect = 4.0 if line.pilot_group == "pilot" else 1.0
             for day in range(-3, 3):
                 vals.append(
-                    {
-                        "period_type": "day",
-                        "level": "product",
-                        "company_id": self.company.id,
-                        "product_id": line.product_id.id,
-                        "warehouse_id": line.warehouse_id.id,
-                        "date_from": start + timedelta(days=day),
-                        "date_to": start + timedelta(days=day),
-                        "avg_inventory_value": 50.0 + (effect if day >= 0 else 0.0),
-                        "qty_fill_rate": 90.0,
-                        "lines_total": 1,
-                        "stockout_rate": 0.0,
-                    }
+                    day_snapshot(
+                        line,
+                        start + timedelta(days=day),
+                        50.0 + (effect if day >= 0 else 0.0),
+                        90.0,
+                    )
                 )
         self.env["stock.kpi.snapshot"].sudo().create(vals)
         self.scenario.with_user(self.user).action_review_pilot()
