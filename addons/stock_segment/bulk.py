@@ -107,12 +107,50 @@ def after_insert(records, names):
     records._validate_fields(names)
     if model._check_company_auto:
         # "Incompatible companies" refused as the ORM's create refuses it.
-        records._check_company()
+        check_company(records)
     if model.env.context.get("tracking_disable") and hasattr(records, "_track_discard"):
         # As create under tracking_disable: no tracking message for them later in the
         # transaction.
         records._track_discard()
     records.check_access("create")
+
+
+def check_company(records):
+    """The ORM's company consistency check (``_check_company``) of new records, by set.
+
+    Odoo checks each record's linked records against that record's company, one
+    ``filtered_domain`` per record and field: about 0.4 ms per record and field, which
+    at 100,000 new plans or rules made company checks one of a night's largest costs.
+    Here the records are grouped by company: for each company and field, all the linked
+    records of the group are filtered at once by the same domain (the linked model's
+    ``_check_company_domain`` of that company), which accepts the union exactly when it
+    accepts each record's own. When a group holds an inconsistency, Odoo's own check
+    runs on that group, so the refusal and its message are Odoo's."""
+    model = records.browse()
+    checked = [
+        field for field in model._fields.values() if field.relational and field.check_company
+    ]
+    if not records or not checked:
+        return
+    names = [field.name for field in checked]
+    if "company_id" not in model or any(field.company_dependent for field in checked):
+        # Companies in company_ids, no company field or company-dependent links: Odoo's
+        # own check, record by record.
+        records._check_company()
+        return
+    groups = {}
+    for record in records.sudo():
+        groups.setdefault(record.company_id, []).append(record.id)
+    for company, ids in groups.items():
+        group = records.sudo().browse(ids)
+        for name in names:
+            linked = group[name]
+            if not linked:
+                continue
+            domain = linked._check_company_domain(company)
+            if domain and linked != linked.with_context(active_test=False).filtered_domain(domain):
+                records.browse(ids)._check_company([name])
+                return
 
 
 def _row_currency(model, field, row, cache):

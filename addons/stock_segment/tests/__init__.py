@@ -1,4 +1,5 @@
 from . import (
+    test_bulk,
     test_buttons,
     test_classification,
     test_overview,
