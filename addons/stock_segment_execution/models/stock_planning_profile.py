@@ -48,7 +48,13 @@ class StockPlanningProfile(models.Model):
 
     @api.model
     def _critical_levels_company(self, company, day):
-        plans = self.sudo().search([("company_id", "=", company.id)])
+        # Only the columns used here: a plan's record holds many more, which the ORM
+        # would read (and decode) for every plan of the company.
+        plans = self.sudo().search_fetch(
+            [("company_id", "=", company.id)],
+            ["product_id", "warehouse_id", "lead_time_days", "safety_stock_qty"]
+            + ["critical_level_qty", "protected_demand_daily"],
+        )
         if not plans:
             return {"profiles": 0, "failed": 0, "changed": 0}
         tiers = (
@@ -71,6 +77,9 @@ class StockPlanningProfile(models.Model):
         levels = execution.critical_level(
             mean, std, lead, np.full(len(plans), service), safety_stock=safety
         )
+        # The products' units the same way (a product's record holds many more columns).
+        plans.product_id.fetch(["product_tmpl_id"])
+        plans.product_id.product_tmpl_id.fetch(["uom_id"])
         rows = []
         for plan, level, daily in zip(plans, levels, mean, strict=True):
             level = plan.product_id.uom_id.round(float(level))

@@ -20,11 +20,13 @@ class StockQuant(models.Model):
         plans = (
             self.env["stock.planning.profile"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("product_id", "in", self.product_id.ids),
                     ("warehouse_id", "in", warehouses.ids),
-                ]
+                ],
+                # Only these columns: a plan's record holds many more.
+                ["product_id", "warehouse_id", "segment_id"],
             )
         )
         return {(p.product_id.id, p.warehouse_id.id): p for p in plans}
@@ -63,8 +65,9 @@ class StockQuant(models.Model):
         day = day or fields.Date.context_today(self)
         results = {}
         for company in companies or self.env["res.company"].search([("active", "=", True)]):
-            quants = self.sudo().search(
+            quants = self.sudo().search_fetch(
                 [("company_id", "=", company.id), ("location_id.usage", "=", "internal")],
+                ["product_id", "location_id", "inventory_date"],
                 order="product_id, location_id, id",
             )
             frequency = quants._segment_frequencies()
