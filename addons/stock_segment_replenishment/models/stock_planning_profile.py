@@ -1,5 +1,7 @@
 import logging
 import math
+from datetime import date as Date
+from datetime import datetime as DateTime
 from datetime import timedelta
 
 import numpy as np
@@ -199,6 +201,73 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
 )
 # Policies whose rules follow a vendor order cycle (see stock.vendor.order.cycle).
 CYCLE_POLICIES = ("sQ", "sS", "RS")
+# Columns of the engine's result (invplan.planning.plan_policy) the job reads per plan.
+RESULT_COLUMNS = (
+    "status",
+    "method",
+    "safety_stock",
+    "reorder_point",
+    "order_qty",
+    "order_up_to",
+    "expected_fill_rate",
+    "expected_csl",
+    "avg_stock",
+    "avg_stock_value",
+    "demand_mean_p",
+    "demand_sigma_p",
+    "safety_factor",
+    "undershoot",
+)
+# Argument types a message is formatted with as they are: Odoo's translation formats
+# lists, lazy translations and markup apart (see BatchTexts).
+PLAIN_ARGUMENT_TYPES = frozenset(
+    {str, float, int, bool, type(None), np.float64, np.int64, np.bool_, Date, DateTime}
+)
+
+
+class BatchTexts:
+    """The messages of a batch's plans in the environment's language, each looked up
+    once per batch: :meth:`_` gives what ``env._`` gives (the same translation of the
+    same module, formatted the same way) without its lookup per call, and
+    :meth:`labels` the selection labels the explanation shows."""
+
+    __slots__ = ("_labels", "_translations", "profiles")
+
+    def __init__(self, profiles):
+        self.profiles = profiles
+        self._translations = {}
+        self._labels = None
+
+    def _(self, source, *args, **kwargs):
+        env = self.profiles.env
+        translation = self._translations.get(source)
+        if translation is None:
+            translation = self._translations[source] = env._(source)
+        format_args = args or kwargs
+        if not format_args:
+            return translation
+        if not all(type(v) in PLAIN_ARGUMENT_TYPES for v in (args or kwargs.values())):
+            return env._(source, *args, **kwargs)
+        try:
+            return translation % format_args
+        except (TypeError, ValueError, KeyError):
+            # Odoo's own fallback (the source text) and log of a bad translation.
+            return env._(source, *args, **kwargs)
+
+    def labels(self):
+        """(policy, lead-time source, method, service metric) labels by key."""
+        if self._labels is None:
+            profiles = self.profiles
+            env = profiles.env
+            self._labels = (
+                dict(
+                    env["stock.segment"]._fields["replenishment_policy"]._description_selection(env)
+                ),
+                dict(profiles._fields["lead_time_source"]._description_selection(env)),
+                dict(profiles._fields["policy_method"]._description_selection(env)),
+                {"csl": env._("cycle service"), "fill_rate": env._("fill rate")},
+            )
+        return self._labels
 
 
 class StockPlanningProfile(models.Model):
@@ -879,16 +948,24 @@ class StockPlanningProfile(models.Model):
         for pid, start, qty in self.env.cr.fetchall():
             lines.setdefault(pid, []).append((start, qty))
         horizon_days = None
+        # Per bucket size, the start of the bucket holding today, the starts of the
+        # buckets after it (as far as a plan's lines reach) and the horizon in buckets:
+        # the same for every plan of the batch.
+        calendars, horizons = {}, {}
         for r in rows:
             found = lines.get(r["id"])
             if not found:
                 continue
             bucket = r["forecast_bucket"]
-            current = bucket_start(today, bucket)
+            if bucket not in calendars:
+                calendars[bucket] = (bucket_start(today, bucket), [])
+            current, starts = calendars[bucket]
             quantities = []
             # Consecutive buckets from the one holding today; a gap ends the forecast.
             for k, (start, qty) in enumerate(found):
-                if start != bucket_shift(current, bucket, k):
+                if k == len(starts):
+                    starts.append(bucket_shift(current, bucket, k))
+                if start != starts[k]:
                     break
                 quantities.append(float(qty or 0.0))
             if not quantities:
@@ -896,11 +973,11 @@ class StockPlanningProfile(models.Model):
             r["forecast"] = quantities
             r["forecast_offset"] = float((today - current).days)
             if not r["forecast_sigma_buckets"]:
-                if horizon_days is None:
-                    horizon_days = self._forecast_params()["horizon_days"]
-                r["forecast_sigma_buckets"] = len(
-                    bucket_calendar(bucket, today, 0, horizon_days)[1]
-                )
+                if bucket not in horizons:
+                    if horizon_days is None:
+                        horizon_days = self._forecast_params()["horizon_days"]
+                    horizons[bucket] = len(bucket_calendar(bucket, today, 0, horizon_days)[1])
+                r["forecast_sigma_buckets"] = horizons[bucket]
 
     def _fetch_main_vendors(self, ctx, tmpl_ids, product_ids):
         """Main vendor per product with its delay, minimum quantity and purchase unit, in
@@ -2037,11 +2114,15 @@ class StockPlanningProfile(models.Model):
             "allocation_group": seg_rows["allocation_group"].fillna("").to_numpy(object),
             "price_breaks": break_info,
             "production_lots": lot_info,
+            "texts": BatchTexts(self),
         }
         segment_names = seg_rows["name"].fillna("").to_numpy(object)
-        status = result["status"].to_numpy()
+        # The engine's result columns read once as arrays (a pandas access per plan and
+        # value would cost more than the engine call).
+        result = {name: result[name].to_numpy() for name in RESULT_COLUMNS}
+        status = result["status"]
         with np.errstate(divide="ignore", invalid="ignore"):
-            cover = np.where(demand > 0, result["avg_stock"].to_numpy() / demand, 0.0)
+            cover = np.where(demand > 0, result["avg_stock"] / demand, 0.0)
 
         updates, found = batch["updates"], batch["found"]
         creates, supersede = batch["creates"], batch["supersede"]
@@ -2066,20 +2147,20 @@ class StockPlanningProfile(models.Model):
                 "moq_qty": float(moq[i]),
                 "pack_multiple_qty": float(pack[i]),
                 "policy_status": st,
-                "policy_method": str(result["method"].iat[i]) or None,
-                "safety_stock_qty": float(result["safety_stock"].iat[i]),
-                "reorder_point_qty": float(result["reorder_point"].iat[i]),
-                "order_qty": float(result["order_qty"].iat[i]),
-                "max_qty": float(result["order_up_to"].iat[i]),
+                "policy_method": str(result["method"][i]) or None,
+                "safety_stock_qty": float(result["safety_stock"][i]),
+                "reorder_point_qty": float(result["reorder_point"][i]),
+                "order_qty": float(result["order_qty"][i]),
+                "max_qty": float(result["order_up_to"][i]),
                 # No planned policy, no service to expect: empty, not 0 %.
-                "expected_fill_rate": float(result["expected_fill_rate"].iat[i])
+                "expected_fill_rate": float(result["expected_fill_rate"][i])
                 if st in STOCKED_STATUSES
                 else None,
-                "cycle_service_level": float(result["expected_csl"].iat[i])
+                "cycle_service_level": float(result["expected_csl"][i])
                 if st in STOCKED_STATUSES
                 else None,
-                "avg_stock_qty": float(result["avg_stock"].iat[i]),
-                "avg_stock_value": float(result["avg_stock_value"].iat[i]),
+                "avg_stock_qty": float(result["avg_stock"][i]),
+                "avg_stock_value": float(result["avg_stock_value"][i]),
                 "coverage_days": float(cover[i])
                 if np.isfinite(cover[i]) and demand[i] > 0 and st in STOCKED_STATUSES
                 else None,
@@ -2489,25 +2570,20 @@ class StockPlanningProfile(models.Model):
         return reason, "; ".join(changes)
 
     def _explain(self, r, values, result, i, inputs, demand_in, today):
-        """Inputs -> formula -> result, in words a buyer can check."""
+        """Inputs -> formula -> result, in words a buyer can check.
+
+        ``result`` holds the engine's result columns (arrays indexed like the batch's
+        plans); ``inputs["texts"]``, when given, the batch's :class:`BatchTexts` (the
+        messages' translations and the labels looked up once per batch)."""
+        tr = inputs.get("texts") or BatchTexts(self)
         st = values["policy_status"]
         method = values["policy_method"]
         policy = inputs["policy"][i]
         lines = [self._explain_demand(r, values, i, inputs, demand_in, today)]
         # Labels, not keys, in what the buyer reads.
-        policy_labels = dict(
-            self.env["stock.segment"]
-            ._fields["replenishment_policy"]
-            ._description_selection(self.env)
-        )
-        source_labels = dict(self._fields["lead_time_source"]._description_selection(self.env))
-        method_labels = dict(self._fields["policy_method"]._description_selection(self.env))
-        metric_labels = {
-            "csl": self.env._("cycle service"),
-            "fill_rate": self.env._("fill rate"),
-        }
+        policy_labels, source_labels, method_labels, metric_labels = tr.labels()
         lines.append(
-            self.env._(
+            tr._(
                 "Inputs: demand %(d).3f/day (forecast-error sigma over P %(s).3f), lead "
                 "time %(lt).1f days (std %(lts).1f, source %(src)s), review period %(r).0f "
                 "days, policy %(pol)s, %(metric)s target %(target).1f %%, unit cost "
@@ -2532,7 +2608,7 @@ class StockPlanningProfile(models.Model):
         allocated = inputs["service_target"][i]
         if st in STOCKED_STATUSES and not _same(allocated, inputs["class_target"][i]):
             lines.append(
-                self.env._(
+                tr._(
                     "Target met over the group %(group)s: the group reaches %(goal).1f %% "
                     "fill rate as a whole at the least stock value; this item's share is "
                     "%(item).2f %%.",
@@ -2543,18 +2619,19 @@ class StockPlanningProfile(models.Model):
             )
         if st not in STOCKED_STATUSES:
             lines.append(
-                self.env._(
+                tr._(
                     "Result: no policy (%(status)s%(why)s).",
                     status=st,
                     why=(": " + STATUS_MESSAGES[st]) if st in STATUS_MESSAGES else "",
                 )
             )
             return "\n".join(lines)
-        mu_p = float(result["demand_mean_p"].iat[i])
-        sigma_p = float(result["demand_sigma_p"].iat[i])
-        k = float(result["safety_factor"].iat[i])
-        formulas = {
-            "normal": self.env._(
+        mu_p = float(result["demand_mean_p"][i])
+        sigma_p = float(result["demand_sigma_p"][i])
+        k = float(result["safety_factor"][i])
+        # Only the formula of the plan's method is written.
+        if method == "normal":
+            formula = tr._(
                 "Protection interval P = L%(plus_r)s = %(p).1f days; mu_P = d x P = "
                 "%(mu).2f; sigma_P = sqrt(sigma_F^2 + d^2 x sigma_L^2) = %(sp).2f with "
                 "sigma_F = %(sf).2f the forecast-error sigma over P; safety factor k = "
@@ -2565,38 +2642,39 @@ class StockPlanningProfile(models.Model):
                 mu=mu_p,
                 sp=sigma_p,
                 k=k,
-                u=float(result["undershoot"].iat[i]),
-            ),
-            "cost_based": self.env._(
+                u=float(result["undershoot"][i]),
+            )
+        elif method == "cost_based":
+            formula = tr._(
                 "Cost-based (r, Q) (Hadley-Whitin): mu_P = %(mu).2f, sigma_P = %(sp).2f; "
                 "r and Q minimise holding + ordering + stockout cost.%(implied)s",
                 mu=mu_p,
                 sp=sigma_p,
                 implied=self._implied_service_sentence(
-                    values, mu_p, sigma_p, float(result["undershoot"].iat[i])
+                    values, mu_p, sigma_p, float(result["undershoot"][i])
                 ),
-            ),
-        }
-        discrete = self.env._(
-            "Slow mover: lead-time demand %(dist)s with mean %(mu).2f (sigma %(sp).2f); s is "
-            "the smallest integer with P(D <= s) >= the target.",
-            dist=method_labels.get(method, method),
-            mu=mu_p,
-            sp=sigma_p,
-        )
-        lines.append(formulas.get(method, discrete))
+            )
+        else:
+            formula = tr._(
+                "Slow mover: lead-time demand %(dist)s with mean %(mu).2f (sigma %(sp).2f); "
+                "s is the smallest integer with P(D <= s) >= the target.",
+                dist=method_labels.get(method, method),
+                mu=mu_p,
+                sp=sigma_p,
+            )
+        lines.append(formula)
         cover = inputs["order_cover_days"][i]
         lines.append(
-            self.env._(
+            tr._(
                 "Order quantity Q = %(q).2f (%(how)s, then MOQ and pack); max = %(max)s.",
                 q=values["order_qty"],
-                how=self.env._("price break, see below")
+                how=tr._("price break, see below")
                 if values["price_break_min_qty"]
-                else self.env._("economic production quantity, see below")
+                else tr._("economic production quantity, see below")
                 if values["epq_qty"]
-                else self.env._("%(n)g days of demand, d x %(n)g", n=cover)
+                else tr._("%(n)g days of demand, d x %(n)g", n=cover)
                 if cover > 0 and policy != "RS"
-                else self.env._("EOQ or d x R"),
+                else tr._("EOQ or d x R"),
                 max="s + Q" if policy in ("sQ", "sS") else "S",
             )
         )
@@ -2604,12 +2682,12 @@ class StockPlanningProfile(models.Model):
         lines += self._explain_production_lot(inputs["production_lots"][i], values)
         lines += self._explain_order_cycle(r)
         lines.append(
-            self.env._(
+            tr._(
                 "Result: safety stock %(ss).2f%(signed)s, min %(min).2f, max %(max).2f, "
                 "expected fill rate %(fr).1f %%, cycle service %(csl).1f %%, average stock "
                 "%(avg).2f (value %(val).2f), coverage %(cov).1f days.",
                 ss=max(values["safety_stock_qty"], 0.0),
-                signed=self.env._(
+                signed=tr._(
                     " (the reorder point is %(gap).2f below the demand over the protection "
                     "interval: the order quantity alone reaches the fill-rate target)",
                     gap=-values["safety_stock_qty"],
@@ -2630,11 +2708,12 @@ class StockPlanningProfile(models.Model):
     def _explain_demand(self, r, values, i, inputs, demand_in, today):
         """Where the demand of the rule comes from: the final forecast over the
         protection interval, or the historical average when there is no forecast."""
+        tr = inputs.get("texts") or BatchTexts(self)
         p_days = values["policy_protection_days"]
-        interval = self.env._(
+        interval = tr._(
             "P = lead time %(lt).1f%(review)s = %(p).1f days",
             lt=values["lead_time_days"],
-            review=self.env._(" + review period %.0f", inputs["review_period"][i])
+            review=tr._(" + review period %.0f", inputs["review_period"][i])
             if inputs["review_period"][i] > 0
             else "",
             p=p_days,
@@ -2645,7 +2724,7 @@ class StockPlanningProfile(models.Model):
             # The buckets the interval reaches into (at least the current one).
             n_shown = min(len(forecast), int(math.ceil(demand_in["periods"][i])) + 1)
             shown = ", ".join(f"{q:.2f}" for q in forecast[:n_shown])
-            return self.env._(
+            return tr._(
                 "Demand: final forecast (statistical, or overridden where approved) per "
                 "%(bucket)s from the %(bucket)s of %(start)s (%(gone)d days of it gone "
                 "on %(today)s): %(shown)s%(more)s. Over the protection interval %(interval)s "
@@ -2657,7 +2736,7 @@ class StockPlanningProfile(models.Model):
                 gone=int(r["forecast_offset"]),
                 today=today,
                 shown=shown,
-                more=self.env._(" (then %s more)", len(forecast) - n_shown)
+                more=tr._(" (then %s more)", len(forecast) - n_shown)
                 if len(forecast) > n_shown
                 else "",
                 interval=interval,
@@ -2670,12 +2749,12 @@ class StockPlanningProfile(models.Model):
                 h=r["forecast_sigma_buckets"],
             )
         if r["forecast_date"]:
-            why = self.env._(
+            why = tr._(
                 "no forecast line holds today's bucket (last forecast on %s)", r["forecast_date"]
             )
         else:
-            why = self.env._("the plan has never been forecast")
-        return self.env._(
+            why = tr._("the plan has never been forecast")
+        return tr._(
             "Demand: %(why)s, so the historical average is used: d = %(d).3f per day, "
             "over the protection interval %(interval)s: %(total).2f. Forecast-error sigma "
             "over P: sigma_F = daily sigma %(s).3f x sqrt(P) = %(sf).2f.",
@@ -2688,30 +2767,30 @@ class StockPlanningProfile(models.Model):
         )
 
     def _write_policy(self, updates, today):
-        """One UPDATE ... FROM (VALUES ...) for the changed plans of the batch."""
+        """One UPDATE ... FROM unnest(...) for the changed plans of the batch: one array
+        per column, whatever their number."""
         if not updates:
             return
         columns = list(POLICY_COLUMNS)
-        rows = SQL(", ").join(
-            SQL("(%s, %s)", pid, SQL(", ").join(SQL("%s", vals[c]) for c in columns))
-            for pid, vals in updates
-        )
         self.env.cr.execute(
             SQL(
                 """
             UPDATE stock_planning_profile p
                SET %(assignments)s, policy_date = %(today)s,
                    write_date = now() AT TIME ZONE 'UTC', write_uid = %(uid)s
-              FROM (VALUES %(rows)s) AS v(id, %(names)s)
+              FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
              WHERE p.id = v.id
             """,
                 assignments=SQL(", ").join(
-                    SQL("%s = v.%s::%s", SQL.identifier(c), SQL.identifier(c), SQL(cast))
-                    for c, cast in POLICY_COLUMNS.items()
+                    SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns
                 ),
                 today=today,
                 uid=self.env.uid,
-                rows=rows,
+                ids=[pid for pid, _vals in updates],
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", [vals[c] for _pid, vals in updates], SQL(cast))
+                    for c, cast in POLICY_COLUMNS.items()
+                ),
                 names=SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )

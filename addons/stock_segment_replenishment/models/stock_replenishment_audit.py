@@ -64,15 +64,18 @@ class StockReplenishmentAudit(models.Model):
         ]
         now = fields.Datetime.now()
 
-        def value(vals, name):
+        def column(name):
+            # One array per column; each field's digits looked up once.
             field = self._fields[name]
-            v = vals.get(name, now if name == "date" else None)
-            if field.type == "float" and v is not None:
+            values = [vals.get(name, now if name == "date" else None) for vals in vals_list]
+            if field.type == "float":
                 digits = field.get_digits(self.env)
-                return round(float(v), digits[1]) if digits else float(v)
+                if digits:
+                    return [None if v is None else round(float(v), digits[1]) for v in values]
+                return [None if v is None else float(v) for v in values]
             if field.type == "boolean":
-                return bool(v)
-            return v if v is not False else None
+                return [bool(v) for v in values]
+            return [v if v is not False else None for v in values]
 
         self.flush_model()
         self.env.cr.execute(
@@ -80,20 +83,14 @@ class StockReplenishmentAudit(models.Model):
                 """
             INSERT INTO stock_replenishment_audit (%(names)s, create_uid, write_uid,
                                                    create_date, write_date)
-            SELECT v.*, %(uid)s, %(uid)s, %(now)s, %(now)s FROM (VALUES %(rows)s) AS v(%(names)s)
+            SELECT v.*, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM unnest(%(arrays)s) AS v(%(names)s)
                 """,
                 names=SQL(", ").join(SQL.identifier(c) for c in columns),
                 uid=self.env.uid,
                 now=now,
-                rows=SQL(", ").join(
-                    SQL(
-                        "(%s)",
-                        SQL(", ").join(
-                            SQL("%s::%s", value(vals, c), SQL(self._fields[c].column_type[1]))
-                            for c in columns
-                        ),
-                    )
-                    for vals in vals_list
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", column(c), SQL(self._fields[c].column_type[1])) for c in columns
                 ),
             )
         )

@@ -72,8 +72,11 @@ class StockWarehouseOrderpoint(models.Model):
             rules = self.with_context(**{BULK_CONTEXT: True})
             # The forecast of all the rules at once: the ORM computes a field that is
             # not stored by chunks of 1,000 records, each reading every product context
-            # again.
-            rules._compute_qty()
+            # again. As the ORM runs a compute method, the fields it computes are
+            # protected meanwhile: their values go to the cache, not through write().
+            computed = self.pool.field_computed[self._fields["qty_forecast"]]
+            with self.env.protecting(computed, rules):
+                rules._compute_qty()
             rules._recompute_recordset(RECOMPUTED_FIELDS)
         finally:
             self.env.cr.cache.pop(MEMO_KEY, None)
