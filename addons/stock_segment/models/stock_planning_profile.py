@@ -191,8 +191,15 @@ class StockPlanningProfile(models.Model):
     abc_class = fields.Selection(ABC_CLASSES, "ABC", readonly=True, index=True)
     xyz_class = fields.Selection(XYZ_CLASSES, "XYZ", readonly=True, index=True)
     demand_pattern = fields.Selection(DEMAND_PATTERNS, readonly=True, index=True)
+    # Not tracked here: the product's chatter logs its stage changes; a related field
+    # takes the tracking of the product's field, which logged the same change again on
+    # every plan of the product (one message per plan, most of a recompute night's
+    # classification time).
     lifecycle_stage = fields.Selection(
-        related="product_tmpl_id.lifecycle_stage", store=True, string="Lifecycle Stage"
+        related="product_tmpl_id.lifecycle_stage",
+        store=True,
+        string="Lifecycle Stage",
+        tracking=False,
     )
     lifecycle_stage_suggested = fields.Selection(
         LIFECYCLE_STAGES,

@@ -466,3 +466,28 @@ class TestClassification(StockSegmentCommon):
         self.assertIn(
             ("lifecycle_stage", "", "Mature"), applied[0][4], "the stage's change is tracked"
         )
+
+    def test_stage_change_logged_on_the_product_not_on_each_plan(self):
+        """A stage the classification applies to a product with plans is logged once, in
+        the product's chatter; its plans (one per warehouse) log nothing of it."""
+        self.classify()  # the plans exist before the stage changes
+        self.env.cr.flush()
+        steady = self.products["steady"].product_tmpl_id
+        plans = self.Profile.search([("product_tmpl_id", "=", steady.id)])
+        self.assertEqual(len(plans), 2)
+        self.assertFalse(steady.lifecycle_stage)
+        before = {p.id: len(p.message_ids) for p in plans}
+        self.env["ir.config_parameter"].sudo().set_param(
+            "stock_segment.lifecycle_auto_apply", "True"
+        )
+        self.classify()
+        self.env.cr.flush()  # Odoo's tracking of the transaction
+        self.assertEqual(plans.mapped("lifecycle_stage"), ["mature", "mature"])
+        self.assertTrue(
+            steady.message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "lifecycle_stage"
+            )
+        )
+        plans.invalidate_recordset(["message_ids"])
+        for plan in plans:
+            self.assertEqual(len(plan.message_ids), before[plan.id], plan.display_name)
