@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.addons.stock_segment.bulk import insert_records
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.float_utils import float_round
 
 from invplan.kpi_report import working_capital_effect
 
@@ -221,15 +222,20 @@ class StockReplenishmentProposal(models.Model):
             .browse({vals["profile_id"] for vals in vals_list})
         )
         profiles.fetch(["product_id", "warehouse_id", "company_id"])
-        zero = {
-            name: self._fields[name]
+        # Each quantity field's digits, looked up once for the batch.
+        digits = {
+            name: self._fields[name].get_digits(self.env)
             for name in ("old_min_qty", "new_min_qty", "old_max_qty", "new_max_qty")
         }
 
         def is_zero(vals, name):
-            # Compared as stored (rounded to the field's digits), as the SQL of
-            # _clear_change_from_zero compares.
-            return float(zero[name].convert_to_column(vals.get(name), self)) == 0.0
+            # Compared as stored (rounded to the field's digits, as the field's
+            # convert_to_column rounds it), as the SQL of _clear_change_from_zero
+            # compares.
+            value = float(vals.get(name) or 0.0)
+            if digits[name]:
+                value = float_round(value, precision_digits=digits[name][1])
+            return value == 0.0
 
         rows = []
         for vals in vals_list:
