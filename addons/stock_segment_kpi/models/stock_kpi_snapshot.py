@@ -1,6 +1,7 @@
 import calendar
 import logging
 import math
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
@@ -27,6 +28,26 @@ from invplan.kpi_report import (
 )
 
 _logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def without_jit(cr):
+    """PostgreSQL's JIT compilation off for the statements of the block, the previous
+    setting back after it (a setting local to the transaction: a block that fails is
+    undone with its savepoint, the setting with it).
+
+    A batch's reads walk each product's moves (thousands of index scans): PostgreSQL
+    estimates them above its JIT thresholds and spends more time compiling such a
+    statement (measured: 0.5 s) than running it (0.3 s); the results are the same."""
+    cr.execute(SQL("SELECT current_setting('jit')"))
+    previous = cr.fetchone()[0]
+    if previous == "off":
+        yield
+        return
+    cr.execute(SQL("SET LOCAL jit = off"))
+    yield
+    cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+
 
 SPC_SOURCE = "kpi_spc"
 SNAPSHOT_SOURCE = "kpi_snapshot"
@@ -513,7 +534,8 @@ class StockKpiSnapshot(models.Model):
         monthly, daily = [], []
 
         def run(batch_ids):
-            month_df, day_df = self._snapshot_batch(ctx, batch_ids)
+            with without_jit(self.env.cr):
+                month_df, day_df = self._snapshot_batch(ctx, batch_ids)
             monthly.append(month_df)
             daily.append(day_df)
             # The batch's records leave the cache: it would otherwise grow with every
@@ -738,7 +760,10 @@ class StockKpiSnapshot(models.Model):
 
         Each product's deliveries are read on its own (the product / location index of
         the moves), the picking's date only for a move without a deadline: a batch
-        reads its products' deliveries, never the company's."""
+        reads its products' deliveries, never the company's. The lines of the period are
+        kept as they are read (materialized), then joined to their units once: joined
+        inside the per-product read, the units of the whole batch would be scanned again
+        for each product (a cost growing with the square of the batch)."""
         internal, customers = self._locations(warehouse_ids)
         columns = ["product_id", "warehouse_id", "line_key", "promised"]
         columns += ["done", "day", "ordered", "shipped"]
@@ -748,7 +773,24 @@ class StockKpiSnapshot(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            WITH unit AS MATERIALIZED (%(units)s)
+            WITH unit AS MATERIALIZED (%(units)s), mv AS MATERIALIZED (
+                SELECT m.*
+                  FROM unnest(%(products)s::int4[]) AS u(product_id)
+                 CROSS JOIN LATERAL (
+                       SELECT m.id, m.product_id, m.location_id, m.state, m.date,
+                              m.product_qty, m.quantity, m.product_uom,
+                              %(sale_line)s AS sale_line_id,
+                              COALESCE(m.date_deadline, (
+                                  SELECT pk.scheduled_date FROM stock_picking pk
+                                   WHERE pk.id = m.picking_id), m.date) AS promised
+                         FROM stock_move m
+                        WHERE m.product_id = u.product_id AND m.state <> 'cancel'
+                          AND m.location_id = ANY(%(internal)s)
+                          AND m.location_dest_id = ANY(%(customers)s)
+                       OFFSET 0) m
+                 WHERE m.promised < %(end)s
+                   AND (m.state <> 'done' OR m.date >= %(start)s OR m.promised >= %(start)s)
+            )
             SELECT m.product_id, ls.warehouse_id,
                    %(line_key)s AS line_key,
                    m.promised::date AS promised,
@@ -757,23 +799,10 @@ class StockKpiSnapshot(models.Model):
                    m.product_qty AS ordered,
                    CASE WHEN m.state = 'done'
                         THEN m.quantity * mu.factor / unit.factor ELSE 0 END AS shipped
-              FROM unnest(%(products)s::int4[]) AS u(product_id)
-             CROSS JOIN LATERAL (
-                   SELECT m.id, m.product_id, m.location_id, m.state, m.date, m.product_qty,
-                          m.quantity, m.product_uom, %(sale_line)s AS sale_line_id,
-                          COALESCE(m.date_deadline, (
-                              SELECT pk.scheduled_date FROM stock_picking pk
-                               WHERE pk.id = m.picking_id), m.date) AS promised
-                     FROM stock_move m
-                    WHERE m.product_id = u.product_id AND m.state <> 'cancel'
-                      AND m.location_id = ANY(%(internal)s)
-                      AND m.location_dest_id = ANY(%(customers)s)
-                   OFFSET 0) m
+              FROM mv m
               JOIN stock_location ls ON ls.id = m.location_id
               JOIN unit ON unit.id = m.product_id
               JOIN uom_uom mu ON mu.id = m.product_uom
-             WHERE m.promised < %(end)s
-               AND (m.state <> 'done' OR m.date >= %(start)s OR m.promised >= %(start)s)
           ORDER BY m.product_id, m.id
             """,
                 units=self._unit_factors(product_ids),
@@ -1324,19 +1353,34 @@ class StockKpiSnapshot(models.Model):
                 return None
             return v if math.isfinite(v) else None
 
+        def numbers(col):
+            # A column of numbers (or booleans) converted at once, as ``number`` does
+            # value by value; any other column value by value.
+            series = df[col]
+            if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
+                arr = series.to_numpy(dtype=float)
+                finite = np.isfinite(arr)
+                return [
+                    v if ok else None for v, ok in zip(arr.tolist(), finite.tolist(), strict=True)
+                ]
+            return [number(v) for v in series.tolist()]
+
         out = {}
         n = len(df)
         for col, sqltype in COLUMNS.items():
-            values = df[col].tolist() if col in df.columns else [None] * n
+            if col not in df.columns:
+                values = [None] * n
+            elif sqltype in ("int4", "float8"):
+                values = numbers(col)
+            else:
+                values = df[col].tolist()
             if sqltype == "int4":
-                values = [number(v) for v in values]
                 values = [int(v) if v else None for v in values]
                 if col in COUNT_COLUMNS:
                     values = [v or 0 for v in values]
-            elif sqltype == "float8" and col in NULLABLE_COLUMNS:
-                values = [number(v) for v in values]
             elif sqltype == "float8":
-                values = [number(v) or 0.0 for v in values]
+                if col not in NULLABLE_COLUMNS:
+                    values = [v or 0.0 for v in values]
             elif sqltype == "bool":
                 values = [bool(v) if v is not None and v == v else False for v in values]
             elif sqltype == "date":
@@ -1398,7 +1442,7 @@ class StockKpiSnapshot(models.Model):
             old = existing.pop(key, None)
             if old is None:
                 inserts.append(values)
-            elif not self._same_row(old[1], values):
+            elif tuple(old[1]) != values and not self._same_row(old[1], values):
                 updates.append((old[0], *values))
         stale += [
             rid

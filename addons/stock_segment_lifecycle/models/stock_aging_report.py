@@ -111,14 +111,20 @@ class StockAgingReport(models.Model):
                 continue
             row = rows[0]
             keep.add(row["id"])
-            if any(not self._same(row[f], vals[f], precision.get(f)) for f in SYNCED_FIELDS):
+            # Equal values are the same under every comparison below: compared first.
+            if any(
+                row[f] != vals[f] and not self._same(row[f], vals[f], precision.get(f))
+                for f in SYNCED_FIELDS
+            ):
                 to_update.append((row["id"], vals))
         stale = [row["id"] for rows in existing.values() for row in rows if row["id"] not in keep]
         if stale:
             self.env.cr.execute(SQL("DELETE FROM stock_aging_report WHERE id = ANY(%s)", stale))
         if to_update:
             # One UPDATE from one array per column (unnest): the statement's size and
-            # cost grow with the rows, not with a parameter per value.
+            # cost grow with the rows, not with a parameter per value. The ids filter
+            # the rows too, so that they are read by their index, not by a scan of the
+            # whole report for each batch.
             self.env.cr.execute(
                 SQL(
                     """
@@ -126,7 +132,7 @@ class StockAgingReport(models.Model):
                    SET %(assignments)s, write_uid = %(uid)s,
                        write_date = now() AT TIME ZONE 'UTC'
                   FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
-                 WHERE r.id = v.id
+                 WHERE r.id = v.id AND r.id = ANY(%(ids)s)
                     """,
                     assignments=SQL(", ").join(
                         SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f))

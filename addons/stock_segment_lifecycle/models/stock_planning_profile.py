@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
@@ -12,6 +13,26 @@ from invplan.lifecycle_policy import analog_forecast, stage_adjusted_inputs, wee
 from .product_template import JOB_STAGE_CONTEXT
 
 _logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def without_jit(cr):
+    """PostgreSQL's JIT compilation off for the statements of the block, the previous
+    setting back after it (a setting local to the transaction: a block that fails is
+    undone with its savepoint, the setting with it).
+
+    A batch's reads walk each product's moves (thousands of index scans): PostgreSQL
+    estimates them above its JIT thresholds and spends a large part of their time
+    compiling them (measured: 0.08 to 0.5 s a statement); the results are the same."""
+    cr.execute(SQL("SELECT current_setting('jit')"))
+    previous = cr.fetchone()[0]
+    if previous == "off":
+        yield
+        return
+    cr.execute(SQL("SET LOCAL jit = off"))
+    yield
+    cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+
 
 AGING_SOURCE = "lifecycle"
 AGING_EXCEPTION_TYPES = ("slow_moving", "disposal_review", "data_quality")
@@ -307,7 +328,8 @@ class StockPlanningProfile(models.Model):
         stats = {"profiles": len(ids), "batches": len(batches), "failed": 0, "rows": 0}
 
         def run(ids):
-            stats["rows"] += self._aging_batch(ctx, ids)
+            with without_jit(self.env.cr):
+                stats["rows"] += self._aging_batch(ctx, ids)
             # The batch's records leave the cache: it would otherwise grow with every
             # batch of the company (memory, and each invalidation walking it).
             self.env.flush_all()
@@ -612,9 +634,16 @@ class StockPlanningProfile(models.Model):
                 r["demand"] = 0.0
         key_of = {(r["product_id"], r["warehouse_id"]): r["id"] for r in rows}
         rec = pd.DataFrame(receipts, columns=["product", "warehouse", "date", "qty"])
-        rec["item"] = [
-            key_of.get((p, w)) for p, w in zip(rec["product"], rec["warehouse"], strict=True)
-        ]
+        # The plan of each receipt, looked up for all of them at once (NaN: no plan).
+        rec["item"] = (
+            pd.Series(
+                list(key_of.values()),
+                index=pd.MultiIndex.from_tuples(list(key_of), names=["product", "warehouse"]),
+                dtype=float,
+            )
+            .reindex(pd.MultiIndex.from_arrays([rec["product"], rec["warehouse"]]))
+            .to_numpy()
+        )
         rec = rec[rec["item"].notna()].astype({"item": int, "qty": float})
         rec = rec[np.isfinite(rec["qty"].to_numpy(float))]
         qty = pd.Series(
@@ -852,7 +881,11 @@ class StockPlanningProfile(models.Model):
             )
 
     def _write_aging(self, updates, today):
-        """One UPDATE ... FROM unnest(one array per column) for the plans of the batch."""
+        """One UPDATE ... FROM unnest(one array per column) for the plans of the batch.
+
+        The plans are also filtered on their ids: PostgreSQL then reads them by their
+        index, where the join alone would read every plan of the table for each batch
+        (a run's cost growing with the square of its plans)."""
         if not updates:
             return
         columns = list(AGING_COLUMNS)
@@ -862,7 +895,7 @@ class StockPlanningProfile(models.Model):
             UPDATE stock_planning_profile p
                SET %(assignments)s, aging_date = %(today)s
               FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
-             WHERE p.id = v.id
+             WHERE p.id = v.id AND p.id = ANY(%(ids)s)
                AND (p.aging_date IS DISTINCT FROM %(today)s OR %(changed)s)
             """,
                 assignments=SQL(", ").join(
