@@ -60,6 +60,24 @@ PROFILE_COLUMNS = {
 }
 
 
+# Forecast line columns the job writes per line, with their SQL cast.
+LINE_COLUMNS = {
+    "profile_id": "int4",
+    "product_id": "int4",
+    "warehouse_id": "int4",
+    "segment_id": "int4",
+    "date_start": "date",
+    "date_end": "date",
+    "state": "varchar",
+    "statistical_qty": "float8",
+    "override_qty": "float8",
+    "has_override": "bool",
+    "override_id": "int4",
+    "final_qty": "float8",
+    "method": "varchar",
+    "sigma_qty": "float8",
+}
+
 # Accuracy report columns the job writes, with their SQL cast.
 ACCURACY_COLUMNS = {
     "bucket_count": "int4",
@@ -99,24 +117,70 @@ def _array_element(value):
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, numbers.Integral):
-        return str(int(value))
+        return _int_text(value)
     if isinstance(value, numbers.Real):
-        # The text psycopg2 sends for a float parameter: the same value reaches the column.
-        return repr(float(value))
+        return _float_text(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return _date_text(value)
+    return _quoted(value)
+
+
+def _quoted(value):
+    """``value`` as a double-quoted element of an array literal."""
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
 
 
-def _array_literal(values):
+def _int_text(value):
+    return str(int(value))
+
+
+def _float_text(value):
+    # The text psycopg2 sends for a float parameter: the same value reaches the column.
+    return repr(float(value))
+
+
+def _bool_text(value):
+    return "t" if value else "f"
+
+
+def _date_text(value):
+    return value.isoformat()
+
+
+# Text of one element per cast of the statement (any other cast: a quoted text).
+ELEMENT_TEXT = {
+    "int4": _int_text,
+    "float8": _float_text,
+    "bool": _bool_text,
+    "date": _date_text,
+}
+
+
+def _array_literal(values, cast=None):
     """``values`` as the text of one PostgreSQL array literal (``'{1,2,NULL}'``), to be
     cast in the statement (``%s::int4[]``).
 
     psycopg2 sends a Python list as ``ARRAY[v1, v2, ...]``, an expression of one node per
     value that PostgreSQL parses and plans value by value: for the thousands of values of
-    a batch that costs more than the write itself. One literal is one constant."""
-    return "{" + ",".join(_array_element(v) for v in values) + "}"
+    a batch that costs more than the write itself. One literal is one constant.
+
+    ``cast``, the element type the statement casts the literal to (int4, float8, bool,
+    date; any other: text), writes every element as that type without testing the type
+    of each value: the same text :func:`_array_element` writes for a value of that type,
+    in one pass over the column."""
+    if cast is None:
+        return "{" + ",".join(map(_array_element, values)) + "}"
+    text = ELEMENT_TEXT.get(cast, _quoted)
+    values = values if isinstance(values, list) else list(values)
+    if cast == "float8":
+        if None in values:
+            return "{" + ",".join(["NULL" if v is None else text(v) for v in values]) + "}"
+        return "{" + ",".join(map(text, values)) + "}"
+    # Ids, dates and texts repeat (a plan's id on each of its lines): each distinct
+    # value is written once.
+    texts = {v: "NULL" if v is None else text(v) for v in set(values)}
+    return "{" + ",".join(map(texts.__getitem__, values)) + "}"
 
 
 def segment_forecast_key(segment_id, bucket, method, ts_limit, error_limit):
@@ -545,147 +609,173 @@ class StockPlanningProfile(models.Model):
         }
 
     # ------------------------------------------------------------------ extraction
-    def _extract_demand(self, ctx, product_ids):
-        """Demand per product x warehouse x bucket start in [date_from, date_to), in the
-        product's unit, in one query (set-based, whatever the number of products).
+    def _extract_history(self, ctx, rows):
+        """Demand per plan x bucket and the stock moved in or out of the plan's warehouse
+        per day, for the plans ``rows`` (dicts with product_id and warehouse_id): the
+        on-hand query and one query that reads the done stock moves of the batch's
+        products once (set-based, whatever the number of plans).
 
-        Per the company setting: confirmed sale order lines dated by commitment date
-        (else order date), or done customer deliveries net of customer returns; plus
+        Demand, per the company setting: confirmed sale order lines dated by commitment
+        date (else order date), or done customer deliveries net of customer returns; plus
         manufacturing consumption and transfers to other warehouses (demand of the
-        supplying warehouse) when enabled. Rows: (product, warehouse, start, qty)."""
+        supplying warehouse) when enabled; buckets in [date_from, date_to), quantities in
+        the product's unit. Stock: the net quantity moved in or out of each warehouse per
+        day since ``date_from`` (days after ``date_to`` included), for the stock level at
+        the end of every day. Both are summed in SQL (numeric, exact) per plan x day, the
+        demand then per bucket.
+
+        Returns ``(onhand, demand, stock)``: ``onhand`` is {(product, warehouse): on hand
+        now}; ``demand`` and ``stock`` are each three arrays (index of the plan in
+        ``rows``, days from ``date_from`` to the bucket start or to the day, quantity),
+        one cell per plan and bucket or day, in no particular order. Cells of a product x
+        warehouse without a plan in ``rows``, and cells whose quantity is NULL (a unit of
+        factor 0), are left out: they count as 0."""
+        import numpy as np
+
         company = ctx["company"]
-        trunc = ctx["bucket"]
         by_orders = company.forecast_demand_source == "order"
-        parts = []
-        if by_orders:
-            parts.append(
-                SQL(
-                    """
-                SELECT sol.product_id, so.warehouse_id AS warehouse_id,
-                       COALESCE(so.commitment_date, so.date_order) AS date,
-                       sol.product_uom_qty * lu.factor / NULLIF(pu.factor, 0) AS qty
-                  FROM sale_order_line sol
-                  JOIN sale_order so ON so.id = sol.order_id
-                  JOIN product_product pp ON pp.id = sol.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN uom_uom lu ON lu.id = sol.product_uom_id
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
-                 WHERE so.state = 'sale' AND so.company_id = %(company)s
-                   AND sol.display_type IS NULL
-                   AND sol.product_id = ANY(%(products)s)
-                   AND COALESCE(so.commitment_date, so.date_order) >= %(date_from)s
-                   AND COALESCE(so.commitment_date, so.date_order) < %(date_to)s
-                    """,
-                    company=company.id,
-                    products=list(product_ids),
-                    date_from=ctx["date_from"],
-                    date_to=ctx["date_to"],
-                )
-            )
         kinds = []
         if not by_orders:
             kinds.append(
                 SQL(
-                    "(ls.usage = 'internal' AND ld.usage = 'customer') "
-                    "OR (ls.usage = 'customer' AND ld.usage = 'internal')"
+                    "(src_usage = 'internal' AND dst_usage = 'customer') "
+                    "OR (src_usage = 'customer' AND dst_usage = 'internal')"
                 )
             )
         if company.forecast_include_consumption:
-            kinds.append(SQL("(ls.usage = 'internal' AND ld.usage = 'production')"))
+            kinds.append(SQL("(src_usage = 'internal' AND dst_usage = 'production')"))
         if company.forecast_include_transfers:
             kinds.append(
                 SQL(
-                    "(ls.usage = 'internal' AND (ld.usage = 'transit' OR (ld.usage = 'internal'"
-                    " AND ld.warehouse_id IS DISTINCT FROM ls.warehouse_id)))"
+                    "(src_usage = 'internal' AND (dst_usage = 'transit' OR (dst_usage = "
+                    "'internal' AND dst_wh IS DISTINCT FROM src_wh)))"
                 )
             )
-        if kinds:
-            parts.append(
+        product_ids = sorted({r["product_id"] for r in rows})
+        products = _array_literal(product_ids, "int4")
+        # A move changes the stock of the warehouse it enters and of the one it leaves
+        # (one row each, "legs"); when it is demand, the demand is that of one of them,
+        # carried on its leg: the quantity leaving (a return: the quantity entering,
+        # negative). A sale order line is a row of demand only.
+        demand = SQL(" OR ").join(kinds) if kinds else SQL("FALSE")
+        legs = [
+            SQL(
+                """
+            SELECT product_id, dst_wh, day, qty,
+                   CASE WHEN src_usage <> 'internal' AND day < %(date_to)s AND (%(demand)s)
+                        THEN -qty END
+              FROM moves
+             WHERE dst_usage = 'internal'
+               AND (src_usage <> 'internal' OR src_wh IS DISTINCT FROM dst_wh)
+                """,
+                date_to=ctx["date_to"],
+                demand=demand,
+            ),
+            SQL(
+                """
+            SELECT product_id, src_wh, day, -qty,
+                   CASE WHEN day < %(date_to)s AND (%(demand)s) THEN qty END
+              FROM moves
+             WHERE src_usage = 'internal'
+               AND (dst_usage <> 'internal' OR dst_wh IS DISTINCT FROM src_wh)
+                """,
+                date_to=ctx["date_to"],
+                demand=demand,
+            ),
+        ]
+        if by_orders:
+            legs.append(
                 SQL(
                     """
-                SELECT m.product_id,
-                       CASE WHEN ls.usage = 'internal' THEN ls.warehouse_id
-                            ELSE ld.warehouse_id END AS warehouse_id,
-                       m.date,
-                       CASE WHEN ls.usage = 'internal' THEN 1 ELSE -1 END
-                         * m.quantity * mu.factor / NULLIF(pu.factor, 0) AS qty
-                  FROM stock_move m
-                  JOIN stock_location ls ON ls.id = m.location_id
-                  JOIN stock_location ld ON ld.id = m.location_dest_id
-                  JOIN product_product pp ON pp.id = m.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN uom_uom mu ON mu.id = m.product_uom
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
-                 WHERE m.state = 'done' AND m.company_id = %(company)s
-                   AND m.product_id = ANY(%(products)s)
-                   AND m.date >= %(date_from)s AND m.date < %(date_to)s
-                   AND (%(kinds)s)
+            SELECT sol.product_id, so.warehouse_id,
+                   COALESCE(so.commitment_date, so.date_order)::date, NULL::numeric,
+                   sol.product_uom_qty * lu.factor / NULLIF(pr.factor, 0)
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN product_unit pr ON pr.id = sol.product_id
+              JOIN uom_uom lu ON lu.id = sol.product_uom_id
+             WHERE so.state = 'sale' AND so.company_id = %(company)s
+               AND sol.display_type IS NULL
+               AND sol.product_id = ANY(%(products)s::int4[])
+               AND COALESCE(so.commitment_date, so.date_order) >= %(date_from)s
+               AND COALESCE(so.commitment_date, so.date_order) < %(date_to)s
                     """,
                     company=company.id,
-                    products=list(product_ids),
+                    products=products,
                     date_from=ctx["date_from"],
                     date_to=ctx["date_to"],
-                    kinds=SQL(" OR ").join(kinds),
                 )
             )
-        if not parts:
-            return []
+        onhand = self._onhand_by_warehouse(company.id, product_ids)
         self.env.cr.execute(
             SQL(
                 """
-            SELECT product_id, warehouse_id, date_trunc(%(trunc)s, date)::date, SUM(qty)
-              FROM (%(union)s) d
-             WHERE warehouse_id IS NOT NULL
-          GROUP BY 1, 2, 3
-            """,
-                trunc=trunc,
-                union=SQL(" UNION ALL ").join(parts),
-            )
-        )
-        return self.env.cr.fetchall()
-
-    def _extract_stock_days(self, ctx, product_ids):
-        """On-hand now and the net quantity moved in or out of each warehouse per day
-        since ``date_from``, for the stock level at the end of every day. Two queries.
-
-        Returns ({(product, warehouse): on hand}, [(product, warehouse, day, net)])."""
-        products = list(product_ids)
-        onhand = self._onhand_by_warehouse(ctx["company"].id, products)
-        self.env.cr.execute(
-            SQL(
-                """
-            WITH moves AS (
+            WITH plan AS (
+                SELECT product_id, warehouse_id, (n - 1)::int4 AS i
+                  FROM unnest(%(plan_products)s::int4[], %(plan_warehouses)s::int4[])
+                       WITH ORDINALITY AS k(product_id, warehouse_id, n)
+            ), product_unit AS (
+                SELECT pp.id, pt.uom_id, pu.factor
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE pp.id = ANY(%(products)s::int4[])
+            ), moves AS NOT MATERIALIZED (
+                -- In the product's unit: a move in that unit keeps its quantity (the
+                -- conversion would give the same number), the others are converted.
                 SELECT m.product_id, m.date::date AS day, ls.usage AS src_usage,
                        ld.usage AS dst_usage, ls.warehouse_id AS src_wh,
                        ld.warehouse_id AS dst_wh,
-                       m.quantity * mu.factor / NULLIF(pu.factor, 0) AS qty
+                       CASE WHEN m.product_uom = pr.uom_id AND pr.factor <> 0
+                                 AND pr.factor BETWEEN -1e300 AND 1e300
+                            THEN m.quantity
+                            ELSE m.quantity * mu.factor / NULLIF(pr.factor, 0) END AS qty
                   FROM stock_move m
+                  JOIN product_unit pr ON pr.id = m.product_id
                   JOIN stock_location ls ON ls.id = m.location_id
                   JOIN stock_location ld ON ld.id = m.location_dest_id
-                  JOIN product_product pp ON pp.id = m.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom mu ON mu.id = m.product_uom
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE m.state = 'done' AND m.company_id = %(company)s
-                   AND m.product_id = ANY(%(products)s) AND m.date >= %(date_from)s
+                   AND m.product_id = ANY(%(products)s::int4[]) AND m.date >= %(date_from)s
+            ), days AS MATERIALIZED (
+                SELECT p.i, l.day, SUM(l.stock_qty) AS stock_qty, SUM(l.demand_qty) AS demand_qty
+                  FROM (%(legs)s) AS l(product_id, warehouse_id, day, stock_qty, demand_qty)
+                  JOIN plan p ON p.product_id = l.product_id AND p.warehouse_id = l.warehouse_id
+              GROUP BY 1, 2
             )
-            SELECT product_id, wh, day, SUM(qty) FROM (
-                SELECT product_id, dst_wh AS wh, day, qty FROM moves
-                 WHERE dst_usage = 'internal' AND dst_wh IS NOT NULL
-                   AND (src_usage <> 'internal' OR src_wh IS DISTINCT FROM dst_wh)
-                UNION ALL
-                SELECT product_id, src_wh, day, -qty FROM moves
-                 WHERE src_usage = 'internal' AND src_wh IS NOT NULL
-                   AND (dst_usage <> 'internal' OR dst_wh IS DISTINCT FROM src_wh)
-            ) x
-          GROUP BY 1, 2, 3
+            SELECT 'stock', array_agg(i), array_agg(day - %(date_from)s), array_agg(stock_qty)
+              FROM days
+             WHERE stock_qty IS NOT NULL
+         UNION ALL
+            SELECT 'demand', array_agg(i), array_agg(start - %(date_from)s), array_agg(qty)
+              FROM (
+                SELECT i, date_trunc(%(trunc)s, day::timestamp)::date AS start,
+                       SUM(demand_qty) AS qty
+                  FROM days
+                 WHERE demand_qty IS NOT NULL
+              GROUP BY 1, 2
+              ) AS buckets
             """,
-                company=ctx["company"].id,
+                plan_products=_array_literal([r["product_id"] for r in rows], "int4"),
+                plan_warehouses=_array_literal([r["warehouse_id"] for r in rows], "int4"),
+                company=company.id,
                 products=products,
                 date_from=ctx["date_from"],
+                legs=SQL(" UNION ALL ").join(legs),
+                trunc=ctx["bucket"],
             )
         )
-        return onhand, self.env.cr.fetchall()
+        found = {kind: cells for kind, *cells in self.env.cr.fetchall()}
+
+        def cells(kind):
+            plan, offset, qty = found.get(kind) or (None, None, None)
+            return (
+                np.array(plan or [], dtype=np.int64),
+                np.array(offset or [], dtype=np.int64),
+                np.array(qty or [], dtype=float),
+            )
+
+        return onhand, cells("demand"), cells("stock")
 
     def _extract_events(self, ctx):
         """Events of the company overlapping the history, in one query."""
@@ -719,52 +809,41 @@ class StockPlanningProfile(models.Model):
 
         history = ctx["history"]
         m, n = len(rows), len(history)
-        index = {(r["product_id"], r["warehouse_id"]): i for i, r in enumerate(rows)}
-        col = {d: j for j, d in enumerate(history)}
-        product_ids = sorted({r["product_id"] for r in rows})
-        raw = np.zeros((m, n))
-        # Row and column of each extracted cell (-1: not a plan or bucket of the batch),
-        # summed in the order of the rows as a loop over them would.
-        demand = self._extract_demand(ctx, product_ids)
-        cell_i = np.fromiter(
-            (index.get((d[0], d[1]), -1) for d in demand), dtype=np.int64, count=len(demand)
-        )
-        cell_j = np.fromiter((col.get(d[2], -1) for d in demand), dtype=np.int64, count=len(demand))
-        qty = np.fromiter((float(d[3] or 0.0) for d in demand), dtype=float, count=len(demand))
-        keep = (cell_i >= 0) & (cell_j >= 0)
-        np.add.at(raw, (cell_i[keep], cell_j[keep]), qty[keep])
-        unreadable = ~np.isfinite(raw)
-        raw = np.where(unreadable, 0.0, np.maximum(raw, 0.0))
-
+        onhand, demand, moves = self._extract_history(ctx, rows)
         # Day grid of the history: end-of-day stock and event days.
         first, end = ctx["date_from"], ctx["date_to"]
         n_days = (end - first).days
-        day_bucket = (
-            np.searchsorted(
-                np.array([(d - first).days for d in history]), np.arange(n_days), side="right"
-            )
-            - 1
-        )
+        starts = np.array([(d - first).days for d in history])
+        day_bucket = np.searchsorted(starts, np.arange(n_days), side="right") - 1
+        # Column of the bucket starting on each day of the history (-1: none starts).
+        start_col = np.full(n_days, -1, dtype=np.int64)
+        start_col[starts] = np.arange(n)
+
+        # One extracted cell per plan and bucket (or day): added to 0 without a loop.
+        raw = np.zeros((m, n))
+        cell_i, offset, qty = demand
+        inside = (offset >= 0) & (offset < n_days)
+        cell_j = np.full(len(offset), -1, dtype=np.int64)
+        cell_j[inside] = start_col[offset[inside]]
+        keep = cell_j >= 0
+        raw[cell_i[keep], cell_j[keep]] += qty[keep]
+        unreadable = ~np.isfinite(raw)
+        raw = np.where(unreadable, 0.0, np.maximum(raw, 0.0))
+
         net = np.zeros((m, n_days))
         after = np.zeros(m)
-        onhand, moves = self._extract_stock_days(ctx, product_ids)
-        move_i = np.fromiter(
-            (index.get((mv[0], mv[1]), -1) for mv in moves), dtype=np.int64, count=len(moves)
-        )
-        offset = np.fromiter(
-            ((mv[2] - first).days for mv in moves), dtype=np.int64, count=len(moves)
-        )
-        qty = np.fromiter((mv[3] or 0.0 for mv in moves), dtype=float, count=len(moves))
-        known = move_i >= 0
-        later = known & (offset >= n_days)
-        np.add.at(after, move_i[later], qty[later])
-        inside = known & ~later
-        np.add.at(net, (move_i[inside], offset[inside]), qty[inside])
+        move_i, offset, qty = moves
+        later = offset >= n_days
+        net[move_i[~later], offset[~later]] += qty[~later]
+        # The days after the history are summed per plan in the order of the days.
+        later_i, later_day, later_qty = move_i[later], offset[later], qty[later]
+        order = np.lexsort((later_day, later_i))
+        np.add.at(after, later_i[order], later_qty[order])
         now = np.array([onhand.get((r["product_id"], r["warehouse_id"]), 0.0) for r in rows])
         # Level at the end of day d = on hand now - everything moved after day d.
         level = (now - after - net.sum(axis=1))[:, None] + np.cumsum(net, axis=1)
-        out_days = np.zeros((m, n))
-        np.add.at(out_days.T, day_bucket, (level <= 1e-9).T)
+        # Days out of stock per bucket (the buckets are consecutive runs of days).
+        out_days = np.add.reduceat((level <= 1e-9).astype(float), starts, axis=1)
         days_in_bucket = np.bincount(day_bucket, minlength=n).astype(float)
         censored = out_days >= ctx["params"]["stockout_share"] * days_in_bucket
         # A plan out of stock over its whole history is served to order: nothing to censor.
@@ -856,7 +935,14 @@ class StockPlanningProfile(models.Model):
         bucket_days = BUCKET_DAYS[bucket]
         no_data = np.isnan(baseline).all(axis=1)[:, None]
         mean_bucket = np.nanmean(np.where(no_data, 0.0, baseline), axis=1)
-        flags = censored.astype(int) + 2 * event.astype(int)
+        flags = (censored.astype(int) + 2 * event.astype(int)).tolist()
+        # The history kept for the chart, at 4 decimals: a whole quantity is its own
+        # rounding, so only the others are rounded (one by one, as Python rounds).
+        history_qty = raw.copy()
+        fractional = history_qty != np.floor(history_qty)
+        if fractional.any():
+            history_qty[fractional] = [round(v, 4) for v in raw[fractional].tolist()]
+        history_qty = history_qty.tolist()
         updates = []
         for i, r in enumerate(rows):
             values = {
@@ -881,8 +967,8 @@ class StockPlanningProfile(models.Model):
                 "forecast_tracking_signal": float(acc["tracking_signal"][i]),
                 "forecast_accuracy_count": int(acc["n"][i]),
                 "forecast_date": ctx["today"],
-                "demand_history": [round(v, 4) for v in raw[i].tolist()],
-                "demand_history_flags": [int(v) for v in flags[i]],
+                "demand_history": history_qty[i],
+                "demand_history_flags": flags[i],
                 "demand_history_start": history[0],
                 "demand_history_bucket": bucket,
                 "forecast_segment_key": ctx["segment_key"],
@@ -961,16 +1047,15 @@ class StockPlanningProfile(models.Model):
                    final_qty::float8 AS final_qty, method, sigma_qty::float8 AS sigma_qty,
                    segment_id
               FROM stock_demand_forecast
-             WHERE profile_id = ANY(%s) AND state <> 'closed'
+             WHERE profile_id = ANY(%s::int4[]) AND state <> 'closed'
             """,
-                ids,
+                _array_literal(ids, "int4"),
             )
         )
-        existing = {}
+        existing = {}  # {plan: {bucket start: open line of a future bucket}}
         to_freeze, to_delete, to_close = [], [], []
         started = set()  # plans with a line for the current bucket: it is never rewritten
         for line in self.env.cr.dictfetchall():
-            i = row_of[line["profile_id"]]
             start = line["date_start"]
             if line["bucket"] != bucket:
                 if line["state"] == "forecast":
@@ -979,7 +1064,7 @@ class StockPlanningProfile(models.Model):
             if start < current:
                 j = col.get(start)
                 if j is not None:
-                    actual = round(_finite(raw[i, j]), digits)
+                    actual = round(_finite(raw[row_of[line["profile_id"]], j]), digits)
                     final, stat = _finite(line["final_qty"]), _finite(line["statistical_qty"])
                     to_close.append(
                         (
@@ -997,47 +1082,72 @@ class StockPlanningProfile(models.Model):
                 if line["state"] == "forecast":
                     to_freeze.append(line["id"])
                 continue
-            existing[(line["profile_id"], start)] = line
+            existing.setdefault(line["profile_id"], {})[start] = line
 
-        inserts, updates = [], []
+        # New lines as one list per column, in the order of the plans and buckets.
+        inserts = {f: [] for f in LINE_COLUMNS}
+        updates = []
+        future, future_end = ctx["future"], ctx["future_end"]
+        sigmas = table["sigma_1"].tolist()
         for i, r in enumerate(rows):
+            pid = r["id"]
+            lines = existing.pop(pid, {})
             if not valid[i]:
-                to_delete += [line["id"] for (pid, _s), line in existing.items() if pid == r["id"]]
+                to_delete += [line["id"] for line in lines.values()]
                 continue
-            for k, start in enumerate(ctx["future"]):
-                stat = round(max(_finite(forecast[i, k]), 0.0), digits)
-                oid, oqty = Forecast._apply_override(overrides.get(r["id"]), start, stat)
-                values = {
-                    "statistical_qty": stat,
-                    "override_qty": round(oqty, digits) if oid else 0.0,
-                    "has_override": bool(oid),
-                    "override_id": oid or None,
-                    "final_qty": round(oqty, digits) if oid else stat,
-                    "method": methods[i] or None,
-                    "sigma_qty": round(max(_finite(table["sigma_1"][i]), 0.0), digits),
-                    "segment_id": r["segment_id"],
-                }
-                line = existing.pop((r["id"], start), None)
+            plan_overrides = overrides.get(pid)
+            method = methods[i] or None
+            sigma = round(max(_finite(sigmas[i]), 0.0), digits)
+            segment_id = r["segment_id"]
+            new = []  # (bucket index, statistical, override, final, override id)
+            for k, value in enumerate(forecast[i].tolist()):
+                start = future[k]
+                stat = round(max(_finite(value), 0.0), digits)
+                oid, oqty = (
+                    Forecast._apply_override(plan_overrides, start, stat)
+                    if plan_overrides
+                    else (False, None)
+                )
+                oqty = round(oqty, digits) if oid else 0.0
+                final = oqty if oid else stat
+                line = lines.pop(start, None)
                 if line is None:
-                    if start == current and r["id"] in started:
+                    if start == current and pid in started:
                         continue
-                    inserts.append(
-                        dict(
-                            values,
-                            profile_id=r["id"],
-                            product_id=r["product_id"],
-                            warehouse_id=r["warehouse_id"],
-                            date_start=start,
-                            date_end=ctx["future_end"][k],
-                            state="frozen" if start == current else "forecast",
-                        )
-                    )
-                elif line["state"] == "forecast" and any(
-                    line[f] != v and not _same(line[f], v) for f, v in values.items()
-                ):
-                    updates.append((line["id"], values))
-        # Future lines beyond the horizon.
-        to_delete += [line["id"] for line in existing.values() if line["state"] == "forecast"]
+                    new.append((k, stat, oqty, final, oid or None))
+                elif line["state"] == "forecast":
+                    values = {
+                        "statistical_qty": stat,
+                        "override_qty": oqty,
+                        "has_override": bool(oid),
+                        "override_id": oid or None,
+                        "final_qty": final,
+                        "method": method,
+                        "sigma_qty": sigma,
+                        "segment_id": segment_id,
+                    }
+                    if any(line[f] != v and not _same(line[f], v) for f, v in values.items()):
+                        updates.append((line["id"], values))
+            # Future lines beyond the horizon.
+            to_delete += [line["id"] for line in lines.values() if line["state"] == "forecast"]
+            if new:
+                n_new = len(new)
+                inserts["profile_id"] += [pid] * n_new
+                inserts["product_id"] += [r["product_id"]] * n_new
+                inserts["warehouse_id"] += [r["warehouse_id"]] * n_new
+                inserts["segment_id"] += [segment_id] * n_new
+                inserts["method"] += [method] * n_new
+                inserts["sigma_qty"] += [sigma] * n_new
+                for k, stat, oqty, final, oid in new:
+                    start = future[k]
+                    inserts["date_start"].append(start)
+                    inserts["date_end"].append(future_end[k])
+                    inserts["state"].append("frozen" if start == current else "forecast")
+                    inserts["statistical_qty"].append(stat)
+                    inserts["override_qty"].append(oqty)
+                    inserts["has_override"].append(bool(oid))
+                    inserts["override_id"].append(oid)
+                    inserts["final_qty"].append(final)
 
         cr = self.env.cr
         company_id, today, uid = ctx["company"].id, ctx["today"], self.env.uid
@@ -1061,97 +1171,75 @@ class StockPlanningProfile(models.Model):
             cr.execute(
                 SQL(
                     "UPDATE stock_demand_forecast SET state = 'frozen', write_uid = %s, "
-                    "write_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
+                    "write_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s::int4[])",
                     uid,
-                    to_freeze,
+                    _array_literal(to_freeze, "int4"),
                 )
             )
         if to_delete:
-            cr.execute(SQL("DELETE FROM stock_demand_forecast WHERE id = ANY(%s)", to_delete))
+            cr.execute(
+                SQL(
+                    "DELETE FROM stock_demand_forecast WHERE id = ANY(%s::int4[])",
+                    _array_literal(to_delete, "int4"),
+                )
+            )
         # One column array per field, unnested by PostgreSQL: a statement whose size
         # does not grow with the batch's lines, and no per-line SQL composition.
-        if inserts:
+        n_inserted = len(inserts["profile_id"])
+        if n_inserted:
             cr.execute(
                 SQL(
                     """
                 INSERT INTO stock_demand_forecast
-                    (profile_id, product_id, warehouse_id, company_id, segment_id, bucket,
-                     date_start, date_end, state, statistical_qty, override_qty,
-                     has_override, override_id, final_qty, method, sigma_qty, forecast_date,
-                     create_uid, write_uid, create_date, write_date)
-                SELECT v.pid, v.prod, v.wh, %s, v.seg, %s, v.ds, v.de, v.st, v.stat, v.oqty,
-                       v.has_o, v.oid, v.final, v.method, v.sigma, %s, %s, %s,
-                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::int4[], %s::date[],
-                              %s::date[], %s::varchar[], %s::float8[], %s::float8[],
-                              %s::bool[], %s::int4[], %s::float8[], %s::varchar[],
-                              %s::float8[])
-                    AS v(pid, prod, wh, seg, ds, de, st, stat, oqty, has_o, oid, final,
-                         method, sigma)
+                    (company_id, bucket, forecast_date, create_uid, write_uid, create_date,
+                     write_date, %(names)s)
+                SELECT %(company)s, %(bucket)s, %(today)s, %(uid)s, %(uid)s,
+                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', %(values)s
+                  FROM unnest(%(arrays)s) AS v(%(names)s)
                     """,
-                    company_id,
-                    bucket,
-                    today,
-                    uid,
-                    uid,
-                    *(
-                        _array_literal([v[f] for v in inserts])
-                        for f in (
-                            "profile_id",
-                            "product_id",
-                            "warehouse_id",
-                            "segment_id",
-                            "date_start",
-                            "date_end",
-                            "state",
-                            "statistical_qty",
-                            "override_qty",
-                            "has_override",
-                            "override_id",
-                            "final_qty",
-                            "method",
-                            "sigma_qty",
-                        )
+                    company=company_id,
+                    bucket=bucket,
+                    today=today,
+                    uid=uid,
+                    names=SQL(", ").join(SQL.identifier(f) for f in LINE_COLUMNS),
+                    values=SQL(", ").join(SQL("v.%s", SQL.identifier(f)) for f in LINE_COLUMNS),
+                    arrays=SQL(", ").join(
+                        SQL("%s::%s[]", _array_literal(inserts[f], cast), SQL(cast))
+                        for f, cast in LINE_COLUMNS.items()
                     ),
                 )
             )
         if updates:
+            columns = [f for f in LINE_COLUMNS if f in updates[0][1]]
             cr.execute(
                 SQL(
                     """
                 UPDATE stock_demand_forecast f
-                   SET statistical_qty = v.stat, override_qty = v.oqty,
-                       has_override = v.has_o, override_id = v.oid, final_qty = v.final,
-                       method = v.method, sigma_qty = v.sigma, segment_id = v.seg,
-                       forecast_date = %s, write_uid = %s,
+                   SET %(assignments)s, forecast_date = %(today)s, write_uid = %(uid)s,
                        write_date = now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int4[], %s::float8[], %s::float8[], %s::bool[],
-                              %s::int4[], %s::float8[], %s::varchar[], %s::float8[],
-                              %s::int4[])
-                    AS v(id, stat, oqty, has_o, oid, final, method, sigma, seg)
+                  FROM unnest(%(ids)s::int4[], %(arrays)s) AS v(id, %(names)s)
                  WHERE f.id = v.id
                     """,
-                    today,
-                    uid,
-                    _array_literal([lid for lid, _v in updates]),
-                    *(
-                        _array_literal([v[f] for _lid, v in updates])
-                        for f in (
-                            "statistical_qty",
-                            "override_qty",
-                            "has_override",
-                            "override_id",
-                            "final_qty",
-                            "method",
-                            "sigma_qty",
-                            "segment_id",
-                        )
+                    assignments=SQL(", ").join(
+                        SQL("%s = v.%s", SQL.identifier(f), SQL.identifier(f)) for f in columns
                     ),
+                    today=today,
+                    uid=uid,
+                    ids=_array_literal([lid for lid, _v in updates], "int4"),
+                    arrays=SQL(", ").join(
+                        SQL(
+                            "%s::%s[]",
+                            _array_literal([v[f] for _lid, v in updates], LINE_COLUMNS[f]),
+                            SQL(LINE_COLUMNS[f]),
+                        )
+                        for f in columns
+                    ),
+                    names=SQL(", ").join(SQL.identifier(f) for f in columns),
                 )
             )
-        if to_close or to_freeze or to_delete or inserts or updates:
+        if to_close or to_freeze or to_delete or n_inserted or updates:
             Forecast.invalidate_model()
-        return len(inserts) + len(updates), len(to_close)
+        return n_inserted + len(updates), len(to_close)
 
     def _fetch_closed(self, ctx, rows, starts):
         """Actual and frozen final forecast of the closed buckets ``starts`` (matrices)."""
@@ -1258,11 +1346,14 @@ class StockPlanningProfile(models.Model):
                 uid=self.env.uid,
                 arrays=SQL(", ").join(
                     [
-                        SQL("%s::int4[]", _array_literal([pid for pid, _vals in updates])),
+                        SQL("%s::int4[]", _array_literal([pid for pid, _vals in updates], "int4")),
                         *(
                             SQL(
                                 "%s::%s[]",
-                                _array_literal([value(c, vals[c]) for _pid, vals in updates]),
+                                _array_literal(
+                                    [value(c, vals[c]) for _pid, vals in updates],
+                                    PROFILE_COLUMNS[c],
+                                ),
                                 SQL(PROFILE_COLUMNS[c]),
                             )
                             for c in columns

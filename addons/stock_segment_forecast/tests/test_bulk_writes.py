@@ -1,4 +1,5 @@
 import json
+import math
 from datetime import date, timedelta
 
 import numpy as np
@@ -258,3 +259,40 @@ class TestArrayLiterals(TransactionCase):
             self.env.cr.execute(SQL("SELECT %s::float8::numeric", value))
             one_by_one.append(self.env.cr.fetchone()[0])
         self.assertEqual(from_literal, one_by_one)
+
+    def test_typed_literal_writes_the_same_text(self):
+        """With the statement's cast, each element is written as that type: the same
+        literal as element by element, for NaN, infinities, negative and huge figures,
+        NULL, numpy scalars and repeated values, and the same values reach PostgreSQL."""
+        nan, inf = float("nan"), float("inf")
+        columns = {
+            "float8": [0.1, -2.5, nan, inf, -inf, 1e308, -1e-300, 0.0, -0.0, np.float64(1 / 3)],
+            "int4": [7, 7, np.int64(3), -2147483648, 2147483647, 5],
+            "bool": [True, False, True],
+            "date": [date(2025, 1, 6), date(2025, 1, 6), date(1999, 12, 31)],
+            "varchar": ["frozen", "forecast", "frozen", 'a "quoted" \\ text', "", "NULL"],
+            "jsonb": [json.dumps([1.5, -0.0]), json.dumps({"a": 'x "y"'})],
+        }
+        for cast, values in columns.items():
+            for sample in (values, [*values, None], [None, *values]):
+                with self.subTest(cast=cast, sample=sample):
+                    typed = _array_literal(sample, cast)
+                    self.assertEqual(typed, _array_literal(sample))
+                    self.env.cr.execute(
+                        SQL(
+                            "SELECT %s::%s[]::text = %s::%s[]::text",
+                            typed,
+                            SQL(cast),
+                            _array_literal(sample),
+                            SQL(cast),
+                        )
+                    )
+                    self.assertTrue(self.env.cr.fetchone()[0])
+        floats = self._round_trip_typed(columns["float8"], "float8")
+        self.assertTrue(math.isnan(floats[2]))
+        self.assertEqual(floats[3:], [inf, -inf, 1e308, -1e-300, 0.0, -0.0, 1 / 3])
+        self.assertEqual(self._round_trip_typed([7, None, np.int64(3)], "int4"), [7, None, 3])
+
+    def _round_trip_typed(self, values, cast):
+        self.env.cr.execute(SQL("SELECT unnest(%s::%s[])", _array_literal(values, cast), SQL(cast)))
+        return [row[0] for row in self.env.cr.fetchall()]

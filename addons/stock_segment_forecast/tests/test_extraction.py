@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import CURRENT, HISTORY_START, TODAY, ForecastCommon, week_day
 
@@ -16,8 +17,20 @@ class TestExtraction(ForecastCommon):
         )
 
     def _extracted(self, products):
-        rows = self.Profile.sudo()._extract_demand(self._ctx(), products.ids)
-        return {(p, w, d): round(q, 6) for p, w, d, q in rows if round(q, 6)}
+        """Demand cells of the plans of ``products``: {(product, warehouse, bucket): qty}."""
+        ctx = self._ctx()
+        plans = self.Profile.search([("product_id", "in", products.ids)])
+        rows = [{"product_id": p.product_id.id, "warehouse_id": p.warehouse_id.id} for p in plans]
+        _onhand, (plan, offset, qty), _stock = self.Profile.sudo()._extract_history(ctx, rows)
+        return {
+            (
+                rows[i]["product_id"],
+                rows[i]["warehouse_id"],
+                ctx["date_from"] + timedelta(days=d),
+            ): round(q, 6)
+            for i, d, q in zip(plan.tolist(), offset.tolist(), qty.tolist(), strict=True)
+            if round(q, 6)
+        }
 
     def _expected_from_moves(self, products, consumption=True, transfers=True):
         """Independent sum over the stock.move records, bucketed by ISO week in Python."""
@@ -64,6 +77,35 @@ class TestExtraction(ForecastCommon):
             self._extracted(self.steady)[(self.steady.id, self.wh1.id, week0)],
             expected[(self.steady.id, self.wh1.id, week0)],
         )
+
+    def test_moves_in_another_unit_are_converted(self):
+        """A delivery recorded in dozens is demand (and stock) of 12 units each."""
+        dozen = self.env.ref("uom.product_uom_dozen")
+        before = self._extracted(self.spiky)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO stock_move (product_id, product_uom, location_id,
+                       location_dest_id, company_id, date, product_uom_qty, product_qty,
+                       quantity, state, procure_method)
+                   VALUES (%s, %s, %s, %s, %s, %s, 2, 24, 2, 'done', 'make_to_stock')""",
+                self.spiky.id,
+                dozen.id,
+                self.wh2.lot_stock_id.id,
+                self.customers.id,
+                self.company.id,
+                week_day(30),
+            )
+        )
+        week = HISTORY_START + timedelta(weeks=30)
+        after = self._extracted(self.spiky)
+        self.assertEqual(after.pop((self.spiky.id, self.wh2.id, week)), 24.0)
+        self.assertEqual(after, before)
+        ctx = self._ctx()
+        rows = [{"product_id": self.spiky.id, "warehouse_id": self.wh2.id}]
+        _onhand, _demand, (_plans, offset, qty) = self.Profile.sudo()._extract_history(ctx, rows)
+        day = (week_day(30).date() - ctx["date_from"]).days
+        self.assertEqual(dict(zip(offset.tolist(), qty.tolist(), strict=True)), {day: -24.0})
 
     def test_settings_exclude_consumption_and_transfers(self):
         self.company.forecast_include_consumption = False
