@@ -693,13 +693,20 @@ class StockKpiSnapshot(models.Model):
 
     @staticmethod
     def _unit_factors(product_ids):
-        """The batch's products with the factor of their unit, for the moves' conversion."""
+        """The batch's products with the factor of their unit, for the moves' conversion.
+
+        Each product's template is read by its key (a lateral read), never the whole
+        table of templates for each batch."""
         return SQL(
             """
-            SELECT pp.id, pu.factor
+            SELECT pp.id, u.factor
               FROM product_product pp
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              JOIN uom_uom pu ON pu.id = pt.uom_id
+             CROSS JOIN LATERAL (
+                   SELECT pu.factor
+                     FROM product_template pt
+                     JOIN uom_uom pu ON pu.id = pt.uom_id
+                    WHERE pt.id = pp.product_tmpl_id
+                   OFFSET 0) u
              WHERE pp.id = ANY(%s)
             """,
             list(product_ids),

@@ -371,18 +371,26 @@ class StockPlanningProfile(models.Model):
 
     # ------------------------------------------------------------------ extraction
     def _fetch_aging_inputs(self, ctx, profile_ids):
-        """Plans of the batch with product, cost, stage and forecast: one query."""
+        """Plans of the batch with product, cost, stage and forecast: one query.
+
+        Each plan's product and template are looked up by their key (a lateral read):
+        joined, PostgreSQL may walk the products from the first one up to the batch's
+        (a merge join), a read growing with the batch's place in the company."""
         self.env.cr.execute(
             SQL(
                 """
             SELECT p.id, p.product_id, p.warehouse_id, p.segment_id, p.company_id,
-                   pt.id AS tmpl_id, pt.categ_id, pt.lifecycle_stage,
-                   COALESCE((pp.standard_price ->> %(company_key)s)::float8, 0) AS unit_cost,
+                   prod.tmpl_id, prod.categ_id, prod.lifecycle_stage,
+                   COALESCE((prod.standard_price ->> %(company_key)s)::float8, 0) AS unit_cost,
                    w.lot_stock_id,
                    COALESCE(p.data_quarantine, FALSE) AS quarantined
               FROM stock_planning_profile p
-              JOIN product_product pp ON pp.id = p.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             CROSS JOIN LATERAL (
+                   SELECT pt.id AS tmpl_id, pt.categ_id, pt.lifecycle_stage, pp.standard_price
+                     FROM product_product pp
+                     JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    WHERE pp.id = p.product_id
+                   OFFSET 0) prod
               JOIN stock_warehouse w ON w.id = p.warehouse_id
              WHERE p.id = ANY(%(ids)s)
           ORDER BY p.id
@@ -417,8 +425,8 @@ class StockPlanningProfile(models.Model):
 
         The moves are read product by product (its index) into the warehouses' internal
         locations (``locations``: ids per warehouse, see :meth:`_internal_locations`),
-        and the units of the batch's products only: no step reads a whole table of the
-        company."""
+        and the units of the batch's products only, each product's template read by its
+        key: no step reads a whole table of the company."""
         internal = sorted(i for ids in locations.values() for i in ids)
         if not internal or not product_ids:
             return []
@@ -426,10 +434,14 @@ class StockPlanningProfile(models.Model):
             SQL(
                 """
             WITH unit AS MATERIALIZED (
-                SELECT pp.id, pu.factor
+                SELECT pp.id, u.factor
                   FROM product_product pp
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 CROSS JOIN LATERAL (
+                       SELECT pu.factor
+                         FROM product_template pt
+                         JOIN uom_uom pu ON pu.id = pt.uom_id
+                        WHERE pt.id = pp.product_tmpl_id
+                       OFFSET 0) u
                  WHERE pp.id = ANY(%(products)s)
             ), mv AS MATERIALIZED (
                 SELECT m.*
