@@ -1,12 +1,12 @@
 import calendar
 import logging
 import math
-from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models, modules
+from odoo.addons.stock_segment.bulk import without_jit
 from odoo.tools import SQL, format_amount, split_every
 
 from invplan.kpi import (
@@ -28,25 +28,6 @@ from invplan.kpi_report import (
 )
 
 _logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def without_jit(cr):
-    """PostgreSQL's JIT compilation off for the statements of the block, the previous
-    setting back after it (a setting local to the transaction: a block that fails is
-    undone with its savepoint, the setting with it).
-
-    A batch's reads walk each product's moves (thousands of index scans): PostgreSQL
-    estimates them above its JIT thresholds and spends more time compiling such a
-    statement (measured: 0.5 s) than running it (0.3 s); the results are the same."""
-    cr.execute(SQL("SELECT current_setting('jit')"))
-    previous = cr.fetchone()[0]
-    if previous == "off":
-        yield
-        return
-    cr.execute(SQL("SET LOCAL jit = off"))
-    yield
-    cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
 
 
 SPC_SOURCE = "kpi_spc"

@@ -1,10 +1,10 @@
 import logging
-from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models
+from odoo.addons.stock_segment.bulk import without_jit
 from odoo.tools import SQL, split_every
 
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
@@ -13,25 +13,6 @@ from invplan.lifecycle_policy import analog_forecast, stage_adjusted_inputs, wee
 from .product_template import JOB_STAGE_CONTEXT
 
 _logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def without_jit(cr):
-    """PostgreSQL's JIT compilation off for the statements of the block, the previous
-    setting back after it (a setting local to the transaction: a block that fails is
-    undone with its savepoint, the setting with it).
-
-    A batch's reads walk each product's moves (thousands of index scans): PostgreSQL
-    estimates them above its JIT thresholds and spends a large part of their time
-    compiling them (measured: 0.08 to 0.5 s a statement); the results are the same."""
-    cr.execute(SQL("SELECT current_setting('jit')"))
-    previous = cr.fetchone()[0]
-    if previous == "off":
-        yield
-        return
-    cr.execute(SQL("SET LOCAL jit = off"))
-    yield
-    cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
 
 
 AGING_SOURCE = "lifecycle"
