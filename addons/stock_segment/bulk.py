@@ -26,16 +26,7 @@ def insert_records(model, vals_list):
     if not vals_list:
         return model.browse()
     given = set().union(*vals_list)
-    missing = [
-        name
-        for name, field in model._fields.items()
-        if field.store
-        and field.column_type
-        and not field.compute
-        and name not in given
-        and name not in LOG_ACCESS_COLUMNS
-        and name != "id"
-    ]
+    missing = default_columns(model, given)
     defaults = model.default_get(missing) if missing else {}
     rows = [dict(defaults, **vals) for vals in vals_list]
     names = sorted(given | set(defaults))
@@ -91,6 +82,41 @@ def insert_records(model, vals_list):
     records.fetch(names)
     after_insert(records, names)
     return records
+
+
+def default_columns(model, given=()):
+    """The stored column fields of ``model`` an insert fills with their default: neither
+    computed, nor the id and log-access columns, nor in ``given``."""
+    return [
+        name
+        for name, field in model._fields.items()
+        if field.store
+        and field.column_type
+        and not field.compute
+        and name not in given
+        and name not in LOG_ACCESS_COLUMNS
+        and name != "id"
+    ]
+
+
+def product_unit_factors(product_ids):
+    """SQL of the rows (id, factor): each product of ``product_ids`` with the factor of its
+    unit, for converting moves to the product's unit. Each product's template is read by
+    its key (a lateral read), never the whole table of templates of a batch."""
+    return SQL(
+        """
+        SELECT pp.id, u.factor
+          FROM product_product pp
+         CROSS JOIN LATERAL (
+               SELECT pu.factor
+                 FROM product_template pt
+                 JOIN uom_uom pu ON pu.id = pt.uom_id
+                WHERE pt.id = pp.product_tmpl_id
+               OFFSET 0) u
+         WHERE pp.id = ANY(%s)
+        """,
+        list(product_ids),
+    )
 
 
 def after_insert(records, names):

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL, split_every
 from psycopg2 import errors as pg_errors
 
@@ -21,7 +20,7 @@ from invplan.classify import (
 )
 from invplan.plausibility import finding_lines, signatures_of
 
-from ..bulk import after_insert
+from ..bulk import after_insert, default_columns
 from .product_template import (
     DECIDED_STAGES,
     ENGINE_TO_PRODUCT_STAGE,
@@ -1265,14 +1264,7 @@ class StockPlanningProfile(models.Model):
             "company_id": SQL("w.company_id"),
             "lifecycle_stage": SQL("pt.lifecycle_stage"),
         }
-        plain = [
-            name
-            for name, field in Profile._fields.items()
-            if field.store
-            and field.column_type
-            and not field.compute
-            and name not in ("id", "product_id", "warehouse_id", *LOG_ACCESS_COLUMNS)
-        ]
+        plain = default_columns(Profile, ("product_id", "warehouse_id"))
         defaults = {
             name: Profile._fields[name].convert_to_column_insert(value, Profile)
             for name, value in Profile.default_get(plain).items()
@@ -1321,14 +1313,14 @@ class StockPlanningProfile(models.Model):
             values = dict(zip(PROFILE_READ_COLUMNS, row, strict=True))
             created[(values["product_id"], values["warehouse_id"])] = values
         records = Profile.browse([row[0] for row in rows])
-        # As ``create`` without tracking: no tracking message for the new plans in this
-        # transaction (their stage follows the product's stage write of the same batch).
-        records._track_discard()
         # The ORM computes the other stored computed fields (none in this addon).
         for name, field in Profile._fields.items():
             if field.store and field.compute and name not in joined:
                 self.env.add_to_compute(field, records)
-        # Incompatible companies (a product of another company) refused as create does.
+        # Incompatible companies (a product of another company) refused as create does;
+        # tracking discarded under tracking_disable, as create without tracking: no
+        # tracking message for the new plans in this transaction (their stage follows the
+        # product's stage write of the same batch).
         after_insert(records, names)
         return created
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models, modules
-from odoo.addons.stock_segment.bulk import without_jit
+from odoo.addons.stock_segment.bulk import product_unit_factors, without_jit
 from odoo.tools import SQL, format_amount, split_every
 
 from invplan.kpi import (
@@ -672,27 +672,6 @@ class StockKpiSnapshot(models.Model):
         internal, customers = self.env.cr.fetchone()
         return list(internal), list(customers)
 
-    @staticmethod
-    def _unit_factors(product_ids):
-        """The batch's products with the factor of their unit, for the moves' conversion.
-
-        Each product's template is read by its key (a lateral read), never the whole
-        table of templates for each batch."""
-        return SQL(
-            """
-            SELECT pp.id, u.factor
-              FROM product_product pp
-             CROSS JOIN LATERAL (
-                   SELECT pu.factor
-                     FROM product_template pt
-                     JOIN uom_uom pu ON pu.id = pt.uom_id
-                    WHERE pt.id = pp.product_tmpl_id
-                   OFFSET 0) u
-             WHERE pp.id = ANY(%s)
-            """,
-            list(product_ids),
-        )
-
     def _fetch_flows(self, ctx, product_ids, warehouse_ids):
         """Done stock flows of the warehouses per product and UTC day since the period
         start: net flow and issues to customers / production (product unit).
@@ -732,7 +711,7 @@ class StockKpiSnapshot(models.Model):
                AND NOT (dst_usage = 'internal' AND dst_wh IS NOT DISTINCT FROM src_wh)
           GROUP BY product_id, src_wh, day
             """,
-                units=self._unit_factors(product_ids),
+                units=product_unit_factors(product_ids),
                 start=fields.Datetime.to_datetime(ctx["date_from"]),
                 products=list(product_ids),
                 whs=list(warehouse_ids),
@@ -793,7 +772,7 @@ class StockKpiSnapshot(models.Model):
               JOIN uom_uom mu ON mu.id = m.product_uom
           ORDER BY m.product_id, m.id
             """,
-                units=self._unit_factors(product_ids),
+                units=product_unit_factors(product_ids),
                 line_key=SQL("COALESCE('s' || m.sale_line_id::text, 'm' || m.id::text)")
                 if sale_key
                 else SQL("'m' || m.id::text"),

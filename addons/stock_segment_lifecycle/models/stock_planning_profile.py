@@ -4,7 +4,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from odoo import api, fields, models
-from odoo.addons.stock_segment.bulk import without_jit
+from odoo.addons.stock_segment.bulk import product_unit_factors, without_jit
 from odoo.tools import SQL, split_every
 
 from invplan.lifecycle import aging_buckets, fifo_age_layers, run_out_days
@@ -414,17 +414,7 @@ class StockPlanningProfile(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            WITH unit AS MATERIALIZED (
-                SELECT pp.id, u.factor
-                  FROM product_product pp
-                 CROSS JOIN LATERAL (
-                       SELECT pu.factor
-                         FROM product_template pt
-                         JOIN uom_uom pu ON pu.id = pt.uom_id
-                        WHERE pt.id = pp.product_tmpl_id
-                       OFFSET 0) u
-                 WHERE pp.id = ANY(%(products)s)
-            ), mv AS MATERIALIZED (
+            WITH unit AS MATERIALIZED (%(units)s), mv AS MATERIALIZED (
                 SELECT m.*
                   FROM unnest(%(products)s::int4[]) AS u(product_id)
                  CROSS JOIN LATERAL (
@@ -448,6 +438,7 @@ class StockPlanningProfile(models.Model):
             """,
                 company=ctx["company"].id,
                 products=list(product_ids),
+                units=product_unit_factors(product_ids),
                 internal=internal,
             )
         )

@@ -20,6 +20,7 @@ from invplan.kpi_report import working_capital_effect
 from invplan.leadtime import lead_time_stats
 from invplan.lotsizing import discount_annual_cost, epq, quantity_discount
 from invplan.planning import SEGMENT_COLUMNS, plan_policy
+from invplan.policy import POLICY_OUTPUTS
 from invplan.window import BUCKET_DAYS, protection_demand, sigma_over
 
 from . import stock_planning_profile_demo as demo
@@ -202,22 +203,7 @@ REPLENISHMENT_JOB_OWNED_FIELDS = frozenset(
 # Policies whose rules follow a vendor order cycle (see stock.vendor.order.cycle).
 CYCLE_POLICIES = ("sQ", "sS", "RS")
 # Columns of the engine's result (invplan.planning.plan_policy) the job reads per plan.
-RESULT_COLUMNS = (
-    "status",
-    "method",
-    "safety_stock",
-    "reorder_point",
-    "order_qty",
-    "order_up_to",
-    "expected_fill_rate",
-    "expected_csl",
-    "avg_stock",
-    "avg_stock_value",
-    "demand_mean_p",
-    "demand_sigma_p",
-    "safety_factor",
-    "undershoot",
-)
+RESULT_COLUMNS = ("status", "method", *POLICY_OUTPUTS)
 # Argument types a message is formatted with as they are: Odoo's translation formats
 # lists, lazy translations and markup apart (see BatchTexts).
 PLAIN_ARGUMENT_TYPES = frozenset(
